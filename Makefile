@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# cxltier top-level build.
+#
+#   make              deps (if missing), cxltier.ko for every supported
+#                     kernel, user space into build/bin and build/lib
+#   make KDIR=<dir>   the module for that one kernel only
+#   make check        everything, host unit tests, guest selftests
+#   make demo         the emulated DRAM + CXL test bed, end to end
+#   make install      DESTDIR and PREFIX honoured
+#
+# User space is one non-recursive make: each directory adds its programs
+# in a build.mk fragment.  The module builds through Kbuild per kernel.
+
+VERSION		:= 0.1.0
+
+B		:= build
+BIN		:= $(B)/bin
+LIBDIR_B	:= $(B)/lib
+OBJ		:= $(B)/obj
+
+CC		?= gcc
+AR		?= ar
+PKG_CONFIG	?= pkg-config
+CFLAGS		?= -O2 -g
+WARNINGS	:= -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+		   -Wstrict-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNINGS	+= -Werror
+endif
+CPPFLAGS	+= -D_GNU_SOURCE -DCXLTIER_VERSION='"$(VERSION)"' \
+		   -Iinclude/uapi -Iagent/lib -I$(B)/include
+ALL_CFLAGS	= -std=gnu11 $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP
+
+# Kernels: every supported one, or the one KDIR points at.
+ifdef KDIR
+KVERS		:= $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+export KDIR
+else
+KVERS		:= $(shell scripts/kernels)
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Install locations (make install).
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+UNITDIR		?= /lib/systemd/system
+MODDIR		?= /lib/modules
+
+PROGS		:=
+UNIT_TESTS	:=
+LIBS_BUILT	:=
+
+all: deps-if-missing modules user
+
+# --- dependencies -----------------------------------------------------
+
+deps:
+	$(Q)scripts/deps
+
+# Run the installer only when something is missing: quiet otherwise.
+deps-if-missing:
+	$(Q)scripts/deps --check >/dev/null || scripts/deps
+
+# --- kernel modules, one tree per kernel ------------------------------
+
+modules: | deps-if-missing
+	$(Q)kvers="$(KVERS)"; [ -n "$$kvers" ] || kvers=$$(scripts/kernels); \
+	[ -n "$$kvers" ] || { echo "no supported kernel headers found (make deps)"; exit 1; }; \
+	for k in $$kvers; do \
+		echo "  MODULES $$k"; \
+		scripts/kbuild $$k kmod $(B)/$$k/kmod CONFIG_CXLTIER=m || exit 1; \
+		scripts/kbuild $$k selftests/cxltier/kmod $(B)/$$k/selftests \
+			CONFIG_CXLTIER_TEST_ACCEL=m CONFIG_CXLTIER_TEST_WARN=m \
+			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/$$k/kmod/Module.symvers || exit 1; \
+	done
+
+# --- user space -------------------------------------------------------
+
+# kselftest_harness.h, from Debian's kernel source package.
+KSFT_TARBALL	:= $(firstword $(wildcard /usr/src/linux-source-6.12.tar.xz))
+$(B)/include/kselftest_harness.h: | deps-if-missing
+	$(Q)mkdir -p $(B)/include
+	$(Q)tar -xJf $(or $(KSFT_TARBALL),/usr/src/linux-source-6.12.tar.xz) -C $(B)/include \
+		--strip-components=4 --wildcards \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h'
+	$(Q)touch $@
+
+$(OBJ)/%.o: %.c | $(B)/include/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CFLAGS_$(subst /,_,$(basename $<))) -c -o $@ $<
+
+# kselftest_harness.h's macros compare mixed signedness and define
+# functions without prototypes; tests get those two warnings off.
+$(OBJ)/tests/%.o $(OBJ)/selftests/%.o: WARNINGS += -Wno-sign-compare -Wno-missing-prototypes
+
+# $(call program,NAME,SOURCES,LDLIBS): a binary in build/bin.
+define program
+$(BIN)/$(1): $(patsubst %.c,$(OBJ)/%.o,$(2)) $(4)
+	@mkdir -p $(BIN)
+	@echo "  LD      $$@"
+	$(Q)$(CC) $(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $(3)
+PROGS += $(BIN)/$(1)
+endef
+
+# $(call unit_test,NAME,SOURCES,LDLIBS,DEPS): a host unit test.
+define unit_test
+$(call program,$(1),$(2),$(3),$(4))
+UNIT_TESTS += $(BIN)/$(1)
+endef
+
+include agent/lib/build.mk
+include tools/build.mk
+include tests/unit/build.mk
+include selftests/cxltier/build.mk
+
+user: $(PROGS) $(LIBS_BUILT)
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# --- tests --------------------------------------------------------------
+
+unit: user
+	$(Q)scripts/run-unit $(UNIT_TESTS)
+
+print-unit-tests:
+	@printf '%s\n' $(UNIT_TESTS)
+
+check:
+	$(Q)$(MAKE) --no-print-directory WERROR=1 all
+	$(Q)scripts/check $(KVERS)
+
+demo: all
+	$(Q)scripts/demo
+
+# --- install ------------------------------------------------------------
+
+install: all
+	$(Q)scripts/install --destdir "$(DESTDIR)" --prefix "$(PREFIX)" \
+		--bindir "$(BINDIR)" --sbindir "$(SBINDIR)" --libdir "$(LIBDIR)" \
+		--includedir "$(INCLUDEDIR)" --mandir "$(MANDIR)" \
+		--sysconfdir "$(SYSCONFDIR)" --unitdir "$(UNITDIR)" \
+		--moddir "$(MODDIR)" --kvers "$(KVERS)" --version "$(VERSION)"
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps deps-if-missing modules user unit print-unit-tests check demo \
+	install clean

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * units: parse and print sizes, rates and durations the way config files
+ * and command lines write them ("2MiB", "512M", "1.5GiB", "250ms", "2s").
+ */
+#ifndef CXLTIER_UNITS_H
+#define CXLTIER_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parse a byte size: a decimal number with an optional fraction and an
+ * optional suffix: B, K/KiB, M/MiB, G/GiB, T/TiB (powers of 1024) or
+ * kB/MB/GB/TB (powers of 1000).  Whitespace around is allowed.
+ * 0 or -EINVAL (not a size) / -ERANGE (does not fit in 64 bits).
+ */
+int units_parse_size(const char *s, uint64_t *bytes);
+
+/*
+ * Parse a duration in milliseconds: a number with an optional suffix
+ * ms (default), s, m(in), h.  0, -EINVAL or -ERANGE.
+ */
+int units_parse_ms(const char *s, uint64_t *ms);
+
+/*
+ * Print @bytes for humans, "1.50 GiB" style, into @buf.  Returns @buf.
+ */
+char *units_format_size(uint64_t bytes, char *buf, size_t len);
+
+#endif /* CXLTIER_UNITS_H */

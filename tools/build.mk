@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0
+# tools/: cxltierctl and friends.
+
+JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+
+CXLTIERCTL_SRCS := $(wildcard tools/cxltierctl/*.c)
+$(foreach s,$(CXLTIERCTL_SRCS),$(eval CFLAGS_$(subst /,_,$(basename $(s))) += $(JSONC_CFLAGS)))
+$(eval $(call program,cxltierctl,$(CXLTIERCTL_SRCS),$(JSONC_LIBS),$(LIBCXLTIER_A)))
