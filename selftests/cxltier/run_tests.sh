@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run_tests.sh [--list] [TEST...]: run cxltier's selftests for the current
+# kernel and topology, as root, with TAP output.  Loads cxltier.ko (and
+# the test modules) before the tests that need it and unloads it after;
+# fails when the kernel log gains anything above info level.
+#
+# Module location: $CXLTIER_MODDIR (set by tools/vm-run), else
+# build/$(uname -r) of this tree.  Topology: $CXLTIER_TOPOLOGY (any
+# value runs the tests that do not need a particular one).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${CXLTIER_BUILD:-$root/build}/bin
+moddir=${CXLTIER_MODDIR:-${CXLTIER_BUILD:-$root/build}/$(uname -r)}
+topology=${CXLTIER_TOPOLOGY:-none}
+export PATH="$bin:$PATH"
+
+# Test table: name, where it runs (a topology, "any" or "basic+kmem"),
+# and the module state it needs ("unloaded" or "loaded").  Scripts are
+# in this directory, programs in build/bin.
+tests=(
+	"load_unload.sh		basic	unloaded"
+	"cxltier-abi-test	basic	loaded"
+	"sysfs_abi.sh		basic	loaded"
+)
+
+applies() { # applies WHERE
+	case "+$1+" in
+	*+any+*|*+"$topology"+*) return 0 ;;
+	esac
+	return 1
+}
+
+list=0
+if [ "${1:-}" = --list ]; then
+	list=1
+	shift
+fi
+only=("$@")
+
+selected() { # selected NAME
+	local t
+	[ ${#only[@]} -eq 0 ] && return 0
+	for t in "${only[@]}"; do
+		[ "$t" = "$1" ] && return 0
+	done
+	return 1
+}
+
+if [ $list = 1 ]; then
+	for t in "${tests[@]}"; do
+		read -r name where state <<<"$t"
+		applies "$where" && echo "$name"
+	done
+	exit 0
+fi
+
+[ "$(id -u)" = 0 ] || { echo "run_tests.sh: must run as root" >&2; exit 4; }
+[ -f "$moddir/kmod/cxltier.ko" ] || { echo "run_tests.sh: $moddir/kmod/cxltier.ko is not built" >&2; exit 1; }
+export CXLTIER_MODDIR=$moddir
+
+# Kernel log lines above info level, except the one-time notices that
+# any out-of-tree module causes.
+log_problems() {
+	dmesg --level=emerg,alert,crit,err,warn,notice 2>/dev/null |
+		grep -v -e 'loading out-of-tree module taints kernel' \
+			-e 'module verification failed' \
+			-e 'cxltier_test_warn' || true
+}
+
+load() {
+	lsmod | grep -q '^cxltier ' && return 0
+	insmod "$moddir/kmod/cxltier.ko"
+}
+
+unload() {
+	local m
+	for m in cxltier_test_accel cxltier; do
+		lsmod | grep -q "^$m " && { rmmod "$m" || return 1; }
+	done
+	return 0
+}
+
+failed=0
+passed=0
+run() { # run NAME
+	local name=$1 path out rc
+	if [ -x "$here/$name" ]; then path=$here/$name; else path=$bin/$name; fi
+	echo "# === $name ($CXLTIER_KERNEL_LABEL, topology $topology)"
+	"$path"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+	else
+		echo "not ok $name exited with status $rc"
+		failed=$((failed + 1))
+	fi
+}
+
+CXLTIER_KERNEL_LABEL=$(uname -r)
+export CXLTIER_KERNEL_LABEL
+
+unload || { echo "run_tests.sh: cannot unload a previously loaded cxltier" >&2; exit 1; }
+before=$(log_problems)
+
+for state in unloaded loaded; do
+	[ "$state" = loaded ] && { load || { echo "not ok insmod cxltier.ko"; exit 1; }; }
+	for t in "${tests[@]}"; do
+		read -r name where need <<<"$t"
+		[ "$need" = "$state" ] && applies "$where" && selected "$name" && run "$name"
+	done
+done
+
+if unload; then
+	echo "ok cxltier.ko unloads after the tests"
+else
+	echo "not ok cxltier.ko unloads after the tests"
+	failed=$((failed + 1))
+fi
+
+after=$(log_problems)
+new=$(tail -n +$(($(wc -l <<<"$before") + 1)) <<<"$after")
+[ -n "$before" ] || new=$after
+if [ -z "$new" ]; then
+	echo "ok kernel log has nothing above info level"
+else
+	echo "not ok kernel log has nothing above info level"
+	sed 's/^/#   /' <<<"$new"
+	failed=$((failed + 1))
+fi
+
+echo "# run_tests.sh: $passed programs passed, $failed failed"
+[ $failed -eq 0 ]

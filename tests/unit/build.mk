@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0
+# Host unit tests of pure user-space logic; each is a kselftest-harness
+# program printing TAP, run by scripts/run-unit.
+
+$(eval $(call unit_test,test-units,tests/unit/test_units.c,,$(LIBCXLTIER_A)))
