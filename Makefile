@@ -29,7 +29,7 @@ ifeq ($(WERROR),1)
 WARNINGS	+= -Werror
 endif
 CPPFLAGS	+= -D_GNU_SOURCE -DCXLTIER_VERSION='"$(VERSION)"' \
-		   -Iinclude/uapi -Iagent/lib -I$(B)/include
+		   -Iinclude/uapi -Iinclude -Iagent/lib -I$(B)/include
 ALL_CFLAGS	= -std=gnu11 $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP
 
 # Kernels: every supported one, or the one KDIR points at.

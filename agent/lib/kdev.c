@@ -56,3 +56,101 @@ int kdev_has_ioctl(const struct kdev *dev, unsigned long cmd)
 		return 0;
 	return !!(dev->ioctls & (1ULL << (nr - CXLTIER_BASE)));
 }
+
+int kdev_track(const struct kdev *dev, int pid, uint64_t start,
+	       uint64_t length, uint64_t chunk_size, uint32_t sources,
+	       const char *label, uint32_t *id, uint32_t *nr_chunks)
+{
+	struct cxltier_track t;
+
+	memset(&t, 0, sizeof(t));
+	t.argsz = sizeof(t);
+	t.pid = pid;
+	t.sources = sources;
+	t.start = start;
+	t.length = length;
+	t.chunk_size = chunk_size;
+	if (label) {
+		if (strlen(label) >= sizeof(t.label))
+			return -ENAMETOOLONG;
+		strcpy(t.label, label);
+	}
+	if (ioctl(dev->fd, CXLTIER_IOC_TRACK, &t) < 0)
+		return -errno;
+	if (id)
+		*id = t.id;
+	if (nr_chunks)
+		*nr_chunks = t.nr_chunks;
+	return 0;
+}
+
+int kdev_untrack(const struct kdev *dev, uint32_t id)
+{
+	struct cxltier_untrack u;
+
+	memset(&u, 0, sizeof(u));
+	u.argsz = sizeof(u);
+	u.id = id;
+	return ioctl(dev->fd, CXLTIER_IOC_UNTRACK, &u) < 0 ? -errno : 0;
+}
+
+int kdev_report(const struct kdev *dev,
+		const struct cxltier_access_record *recs, uint32_t nr,
+		uint32_t *error_index)
+{
+	struct cxltier_report r;
+
+	memset(&r, 0, sizeof(r));
+	r.argsz = sizeof(r);
+	r.nr_records = nr;
+	r.record_size = sizeof(*recs);
+	r.records = (uintptr_t)recs;
+	if (ioctl(dev->fd, CXLTIER_IOC_REPORT, &r) < 0) {
+		if (error_index)
+			*error_index = r.error_index;
+		return -errno;
+	}
+	return 0;
+}
+
+int kdev_get_heat(const struct kdev *dev, uint32_t id, uint64_t first,
+		  struct cxltier_chunk_heat *out, uint32_t room,
+		  uint32_t flags, uint32_t *total, uint64_t *epoch)
+{
+	struct cxltier_get_heat g;
+
+	memset(&g, 0, sizeof(g));
+	g.argsz = sizeof(g);
+	g.flags = flags;
+	g.id = id;
+	g.entry_size = sizeof(*out);
+	g.first_chunk = first;
+	g.nr_chunks = room;
+	g.chunks = (uintptr_t)out;
+	if (ioctl(dev->fd, CXLTIER_IOC_GET_HEAT, &g) < 0)
+		return -errno;
+	if (total)
+		*total = g.nr_chunks;
+	if (epoch)
+		*epoch = g.epoch;
+	return 0;
+}
+
+int kdev_get_ranges(const struct kdev *dev, int all,
+		    struct cxltier_range_info *out, uint32_t room,
+		    uint32_t *total)
+{
+	struct cxltier_get_ranges g;
+
+	memset(&g, 0, sizeof(g));
+	g.argsz = sizeof(g);
+	g.flags = all ? CXLTIER_RANGES_ALL : 0;
+	g.nr_ranges = room;
+	g.entry_size = sizeof(*out);
+	g.ranges = (uintptr_t)out;
+	if (ioctl(dev->fd, CXLTIER_IOC_GET_RANGES, &g) < 0)
+		return -errno;
+	if (total)
+		*total = g.nr_ranges;
+	return 0;
+}

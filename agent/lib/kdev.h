@@ -36,4 +36,40 @@ int kdev_has_ioctl(const struct kdev *dev, unsigned long cmd);
 /* CXLTIER_IOC_HANDSHAKE on an open fd; fills @hs.  0 or -errno. */
 int kdev_handshake(int fd, struct cxltier_handshake *hs);
 
+/*
+ * Range tracking.  kdev_track() registers [start, start + length) of
+ * process @pid (0: the caller) with CXLTIER_SRC_* @sources and a chunk
+ * size (0: the module's default); @label may be NULL.  On success *@id
+ * and *@nr_chunks (either may be NULL) are set.  0 or -errno.
+ */
+int kdev_track(const struct kdev *dev, int pid, uint64_t start,
+	       uint64_t length, uint64_t chunk_size, uint32_t sources,
+	       const char *label, uint32_t *id, uint32_t *nr_chunks);
+int kdev_untrack(const struct kdev *dev, uint32_t id);
+
+/*
+ * Device access reports: @nr records (at most CXLTIER_REPORT_MAX).  On
+ * error, *@error_index (if not NULL) is the first bad record.
+ */
+int kdev_report(const struct kdev *dev,
+		const struct cxltier_access_record *recs, uint32_t nr,
+		uint32_t *error_index);
+
+/*
+ * Heat of chunks [first, first + room) of range @id into @out; *@total
+ * gets the range's chunk count, *@epoch (may be NULL) the current epoch.
+ * CXLTIER_HEAT_* @flags.  Fills min(room, total - first) entries.
+ */
+int kdev_get_heat(const struct kdev *dev, uint32_t id, uint64_t first,
+		  struct cxltier_chunk_heat *out, uint32_t room,
+		  uint32_t flags, uint32_t *total, uint64_t *epoch);
+
+/*
+ * Tracked ranges into @out (room entries); *@total gets how many exist.
+ * @all: every range (CAP_SYS_ADMIN) rather than this file's.
+ */
+int kdev_get_ranges(const struct kdev *dev, int all,
+		    struct cxltier_range_info *out, uint32_t room,
+		    uint32_t *total);
+
 #endif /* CXLTIER_KDEV_H */

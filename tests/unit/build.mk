@@ -3,3 +3,4 @@
 # program printing TAP, run by scripts/run-unit.
 
 $(eval $(call unit_test,test-units,tests/unit/test_units.c,,$(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-heat,tests/unit/test_heat.c,-lm))
