@@ -32,6 +32,11 @@ CPPFLAGS	+= -D_GNU_SOURCE -DCXLTIER_VERSION='"$(VERSION)"' \
 		   -Iinclude/uapi -Iinclude -Iagent/lib -I$(B)/include
 ALL_CFLAGS	= -std=gnu11 $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP
 
+# make check also runs sparse over the module (C=1): any warning fails.
+ifeq ($(WERROR),1)
+SPARSE		:= C=1
+endif
+
 # Kernels: every supported one, or the one KDIR points at.
 ifdef KDIR
 KVERS		:= $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
@@ -79,7 +84,7 @@ modules: | deps-if-missing
 	[ -n "$$kvers" ] || { echo "no supported kernel headers found (make deps)"; exit 1; }; \
 	for k in $$kvers; do \
 		echo "  MODULES $$k"; \
-		scripts/kbuild $$k kmod $(B)/$$k/kmod CONFIG_CXLTIER=m || exit 1; \
+		scripts/kbuild $$k kmod $(B)/$$k/kmod CONFIG_CXLTIER=m $(SPARSE) || exit 1; \
 		scripts/kbuild $$k selftests/cxltier/kmod $(B)/$$k/selftests \
 			CONFIG_CXLTIER_TEST_ACCEL=m CONFIG_CXLTIER_TEST_WARN=m \
 			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/$$k/kmod/Module.symvers || exit 1; \
