@@ -2,7 +2,6 @@
 /*
  * cxltierctl info: what the loaded module is and what it can do.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,19 +43,13 @@ int cmd_info(int argc, char **argv, const struct ctl_opts *opts)
 	struct json_object *obj;
 	struct kdev dev;
 	char version[64];
-	int ret;
 
 	if (argc > 1) {
 		fprintf(stderr, "usage: cxltierctl info\n");
 		return CTL_EXIT_USAGE;
 	}
-	ret = kdev_open(&dev, opts->dev_path);
-	if (ret) {
-		fprintf(stderr, "cxltierctl: %s: %s%s\n", opts->dev_path,
-			strerror(-ret),
-			ret == -ENOENT ? " (is cxltier.ko loaded? modprobe cxltier)" : "");
+	if (ctl_open_dev(opts, &dev))
 		return CTL_EXIT_NODEV;
-	}
 
 	obj = json_object_new_object();
 	if (!ctl_read_sysfs(opts, "version", version, sizeof(version)))

@@ -3,13 +3,10 @@
  * cxltierctl: inspect and tune cxltier.  git-style subcommands, JSON by
  * default, as ndctl's cxl tool does.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmds.h"
 
@@ -21,6 +18,12 @@ struct ctl_cmd {
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "info", cmd_info, "module version, API version and features" },
+	{ "buffers", cmd_buffers, "tracked buffers: owner, size, placement, heat" },
+	{ "heat", cmd_heat, "per-chunk heat and placement of one buffer" },
+	{ "stats", cmd_stats, "module tunables and counters" },
+	{ "set", cmd_set, "set tunables: KEY=VALUE..." },
+	{ "top", cmd_top, "live view of tiers, hottest buffers, migrations" },
+	{ "heatmap", cmd_heatmap, "PNG of chunk x time heat and tier placement" },
 };
 
 static void usage(FILE *f)
@@ -43,33 +46,6 @@ static void usage(FILE *f)
 		"  -h, --help     this text\n"
 		"\n"
 		"See cxltierctl(8).\n");
-}
-
-void ctl_print_json(struct json_object *obj)
-{
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-						  JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(obj);
-}
-
-int ctl_read_sysfs(const struct ctl_opts *opts, const char *rel, char *buf,
-		   size_t len)
-{
-	char path[512];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", opts->sysfs_root, rel);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
 }
 
 int main(int argc, char **argv)
