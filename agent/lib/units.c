@@ -18,7 +18,9 @@ struct unit {
 
 /*
  * Parse "<int>[.<frac>]<suffix>" with the multiplier given by @units
- * (matched case-insensitively, except that the table decides).
+ * (matched exactly: the table lists every accepted spelling).  A number
+ * without a suffix is multiplied by @def_mult; 0 there makes the suffix
+ * mandatory.
  */
 static int parse_scaled(const char *s, const struct unit *units,
 			uint64_t def_mult, uint64_t *out)
@@ -64,6 +66,8 @@ static int parse_scaled(const char *s, const struct unit *units,
 	if (*p)
 		return -EINVAL;
 
+	if (!n && !def_mult)
+		return -EINVAL;
 	if (n) {
 		const struct unit *u;
 
@@ -119,6 +123,34 @@ static const struct unit time_units[] = {
 int units_parse_ms(const char *s, uint64_t *ms)
 {
 	return parse_scaled(s, time_units, 1, ms);
+}
+
+static const struct unit percent_units[] = {
+	{ "%", 100 },
+	{ NULL, 0 },
+};
+
+int units_parse_percent(const char *s, uint64_t *basis_points)
+{
+	return parse_scaled(s, percent_units, 0, basis_points);
+}
+
+static const struct unit rate_units[] = {
+	{ "B/s", 1 },
+	{ "K/s", 1ULL << 10 }, { "KiB/s", 1ULL << 10 },
+	{ "M/s", 1ULL << 20 }, { "MiB/s", 1ULL << 20 },
+	{ "G/s", 1ULL << 30 }, { "GiB/s", 1ULL << 30 },
+	{ "T/s", 1ULL << 40 }, { "TiB/s", 1ULL << 40 },
+	{ "kB/s", 1000ULL }, { "KB/s", 1000ULL },
+	{ "MB/s", 1000ULL * 1000 },
+	{ "GB/s", 1000ULL * 1000 * 1000 },
+	{ "TB/s", 1000ULL * 1000 * 1000 * 1000 },
+	{ NULL, 0 },
+};
+
+int units_parse_rate(const char *s, uint64_t bare_unit, uint64_t *bytes_per_s)
+{
+	return parse_scaled(s, rate_units, bare_unit, bytes_per_s);
 }
 
 char *units_format_size(uint64_t bytes, char *buf, size_t len)

@@ -24,6 +24,22 @@ int units_parse_size(const char *s, uint64_t *bytes);
 int units_parse_ms(const char *s, uint64_t *ms);
 
 /*
+ * Parse a percentage into basis points (1% = 100, 100% = 10000): a
+ * number with an optional fraction and a required "%" sign ("95%",
+ * "92.5%").  Digits beyond the hundredth of a percent are dropped.
+ * 0, -EINVAL or -ERANGE.
+ */
+int units_parse_percent(const char *s, uint64_t *basis_points);
+
+/*
+ * Parse a rate in bytes per second: a size with a per-second suffix
+ * (B/s, K/s, KiB/s, M/s, MiB/s, G/s, GiB/s, T/s, TiB/s; kB/s, MB/s, GB/s,
+ * TB/s).  A bare number is multiplied by @bare_unit (0: the suffix is
+ * required).  0, -EINVAL or -ERANGE.
+ */
+int units_parse_rate(const char *s, uint64_t bare_unit, uint64_t *bytes_per_s);
+
+/*
  * Print @bytes for humans, "1.50 GiB" style, into @buf.  Returns @buf.
  */
 char *units_format_size(uint64_t bytes, char *buf, size_t len);

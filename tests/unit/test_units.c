@@ -70,6 +70,55 @@ TEST(durations)
 	EXPECT_EQ(-EINVAL, units_parse_ms("s", &v));
 }
 
+/* Percentages need the % sign and keep two decimals, in basis points. */
+TEST(percent)
+{
+	static const struct { const char *s; uint64_t v; } ok[] = {
+		{ "0%", 0 }, { "95%", 9500 }, { " 92.5 % ", 9250 },
+		{ "100%", 10000 }, { "0.01%", 1 }, { "0.019%", 1 },
+		{ "250%", 25000 },
+	};
+	static const char *const bad[] = {
+		"", "%", "95", "0.95", "95 %%", "-5%", "95pct", "1e2%", "5%5",
+	};
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ASSERT_EQ(0, units_parse_percent(ok[i].s, &v)) TH_LOG("%s", ok[i].s);
+		EXPECT_EQ(ok[i].v, v) TH_LOG("%s", ok[i].s);
+	}
+	v = 77;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, units_parse_percent(bad[i], &v)) TH_LOG("'%s'", bad[i]);
+	}
+	EXPECT_EQ(-ERANGE, units_parse_percent("999999999999999999%", &v));
+	EXPECT_EQ(77, v);
+}
+
+/* Rates take a per-second suffix; a bare number uses the caller's unit. */
+TEST(rate)
+{
+	uint64_t v = 0;
+
+	ASSERT_EQ(0, units_parse_rate("256MiB/s", 0, &v));
+	EXPECT_EQ(256ULL << 20, v);
+	ASSERT_EQ(0, units_parse_rate("1.5 GiB/s", 0, &v));
+	EXPECT_EQ(3ULL << 29, v);
+	ASSERT_EQ(0, units_parse_rate("10MB/s", 0, &v));
+	EXPECT_EQ(10000000, v);
+	ASSERT_EQ(0, units_parse_rate("100", 1 << 20, &v));
+	EXPECT_EQ(100ULL << 20, v);
+	v = 5;
+	EXPECT_EQ(-EINVAL, units_parse_rate("100", 0, &v));
+	EXPECT_EQ(-EINVAL, units_parse_rate("100MiB", 1 << 20, &v));
+	EXPECT_EQ(-EINVAL, units_parse_rate("100MiB/h", 1 << 20, &v));
+	EXPECT_EQ(-EINVAL, units_parse_rate("/s", 1 << 20, &v));
+	EXPECT_EQ(-ERANGE, units_parse_rate("16777216TiB/s", 0, &v));
+	EXPECT_EQ(-ERANGE, units_parse_rate("17592186044416", 1 << 20, &v));
+	EXPECT_EQ(5, v);
+}
+
 /* Human sizes pick the largest unit and truncate to two decimals. */
 TEST(format)
 {
