@@ -127,6 +127,7 @@ UNIT_TESTS += $(BIN)/$(1)
 endef
 
 include agent/lib/build.mk
+include agent/build.mk
 include tools/build.mk
 include tests/unit/build.mk
 include selftests/cxltier/build.mk

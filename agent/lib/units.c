@@ -153,6 +153,17 @@ int units_parse_rate(const char *s, uint64_t bare_unit, uint64_t *bytes_per_s)
 	return parse_scaled(s, rate_units, bare_unit, bytes_per_s);
 }
 
+static const struct unit no_units[] = {
+	{ NULL, 0 },
+};
+
+int units_parse_decimal(const char *s, uint64_t scale, uint64_t *out)
+{
+	if (!scale)
+		return -EINVAL;
+	return parse_scaled(s, no_units, scale, out);
+}
+
 char *units_format_size(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const names[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };

@@ -40,6 +40,13 @@ int units_parse_percent(const char *s, uint64_t *basis_points);
 int units_parse_rate(const char *s, uint64_t bare_unit, uint64_t *bytes_per_s);
 
 /*
+ * Parse a plain decimal number with an optional fraction ("1.5") into
+ * fixed point: the number times @scale, rounded down.  No suffix.
+ * 0, -EINVAL or -ERANGE.
+ */
+int units_parse_decimal(const char *s, uint64_t scale, uint64_t *out);
+
+/*
  * Print @bytes for humans, "1.50 GiB" style, into @buf.  Returns @buf.
  */
 char *units_format_size(uint64_t bytes, char *buf, size_t len);

@@ -119,6 +119,28 @@ TEST(rate)
 	EXPECT_EQ(5, v);
 }
 
+/* Decimals become fixed point, rounded down; no suffix is allowed. */
+TEST(decimal)
+{
+	uint64_t v = 0;
+
+	ASSERT_EQ(0, units_parse_decimal("1.5", 1 << 16, &v));
+	EXPECT_EQ(3 << 15, v);
+	ASSERT_EQ(0, units_parse_decimal("0", 1 << 16, &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, units_parse_decimal("0.00001", 1 << 16, &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, units_parse_decimal("281474976710655", 1 << 16, &v));
+	EXPECT_EQ(0xffffffffffff0000ULL, v);
+	v = 9;
+	EXPECT_EQ(-ERANGE, units_parse_decimal("281474976710656", 1 << 16, &v));
+	EXPECT_EQ(-EINVAL, units_parse_decimal("1.5x", 1 << 16, &v));
+	EXPECT_EQ(-EINVAL, units_parse_decimal("1.5B", 1 << 16, &v));
+	EXPECT_EQ(-EINVAL, units_parse_decimal("", 1 << 16, &v));
+	EXPECT_EQ(-EINVAL, units_parse_decimal("1", 0, &v));
+	EXPECT_EQ(9, v);
+}
+
 /* Human sizes pick the largest unit and truncate to two decimals. */
 TEST(format)
 {

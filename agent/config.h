@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * config: cxltierd's settings, read from /etc/cxltier/cxltierd.conf and
+ * then from every conf.d/<name>.conf next to it, in byte order of the
+ * names; a key set again in a later file overrides the earlier value.
+ * The syntax (INI, parsed by libinih) and every key are described in
+ * cxltierd.conf(5) and in the shipped agent/cxltierd.conf.
+ *
+ * Loading fills a caller-owned struct config and has no other effect, so
+ * a reload is atomic by construction: load into a fresh struct, and swap
+ * it in only when config_load() succeeded.  On failure the running
+ * settings stay as they were and the error reads "FILE:LINE: what".
+ *
+ * struct config is plain data (no pointers): copy it with "=".
+ */
+#ifndef CXLTIER_CONFIG_H
+#define CXLTIER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Where the daemon looks by default. */
+#define CONFIG_DEFAULT_PATH	"/etc/cxltier/cxltierd.conf"
+/* Drop-in directory, relative to the main file's directory. */
+#define CONFIG_DROPIN_DIR	"conf.d"
+
+/* Highest NUMA node id + 1 a node list may name (the kernel's MAX_NUMNODES). */
+#define CONFIG_MAX_NODES	1024
+/* Classes, counting the built-in "default". */
+#define CONFIG_MAX_CLASSES	64
+/* Longest class name + 1. */
+#define CONFIG_NAME_LEN		32
+/* Longest label or process pattern + 1. */
+#define CONFIG_PATTERN_LEN	64
+/* A buffer large enough for any error message. */
+#define CONFIG_ERR_LEN		512
+/* Largest file read (main or drop-in). */
+#define CONFIG_MAX_FILE_SIZE	(1 << 20)
+/* Most drop-in files read. */
+#define CONFIG_MAX_DROPINS	256
+
+/* Index of the built-in class every unmatched buffer belongs to. */
+#define CONFIG_CLASS_DEFAULT	0
+
+/* Basis points: 10000 = 100%. */
+#define CONFIG_BP_ONE		10000U
+
+/**
+ * struct config_nodes - a set of NUMA nodes, or "auto"
+ * @is_auto: take the nodes from the module's tier table
+ * @mask: bit n set for node n (meaningful when !@is_auto)
+ */
+struct config_nodes {
+	bool is_auto;
+	unsigned long mask[CONFIG_MAX_NODES / (8 * sizeof(unsigned long))];
+};
+
+/**
+ * struct config_class - a class of buffers, [class "NAME"]
+ * @name: the class name ("default" for the built-in class)
+ * @label: fnmatch(3) pattern on the buffer's label; "" matches any
+ * @process: fnmatch(3) pattern on the owner's process name (comm); ""
+ *	matches any
+ * @priority: higher priorities get DRAM first (-1000..1000)
+ * @dram_share_bp: the class may hold at most this share of DRAM
+ *	capacity, in basis points
+ */
+struct config_class {
+	char name[CONFIG_NAME_LEN];
+	char label[CONFIG_PATTERN_LEN];
+	char process[CONFIG_PATTERN_LEN];
+	int priority;
+	uint32_t dram_share_bp;
+};
+
+/**
+ * struct config - every setting of cxltierd
+ * @dram: [tiers] dram: the fast tier's nodes
+ * @far: [tiers] far: the far-memory (CXL) nodes
+ * @interval_ms: [policy] interval: time between two placement decisions
+ * @high_watermark_bp: [policy] high_watermark: DRAM use (share of its
+ *	capacity) above which cold chunks are demoted
+ * @low_watermark_bp: [policy] low_watermark: demotion stops here, and
+ *	promotions fill DRAM up to here
+ * @rate_limit_Bps: [policy] rate_limit: bytes migrated per second, both
+ *	directions together; 0 = unlimited
+ * @hysteresis_bp: [policy] hysteresis: how much hotter a far chunk must be
+ *	than the DRAM chunk it would displace
+ * @min_residency_ms: [policy] min_residency: a chunk that moved stays
+ *	where it is at least this long
+ * @promote_min_heat: [policy] promote_min_heat: chunks cooler than this
+ *	are never promoted, in CXLTIER_HEAT_ONE units
+ * @epoch_ms: [heat] epoch: the module's heat epoch (epoch_ms)
+ * @half_life_ms: [heat] half_life: the module's heat half-life
+ *	(half_life_ms)
+ * @nr_classes: classes in @classes, "default" included
+ * @classes: "default" first, then the [class] sections in the order they
+ *	first appear
+ * @nr_files: files read (main file and drop-ins)
+ */
+struct config {
+	struct config_nodes dram;
+	struct config_nodes far;
+	uint32_t interval_ms;
+	uint32_t high_watermark_bp;
+	uint32_t low_watermark_bp;
+	uint64_t rate_limit_Bps;
+	uint32_t hysteresis_bp;
+	uint32_t min_residency_ms;
+	uint64_t promote_min_heat;
+	uint32_t epoch_ms;
+	uint32_t half_life_ms;
+	unsigned int nr_classes;
+	struct config_class classes[CONFIG_MAX_CLASSES];
+	unsigned int nr_files;
+};
+
+/* config_load() flags */
+#define CONFIG_LOAD_OPTIONAL	(1U << 0) /* a missing main file is no error */
+
+/**
+ * config_init() - the built-in defaults
+ * @cfg: settings to fill
+ *
+ * The defaults are those documented in cxltierd.conf(5).
+ */
+void config_init(struct config *cfg);
+
+/**
+ * config_load() - read the main file and its drop-ins
+ * @cfg: filled with the defaults, then with the files' settings
+ * @path: main file (NULL: CONFIG_DEFAULT_PATH); drop-ins are read from
+ *	CONFIG_DROPIN_DIR in the same directory
+ * @flags: CONFIG_LOAD_*
+ * @err: on failure, "FILE:LINE: message" (or "FILE: message")
+ * @errlen: size of @err
+ *
+ * Return: 0; -ENOENT when the main file does not exist (and
+ * CONFIG_LOAD_OPTIONAL is not set); -EINVAL for a bad key, value, unit or
+ * syntax; -EFBIG for a file over CONFIG_MAX_FILE_SIZE; -E2BIG for more
+ * than CONFIG_MAX_DROPINS drop-ins or CONFIG_MAX_CLASSES classes;
+ * another -errno when a file cannot be read.  On failure @cfg holds
+ * nothing useful.
+ */
+int config_load(struct config *cfg, const char *path, unsigned int flags,
+		char *err, size_t errlen);
+
+/**
+ * config_parse_string() - apply INI text on top of @cfg
+ * @cfg: settings, already initialised
+ * @name: file name to use in messages
+ * @text: NUL-terminated INI text
+ * @err: on failure, "NAME:LINE: message"
+ * @errlen: size of @err
+ *
+ * Parses one file's worth of text as config_load() parses each file,
+ * without the checks that span keys (see config_validate()).
+ *
+ * Return: 0, -EINVAL, -EFBIG or -E2BIG as config_load().
+ */
+int config_parse_string(struct config *cfg, const char *name,
+			const char *text, char *err, size_t errlen);
+
+/**
+ * config_validate() - checks that involve several keys
+ * @cfg: settings
+ * @err: on failure, the message
+ * @errlen: size of @err
+ *
+ * low_watermark <= high_watermark; [tiers] dram and far share no node.
+ * config_load() runs it and names the file and line of the offending key.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int config_validate(const struct config *cfg, char *err, size_t errlen);
+
+/**
+ * config_match_class() - the class of a buffer
+ * @cfg: settings
+ * @label: the buffer's label (NULL or "" when it has none)
+ * @process: the owner's process name (NULL or "" when unknown)
+ *
+ * Return: the index in @cfg->classes of the first class whose patterns
+ * all match, else CONFIG_CLASS_DEFAULT.
+ */
+unsigned int config_match_class(const struct config *cfg, const char *label,
+				 const char *process);
+
+/**
+ * config_nodes_test() - is a node in a node set
+ * @nodes: the set
+ * @node: node id
+ *
+ * Return: true if @node is in the explicit set (always false for auto).
+ */
+bool config_nodes_test(const struct config_nodes *nodes, unsigned int node);
+
+/**
+ * config_print() - the effective settings, as a config file
+ * @cfg: settings
+ * @f: output
+ *
+ * What cxltierd --check-config shows; config_parse_string() reads it back
+ * to the same settings.
+ *
+ * Return: 0 or -errno from writing.
+ */
+int config_print(const struct config *cfg, FILE *f);
+
+#endif /* CXLTIER_CONFIG_H */
