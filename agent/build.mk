@@ -6,7 +6,7 @@
 #   $(CXLTIERD_CORE_A)     the archive (build/lib/libcxltierd-core.a)
 #   $(CXLTIERD_CORE_LIBS)  what a program linking it adds to its LDLIBS
 
-CXLTIERD_CORE_SRCS := agent/config.c agent/numalog.c
+CXLTIERD_CORE_SRCS := agent/config.c agent/numalog.c agent/policy.c
 CXLTIERD_CORE_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(CXLTIERD_CORE_SRCS))
 CXLTIERD_CORE_A    := $(LIBDIR_B)/libcxltierd-core.a
 CXLTIERD_CORE_LIBS := $(shell $(PKG_CONFIG) --libs inih 2>/dev/null || echo -linih) -lnuma

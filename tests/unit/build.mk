@@ -7,3 +7,6 @@ $(eval $(call unit_test,test-heat,tests/unit/test_heat.c,-lm))
 
 CFLAGS_tests_unit_test_config += -Iagent
 $(eval $(call unit_test,test-config,tests/unit/test_config.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+
+CFLAGS_tests_unit_test_policy += -Iagent
+$(eval $(call unit_test,test-policy,tests/unit/test_policy.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))

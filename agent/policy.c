@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * policy: from heat to a migration plan.  The algorithm is described in
+ * policy.h; this file is its implementation, with no I/O and no state
+ * but what the caller passes in.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/cxltier.h>
+
+#include "policy.h"
+
+/* Offset that makes a class priority (-1000..1000) unsigned. */
+#define PRIO_BIAS	1000
+
+/**
+ * struct pol_cand - a chunk that may move, as ranked
+ * @score: heat, plus the hysteresis bonus for a chunk in DRAM
+ * @chunk: index in policy_input.chunks
+ * @prio: class priority + PRIO_BIAS
+ * @in_dram: the chunk is on a DRAM node
+ */
+struct pol_cand {
+	uint64_t score;
+	uint32_t chunk;
+	uint16_t prio;
+	uint8_t in_dram;
+};
+
+/**
+ * struct policy_ctx - scratch memory of policy_plan()
+ * @cand: ranked chunks
+ * @cand_tmp: scratch of the same size for the sort
+ * @cand_room: entries allocated at @cand and at @cand_tmp
+ * @want: chunk indices of far chunks wanted in DRAM, best first
+ * @want_room: entries allocated at @want
+ * @unwanted: chunk indices of DRAM chunks not wanted there, best first;
+ *	UINT32_MAX once demoted
+ * @unwanted_room: entries allocated at @unwanted
+ * @moves: the plan's moves
+ * @moves_room: entries allocated at @moves
+ * @node_idx: index in policy_input.nodes of each node id, or -1
+ * @node_free: free bytes of each input node as the plan goes
+ */
+struct policy_ctx {
+	struct pol_cand *cand;
+	struct pol_cand *cand_tmp;
+	size_t cand_room;
+	uint32_t *want;
+	size_t want_room;
+	uint32_t *unwanted;
+	size_t unwanted_room;
+	struct policy_move *moves;
+	size_t moves_room;
+	int16_t node_idx[CONFIG_MAX_NODES];
+	uint64_t node_free[CONFIG_MAX_NODES];
+};
+
+/**
+ * struct pol_run - one policy_plan() call in progress
+ * @ctx: scratch memory
+ * @in: the input
+ * @plan: the output
+ * @class_cap: DRAM bytes each class may hold
+ * @class_now: DRAM bytes each class holds as the plan goes
+ * @tracked: bytes of tracked chunks in DRAM as the plan goes
+ * @tokens: rate-limit allowance left, bytes
+ * @unlimited: no rate limit (@tokens is not used)
+ * @nr_nodes: entries of policy_input.nodes in use (at most CONFIG_MAX_NODES)
+ */
+struct pol_run {
+	struct policy_ctx *ctx;
+	const struct policy_input *in;
+	struct policy_plan *plan;
+	uint64_t class_cap[CONFIG_MAX_CLASSES];
+	uint64_t class_now[CONFIG_MAX_CLASSES];
+	uint64_t tracked;
+	uint64_t tokens;
+	bool unlimited;
+	unsigned int nr_nodes;
+};
+
+struct policy_ctx *policy_ctx_new(void)
+{
+	return calloc(1, sizeof(struct policy_ctx));
+}
+
+void policy_ctx_free(struct policy_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	free(ctx->cand);
+	free(ctx->cand_tmp);
+	free(ctx->want);
+	free(ctx->unwanted);
+	free(ctx->moves);
+	free(ctx);
+}
+
+const char *policy_reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case POLICY_PROMOTE:
+		return "promote";
+	case POLICY_DEMOTE_PRESSURE:
+		return "pressure";
+	case POLICY_DEMOTE_SHARE:
+		return "share";
+	case POLICY_DEMOTE_SWAP:
+		return "swap";
+	}
+	return "unknown";
+}
+
+/* Make room for @n entries of @size at *@p. */
+static int reserve(void **p, size_t *room, size_t n, size_t size)
+{
+	void *q;
+
+	if (n <= *room)
+		return 0;
+	if (n > SIZE_MAX / size)
+		return -ENOMEM;
+	q = realloc(*p, n * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*room = n;
+	return 0;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* @x * @num / @den without overflow, saturating. */
+static uint64_t mul_div(uint64_t x, uint64_t num, uint64_t den)
+{
+	unsigned __int128 r = (unsigned __int128)x * num / den;
+
+	return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
+}
+
+/* A priority as an unsigned sort key, clamped to the documented range. */
+static uint16_t prio_key(int priority)
+{
+	if (priority < -PRIO_BIAS)
+		priority = -PRIO_BIAS;
+	if (priority > PRIO_BIAS)
+		priority = PRIO_BIAS;
+	return (uint16_t)(priority + PRIO_BIAS);
+}
+
+/*
+ * Byte @d of the rank key, 0 = least significant; smaller sorts first.
+ * The key, most significant first: priority (descending), score
+ * (descending), in DRAM first.  The sort is stable and the candidates
+ * start in chunk order, so ties end in chunk order.
+ */
+static unsigned int rank_byte(const struct pol_cand *c, unsigned int d)
+{
+	if (d == 0)
+		return !c->in_dram;
+	if (d <= 8)
+		return (unsigned int)((~c->score >> (8 * (d - 1))) & 0xff);
+	return (unsigned int)(((0xffffU - c->prio) >> (8 * (d - 9))) & 0xff);
+}
+
+/*
+ * Rank @n candidates: an LSD radix sort, O(n) per key byte; bytes that
+ * are the same in every key (the high bytes of small heats, a single
+ * priority) cost one counting pass and no move.
+ */
+static void rank_sort(struct pol_cand *a, struct pol_cand *tmp, size_t n)
+{
+	size_t count[256], i, sum;
+	unsigned int d, b;
+
+	for (d = 0; d < 11; d++) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[rank_byte(&a[i], d)]++;
+		for (b = 0; b < 256 && count[b] != n; b++)
+			;
+		if (b < 256)
+			continue;	/* one value: already in order */
+		for (b = 0, sum = 0; b < 256; b++) {
+			size_t c = count[b];
+
+			count[b] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[count[rank_byte(&a[i], d)]++] = a[i];
+		memcpy(a, tmp, n * sizeof(*a));
+	}
+}
+
+/* Index in the input nodes of node id @node, or -1. */
+static int node_index(const struct policy_ctx *ctx, int32_t node)
+{
+	if (node < 0 || node >= CONFIG_MAX_NODES)
+		return -1;
+	return ctx->node_idx[node];
+}
+
+static bool is_dram(const struct pol_run *r, int32_t node)
+{
+	int i = node_index(r->ctx, node);
+
+	return i >= 0 && r->in->nodes[i].tier == POLICY_TIER_DRAM;
+}
+
+static unsigned int chunk_class(const struct pol_run *r, const struct policy_chunk *c)
+{
+	return c->klass < r->in->cfg->nr_classes ? c->klass : CONFIG_CLASS_DEFAULT;
+}
+
+/* The DRAM node with the most free memory that has @bytes free, or -1. */
+static int pick_dram(const struct pol_run *r, uint64_t bytes)
+{
+	const struct policy_input *in = r->in;
+	int best = -1;
+	unsigned int i;
+
+	for (i = 0; i < r->nr_nodes; i++) {
+		if (in->nodes[i].tier != POLICY_TIER_DRAM || r->ctx->node_free[i] < bytes)
+			continue;
+		if (best < 0 || r->ctx->node_free[i] > r->ctx->node_free[best])
+			best = (int)i;
+	}
+	return best;
+}
+
+/* The node with the most free memory in the first far tier with room. */
+static int pick_far(const struct pol_run *r, uint64_t bytes)
+{
+	const struct policy_input *in = r->in;
+	int best = -1;
+	unsigned int i;
+
+	for (i = 0; i < r->nr_nodes; i++) {
+		const struct policy_node *n = &in->nodes[i];
+
+		if (n->tier == POLICY_TIER_DRAM || r->ctx->node_free[i] < bytes)
+			continue;
+		if (best < 0 || n->tier < in->nodes[best].tier ||
+		    (n->tier == in->nodes[best].tier &&
+		     r->ctx->node_free[i] > r->ctx->node_free[best]))
+			best = (int)i;
+	}
+	return best;
+}
+
+/* Append a move of chunk @idx to node index @to, and account for it. */
+static void emit(struct pol_run *r, uint32_t idx, int to, uint32_t reason)
+{
+	const struct policy_chunk *c = &r->in->chunks[idx];
+	struct policy_ctx *ctx = r->ctx;
+	struct policy_plan *plan = r->plan;
+	struct policy_move *m = &ctx->moves[plan->nr_moves++];
+	int from = node_index(ctx, c->node);
+	unsigned int k = chunk_class(r, c);
+
+	m->chunk = idx;
+	m->from = c->node;
+	m->to = r->in->nodes[to].node;
+	m->reason = reason;
+	ctx->node_free[to] -= c->bytes;
+	if (from >= 0)
+		ctx->node_free[from] = sat_add(ctx->node_free[from], c->bytes);
+	if (!r->unlimited)
+		r->tokens -= c->bytes;
+	if (reason == POLICY_PROMOTE) {
+		plan->nr_promote++;
+		plan->promote_bytes += c->bytes;
+		r->tracked += c->bytes;
+		r->class_now[k] += c->bytes;
+	} else {
+		plan->nr_demote++;
+		plan->demote_bytes += c->bytes;
+		r->tracked -= c->bytes;
+		r->class_now[k] -= c->bytes;
+	}
+}
+
+/*
+ * Steps 1-3: budget, ranking, selection.  Fills ctx->want and
+ * ctx->unwanted; returns the number of unwanted chunks in *@nr_unwanted
+ * and wanted ones in *@nr_want.
+ */
+static int select_chunks(struct pol_run *r, size_t *nr_want, size_t *nr_unwanted)
+{
+	const struct policy_input *in = r->in;
+	const struct config *cfg = in->cfg;
+	struct policy_ctx *ctx = r->ctx;
+	struct policy_plan *plan = r->plan;
+	uint64_t used, high, low, budget, avail, class_used[CONFIG_MAX_CLASSES];
+	bool shed;
+	size_t i, n = 0, w = 0, u = 0;
+
+	/* 1. Budget. */
+	used = plan->dram_used;
+	high = mul_div(plan->dram_capacity, cfg->high_watermark_bp, CONFIG_BP_ONE);
+	low = mul_div(plan->dram_capacity, cfg->low_watermark_bp, CONFIG_BP_ONE);
+	shed = used > high;
+	if (shed)
+		budget = r->tracked > used - low ? r->tracked - (used - low) : 0;
+	else if (used < low)
+		budget = sat_add(r->tracked, low - used);
+	else
+		budget = r->tracked;
+	plan->dram_budget = budget;
+
+	if (in->nr_chunks > ctx->cand_room) {
+		size_t room = ctx->cand_room;
+
+		if (reserve((void **)&ctx->cand_tmp, &room, in->nr_chunks, sizeof(*ctx->cand)) ||
+		    reserve((void **)&ctx->cand, &ctx->cand_room, in->nr_chunks, sizeof(*ctx->cand)))
+			return -ENOMEM;
+	}
+
+	/* 2. Ranking, of the chunks that may move; the others hold their place. */
+	avail = budget;
+	memset(class_used, 0, sizeof(class_used));
+	for (i = 0; i < in->nr_chunks; i++) {
+		const struct policy_chunk *c = &in->chunks[i];
+		unsigned int k = chunk_class(r, c);
+		bool dram, frozen;
+		struct pol_cand *p;
+
+		/* Not resident, or on a node the policy does not manage. */
+		if (!c->bytes ||
+		    (c->node != CXLTIER_NODE_MIXED && node_index(ctx, c->node) < 0))
+			continue;
+		dram = is_dram(r, c->node);
+		frozen = c->flags & POLICY_CHUNK_FIXED;
+		if (!frozen && cfg->min_residency_ms && c->moved_ms &&
+		    in->now_ms - c->moved_ms < cfg->min_residency_ms && !(dram && shed))
+			frozen = true;
+		if (frozen) {
+			if (dram) {
+				avail = avail > c->bytes ? avail - c->bytes : 0;
+				class_used[k] += c->bytes;
+			}
+			continue;
+		}
+		p = &ctx->cand[n++];
+		p->chunk = (uint32_t)i;
+		p->prio = prio_key(cfg->classes[k].priority);
+		p->in_dram = dram;
+		p->score = c->heat;
+		if (dram)
+			p->score = sat_add(c->heat, mul_div(c->heat, cfg->hysteresis_bp,
+							    CONFIG_BP_ONE));
+	}
+	rank_sort(ctx->cand, ctx->cand_tmp, n);
+
+	if (reserve((void **)&ctx->want, &ctx->want_room, n, sizeof(*ctx->want)) ||
+	    reserve((void **)&ctx->unwanted, &ctx->unwanted_room, n, sizeof(*ctx->unwanted)))
+		return -ENOMEM;
+
+	/* 3. Selection. */
+	for (i = 0; i < n; i++) {
+		const struct pol_cand *p = &ctx->cand[i];
+		const struct policy_chunk *c = &in->chunks[p->chunk];
+		unsigned int k = chunk_class(r, c);
+		bool fits = c->bytes <= avail && class_used[k] + c->bytes <= r->class_cap[k];
+
+		if (fits && (p->in_dram || c->heat >= cfg->promote_min_heat)) {
+			avail -= c->bytes;
+			class_used[k] += c->bytes;
+			if (!p->in_dram)
+				ctx->want[w++] = p->chunk;
+		} else if (p->in_dram) {
+			ctx->unwanted[u++] = p->chunk;
+		}
+	}
+	*nr_want = w;
+	*nr_unwanted = u;
+	return 0;
+}
+
+/* Step 4: moves within the rate limit.  Unwanted chunks go coldest first. */
+static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
+{
+	const struct policy_input *in = r->in;
+	struct policy_ctx *ctx = r->ctx;
+	struct policy_plan *plan = r->plan;
+	uint64_t budget = plan->dram_budget;
+	size_t i, j, next = nr_unwanted;
+	bool out_of_tokens = false, far_full = false;
+
+	/* a. Classes over their share, and DRAM over its budget. */
+	for (j = nr_unwanted; j-- > 0;) {
+		uint32_t idx = ctx->unwanted[j];
+		const struct policy_chunk *c = &in->chunks[idx];
+		unsigned int k = chunk_class(r, c);
+		uint32_t reason;
+		int to;
+
+		if (r->class_now[k] > r->class_cap[k])
+			reason = POLICY_DEMOTE_SHARE;
+		else if (r->tracked > budget)
+			reason = POLICY_DEMOTE_PRESSURE;
+		else
+			continue;
+		if (!r->unlimited && r->tokens < c->bytes) {
+			plan->deferred_bytes += c->bytes;
+			out_of_tokens = true;
+			continue;
+		}
+		to = pick_far(r, c->bytes);
+		if (to < 0) {
+			plan->blocked_bytes += c->bytes;
+			continue;
+		}
+		emit(r, idx, to, reason);
+		ctx->unwanted[j] = UINT32_MAX;
+	}
+
+	/* b. Promotions, hottest first, each with the swaps it needs. */
+	for (i = 0; i < nr_want; i++) {
+		uint32_t idx = ctx->want[i];
+		const struct policy_chunk *c = &in->chunks[idx];
+		uint64_t room = r->tracked < budget ? budget - r->tracked : 0;
+		uint64_t victims = 0;
+		size_t k = next;
+		int to;
+
+		if (out_of_tokens) {
+			plan->deferred_bytes += c->bytes;
+			continue;
+		}
+		/* Victims: the coldest unwanted DRAM chunks left. */
+		while (room + victims < c->bytes && k > 0) {
+			k--;
+			if (ctx->unwanted[k] != UINT32_MAX)
+				victims += in->chunks[ctx->unwanted[k]].bytes;
+		}
+		if (room + victims < c->bytes || (victims && far_full)) {
+			plan->blocked_bytes += c->bytes;
+			continue;
+		}
+		if (!r->unlimited && r->tokens < sat_add(victims, c->bytes)) {
+			plan->deferred_bytes += c->bytes;
+			out_of_tokens = true;
+			continue;
+		}
+		while (next > k) {
+			uint32_t v = ctx->unwanted[--next];
+			int far;
+
+			if (v == UINT32_MAX)
+				continue;
+			far = pick_far(r, in->chunks[v].bytes);
+			if (far < 0) {
+				/* Far memory is full: no more swaps. */
+				far_full = true;
+				next++;
+				break;
+			}
+			emit(r, v, far, POLICY_DEMOTE_SWAP);
+			ctx->unwanted[next] = UINT32_MAX;
+		}
+		room = r->tracked < budget ? budget - r->tracked : 0;
+		to = room >= c->bytes ? pick_dram(r, c->bytes) : -1;
+		if (to < 0) {
+			plan->blocked_bytes += c->bytes;
+			continue;
+		}
+		emit(r, idx, to, POLICY_PROMOTE);
+	}
+}
+
+int policy_plan(struct policy_ctx *ctx, const struct policy_input *in,
+		const struct policy_state *prev, struct policy_plan *plan)
+{
+	const struct config *cfg;
+	struct pol_run *r;
+	uint64_t largest = 0, per_interval;
+	size_t i, nr_want = 0, nr_unwanted = 0;
+	unsigned int k;
+	int rc;
+
+	if (!plan)
+		return -EINVAL;
+	memset(plan, 0, sizeof(*plan));
+	if (!ctx || !in || !prev || !in->cfg || !in->now_ms ||
+	    (in->nr_nodes && !in->nodes) || (in->nr_chunks && !in->chunks))
+		return -EINVAL;
+	if (in->nr_chunks > UINT32_MAX)
+		return -E2BIG;
+	cfg = in->cfg;
+	if (!cfg->nr_classes || cfg->nr_classes > CONFIG_MAX_CLASSES)
+		return -EINVAL;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->ctx = ctx;
+	r->in = in;
+	r->plan = plan;
+
+	/*
+	 * Nodes: a node id out of range or listed again is not used (no
+	 * free memory, no capacity).
+	 */
+	memset(ctx->node_idx, 0xff, sizeof(ctx->node_idx));
+	r->nr_nodes = in->nr_nodes < CONFIG_MAX_NODES ? in->nr_nodes : CONFIG_MAX_NODES;
+	for (k = 0; k < r->nr_nodes; k++) {
+		const struct policy_node *n = &in->nodes[k];
+		uint64_t free_b = n->free < n->capacity ? n->free : n->capacity;
+
+		ctx->node_free[k] = 0;
+		if (n->node < 0 || n->node >= CONFIG_MAX_NODES || ctx->node_idx[n->node] >= 0)
+			continue;
+		ctx->node_free[k] = free_b;
+		ctx->node_idx[n->node] = (int16_t)k;
+		if (n->tier == POLICY_TIER_DRAM) {
+			plan->dram_capacity = sat_add(plan->dram_capacity, n->capacity);
+			plan->dram_used = sat_add(plan->dram_used, n->capacity - free_b);
+		}
+	}
+	for (k = 0; k < cfg->nr_classes; k++)
+		r->class_cap[k] = mul_div(plan->dram_capacity,
+					  cfg->classes[k].dram_share_bp, CONFIG_BP_ONE);
+
+	/* What is in DRAM now. */
+	for (i = 0; i < in->nr_chunks; i++) {
+		const struct policy_chunk *c = &in->chunks[i];
+
+		if (c->bytes > largest && node_index(ctx, c->node) >= 0)
+			largest = c->bytes;
+		if (c->bytes && is_dram(r, c->node)) {
+			r->tracked += c->bytes;
+			r->class_now[chunk_class(r, c)] += c->bytes;
+		}
+	}
+	plan->dram_tracked = r->tracked;
+
+	/* The rate limit's token bucket. */
+	if (!cfg->rate_limit_Bps) {
+		r->unlimited = true;
+	} else {
+		uint64_t cap;
+
+		per_interval = mul_div(cfg->rate_limit_Bps, cfg->interval_ms, 1000);
+		cap = per_interval > 2 * largest ? per_interval : 2 * largest;
+		/* With nothing spent, a fresh plan gets one interval's worth. */
+		if (!prev->last_ms || in->now_ms < prev->last_ms)
+			r->tokens = per_interval;
+		else
+			r->tokens = sat_add(prev->tokens,
+					    mul_div(cfg->rate_limit_Bps,
+						    in->now_ms - prev->last_ms, 1000));
+		if (r->tokens > cap)
+			r->tokens = cap;
+	}
+
+	rc = select_chunks(r, &nr_want, &nr_unwanted);
+	if (!rc)
+		rc = reserve((void **)&ctx->moves, &ctx->moves_room,
+			     nr_want + nr_unwanted ? nr_want + nr_unwanted : 1,
+			     sizeof(*ctx->moves));
+	if (rc) {
+		memset(plan, 0, sizeof(*plan));
+		free(r);
+		return rc;
+	}
+	plan->moves = ctx->moves;
+	plan_moves(r, nr_want, nr_unwanted);
+
+	plan->state.last_ms = in->now_ms;
+	plan->state.tokens = r->unlimited ? 0 : r->tokens;
+	free(r);
+	return 0;
+}

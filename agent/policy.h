@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * policy: which chunks belong in DRAM, and the migrations that get them
+ * there.
+ *
+ * Pure logic: no I/O, no clock, no globals.  The daemon feeds it what it
+ * read from the module (tiers, per-chunk heat and node) and the settings
+ * of cxltierd.conf; kvreplay --simulate feeds it a modelled trace.  The
+ * same inputs give the same plan, so a policy measured on a trace is the
+ * policy that runs.
+ *
+ * One decision (policy_plan()), in four steps:
+ *
+ *  1. DRAM budget.  DRAM use is capacity - free over the DRAM tier's
+ *     nodes (every user of the memory, not only tracked chunks).
+ *
+ *        use > high_watermark    shed: DRAM chunks may keep
+ *                                tracked - (use - low_watermark) bytes
+ *        use < low_watermark     fill: tracked + (low_watermark - use)
+ *        otherwise               hold: tracked (chunks only trade places)
+ *
+ *  2. Ranking.  Every chunk that may move is ranked by its class's
+ *     priority, then by score = heat, plus hysteresis% of it for a chunk
+ *     already in DRAM (so a far chunk must be that much hotter to take
+ *     its place); ties keep the chunk in DRAM, then go by chunk index.
+ *     A stable radix sort: O(n) per byte of the key, so the whole
+ *     decision is O(n) (4 million chunks: under a second).
+ *
+ *  3. Selection.  Walking down the ranking, a chunk is wanted in DRAM
+ *     while it fits in the budget and in its class's dram_share; a far
+ *     chunk also needs heat >= promote_min_heat.  Chunks that moved less
+ *     than min_residency ago stay where they are (and keep their bytes in
+ *     the budget), except that DRAM chunks may be shed above the high
+ *     watermark; so do chunks flagged POLICY_CHUNK_FIXED.
+ *
+ *  4. Moves, within the rate limit (a token bucket of rate_limit bytes
+ *     per second, holding at most one interval's worth or one swap of the
+ *     largest chunk):
+ *       a. unwanted DRAM chunks of a class over its share, and, while
+ *          DRAM is over budget, the coldest unwanted DRAM chunks: demoted;
+ *       b. wanted far chunks, hottest first: promoted, each after
+ *          demoting as many of the coldest unwanted DRAM chunks as it
+ *          needs room for (a swap is done whole or not at all).
+ *     Demotions go to the first far tier with room (the node with the
+ *     most free memory in it), promotions to the DRAM node with the most
+ *     free memory.  Moves are listed in the order to execute them.
+ *
+ * Example, DRAM 100 chunks, high 95%, low 90%, hysteresis 25%: DRAM holds
+ * 92 chunks, 2 of them cold (heat 1); a far chunk has heat 10.  Use is
+ * between the watermarks: hold.  The far chunk outranks 1.25, so the plan
+ * is: demote one cold chunk (swap), promote the hot one.
+ */
+#ifndef CXLTIER_POLICY_H
+#define CXLTIER_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* Tier number of DRAM in policy_node.tier; far tiers are 1, 2, ... */
+#define POLICY_TIER_DRAM	0
+
+/**
+ * struct policy_node - one memory node the policy may use
+ * @node: NUMA node id (below CONFIG_MAX_NODES)
+ * @tier: POLICY_TIER_DRAM, or the far tier (1 = fastest far memory)
+ * @capacity: bytes of memory on the node
+ * @free: bytes free on the node now
+ */
+struct policy_node {
+	int node;
+	unsigned int tier;
+	uint64_t capacity;
+	uint64_t free;
+};
+
+/* policy_chunk.flags */
+#define POLICY_CHUNK_FIXED	(1U << 0) /* cannot move: plan around it */
+
+/**
+ * struct policy_chunk - one chunk of a tracked buffer
+ * @heat: decayed access count in CXLTIER_HEAT_ONE units, as the module
+ *	reports it
+ * @moved_ms: when the chunk last moved, on the caller's clock (the one
+ *	of policy_input.now_ms); 0 = never
+ * @bytes: size of the chunk (0: ignored)
+ * @node: node holding its pages, or CXLTIER_NODE_NONE (not resident:
+ *	ignored) or CXLTIER_NODE_MIXED (counted as far memory; a promotion
+ *	gathers it in DRAM).  A node not in policy_input.nodes is ignored.
+ * @klass: index of its class in config.classes (past the end: default)
+ * @flags: POLICY_CHUNK_*
+ */
+struct policy_chunk {
+	uint64_t heat;
+	uint64_t moved_ms;
+	uint32_t bytes;
+	int32_t node;
+	uint16_t klass;
+	uint16_t flags;
+};
+
+/**
+ * struct policy_input - everything one decision looks at
+ * @cfg: settings ([policy] and the classes are used)
+ * @nodes: the nodes of the DRAM and far tiers
+ * @nr_nodes: entries in @nodes
+ * @chunks: every chunk of every tracked buffer
+ * @nr_chunks: entries in @chunks, at most UINT32_MAX
+ * @now_ms: the caller's clock, milliseconds, not 0 and never going back
+ */
+struct policy_input {
+	const struct config *cfg;
+	const struct policy_node *nodes;
+	unsigned int nr_nodes;
+	const struct policy_chunk *chunks;
+	size_t nr_chunks;
+	uint64_t now_ms;
+};
+
+/**
+ * struct policy_state - what one decision hands to the next
+ * @last_ms: now_ms of the previous decision, 0 before the first
+ * @tokens: rate-limit allowance left, bytes
+ *
+ * Zero it before the first call; then pass policy_plan.state back.
+ */
+struct policy_state {
+	uint64_t last_ms;
+	uint64_t tokens;
+};
+
+/* Why a chunk moves. */
+enum policy_reason {
+	POLICY_PROMOTE = 1,		/* hot enough, and DRAM has room */
+	POLICY_DEMOTE_PRESSURE,		/* DRAM is over its budget */
+	POLICY_DEMOTE_SHARE,		/* its class holds more than dram_share */
+	POLICY_DEMOTE_SWAP,		/* makes room for a hotter chunk */
+};
+
+/**
+ * struct policy_move - one migration
+ * @chunk: index in policy_input.chunks
+ * @from: the chunk's node (or CXLTIER_NODE_MIXED)
+ * @to: target node
+ * @reason: enum policy_reason
+ */
+struct policy_move {
+	uint32_t chunk;
+	int32_t from;
+	int32_t to;
+	uint32_t reason;
+};
+
+/**
+ * struct policy_plan - the result of one decision
+ * @moves: migrations in execution order (owned by the policy_ctx, valid
+ *	until its next policy_plan() or policy_ctx_free())
+ * @nr_moves: entries in @moves
+ * @state: pass to the next policy_plan()
+ * @dram_capacity: bytes of the DRAM tier
+ * @dram_used: DRAM capacity less free memory, bytes
+ * @dram_tracked: bytes of tracked chunks in DRAM before the plan
+ * @dram_budget: bytes of tracked chunks the plan allows in DRAM
+ * @nr_promote: promotions in @moves
+ * @nr_demote: demotions in @moves
+ * @promote_bytes: bytes promoted
+ * @demote_bytes: bytes demoted
+ * @deferred_bytes: bytes of wanted moves left out by the rate limit
+ * @blocked_bytes: bytes of wanted moves no node had room for
+ */
+struct policy_plan {
+	struct policy_move *moves;
+	size_t nr_moves;
+	struct policy_state state;
+	uint64_t dram_capacity;
+	uint64_t dram_used;
+	uint64_t dram_tracked;
+	uint64_t dram_budget;
+	size_t nr_promote;
+	size_t nr_demote;
+	uint64_t promote_bytes;
+	uint64_t demote_bytes;
+	uint64_t deferred_bytes;
+	uint64_t blocked_bytes;
+};
+
+/* Scratch memory reused from one decision to the next. */
+struct policy_ctx;
+
+/**
+ * policy_ctx_new() - scratch memory for policy_plan()
+ *
+ * The context only saves allocations between calls: a plan depends on
+ * the inputs alone.
+ *
+ * Return: the context, or NULL when out of memory.
+ */
+struct policy_ctx *policy_ctx_new(void);
+
+/**
+ * policy_ctx_free() - release a context and its last plan's moves
+ * @ctx: the context (NULL is fine)
+ */
+void policy_ctx_free(struct policy_ctx *ctx);
+
+/**
+ * policy_plan() - decide a migration plan
+ * @ctx: scratch memory
+ * @in: tiers, chunks, settings and time
+ * @prev: the state from the previous plan (zeroed for the first)
+ * @plan: filled with the plan
+ *
+ * Return: 0; -EINVAL for a NULL argument or now_ms of 0; -E2BIG for more
+ * than UINT32_MAX chunks; -ENOMEM.  On error @plan holds no moves.
+ */
+int policy_plan(struct policy_ctx *ctx, const struct policy_input *in,
+		const struct policy_state *prev, struct policy_plan *plan);
+
+/**
+ * policy_reason_name() - a reason for logs and JSON
+ * @reason: enum policy_reason
+ *
+ * Return: "promote", "pressure", "share", "swap" or "unknown".
+ */
+const char *policy_reason_name(uint32_t reason);
+
+#endif /* CXLTIER_POLICY_H */
