@@ -100,8 +100,8 @@ static const struct cfg_key cfg_keys[NR_KEYS] = {
 			      0, 24 * HOUR_MS),
 	[K_MIN_HEAT]	= CFG("policy", "promote_min_heat", CFG_HEAT, promote_min_heat,
 			      0, 1000000LL * CXLTIER_HEAT_ONE),
-	[K_EPOCH]	= CFG("heat", "epoch", CFG_MS, epoch_ms, 10, 600LL * 1000),
-	[K_HALF_LIFE]	= CFG("heat", "half_life", CFG_MS, half_life_ms, 10, 24 * HOUR_MS),
+	[K_EPOCH]	= CFG("heat", "epoch", CFG_MS, epoch_ms, 10, HOUR_MS),
+	[K_HALF_LIFE]	= CFG("heat", "half_life", CFG_MS, half_life_ms, 0, HOUR_MS),
 };
 
 /* Indices into cfg_class_keys[]. */
@@ -197,9 +197,9 @@ void config_init(struct config *cfg)
 	cfg->rate_limit_Bps = 256ULL << 20;
 	cfg->hysteresis_bp = 2500;
 	cfg->min_residency_ms = 10000;
-	cfg->promote_min_heat = CXLTIER_HEAT_ONE;
+	cfg->promote_min_heat = CXLTIER_HEAT_ONE / 2;
 	cfg->epoch_ms = 1000;
-	cfg->half_life_ms = 60000;
+	cfg->half_life_ms = 30000;
 	cfg->nr_classes = 1;
 	def = &cfg->classes[CONFIG_CLASS_DEFAULT];
 	strcpy(def->name, "default");
