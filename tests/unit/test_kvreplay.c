@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests for tools/kvreplay: the trace parser (malformed lines,
+ * huge numbers, missing keys, limits), each baseline and the cxltier
+ * simulation on tiny traces checked by hand, and the JSON report.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "model.h"
+#include "report.h"
+#include "trace.h"
+
+/* Parse @text; messages go to *@msgs (caller frees). */
+static int load(const char *text, int skip, struct kvr_trace *t, char **msgs)
+{
+	struct kvr_trace_opts o;
+	size_t len;
+	FILE *in, *err;
+	int rc;
+
+	kvr_trace_opts_init(&o);
+	o.skip_bad = skip;
+	o.max_line = 4096;
+	o.max_req_blocks = 100;
+	err = open_memstream(msgs, &len);
+	o.err = err;
+	in = fmemopen((void *)text, strlen(text), "r");
+	if (!in || !err)
+		abort();
+	rc = kvr_trace_read(in, "t.jsonl", &o, t);
+	fclose(in);
+	fclose(err);
+	return rc;
+}
+
+/* A well-formed trace: requests, dense ids in order of appearance. */
+TEST(trace_good)
+{
+	static const char text[] =
+		"{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 7, \"hash_ids\": [10, 11]}\n"
+		"\n"
+		"  \r\n"
+		"{\"hash_ids\": [11, 12, 10], \"timestamp\": 40, \"extra\": {\"ignored\": true}}\r\n"
+		"{\"timestamp\": 40, \"hash_ids\": []}\n"
+		"{\"timestamp\": 9007199254740992, \"hash_ids\": [9223372036854775806]}";
+	struct kvr_trace t;
+	char *msgs = NULL;
+
+	ASSERT_EQ(0, load(text, 0, &t, &msgs)) TH_LOG("%s", msgs);
+	EXPECT_STREQ("", msgs);
+	ASSERT_EQ(4, t.nr_req);
+	EXPECT_EQ(6, t.nr_access);
+	EXPECT_EQ(4, t.nr_blocks);
+	EXPECT_EQ(6, t.nr_lines);
+	EXPECT_EQ(0, t.nr_bad);
+	EXPECT_EQ(1024, t.input_tokens);
+	EXPECT_EQ(7, t.output_tokens);
+	EXPECT_EQ(0, t.req[0].t_ms);
+	EXPECT_EQ(1, t.req[0].line);
+	EXPECT_EQ(40, t.req[1].t_ms);
+	EXPECT_EQ(4, t.req[1].line);
+	EXPECT_EQ(2, t.req[1].first);
+	EXPECT_EQ(3, t.req[1].nr);
+	EXPECT_EQ(0, t.req[2].nr);
+	EXPECT_EQ(9007199254740992ULL, t.req[3].t_ms);
+	/* 10 -> 0, 11 -> 1, 12 -> 2, the big one -> 3 */
+	EXPECT_EQ(0, t.blocks[0]);
+	EXPECT_EQ(1, t.blocks[1]);
+	EXPECT_EQ(1, t.blocks[2]);
+	EXPECT_EQ(2, t.blocks[3]);
+	EXPECT_EQ(0, t.blocks[4]);
+	EXPECT_EQ(3, t.blocks[5]);
+	EXPECT_EQ(12, t.hash[2]);
+	EXPECT_EQ(9223372036854775806ULL, t.hash[3]);
+	kvr_trace_free(&t);
+	free(msgs);
+
+	/* Empty input: an empty trace. */
+	ASSERT_EQ(0, load("", 0, &t, &msgs));
+	EXPECT_EQ(0, t.nr_req);
+	kvr_trace_free(&t);
+	free(msgs);
+}
+
+struct bad_line {
+	const char *line;
+	const char *msg;	/* after "t.jsonl:2: " */
+};
+
+/* Each malformed line is named with its number and why, never misread. */
+TEST(trace_malformed)
+{
+	static const struct bad_line bad[] = {
+		{ "not json", "not JSON" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [1]} trailing", "not JSON" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [1]", "not JSON: unexpected end of data" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [1,]}", "not JSON" },
+		{ "[1, 2]", "not a JSON object" },
+		{ "42", "not a JSON object" },
+		{ "{\"hash_ids\": [1]}", "no \"timestamp\"" },
+		{ "{\"timestamp\": 5}", "no \"hash_ids\"" },
+		{ "{\"timestamp\": \"5\", \"hash_ids\": [1]}", "\"timestamp\" is not an integer" },
+		{ "{\"timestamp\": 5.5, \"hash_ids\": [1]}", "\"timestamp\" is not an integer" },
+		{ "{\"timestamp\": 1e3, \"hash_ids\": [1]}", "\"timestamp\" is not an integer" },
+		{ "{\"timestamp\": null, \"hash_ids\": [1]}", "\"timestamp\" is not an integer" },
+		{ "{\"timestamp\": -1, \"hash_ids\": [1]}", "\"timestamp\" is out of range" },
+		{ "{\"timestamp\": 99999999999999999999, \"hash_ids\": [1]}", "\"timestamp\" is out of range" },
+		{ "{\"timestamp\": 9007199254740993, \"hash_ids\": [1]}", "\"timestamp\" is out of range" },
+		{ "{\"timestamp\": 3, \"hash_ids\": [1]}", "timestamp 3 goes back (the previous request is at 5)" },
+		{ "{\"timestamp\": 5, \"hash_ids\": 1}", "\"hash_ids\" is not an array" },
+		{ "{\"timestamp\": 5, \"hash_ids\": {\"a\": 1}}", "\"hash_ids\" is not an array" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [1, \"2\"]}", "hash_ids[1] is not an integer" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [1.5]}", "hash_ids[0] is not an integer" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [-1]}", "hash_ids[0] is out of range" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [18446744073709551615]}", "hash_ids[0] is out of range" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [99999999999999999999999]}", "hash_ids[0] is out of range" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [9223372036854775807]}", "hash_ids[0] is out of range" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [[1]]}", "hash_ids[0] is not an integer" },
+		{ "{\"timestamp\": 5, \"hash_ids\": [7, 8, 7]}", "hash_ids: block 7 appears twice" },
+		{ "{\"timestamp\": 5, \"input_length\": -3, \"hash_ids\": [1]}", "\"input_length\" is out of range" },
+		{ "{\"timestamp\": 5, \"output_length\": \"x\", \"hash_ids\": [1]}", "\"output_length\" is not an integer" },
+		{ "{\"timestamp\": 5, \"x\": [[[[[[1]]]]]], \"hash_ids\": [1]}", "not JSON: nesting too deep" },
+	};
+	char text[8192], want[256], *msgs = NULL;
+	struct kvr_trace t;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* A good line, the bad one, a good one. */
+		snprintf(text, sizeof(text),
+			 "{\"timestamp\": 5, \"hash_ids\": [100, 101]}\n%s\n"
+			 "{\"timestamp\": 6, \"hash_ids\": [102, 100]}\n", bad[i].line);
+		snprintf(want, sizeof(want), "t.jsonl:2: %s", bad[i].msg);
+
+		/* Fatal: stops there. */
+		EXPECT_EQ(-EINVAL, load(text, 0, &t, &msgs)) TH_LOG("%s", bad[i].line);
+		EXPECT_EQ(0, strncmp(msgs, want, strlen(want)))
+			TH_LOG("case %zu:\n got: %s\nwant: %s", i, msgs, want);
+		EXPECT_EQ(1, t.nr_req);
+		EXPECT_EQ(1, t.nr_bad);
+		kvr_trace_free(&t);
+		free(msgs);
+
+		/* Skipped: reported, and it leaves nothing behind. */
+		ASSERT_EQ(0, load(text, 1, &t, &msgs)) TH_LOG("%s", bad[i].line);
+		EXPECT_EQ(0, strncmp(msgs, want, strlen(want))) TH_LOG("%s", msgs);
+		EXPECT_EQ(2, t.nr_req);
+		EXPECT_EQ(1, t.nr_bad);
+		EXPECT_EQ(3, t.nr_blocks);
+		EXPECT_EQ(4, t.nr_access);
+		EXPECT_EQ(2, t.blocks[2]);	/* 102: the next dense id */
+		EXPECT_EQ(3, t.req[1].line);
+		kvr_trace_free(&t);
+		free(msgs);
+	}
+}
+
+/* Over-long lines and NUL bytes are malformed lines, not misread ones. */
+TEST(trace_long_line_and_nul)
+{
+	char *text = malloc(10000), *msgs = NULL;
+	struct kvr_trace t;
+	size_t n;
+
+	ASSERT_NE(NULL, text);
+	n = (size_t)sprintf(text, "{\"timestamp\": 1, \"hash_ids\": [1]}\n{\"timestamp\": 2, \"hash_ids\": [");
+	memset(text + n, ' ', 5000);
+	strcpy(text + n + 5000, "2]}\n{\"timestamp\": 3, \"hash_ids\": [3]}\n");
+	ASSERT_EQ(0, load(text, 1, &t, &msgs));
+	EXPECT_NE(NULL, strstr(msgs, "t.jsonl:2: line longer than 4096 bytes")) TH_LOG("%s", msgs);
+	EXPECT_EQ(2, t.nr_req);
+	EXPECT_EQ(3, t.req[1].line);
+	kvr_trace_free(&t);
+	free(msgs);
+
+	/* 150 blocks in a request, over the limit of 100. */
+	n = (size_t)sprintf(text, "{\"timestamp\": 1, \"hash_ids\": [0");
+	for (int i = 1; i < 150; i++)
+		n += (size_t)sprintf(text + n, ",%d", i);
+	strcpy(text + n, "]}\n");
+	EXPECT_EQ(-EINVAL, load(text, 0, &t, &msgs));
+	EXPECT_NE(NULL, strstr(msgs, "t.jsonl:1: 150 blocks in one request, more than the limit of 100"))
+		TH_LOG("%s", msgs);
+	kvr_trace_free(&t);
+	free(msgs);
+	free(text);
+
+	{
+		static const char nul[] = "{\"timestamp\": 1, \"hash_ids\": [1]}\n{\"timestamp\"\0: 2}\n";
+		struct kvr_trace_opts o;
+		FILE *in, *err;
+		size_t len;
+
+		kvr_trace_opts_init(&o);
+		err = open_memstream(&msgs, &len);
+		o.err = err;
+		in = fmemopen((void *)nul, sizeof(nul) - 1, "r");
+		ASSERT_EQ(-EINVAL, kvr_trace_read(in, "t.jsonl", &o, &t));
+		fclose(in);
+		fclose(err);
+		EXPECT_NE(NULL, strstr(msgs, "t.jsonl:2: NUL byte")) TH_LOG("%s", msgs);
+		kvr_trace_free(&t);
+		free(msgs);
+	}
+}
+
+/* Trace-wide limits stop the load even when bad lines are skipped. */
+TEST(trace_limits)
+{
+	static const char text[] =
+		"{\"timestamp\": 1, \"hash_ids\": [1, 2]}\n"
+		"{\"timestamp\": 2, \"hash_ids\": [2, 3]}\n"
+		"{\"timestamp\": 3, \"hash_ids\": [3, 4]}\n";
+	struct kvr_trace_opts o;
+	struct kvr_trace t;
+	char *msgs = NULL;
+	size_t len;
+	FILE *in, *err;
+	int which;
+
+	for (which = 0; which < 3; which++) {
+		kvr_trace_opts_init(&o);
+		o.skip_bad = 1;
+		if (which == 0)
+			o.max_accesses = 5;
+		else if (which == 1)
+			o.max_blocks = 3;
+		else
+			o.max_requests = 2;
+		err = open_memstream(&msgs, &len);
+		o.err = err;
+		in = fmemopen((void *)text, strlen(text), "r");
+		EXPECT_EQ(-E2BIG, kvr_trace_read(in, "t.jsonl", &o, &t));
+		fclose(in);
+		fclose(err);
+		EXPECT_EQ(0, strncmp(msgs, "t.jsonl:3: more than ", 21)) TH_LOG("%s", msgs);
+		EXPECT_EQ(2, t.nr_req);
+		kvr_trace_free(&t);
+		free(msgs);
+	}
+}
+
+/*
+ * The hand-checked trace (block ids as in the file):
+ *	t=0 [1,2]  t=1 [1,3]  t=2 [1,2]  t=3 [4,1]  t=4 [2,3]
+ * 10 accesses, 4 first accesses; counts 1:4 2:3 3:2 4:1; DRAM 2 blocks.
+ */
+static const char tiny[] =
+	"{\"timestamp\": 0, \"hash_ids\": [1, 2]}\n"
+	"{\"timestamp\": 1, \"hash_ids\": [1, 3]}\n"
+	"{\"timestamp\": 2, \"hash_ids\": [1, 2]}\n"
+	"{\"timestamp\": 3, \"hash_ids\": [4, 1]}\n"
+	"{\"timestamp\": 4, \"hash_ids\": [2, 3]}\n";
+
+static void params(struct kvr_params *p, uint32_t dram)
+{
+	memset(p, 0, sizeof(*p));
+	p->dram_blocks = dram;
+	p->block_bytes = 2 << 20;
+	p->dram_GBps = 100;
+	p->far_GBps = 10;
+	p->device_weight = 1;
+	config_init(&p->cfg);
+}
+
+/* static: blocks 1 and 2 were created first and stay; 1 and 2 hit after. */
+TEST(baseline_static)
+{
+	struct kvr_params p;
+	struct kvr_result r = { 0 };
+	struct kvr_trace t;
+	char *msgs;
+
+	ASSERT_EQ(0, load(tiny, 0, &t, &msgs));
+	params(&p, 2);
+	ASSERT_EQ(0, kvr_run_static(&t, &p, &r));
+	EXPECT_EQ(10, r.accesses);
+	EXPECT_EQ(4, r.first_accesses);
+	EXPECT_EQ(5, r.dram_hits);
+	EXPECT_EQ(5, r.reuse_hits);
+	EXPECT_EQ(0, r.migrated_bytes);
+	/* 5 blocks from DRAM at 100 GB/s, 5 from far at 10 GB/s. */
+	EXPECT_GT(1e-9, r.read_s - (5.0 * (2 << 20) / 100e9 + 5.0 * (2 << 20) / 10e9));
+	kvr_trace_free(&t);
+	free(msgs);
+}
+
+/*
+ * lru, DRAM [most recent first]:
+ *	1 [1]  2 [2 1]  1 hit [1 2]  3 [3 1] -2  1 hit [1 3]
+ *	2 +2 -3 [2 1]  4 [4 2] -1  1 +1 -2 [1 4]  2 +2 -4 [2 1]  3 +3 -1 [3 2]
+ */
+TEST(baseline_lru)
+{
+	struct kvr_params p;
+	struct kvr_result r = { 0 };
+	struct kvr_trace t;
+	char *msgs;
+
+	ASSERT_EQ(0, load(tiny, 0, &t, &msgs));
+	params(&p, 2);
+	ASSERT_EQ(0, kvr_run_lru(&t, &p, &r));
+	EXPECT_EQ(2, r.dram_hits);
+	EXPECT_EQ(4, r.promoted);
+	EXPECT_EQ(6, r.demoted);
+	EXPECT_EQ(10ULL * (2 << 20), r.migrated_bytes);
+	EXPECT_GT(1e-9, r.transfer_s - 10.0 * (2 << 20) / 10e9);
+	/* No DRAM: no hit, no move. */
+	memset(&r, 0, sizeof(r));
+	params(&p, 0);
+	ASSERT_EQ(0, kvr_run_lru(&t, &p, &r));
+	EXPECT_EQ(0, r.dram_hits);
+	EXPECT_EQ(0, r.migrated_bytes);
+	/* DRAM for everything: every access but the first ones hits. */
+	memset(&r, 0, sizeof(r));
+	params(&p, 4);
+	ASSERT_EQ(0, kvr_run_lru(&t, &p, &r));
+	EXPECT_EQ(6, r.dram_hits);
+	EXPECT_EQ(0, r.migrated_bytes);
+	kvr_trace_free(&t);
+	free(msgs);
+}
+
+/* oracle-static: 1 and 2 (7 accesses) in DRAM from the start, first accesses hit. */
+TEST(baseline_oracle_static)
+{
+	struct kvr_params p;
+	struct kvr_result r = { 0 };
+	struct kvr_trace t;
+	char *msgs;
+
+	ASSERT_EQ(0, load(tiny, 0, &t, &msgs));
+	params(&p, 2);
+	ASSERT_EQ(0, kvr_run_oracle_static(&t, &p, &r));
+	EXPECT_EQ(7, r.dram_hits);
+	EXPECT_EQ(5, r.reuse_hits);
+	EXPECT_EQ(0, r.migrated_bytes);
+	/* One block: 1 (4 accesses).  Three: 1, 2, 3 (9). */
+	memset(&r, 0, sizeof(r));
+	params(&p, 1);
+	ASSERT_EQ(0, kvr_run_oracle_static(&t, &p, &r));
+	EXPECT_EQ(4, r.dram_hits);
+	memset(&r, 0, sizeof(r));
+	params(&p, 3);
+	ASSERT_EQ(0, kvr_run_oracle_static(&t, &p, &r));
+	EXPECT_EQ(9, r.dram_hits);
+	memset(&r, 0, sizeof(r));
+	params(&p, 0);
+	ASSERT_EQ(0, kvr_run_oracle_static(&t, &p, &r));
+	EXPECT_EQ(0, r.dram_hits);
+	kvr_trace_free(&t);
+	free(msgs);
+}
+
+/*
+ * belady, DRAM 2, next uses in []: 1[2] 2[5] 1 hit 3[9] bypassed
+ * 1 hit 2 hit 4[never] bypassed 1 hit 2 hit 3: 5 hits.
+ * DRAM 1: 1 1hit 1hit 1hit = 3 (2 and 3 never displace 1).
+ */
+TEST(baseline_belady)
+{
+	struct kvr_params p;
+	struct kvr_result r = { 0 };
+	struct kvr_trace t;
+	char *msgs;
+
+	ASSERT_EQ(0, load(tiny, 0, &t, &msgs));
+	params(&p, 2);
+	ASSERT_EQ(0, kvr_run_belady(&t, &p, &r));
+	EXPECT_EQ(5, r.dram_hits);
+	EXPECT_EQ(4, r.first_accesses);
+	memset(&r, 0, sizeof(r));
+	params(&p, 1);
+	ASSERT_EQ(0, kvr_run_belady(&t, &p, &r));
+	EXPECT_EQ(3, r.dram_hits);
+	EXPECT_EQ(0, r.promoted);
+	memset(&r, 0, sizeof(r));
+	params(&p, 4);
+	ASSERT_EQ(0, kvr_run_belady(&t, &p, &r));
+	EXPECT_EQ(6, r.dram_hits);
+	memset(&r, 0, sizeof(r));
+	params(&p, 0);
+	ASSERT_EQ(0, kvr_run_belady(&t, &p, &r));
+	EXPECT_EQ(0, r.dram_hits);
+	kvr_trace_free(&t);
+	free(msgs);
+}
+
+/*
+ * Belady bounds every placement that moves a block in when it is accessed
+ * (static, lru) on random traces.  (A placement that moves blocks ahead
+ * of their access, as cxltier does between decisions, is not bound by it.)
+ */
+TEST(belady_bounds_the_rest)
+{
+	char text[65536];
+	uint64_t seed = 5;
+	int round;
+
+	for (round = 0; round < 30; round++) {
+		struct kvr_result rs[3];
+		kvr_backend_fn fn[3] = { kvr_run_static, kvr_run_lru, kvr_run_belady };
+		struct kvr_params p;
+		struct kvr_trace t;
+		char *msgs;
+		size_t n = 0;
+		int i, j;
+
+		for (i = 0; i < 300; i++) {
+			int k = 1 + (int)(seed % 5), used[64] = { 0 };
+
+			n += (size_t)sprintf(text + n, "{\"timestamp\": %d, \"hash_ids\": [", i * 300);
+			for (j = 0; j < k; j++) {
+				int b;
+
+				seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+				b = (int)((seed >> 33) % (unsigned int)(8 + round));
+				if (used[b])
+					continue;
+				used[b] = 1;
+				n += (size_t)sprintf(text + n, "%s%d", n && text[n - 1] != '[' ? "," : "", b);
+			}
+			n += (size_t)sprintf(text + n, "]}\n");
+		}
+		ASSERT_EQ(0, load(text, 0, &t, &msgs)) TH_LOG("%s", msgs);
+		params(&p, 1 + (uint32_t)round % 6);
+		for (i = 0; i < 3; i++) {
+			memset(&rs[i], 0, sizeof(rs[i]));
+			ASSERT_EQ(0, fn[i](&t, &p, &rs[i]));
+		}
+		for (i = 0; i < 2; i++)
+			EXPECT_LE(rs[i].dram_hits, rs[2].dram_hits) TH_LOG("round %d policy %d", round, i);
+		EXPECT_LT(0, rs[2].dram_hits);
+		kvr_trace_free(&t);
+		free(msgs);
+	}
+}
+
+/*
+ * cxltier, DRAM 1 block, epoch = interval = 1 s, no rate limit:
+ *	t=0     A, B created: A in DRAM (room), B far
+ *	t=500   B: miss, reported
+ *	t=1000  epoch: heat(B) = 1; decision: B swaps in for A (heat 0)
+ *	t=1500  B: hit
+ *	t=1600  A: miss (and not promoted before the trace ends)
+ *	t=1700  B: hit
+ * Without the swap, only A's access at 1600 would hit.
+ */
+TEST(cxltier_sim_by_hand)
+{
+	static const char text[] =
+		"{\"timestamp\": 0, \"hash_ids\": [1, 2]}\n"
+		"{\"timestamp\": 500, \"hash_ids\": [2]}\n"
+		"{\"timestamp\": 1500, \"hash_ids\": [2]}\n"
+		"{\"timestamp\": 1600, \"hash_ids\": [1]}\n"
+		"{\"timestamp\": 1700, \"hash_ids\": [2]}\n";
+	struct kvr_params p;
+	struct kvr_result r = { 0 };
+	struct kvr_trace t;
+	char *msgs;
+
+	ASSERT_EQ(0, load(text, 0, &t, &msgs));
+	params(&p, 1);
+	p.cfg.rate_limit_Bps = 0;
+	p.cfg.hysteresis_bp = 0;
+	p.cfg.min_residency_ms = 0;
+	p.cfg.promote_min_heat = 0;
+	p.cfg.half_life_ms = 1000;
+	p.cfg.high_watermark_bp = p.cfg.low_watermark_bp = CONFIG_BP_ONE;
+	ASSERT_EQ(0, kvr_run_cxltier(&t, &p, &r));
+	EXPECT_EQ(6, r.accesses);
+	EXPECT_EQ(2, r.first_accesses);
+	EXPECT_EQ(2, r.dram_hits);
+	EXPECT_EQ(1, r.decisions);
+	EXPECT_EQ(1, r.promoted);
+	EXPECT_EQ(1, r.demoted);
+	EXPECT_EQ(2ULL * (2 << 20), r.migrated_bytes);
+
+	/* A rate limit below one swap per interval: nothing moves in time. */
+	memset(&r, 0, sizeof(r));
+	p.cfg.rate_limit_Bps = 1 << 20;
+	ASSERT_EQ(0, kvr_run_cxltier(&t, &p, &r));
+	EXPECT_EQ(1, r.dram_hits);
+	EXPECT_EQ(0, r.migrated_bytes);
+	EXPECT_EQ(2ULL << 20, r.deferred_bytes);
+
+	/* Writes reported too: A's heat is 1, B's 2: B still swaps in. */
+	memset(&r, 0, sizeof(r));
+	p.cfg.rate_limit_Bps = 0;
+	p.report_writes = 1;
+	ASSERT_EQ(0, kvr_run_cxltier(&t, &p, &r));
+	EXPECT_EQ(2, r.dram_hits);	/* B's heat 2 > A's 1: swapped */
+	p.report_writes = 0;
+
+	/* promote_min_heat above one access: B never comes in. */
+	memset(&r, 0, sizeof(r));
+	p.cfg.promote_min_heat = 2 << 16;
+	ASSERT_EQ(0, kvr_run_cxltier(&t, &p, &r));
+	EXPECT_EQ(1, r.dram_hits);
+	EXPECT_EQ(0, r.migrated_bytes);
+	kvr_trace_free(&t);
+	free(msgs);
+}
+
+/* The heat log: a regular grid of "sample chunk heat tier" lines. */
+TEST(heat_log)
+{
+	static const char text[] =
+		"{\"timestamp\": 0, \"hash_ids\": [1, 2]}\n"
+		"{\"timestamp\": 500, \"hash_ids\": [2]}\n"
+		"{\"timestamp\": 2500, \"hash_ids\": [3]}\n"
+		"{\"timestamp\": 3500, \"hash_ids\": [2]}\n";
+	struct kvr_params p;
+	struct kvr_result r = { 0 };
+	struct kvr_trace t;
+	char *msgs, *log = NULL;
+	size_t len;
+
+	ASSERT_EQ(0, load(text, 0, &t, &msgs));
+	params(&p, 1);
+	p.cfg.rate_limit_Bps = 0;
+	p.cfg.hysteresis_bp = 0;
+	p.cfg.min_residency_ms = 0;
+	p.cfg.promote_min_heat = 0;
+	p.cfg.half_life_ms = 1000;
+	p.cfg.high_watermark_bp = p.cfg.low_watermark_bp = CONFIG_BP_ONE;
+	p.heat_log = open_memstream(&log, &len);
+	p.heat_log_every = 2;
+	p.heat_log_chunks = 10;
+	ASSERT_EQ(0, kvr_run_cxltier(&t, &p, &r));
+	fclose(p.heat_log);
+	EXPECT_EQ(3, r.decisions);
+	/* Decisions at 1, 2, 3 s: samples 0 (after the first) and 1 (third). */
+	EXPECT_NE(NULL, strstr(log, "# sample chunk heat tier\n"
+				    "0 0 0.000 1\n0 1 1.000 0\n0 2 0.000 -1\n\n"
+				    "1 0 0.000 1\n1 1 0.250 0\n1 2 0.000 1\n\n"))
+		TH_LOG("%s", log);
+	free(log);
+	kvr_trace_free(&t);
+	free(msgs);
+}
+
+/* The JSON report has the documented keys, cxltier's extras only for it. */
+TEST(report_json)
+{
+	struct kvr_params p;
+	struct kvr_result r[2], bel, lru;
+	struct json_object *arr = json_object_new_array(), *o, *v;
+
+	params(&p, 10);
+	p.dram_fraction = 0.1;
+	memset(r, 0, sizeof(r));
+	memset(&bel, 0, sizeof(bel));
+	memset(&lru, 0, sizeof(lru));
+	strcpy(r[0].policy, "lru");
+	r[0].accesses = 100;
+	r[0].first_accesses = 20;
+	r[0].dram_hits = 30;
+	r[0].reuse_hits = 30;
+	strcpy(r[1].policy, "cxltier");
+	r[1].accesses = 100;
+	r[1].dram_hits = 40;
+	r[1].decisions = 7;
+	bel.dram_hits = 80;
+	lru.dram_hits = 30;
+	kvr_report_json(arr, &p, r, 2, &bel, &lru);
+	ASSERT_EQ(2, json_object_array_length(arr));
+	o = json_object_array_get_idx(arr, 0);
+	ASSERT_TRUE(json_object_object_get_ex(o, "policy", &v));
+	EXPECT_STREQ("lru", json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "dram_hit_ratio", &v));
+	EXPECT_EQ(0.3, json_object_get_double(v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "ratio_to_belady", &v));
+	EXPECT_EQ(0.375, json_object_get_double(v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "reuse_hit_ratio", &v));
+	EXPECT_EQ(0.375, json_object_get_double(v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "migrated_bytes", &v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "transfer_time_s", &v));
+	ASSERT_TRUE(json_object_object_get_ex(o, "block_bytes", &v));
+	EXPECT_EQ(2 << 20, json_object_get_int64(v));
+	EXPECT_FALSE(json_object_object_get_ex(o, "decisions", &v));
+	o = json_object_array_get_idx(arr, 1);
+	ASSERT_TRUE(json_object_object_get_ex(o, "ratio_to_lru", &v));
+	EXPECT_GT(1e-9, fabs(json_object_get_double(v) - 40.0 / 30));
+	EXPECT_TRUE(json_object_object_get_ex(o, "decisions", &v));
+	EXPECT_TRUE(json_object_object_get_ex(o, "deferred_bytes", &v));
+	json_object_put(arr);
+}
+
+TEST_HARNESS_MAIN
