@@ -1094,7 +1094,8 @@ int config_load(struct config *cfg, const char *path, unsigned int flags,
 			      CONFIG_DROPIN_DIR) >= (int)sizeof(dir);
 	if (rc) {
 		rc = -ENAMETOOLONG;
-		snprintf(err, errlen, "%s: path too long", path);
+		if (err && errlen)
+			snprintf(err, errlen, "%s: path too long", path);
 		goto out;
 	}
 	rc = load_dropins(ld, dir);

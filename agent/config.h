@@ -141,7 +141,8 @@ void config_init(struct config *cfg);
  * CONFIG_LOAD_OPTIONAL is not set); -EINVAL for a bad key, value, unit or
  * syntax; -EFBIG for a file over CONFIG_MAX_FILE_SIZE; -E2BIG for more
  * than CONFIG_MAX_DROPINS drop-ins or CONFIG_MAX_CLASSES classes;
- * another -errno when a file cannot be read.  On failure @cfg holds
+ * -ENAMETOOLONG for a path too long; another -errno when a file cannot
+ * be read.  On failure @cfg holds
  * nothing useful.
  */
 int config_load(struct config *cfg, const char *path, unsigned int flags,

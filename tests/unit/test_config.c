@@ -507,6 +507,41 @@ TEST(file_errors)
 	EXPECT_EQ(-E2BIG, config_load(&cfg, file, CONFIG_LOAD_OPTIONAL, err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "conf.d: more than 256 drop-in files")) TH_LOG("%s", err);
 
+	/* A path too long. */
+	{
+		char *longp = malloc(5000);
+
+		ASSERT_NE(NULL, longp);
+		memset(longp, 'a', 4999);
+		longp[0] = '/';
+		longp[4999] = '\0';
+		EXPECT_EQ(-ENAMETOOLONG, config_load(&cfg, longp, 0, err, sizeof(err)));
+		EXPECT_EQ(0, strncmp(err, "/aaaa", 5)) TH_LOG("%s", err);
+
+		/*
+		 * A file that opens, in a directory of 4090 characters, so
+		 * that DIR/conf.d is too long; and no error buffer.
+		 */
+		snprintf(longp, 5000, "%s", path);
+		while (strlen(longp) < 4090) {
+			size_t l = strlen(longp), n = 4090 - l - 1 < 200 ? 4090 - l - 1 : 200;
+
+			longp[l] = '/';
+			memset(longp + l + 1, 'd', n);
+			longp[l + 1 + n] = '\0';
+			ASSERT_EQ(0, mkdir(longp, 0700)) TH_LOG("%zu", strlen(longp));
+		}
+		strcat(longp, "/f");
+		{
+			FILE *f = fopen(longp, "w");
+
+			ASSERT_NE(NULL, f);
+			fclose(f);
+		}
+		EXPECT_EQ(-ENAMETOOLONG, config_load(&cfg, longp, 0, NULL, 0));
+		free(longp);
+	}
+
 	/* Too many classes. */
 	{
 		char *text = malloc(64 * 80), *p = text;
