@@ -38,6 +38,11 @@ static inline bool cxltier_reserved_zero(const void *p, size_t len)
 	return !memchr_inv(p, 0, len);
 }
 
+/* tiers.c: node and tier table, tiers/ and nodes/ in sysfs, retier. */
+int cxltier_tiers_init(void);
+void cxltier_tiers_exit(void);
+long cxltier_ioc_get_nodes(struct cxltier_file *cf, void *karg);
+
 /* sysfs.c: /sys/kernel/cxltier/ root. */
 extern struct kobject *cxltier_kobj;
 int cxltier_sysfs_init(void);

@@ -51,6 +51,8 @@ struct cxltier_ioctl_desc {
 static const struct cxltier_ioctl_desc cxltier_ioctls[] = {
 	CXLTIER_IOCTL(CXLTIER_BASE + 0, cxltier_ioc_handshake,
 		      struct cxltier_handshake),
+	CXLTIER_IOCTL(CXLTIER_BASE + 1, cxltier_ioc_get_nodes,
+		      struct cxltier_get_nodes),
 };
 
 /* Largest argument struct: the kernel copy lives on the stack. */
@@ -87,7 +89,7 @@ u64 cxltier_supported_ioctls(void)
  */
 u64 cxltier_features(void)
 {
-	return 0;
+	return CXLTIER_FEAT_TIERS | CXLTIER_FEAT_RETIER;
 }
 
 /**

@@ -61,13 +61,19 @@ static int __init cxltier_init(void)
 	if (ret)
 		return ret;
 
-	ret = misc_register(&cxltier_miscdev);
+	ret = cxltier_tiers_init();
 	if (ret)
 		goto err_sysfs;
+
+	ret = misc_register(&cxltier_miscdev);
+	if (ret)
+		goto err_tiers;
 
 	pr_info("version %s loaded\n", CXLTIER_VERSION);
 	return 0;
 
+err_tiers:
+	cxltier_tiers_exit();
 err_sysfs:
 	cxltier_sysfs_exit();
 	return ret;
@@ -76,6 +82,7 @@ err_sysfs:
 static void __exit cxltier_exit(void)
 {
 	misc_deregister(&cxltier_miscdev);
+	cxltier_tiers_exit();
 	cxltier_sysfs_exit();
 }
 
