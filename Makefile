@@ -128,6 +128,7 @@ endef
 
 include agent/lib/build.mk
 include agent/build.mk
+include agent/topology.mk
 include tools/build.mk
 include tests/unit/build.mk
 include selftests/cxltier/build.mk

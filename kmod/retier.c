@@ -231,13 +231,16 @@ static ssize_t retier_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t retier_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
+	unsigned int val;
 	bool on;
 	int ret = 0;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (kstrtobool(buf, &on))
+	/* Exactly 0 or 1: kstrtobool() would take "10" or "yes-please". */
+	if (kstrtouint(buf, 10, &val) || val > 1)
 		return -EINVAL;
+	on = val;
 
 	/* As in tiers_sysfs.c: never sleep on the lock in a store. */
 	if (!mutex_trylock(&cxltier_tiers_lock)) {

@@ -6,7 +6,8 @@ JSONC_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c
 
 CXLTIERCTL_SRCS := $(wildcard tools/cxltierctl/*.c)
 $(foreach s,$(CXLTIERCTL_SRCS),$(eval CFLAGS_$(subst /,_,$(basename $(s))) += $(JSONC_CFLAGS)))
-$(eval $(call program,cxltierctl,$(CXLTIERCTL_SRCS),$(JSONC_LIBS),$(LIBCXLTIER_A)))
+CFLAGS_tools_cxltierctl_cmd_tiers += -Iagent
+$(eval $(call program,cxltierctl,$(CXLTIERCTL_SRCS),$(TOPOLOGY_LIBS) $(JSONC_LIBS),$(TOPOLOGY_A) $(LIBCXLTIER_A)))
 
 # kvreplay: KV-cache trace replay against cxltier's policy and baselines.
 KVREPLAY_SRCS := tools/kvreplay/main.c tools/kvreplay/trace.c tools/kvreplay/sim.c \

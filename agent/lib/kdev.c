@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -153,4 +154,58 @@ int kdev_get_ranges(const struct kdev *dev, int all,
 	if (total)
 		*total = g.nr_ranges;
 	return 0;
+}
+
+/* One GET_NODES call; @room entries at @buf (may be NULL when 0). */
+static int kdev_get_nodes_once(int fd, struct cxltier_node_info *buf,
+			       uint32_t room, uint32_t *avail,
+			       uint32_t *nr_tiers)
+{
+	struct cxltier_get_nodes gn;
+
+	memset(&gn, 0, sizeof(gn));
+	gn.argsz = sizeof(gn);
+	gn.nr_nodes = room;
+	gn.entry_size = sizeof(*buf);
+	gn.nodes = (uintptr_t)buf;
+	if (ioctl(fd, CXLTIER_IOC_GET_NODES, &gn) < 0)
+		return -errno;
+	*avail = gn.nr_nodes;
+	*nr_tiers = gn.nr_tiers;
+	return 0;
+}
+
+int kdev_get_nodes(const struct kdev *dev, struct cxltier_node_info **nodes,
+		   uint32_t *nr, uint32_t *nr_tiers)
+{
+	struct cxltier_node_info *buf = NULL;
+	uint32_t room = 0, avail = 0;
+	int tries, ret;
+
+	*nodes = NULL;
+	*nr = 0;
+	*nr_tiers = 0;
+	for (tries = 0; tries < 8; tries++) {
+		ret = kdev_get_nodes_once(dev->fd, buf, room, &avail, nr_tiers);
+		if (ret)
+			goto err;
+		if (avail <= room) {
+			*nodes = buf;
+			*nr = avail;
+			if (!avail) {
+				free(buf);
+				*nodes = NULL;
+			}
+			return 0;
+		}
+		free(buf);
+		buf = calloc(avail, sizeof(*buf));
+		if (!buf)
+			return -ENOMEM;
+		room = avail;
+	}
+	ret = -EAGAIN;	/* nodes kept coming and going */
+err:
+	free(buf);
+	return ret;
 }

@@ -72,4 +72,13 @@ int kdev_get_ranges(const struct kdev *dev, int all,
 		    struct cxltier_range_info *out, uint32_t room,
 		    uint32_t *total);
 
+/*
+ * CXLTIER_IOC_GET_NODES, count then fill.  On success *@nodes is a
+ * malloc'ed array of *@nr entries (free() it; NULL when there are none)
+ * and *@nr_tiers the number of tiers.  Asks again when nodes came online
+ * between the two calls.  0 or -errno.
+ */
+int kdev_get_nodes(const struct kdev *dev, struct cxltier_node_info **nodes,
+		   uint32_t *nr, uint32_t *nr_tiers);
+
 #endif /* CXLTIER_KDEV_H */

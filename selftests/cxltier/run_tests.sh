@@ -25,6 +25,11 @@ tests=(
 	"load_unload.sh		basic	unloaded"
 	"cxltier-abi-test	basic	loaded"
 	"sysfs_abi.sh		basic	loaded"
+	"retier.sh		basic	unloaded"
+	"cxltier-tiers-test	basic	loaded"
+	"tiers_basic.sh		basic	loaded"
+	"tiers_kmem.sh		kmem-offline	loaded"
+	"tiers_cxl.sh		cxl	loaded"
 )
 
 applies() { # applies WHERE

@@ -15,3 +15,6 @@ KVREPLAY_TEST_SRCS := tests/unit/test_kvreplay.c tools/kvreplay/trace.c tools/kv
 		      tools/kvreplay/baselines.c tools/kvreplay/report.c
 CFLAGS_tests_unit_test_kvreplay += -Iagent -Itools/kvreplay $(JSONC_CFLAGS)
 $(eval $(call unit_test,test-kvreplay,$(KVREPLAY_TEST_SRCS),$(CXLTIERD_CORE_LIBS) $(JSONC_LIBS) -lm,$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+
+CFLAGS_tests_unit_test_topology += -Iagent
+$(eval $(call unit_test,test-topology,tests/unit/test_topology.c,$(TOPOLOGY_LIBS),$(TOPOLOGY_A)))

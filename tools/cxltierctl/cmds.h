@@ -34,6 +34,7 @@ int cmd_buffers(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_heat(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_top(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_heatmap(int argc, char **argv, const struct ctl_opts *opts);
+int cmd_tiers(int argc, char **argv, const struct ctl_opts *opts);
 
 /* Print @obj as pretty JSON on stdout and drop the reference. */
 void ctl_print_json(struct json_object *obj);

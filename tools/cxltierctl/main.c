@@ -24,6 +24,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "set", cmd_set, "set tunables: KEY=VALUE..." },
 	{ "top", cmd_top, "live view of tiers, hottest buffers, migrations" },
 	{ "heatmap", cmd_heatmap, "PNG of chunk x time heat and tier placement" },
+	{ "tiers", cmd_tiers, "memory tiers and nodes, with the CXL devices behind them" },
 };
 
 static void usage(FILE *f)
