@@ -9,8 +9,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tiers_lib.sh"
-# shellcheck source=/dev/null
-[ -n "${CXLTIER_TOPOLOGY_FILE:-}" ] && . "$CXLTIER_TOPOLOGY_FILE"
+load_topology
 
 echo "TAP version 13"
 
@@ -18,8 +17,11 @@ want=$(daxctl list -d dax0.0 2>/dev/null | jq '.[0].target_node // empty')
 check "daxctl: dax0.0 feeds the topology's CXL node" "${topo_cxl_node:-1}" "$want"
 node=${want:-${topo_cxl_node:-1}}
 
-out=$(cxltierctl tiers 2>"$sysfs.err.$$" || true)
-err=$(cat "$sysfs.err.$$" 2>/dev/null; rm -f "$sysfs.err.$$")
+errf=$(mktemp)
+trap 'rm -f "$errf"' EXIT
+out=$(cxltierctl tiers 2>"$errf")
+check "cxltierctl tiers succeeds" 0 "$?"
+err=$(cat "$errf")
 sel=".[].nodes[] | select(.node == $node)"
 check "node $node kind is cxl" cxl "$(jq -r "$sel | .kind" <<<"$out")"
 check "node $node memdevs" mem0 "$(jq -r "$sel | .memdevs | join(\",\")" <<<"$out")"

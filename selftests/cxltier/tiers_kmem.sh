@@ -11,8 +11,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tiers_lib.sh"
-# shellcheck source=/dev/null
-[ -n "${CXLTIER_TOPOLOGY_FILE:-}" ] && . "$CXLTIER_TOPOLOGY_FILE"
+load_topology
 dax=${topo_kmem_dax:-dax0.0}
 node=${topo_kmem_node:-2}
 log=$(mktemp)

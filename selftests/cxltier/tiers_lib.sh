@@ -7,6 +7,15 @@ sysfs=/sys/kernel/cxltier
 n=0
 fail=0
 
+# load_topology: the topology's variables (topo_hmat, ...), when vm-run
+# says which topology this is.
+load_topology() {
+	[ -n "${CXLTIER_TOPOLOGY_FILE:-}" ] || return 0
+	topo_dir=$(dirname "$CXLTIER_TOPOLOGY_FILE")
+	# shellcheck source=/dev/null
+	. "$CXLTIER_TOPOLOGY_FILE"
+}
+
 tap() { # tap OK|FAIL DESCRIPTION
 	n=$((n + 1))
 	if [ "$1" = OK ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
