@@ -4,5 +4,7 @@
 
 $(eval $(call program,cxltier-abi-test,selftests/cxltier/abi_test.c,))
 $(eval $(call program,cxltier-heat-abi-test,selftests/cxltier/heat_abi_test.c,-lpthread))
+$(eval $(call program,cxltier-fuzz-ioctl,selftests/cxltier/fuzz_ioctl.c,))
 # The harness's setjmp trips -Wclobbered in long TEST_F bodies.
-CFLAGS_selftests_cxltier_heat_abi_test += -Wno-clobbered
+$(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test,\
+	$(eval CFLAGS_selftests_cxltier_$(t) += -Wno-clobbered))

@@ -26,6 +26,7 @@ tests=(
 	"cxltier-abi-test	basic	loaded"
 	"sysfs_abi.sh		basic	loaded"
 	"cxltier-heat-abi-test	basic	loaded"
+	"cxltier-fuzz-ioctl	basic	loaded"
 )
 
 applies() { # applies WHERE
