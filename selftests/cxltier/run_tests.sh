@@ -27,6 +27,7 @@ tests=(
 	"sysfs_abi.sh		basic	loaded"
 	"cxltier-heat-abi-test	basic	loaded"
 	"cxltier-fuzz-ioctl	basic	loaded"
+	"cxltier-accel-test	basic	loaded"
 	"cxltier-heat-accuracy-test basic	loaded"
 )
 

@@ -334,7 +334,7 @@ static long cxlta_ioc_query(struct cxlta_file *af, struct cxlta_query *q)
 	struct cxlta_buf *b;
 	unsigned long i, n;
 
-	if (q->flags || q->reserved0 || q->nr_pinned ||
+	if (q->flags || q->reserved0 ||
 	    !cxlta_zero(q->reserved, sizeof(q->reserved)))
 		return -EINVAL;
 	b = cxlta_buf_get(af, q->handle);
