@@ -154,3 +154,12 @@ int kdev_get_ranges(const struct kdev *dev, int all,
 		*total = g.nr_ranges;
 	return 0;
 }
+
+int kdev_read_event(const struct kdev *dev, struct cxltier_event *ev)
+{
+	ssize_t n = read(dev->fd, ev, sizeof(*ev));
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*ev) ? 0 : -EIO;
+}

@@ -169,11 +169,8 @@ static int ha_until_epoch(const struct ha_opts *o, struct kdev *dev, char *buf,
 		ret = poll(&p, 1, 5);
 		if (ret < 0)
 			return -errno;
-		if (ret > 0) {
-			if (read(dev->fd, &ev, sizeof(ev)) != sizeof(ev))
-				return -EIO;
-			return 0;
-		}
+		if (ret > 0)
+			return kdev_read_event(dev, &ev);
 		if (bench_now_ns() > deadline)
 			return -ETIMEDOUT;
 	}
@@ -233,7 +230,7 @@ int ha_run(const struct ha_opts *o, int thp, struct ha_result *res)
 	}
 	/* Events from before the run do not count. */
 	fcntl(dev.fd, F_SETFL, O_NONBLOCK);
-	while (read(dev.fd, &ev, sizeof(ev)) == sizeof(ev))
+	while (!kdev_read_event(&dev, &ev))
 		;
 	fcntl(dev.fd, F_SETFL, 0);
 
