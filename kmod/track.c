@@ -244,8 +244,8 @@ static bool cxltier_label_valid(const char *label)
 
 /*
  * The mm to track for @pid (0: the caller), with a user reference, and
- * its thread group.  Another process needs CAP_SYS_ADMIN and, standing in
- * for ptrace read access (ptrace_may_access() is not exported to
+ * its thread group.  Another process's needs CAP_SYS_ADMIN and, standing
+ * in for ptrace read access (ptrace_may_access() is not exported to
  * modules), CAP_SYS_PTRACE.
  */
 static struct mm_struct *cxltier_owner_mm(pid_t pid, struct pid **tgid)
@@ -257,27 +257,29 @@ static struct mm_struct *cxltier_owner_mm(pid_t pid, struct pid **tgid)
 	if (pid < 0)
 		return ERR_PTR(-EINVAL);
 	if (!pid) {
-		mm = get_task_mm(current);
-		if (!mm)
-			return ERR_PTR(-EINVAL);
-		*tgid = get_task_pid(current, PIDTYPE_TGID);
-		return mm;
+		task = current;
+		get_task_struct(task);
+	} else {
+		p = find_get_pid(pid);
+		if (!p)
+			return ERR_PTR(-ESRCH);
+		task = get_pid_task(p, PIDTYPE_PID);
+		put_pid(p);
+		if (!task)
+			return ERR_PTR(-ESRCH);
 	}
-
-	if (!capable(CAP_SYS_ADMIN) || !capable(CAP_SYS_PTRACE))
-		return ERR_PTR(-EPERM);
-	p = find_get_pid(pid);
-	if (!p)
-		return ERR_PTR(-ESRCH);
-	task = get_pid_task(p, PIDTYPE_PID);
-	put_pid(p);
-	if (!task)
-		return ERR_PTR(-ESRCH);
 	mm = get_task_mm(task);
-	if (mm)
+	if (!mm) {
+		mm = ERR_PTR(pid ? -ESRCH : -EINVAL);
+	} else if (mm != current->mm &&
+		   (!capable(CAP_SYS_ADMIN) || !capable(CAP_SYS_PTRACE))) {
+		mmput(mm);
+		mm = ERR_PTR(-EPERM);
+	} else {
 		*tgid = get_task_pid(task, PIDTYPE_TGID);
+	}
 	put_task_struct(task);
-	return mm ? mm : ERR_PTR(-ESRCH);
+	return mm;
 }
 
 /* Is [start, end) covered by VMAs a scanner may walk?  Under mmap_lock. */

@@ -294,6 +294,7 @@ TEST_F(heat, eperm_unprivileged)
 		m = mmap(NULL, 2 * MB, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		hu_track_init(&t, m, 2 * MB, 0, CXLTIER_SRC_ALL);
+		t.pid = getpid();	/* itself, named explicitly */
 		fails += hu_ioctl(self->fd, CXLTIER_IOC_TRACK, &t) != 0;
 		fails += hu_get_heat(self->fd, t.id, &h, 1, CXLTIER_HEAT_REFRESH, NULL) != 0;
 		fails += hu_report(self->fd, t.id, 0, 1, 1) != 0;
