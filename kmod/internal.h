@@ -6,6 +6,9 @@
 #define _CXLTIER_INTERNAL_H
 
 #include <linux/kobject.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <uapi/linux/cxltier.h>
@@ -16,9 +19,15 @@
 /**
  * struct cxltier_file - state of one open /dev/cxltier
  * @lock: serialises ioctls on this file that change its state
+ * @ranges: ranges this file tracks (cxltier_range.file_node), under @lock
+ * @nr_ranges: length of @ranges, under @lock
+ * @seen_epoch: last heat epoch reported to read() on this file, under @lock
  */
 struct cxltier_file {
 	struct mutex lock;
+	struct list_head ranges;
+	unsigned int nr_ranges;
+	u64 seen_epoch;
 };
 
 /* ioctl.c: argument copy-in, validation and dispatch. */
@@ -47,5 +56,198 @@ long cxltier_ioc_get_nodes(struct cxltier_file *cf, void *karg);
 extern struct kobject *cxltier_kobj;
 int cxltier_sysfs_init(void);
 void cxltier_sysfs_exit(void);
+
+/* ---- Heat tracking: track.c, scan.c, heat.c, report.c, heat_sysfs.c ---- */
+
+/**
+ * struct cxltier_chunk - heat and placement of one chunk of a range
+ * @pending_cpu: young base pages seen by the scanner in the current epoch
+ * @pending_dev: device accesses reported in the current epoch, unweighted
+ * @heat: decayed access count in CXLTIER_HEAT_ONE units; written only by
+ *	the epoch fold, under cxltier_range.heat_lock
+ * @last_epoch: last epoch with an access, 0 = never; as @heat
+ * @cpu_young: @pending_cpu of the last completed epoch; as @heat
+ * @dev_count: @pending_dev of the last completed epoch; as @heat
+ * @node: node of the resident pages at the last walk, CXLTIER_NODE_NONE
+ *	or CXLTIER_NODE_MIXED; written by walks with WRITE_ONCE
+ * @resident: resident base pages at the last walk; as @node
+ * @pinned: base pages that may be DMA-pinned at the last walk; as @node
+ */
+struct cxltier_chunk {
+	atomic64_t pending_cpu;
+	atomic64_t pending_dev;
+	u64 heat;
+	u64 last_epoch;
+	u32 cpu_young;
+	u32 dev_count;
+	s32 node;
+	u32 resident;
+	u32 pinned;
+};
+
+/**
+ * struct cxltier_mm - cxltier's state for one address space
+ * @mn: our mmu_notifier subscription; one user per range, so the
+ *	mm_struct stays allocated while a range points at it
+ * @node: in cxltier_mms, under cxltier_track_lock; empty when unlisted
+ * @ranges: registered ranges of this mm (cxltier_range.mm_node), under
+ *	cxltier_track_lock
+ * @dead: the address space is gone (mmu_notifier release ran)
+ */
+struct cxltier_mm {
+	struct mmu_notifier mn;
+	struct list_head node;
+	struct list_head ranges;
+	bool dead;
+};
+
+/**
+ * struct cxltier_range - one tracked range
+ * @kref: references: the registry (until removal), walks, readers
+ * @id: global id, key in the range registry
+ * @owner: the file that created the range; NULL once removed
+ * @file_node: in owner->ranges, under owner->lock
+ * @mm_node: in cmm->ranges, under cxltier_track_lock
+ * @cmm: the owner's address space state (holds one notifier user)
+ * @mm: the owner's mm_struct (kept allocated by @cmm, not alive)
+ * @pid: the owner's thread group
+ * @start: first byte
+ * @end: one past the last byte
+ * @chunk_shift: log2 of the chunk size
+ * @nr_chunks: chunks in @chunks
+ * @sources: CXLTIER_SRC_*
+ * @removed: untracked or its file closed; walks and folds skip it
+ * @heat_lock: serialises the epoch fold with GET_HEAT snapshots
+ * @label: NUL-terminated label
+ * @chunks: per-chunk state
+ */
+struct cxltier_range {
+	struct kref kref;
+	u32 id;
+	struct cxltier_file *owner;
+	struct list_head file_node;
+	struct list_head mm_node;
+	struct cxltier_mm *cmm;
+	struct mm_struct *mm;
+	struct pid *pid;
+	unsigned long start;
+	unsigned long end;
+	unsigned int chunk_shift;
+	u32 nr_chunks;
+	u32 sources;
+	bool removed;
+	struct mutex heat_lock;
+	char label[CXLTIER_LABEL_LEN];
+	struct cxltier_chunk *chunks;
+};
+
+/**
+ * struct cxltier_tunables - /sys/kernel/cxltier/ tunables, read with
+ * READ_ONCE, written by sysfs stores
+ * @scan_interval_ms: time between two scanner passes
+ * @scan_budget_pages: page-table entries one pass may examine
+ * @half_life_ms: heat half-life
+ * @epoch_ms: heat epoch length
+ * @device_weight: heat of one reported device access, in accesses
+ * @max_ranges_per_fd: ranges one open file may track
+ * @max_chunks: chunks all ranges together may have
+ */
+struct cxltier_tunables {
+	u32 scan_interval_ms;
+	u32 scan_budget_pages;
+	u32 half_life_ms;
+	u32 epoch_ms;
+	u32 device_weight;
+	u32 max_ranges_per_fd;
+	u32 max_chunks;
+};
+
+/**
+ * struct cxltier_stats - counters under /sys/kernel/cxltier/stats/
+ * @pages_scanned: base pages of tracked ranges the scanner has examined
+ * @young_found: young base pages found (and cleared)
+ * @device_reports: device access records applied
+ * @scan_passes: scanner passes
+ * @scan_skipped: ranges skipped because their mm was busy or gone
+ * @metadata_bytes: memory held by range and chunk metadata
+ */
+struct cxltier_stats {
+	atomic64_t pages_scanned;
+	atomic64_t young_found;
+	atomic64_t device_reports;
+	atomic64_t scan_passes;
+	atomic64_t scan_skipped;
+	atomic64_t metadata_bytes;
+};
+
+extern struct cxltier_tunables cxltier_tunables;
+extern struct cxltier_stats cxltier_stats;
+
+/* track.c: registration, lifetimes, lookups. */
+extern struct mutex cxltier_track_lock;
+int cxltier_track_init(void);
+void cxltier_track_exit(void);
+void cxltier_track_file_init(struct cxltier_file *cf);
+void cxltier_track_file_release(struct cxltier_file *cf);
+struct cxltier_range *cxltier_range_get_next(unsigned long *id);
+struct cxltier_range *cxltier_range_get(u32 id);
+void cxltier_range_put(struct cxltier_range *r);
+bool cxltier_range_may_access(const struct cxltier_range *r);
+u64 cxltier_track_credit_mm(struct mm_struct *mm, unsigned long addr,
+			    unsigned long end, u64 count);
+u64 cxltier_nr_ranges(void);
+u64 cxltier_nr_chunks(void);
+long cxltier_ioc_track(struct cxltier_file *cf, void *karg);
+long cxltier_ioc_untrack(struct cxltier_file *cf, void *karg);
+long cxltier_ioc_get_ranges(struct cxltier_file *cf, void *karg);
+
+/**
+ * cxltier_chunk_start() - first byte of a chunk
+ * @r: the range
+ * @idx: chunk index
+ *
+ * Return: the chunk's start address.
+ */
+static inline unsigned long cxltier_chunk_start(const struct cxltier_range *r,
+						u32 idx)
+{
+	return r->start + ((unsigned long)idx << r->chunk_shift);
+}
+
+/**
+ * cxltier_chunk_end() - one past the last byte of a chunk
+ * @r: the range
+ * @idx: chunk index
+ *
+ * Return: the chunk's end address (the range's end for the last chunk).
+ */
+static inline unsigned long cxltier_chunk_end(const struct cxltier_range *r,
+					      u32 idx)
+{
+	unsigned long end = cxltier_chunk_start(r, idx) + (1UL << r->chunk_shift);
+
+	return min(end, r->end);
+}
+
+/* scan.c: Accessed-bit scanner and synchronous walks. */
+int cxltier_scan_refresh(struct cxltier_range *r, u32 first, u32 nr);
+void cxltier_scan_pass(void);
+
+/* heat.c: epochs, decay, the kthread, read()/poll(). */
+int cxltier_heat_init(void);
+void cxltier_heat_exit(void);
+void cxltier_heat_kick(void);
+u64 cxltier_heat_epoch_now(void);
+ssize_t cxltier_read(struct file *file, char __user *buf, size_t count,
+		     loff_t *ppos);
+__poll_t cxltier_poll(struct file *file, struct poll_table_struct *wait);
+long cxltier_ioc_get_heat(struct cxltier_file *cf, void *karg);
+
+/* report.c: device access reports. */
+long cxltier_ioc_report(struct cxltier_file *cf, void *karg);
+
+/* heat_sysfs.c: tunables and stats in sysfs. */
+int cxltier_heat_sysfs_init(void);
+void cxltier_heat_sysfs_exit(void);
 
 #endif /* _CXLTIER_INTERNAL_H */

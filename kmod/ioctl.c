@@ -18,6 +18,9 @@
 
 #include "internal.h"
 
+/* ioctl number of CXLTIER_IOC_<name>. */
+#define CXLTIER_IOC_NR(name)	_IOC_NR(CXLTIER_IOC_##name)
+
 static long cxltier_ioc_handshake(struct cxltier_file *cf, void *karg)
 {
 	struct cxltier_handshake *hs = karg;
@@ -39,10 +42,13 @@ static long cxltier_ioc_handshake(struct cxltier_file *cf, void *karg)
  * @handler: does the work on the kernel copy of the argument
  * @size: size of the argument struct the module knows (also the minimum
  *	argsz: every struct is still at its first version)
+ * @copy_on_error: copy the struct back even when the handler fails (for
+ *	an error_index)
  */
 struct cxltier_ioctl_desc {
 	long (*handler)(struct cxltier_file *cf, void *karg);
 	u32 size;
+	bool copy_on_error;
 };
 
 #define CXLTIER_IOCTL(_nr, _fn, _type)					\
@@ -51,8 +57,21 @@ struct cxltier_ioctl_desc {
 static const struct cxltier_ioctl_desc cxltier_ioctls[] = {
 	CXLTIER_IOCTL(CXLTIER_BASE + 0, cxltier_ioc_handshake,
 		      struct cxltier_handshake),
-	CXLTIER_IOCTL(CXLTIER_BASE + 1, cxltier_ioc_get_nodes,
+	CXLTIER_IOCTL(CXLTIER_IOC_NR(GET_NODES), cxltier_ioc_get_nodes,
 		      struct cxltier_get_nodes),
+	CXLTIER_IOCTL(CXLTIER_IOC_NR(TRACK), cxltier_ioc_track,
+		      struct cxltier_track),
+	CXLTIER_IOCTL(CXLTIER_IOC_NR(UNTRACK), cxltier_ioc_untrack,
+		      struct cxltier_untrack),
+	[CXLTIER_IOC_NR(REPORT) - CXLTIER_BASE] = {
+		.handler = cxltier_ioc_report,
+		.size = sizeof(struct cxltier_report),
+		.copy_on_error = true,
+	},
+	CXLTIER_IOCTL(CXLTIER_IOC_NR(GET_HEAT), cxltier_ioc_get_heat,
+		      struct cxltier_get_heat),
+	CXLTIER_IOCTL(CXLTIER_IOC_NR(GET_RANGES), cxltier_ioc_get_ranges,
+		      struct cxltier_get_ranges),
 };
 
 /* Largest argument struct: the kernel copy lives on the stack. */
@@ -89,7 +108,9 @@ u64 cxltier_supported_ioctls(void)
  */
 u64 cxltier_features(void)
 {
-	return CXLTIER_FEAT_TIERS | CXLTIER_FEAT_RETIER;
+	return CXLTIER_FEAT_TIERS | CXLTIER_FEAT_RETIER |
+	       CXLTIER_FEAT_TRACK | CXLTIER_FEAT_CPU_SCAN |
+	       CXLTIER_FEAT_DEV_REPORT | CXLTIER_FEAT_POLL;
 }
 
 /**
@@ -133,8 +154,12 @@ long cxltier_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ret;
 
 	ret = desc->handler(cf, &karg);
-	if (ret)
+	if (ret) {
+		if (desc->copy_on_error &&
+		    copy_to_user(uarg, &karg, desc->size))
+			return -EFAULT;
 		return ret;
+	}
 
 	if (copy_to_user(uarg, &karg, desc->size))
 		return -EFAULT;

@@ -23,6 +23,7 @@ static int cxltier_open(struct inode *inode, struct file *file)
 	if (!cf)
 		return -ENOMEM;
 	mutex_init(&cf->lock);
+	cxltier_track_file_init(cf);
 	file->private_data = cf;
 	return 0;
 }
@@ -31,6 +32,7 @@ static int cxltier_release(struct inode *inode, struct file *file)
 {
 	struct cxltier_file *cf = file->private_data;
 
+	cxltier_track_file_release(cf);
 	mutex_destroy(&cf->lock);
 	kfree(cf);
 	return 0;
@@ -40,6 +42,8 @@ static const struct file_operations cxltier_fops = {
 	.owner		= THIS_MODULE,
 	.open		= cxltier_open,
 	.release	= cxltier_release,
+	.read		= cxltier_read,
+	.poll		= cxltier_poll,
 	.unlocked_ioctl	= cxltier_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -60,18 +64,32 @@ static int __init cxltier_init(void)
 	ret = cxltier_sysfs_init();
 	if (ret)
 		return ret;
-
 	ret = cxltier_tiers_init();
 	if (ret)
 		goto err_sysfs;
+	ret = cxltier_heat_sysfs_init();
+	if (ret)
+		goto err_tiers;
+	ret = cxltier_track_init();
+	if (ret)
+		goto err_heat_sysfs;
+	ret = cxltier_heat_init();
+	if (ret)
+		goto err_track;
 
 	ret = misc_register(&cxltier_miscdev);
 	if (ret)
-		goto err_tiers;
+		goto err_heat;
 
 	pr_info("version %s loaded\n", CXLTIER_VERSION);
 	return 0;
 
+err_heat:
+	cxltier_heat_exit();
+err_track:
+	cxltier_track_exit();
+err_heat_sysfs:
+	cxltier_heat_sysfs_exit();
 err_tiers:
 	cxltier_tiers_exit();
 err_sysfs:
@@ -82,6 +100,9 @@ err_sysfs:
 static void __exit cxltier_exit(void)
 {
 	misc_deregister(&cxltier_miscdev);
+	cxltier_heat_exit();
+	cxltier_track_exit();
+	cxltier_heat_sysfs_exit();
 	cxltier_tiers_exit();
 	cxltier_sysfs_exit();
 }

@@ -14,3 +14,8 @@ KVREPLAY_SRCS := tools/kvreplay/main.c tools/kvreplay/trace.c tools/kvreplay/sim
 		 tools/kvreplay/baselines.c tools/kvreplay/report.c
 $(foreach s,$(KVREPLAY_SRCS),$(eval CFLAGS_$(subst /,_,$(basename $(s))) += -Iagent $(JSONC_CFLAGS)))
 $(eval $(call program,kvreplay,$(KVREPLAY_SRCS),$(CXLTIERD_CORE_LIBS) $(JSONC_LIBS) -lm,$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+
+# cxltier-bench: one file per subcommand under tools/bench/.
+BENCH_SRCS := $(wildcard tools/bench/*.c)
+$(foreach s,$(BENCH_SRCS),$(eval CFLAGS_$(subst /,_,$(basename $(s))) += $(JSONC_CFLAGS)))
+$(eval $(call program,cxltier-bench,$(BENCH_SRCS),$(JSONC_LIBS),$(LIBCXLTIER_A)))

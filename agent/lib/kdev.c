@@ -209,3 +209,12 @@ err:
 	free(buf);
 	return ret;
 }
+
+int kdev_read_event(const struct kdev *dev, struct cxltier_event *ev)
+{
+	ssize_t n = read(dev->fd, ev, sizeof(*ev));
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*ev) ? 0 : -EIO;
+}

@@ -81,4 +81,11 @@ int kdev_get_ranges(const struct kdev *dev, int all,
 int kdev_get_nodes(const struct kdev *dev, struct cxltier_node_info **nodes,
 		   uint32_t *nr, uint32_t *nr_tiers);
 
+/*
+ * Next heat epoch event (read() of the device): blocks unless the fd is
+ * O_NONBLOCK (then -EAGAIN when none is pending).  poll() the fd for
+ * POLLIN to wait without blocking.  0 or -errno.
+ */
+int kdev_read_event(const struct kdev *dev, struct cxltier_event *ev);
+
 #endif /* CXLTIER_KDEV_H */

@@ -30,6 +30,10 @@ tests=(
 	"tiers_basic.sh		basic	loaded"
 	"tiers_kmem.sh		kmem-offline	loaded"
 	"tiers_cxl.sh		cxl	loaded"
+	"cxltier-heat-abi-test	basic	loaded"
+	"cxltier-fuzz-ioctl	basic	loaded"
+	"cxltier-accel-test	basic	loaded"
+	"cxltier-heat-accuracy-test basic	loaded"
 )
 
 applies() { # applies WHERE
@@ -73,7 +77,8 @@ log_problems() {
 	dmesg --level=emerg,alert,crit,err,warn,notice 2>/dev/null |
 		grep -v -e 'loading out-of-tree module taints kernel' \
 			-e 'module verification failed' \
-			-e 'cxltier_test_warn' || true
+			-e 'cxltier_test_warn' \
+			-e 'hrtimer: interrupt took' || true
 }
 
 load() {

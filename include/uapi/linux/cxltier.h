@@ -376,6 +376,33 @@ struct cxltier_get_ranges {
 
 #define CXLTIER_IOC_GET_RANGES	_IO(CXLTIER_TYPE, CXLTIER_BASE + 6)
 
+/* ------------------------------------------------------------------ */
+/* read() and poll() on /dev/cxltier: heat epoch events                */
+
+/* cxltier_event.type */
+#define CXLTIER_EVENT_EPOCH	1 /* a heat epoch ended */
+
+/**
+ * struct cxltier_event - what one read() of /dev/cxltier returns
+ * @type: CXLTIER_EVENT_EPOCH
+ * @reserved0: zero
+ * @epoch: epochs completed so far (cxltier_get_heat.epoch)
+ * @missed: epochs that ended unread before this one
+ * @reserved: zero
+ *
+ * read() blocks (unless O_NONBLOCK: -EAGAIN) until an epoch has ended
+ * since the last event read on this file, or since it was opened; poll()
+ * reports EPOLLIN while such an event is unread.  A buffer shorter than
+ * this struct is -EINVAL.
+ */
+struct cxltier_event {
+	__u32 type;
+	__u32 reserved0;
+	__aligned_u64 epoch;
+	__aligned_u64 missed;
+	__aligned_u64 reserved;
+};
+
 /* One past the highest ioctl number this header defines. */
 #define CXLTIER_IOC_NR_END	(CXLTIER_BASE + 7)
 

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CPU heat source: test-and-clear of page-table Accessed bits in the
+ * tracked ranges, plus the per-chunk placement figures (node, resident
+ * and DMA-pinned pages) gathered on the same walk.
+ *
+ * walk_page_range() is not exported, and apply_to_existing_page_range()
+ * WARNs on a leaf PMD, so the walk goes down pgd/p4d/pud itself and, per
+ * PMD, under pmd_lock():
+ *
+ *   none / not present      nothing resident
+ *   leaf (THP, 2M hugetlb)  test_and_clear Accessed on the PMD itself
+ *   table                   apply_to_existing_page_range() on that one
+ *                           PMD's span; it takes the PTE lock and calls
+ *                           cxltier_scan_pte() for each present PTE
+ *
+ * Holding the PMD lock across the PTE walk keeps the table from being
+ * collapsed into a huge PMD between our check and the kernel's (the
+ * kernel nests the PTE lock inside the PMD lock the same way).  The upper
+ * levels are stable because the walk holds mmap_lock for reading and only
+ * walks addresses inside VMAs.  Clearing an Accessed bit needs no TLB
+ * flush on x86: a stale TLB entry only delays the next young report, as
+ * in ptep_clear_flush_young().
+ *
+ * The scanner kthread (heat.c) calls cxltier_scan_pass() every
+ * scan_interval_ms.  A pass examines at most scan_budget_pages
+ * page-table entries (a 4 KiB PTE or a huge PMD counts as one), resuming
+ * where the previous pass stopped, round-robin over the ranges in id
+ * order, so its cost is bounded whatever is tracked.  It only
+ * try-locks mmap_lock, so a busy address space is skipped, not waited
+ * for.
+ */
+
+#include <linux/highmem.h>
+#include <linux/hugetlb.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pgtable.h>
+#include <linux/sched/mm.h>
+
+#include "internal.h"
+
+/*
+ * We nest the PTE lock inside the PMD lock; with neither split they
+ * would be the same mm->page_table_lock.
+ */
+#if defined(USE_SPLIT_PTE_PTLOCKS)
+#if !USE_SPLIT_PTE_PTLOCKS
+#error "cxltier's scanner needs split PTE page-table locks"
+#endif
+#elif !IS_ENABLED(CONFIG_SPLIT_PTE_PTLOCKS)
+#error "cxltier's scanner needs split PTE page-table locks"
+#endif
+
+/**
+ * struct cxltier_walk - a walk over part of one range
+ * @r: the range
+ * @chunk: chunk whose figures are being gathered
+ * @nid: node of the chunk's resident pages so far, CXLTIER_NODE_NONE or
+ *	CXLTIER_NODE_MIXED
+ * @resident: resident base pages of @chunk so far
+ * @pinned: maybe-DMA-pinned base pages of @chunk so far
+ * @young: young base pages of @chunk so far, not yet added to pending
+ * @clear_young: the range has CXLTIER_SRC_CPU: test-and-clear Accessed
+ * @budget: page-table entries the walk may still examine
+ * @pages: base pages examined
+ * @young_total: young base pages found
+ */
+struct cxltier_walk {
+	struct cxltier_range *r;
+	u32 chunk;
+	s32 nid;
+	u32 resident;
+	u32 pinned;
+	u32 young;
+	bool clear_young;
+	long budget;
+	u64 pages;
+	u64 young_total;
+};
+
+static void cxltier_walk_init(struct cxltier_walk *w, struct cxltier_range *r,
+			      u32 chunk)
+{
+	w->r = r;
+	w->chunk = chunk;
+	w->nid = CXLTIER_NODE_NONE;
+	w->resident = 0;
+	w->pinned = 0;
+	w->young = 0;
+	w->clear_young = r->sources & CXLTIER_SRC_CPU;
+}
+
+/* Young pages found so far count even when the walk stops mid-chunk. */
+static void cxltier_walk_flush_young(struct cxltier_walk *w)
+{
+	if (w->young) {
+		atomic64_add(w->young, &w->r->chunks[w->chunk].pending_cpu);
+		w->young_total += w->young;
+		w->young = 0;
+	}
+}
+
+/* The walk covered the whole current chunk: publish it, go to the next. */
+static void cxltier_walk_commit(struct cxltier_walk *w)
+{
+	struct cxltier_chunk *c = &w->r->chunks[w->chunk];
+
+	cxltier_walk_flush_young(w);
+	WRITE_ONCE(c->node, w->nid);
+	WRITE_ONCE(c->resident, w->resident);
+	WRITE_ONCE(c->pinned, w->pinned);
+	w->chunk++;
+	w->nid = CXLTIER_NODE_NONE;
+	w->resident = 0;
+	w->pinned = 0;
+}
+
+/* Commit every chunk that ends at or before @addr. */
+static void cxltier_walk_advance(struct cxltier_walk *w, unsigned long addr)
+{
+	while (w->chunk < w->r->nr_chunks &&
+	       cxltier_chunk_end(w->r, w->chunk) <= addr)
+		cxltier_walk_commit(w);
+}
+
+/*
+ * Account @npages base pages at @addr, all of @page's folio (or none
+ * resident when @page is NULL), young or not.
+ */
+static void cxltier_walk_account(struct cxltier_walk *w, unsigned long addr,
+				 unsigned long npages, struct page *page,
+				 bool young)
+{
+	bool pinned = page && folio_maybe_dma_pinned(page_folio(page));
+	int nid = page ? page_to_nid(page) : NUMA_NO_NODE;
+	unsigned long n;
+
+	while (npages) {
+		cxltier_walk_advance(w, addr);
+		if (w->chunk >= w->r->nr_chunks)
+			return;
+		n = min(npages, (cxltier_chunk_end(w->r, w->chunk) - addr) >>
+			PAGE_SHIFT);
+		if (page) {
+			w->resident += n;
+			if (pinned)
+				w->pinned += n;
+			if (w->nid == CXLTIER_NODE_NONE)
+				w->nid = nid;
+			else if (w->nid != nid)
+				w->nid = CXLTIER_NODE_MIXED;
+		}
+		if (young)
+			w->young += n;
+		addr += n << PAGE_SHIFT;
+		npages -= n;
+	}
+}
+
+/* The struct page of a mapped pfn, if it is ordinary online memory. */
+static struct page *cxltier_pfn_page(unsigned long pfn)
+{
+	if (is_zero_pfn(pfn))
+		return NULL;
+	return pfn_to_online_page(pfn);
+}
+
+/* apply_to_existing_page_range() callback, under the PTE lock. */
+static int cxltier_scan_pte(pte_t *ptep, unsigned long addr, void *data)
+{
+	struct cxltier_walk *w = data;
+	pte_t pte = ptep_get(ptep);
+	bool young = false;
+
+	if (!pte_present(pte))
+		return 0;
+	if (w->clear_young && pte_young(pte))
+		young = test_and_clear_bit(_PAGE_BIT_ACCESSED,
+					   (unsigned long *)&ptep->pte);
+	cxltier_walk_account(w, addr, 1, cxltier_pfn_page(pte_pfn(pte)), young);
+	return 0;
+}
+
+/*
+ * A leaf entry mapping [base, base + size) of which [addr, next) is ours:
+ * test-and-clear its Accessed bit (the caller holds its lock) and account
+ * the overlap.
+ */
+static void cxltier_scan_leaf(struct cxltier_walk *w, unsigned long *entry,
+			      bool is_young, unsigned long pfn,
+			      unsigned long base, unsigned long addr,
+			      unsigned long next)
+{
+	struct page *page = cxltier_pfn_page(pfn + ((addr - base) >> PAGE_SHIFT));
+	bool young = false;
+
+	if (w->clear_young && is_young)
+		young = test_and_clear_bit(_PAGE_BIT_ACCESSED, entry);
+	cxltier_walk_account(w, addr, (next - addr) >> PAGE_SHIFT, page, young);
+}
+
+/* One PMD's worth [addr, next) under pmd_lock(). */
+static void cxltier_scan_pmd(struct cxltier_walk *w, struct mm_struct *mm,
+			     pmd_t *pmdp, unsigned long addr, unsigned long next)
+{
+	spinlock_t *ptl;	/* the PMD page-table lock */
+	pmd_t pmd;
+
+	ptl = pmd_lock(mm, pmdp);
+	pmd = READ_ONCE(*pmdp);
+	if (pmd_none(pmd) || !pmd_present(pmd)) {
+		w->budget--;
+	} else if (pmd_leaf(pmd)) {
+		cxltier_scan_leaf(w, (unsigned long *)pmdp, pmd_young(pmd),
+				  pmd_pfn(pmd), addr & PMD_MASK, addr, next);
+		w->budget--;
+	} else if (!pmd_bad(pmd)) {
+		apply_to_existing_page_range(mm, addr, next - addr,
+					     cxltier_scan_pte, w);
+		w->budget -= (next - addr) >> PAGE_SHIFT;
+	}
+	spin_unlock(ptl);
+}
+
+/* A 1 GiB leaf PUD (hugetlb): its lock is mm->page_table_lock. */
+static void cxltier_scan_pud_leaf(struct cxltier_walk *w, struct mm_struct *mm,
+				  pud_t *pudp, unsigned long addr,
+				  unsigned long next)
+{
+	pud_t pud;
+
+	spin_lock(&mm->page_table_lock);
+	pud = READ_ONCE(*pudp);
+	if (pud_present(pud) && pud_leaf(pud))
+		cxltier_scan_leaf(w, (unsigned long *)pudp, pud_young(pud),
+				  pud_pfn(pud), addr & PUD_MASK, addr, next);
+	spin_unlock(&mm->page_table_lock);
+	w->budget--;
+}
+
+/*
+ * Walk [addr, end) of one VMA, under mmap_lock, until the budget runs
+ * out.  Return: where the walk stopped.
+ */
+static unsigned long cxltier_scan_vma(struct cxltier_walk *w,
+				      struct mm_struct *mm, unsigned long addr,
+				      unsigned long end)
+{
+	unsigned long next;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+
+	while (addr < end && w->budget > 0) {
+		pgd = pgd_offset(mm, addr);
+		next = min(pgd_addr_end(addr, end), end);
+		if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
+			goto skip;
+		p4d = p4d_offset(pgd, addr);
+		next = min(p4d_addr_end(addr, end), end);
+		if (p4d_none(READ_ONCE(*p4d)) || p4d_bad(READ_ONCE(*p4d)))
+			goto skip;
+		pud = pud_offset(p4d, addr);
+		next = min(pud_addr_end(addr, end), end);
+		if (pud_none(READ_ONCE(*pud)))
+			goto skip;
+		if (pud_leaf(READ_ONCE(*pud))) {
+			cxltier_scan_pud_leaf(w, mm, pud, addr, next);
+			goto done;
+		}
+		if (pud_bad(READ_ONCE(*pud)))
+			goto skip;
+		next = min(pmd_addr_end(addr, end), end);
+		cxltier_scan_pmd(w, mm, pmd_offset(pud, addr), addr, next);
+		goto done;
+skip:
+		w->budget--;
+done:
+		w->pages += (next - addr) >> PAGE_SHIFT;
+		addr = next;
+		cond_resched();
+	}
+	return addr;
+}
+
+/*
+ * Walk [addr, end) of range w->r, under mmap_lock, until the budget runs
+ * out; holes between VMAs are not resident.  Return: where it stopped.
+ */
+static unsigned long cxltier_scan_span(struct cxltier_walk *w,
+				       struct mm_struct *mm, unsigned long addr,
+				       unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long vend;
+
+	while (addr < end && w->budget > 0) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start >= end) {
+			addr = end;
+			break;
+		}
+		if (vma->vm_start > addr) {
+			w->budget--;
+			addr = vma->vm_start;
+		}
+		vend = min(vma->vm_end, end);
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+			w->budget--;
+			addr = vend;
+			continue;
+		}
+		addr = cxltier_scan_vma(w, mm, addr, vend);
+	}
+	cxltier_walk_advance(w, addr);
+	return addr;
+}
+
+/**
+ * cxltier_scan_refresh() - walk some chunks of a range now
+ * @r: the range (a reference held)
+ * @first: first chunk
+ * @nr: number of chunks, @first + @nr <= r->nr_chunks
+ *
+ * Updates node, resident and pinned figures of the chunks and, for a
+ * range with CXLTIER_SRC_CPU, counts and clears their young pages as a
+ * scanner pass would.  Ranges whose owner is gone are left as they are.
+ *
+ * Return: 0, or -EINTR when a fatal signal interrupted the wait for
+ * mmap_lock.
+ */
+int cxltier_scan_refresh(struct cxltier_range *r, u32 first, u32 nr)
+{
+	struct cxltier_walk w = { .budget = LONG_MAX };
+	struct mm_struct *mm = r->mm;
+	int ret = 0;
+
+	if (!nr || READ_ONCE(r->removed) || READ_ONCE(r->cmm->dead) ||
+	    !mmget_not_zero(mm))
+		return 0;
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out_mmput;
+	}
+	cxltier_walk_init(&w, r, first);
+	cxltier_scan_span(&w, mm, cxltier_chunk_start(r, first),
+			  cxltier_chunk_end(r, first + nr - 1));
+	cxltier_walk_flush_young(&w);
+	mmap_read_unlock(mm);
+	atomic64_add(w.pages, &cxltier_stats.pages_scanned);
+	atomic64_add(w.young_total, &cxltier_stats.young_found);
+out_mmput:
+	mmput(mm);
+	return ret;
+}
+
+/**
+ * struct cxltier_scan_cursor - where the next scanner pass resumes
+ * @id: range id, or the next id to look at
+ * @addr: address in range @id, 0 = start at its beginning
+ * @walk: figures of the chunk under way at @addr
+ *
+ * Only the scanner thread uses it.
+ */
+struct cxltier_scan_cursor {
+	unsigned long id;
+	unsigned long addr;
+	struct cxltier_walk walk;
+};
+
+/* The scanner's position between passes. */
+static struct cxltier_scan_cursor cxltier_cursor;
+
+/* Scan range @r from the cursor; Return: true when the range is done. */
+static bool cxltier_scan_range(struct cxltier_range *r, long *budget)
+{
+	struct cxltier_scan_cursor *c = &cxltier_cursor;
+	struct mm_struct *mm = r->mm;
+	unsigned long addr;
+
+	if (READ_ONCE(r->removed) || READ_ONCE(r->cmm->dead))
+		return true;
+	if (!mmget_not_zero(mm)) {
+		atomic64_inc(&cxltier_stats.scan_skipped);
+		return true;
+	}
+	if (!mmap_read_trylock(mm)) {
+		mmput(mm);
+		atomic64_inc(&cxltier_stats.scan_skipped);
+		return true;
+	}
+
+	if (c->id != r->id || c->addr <= r->start || c->addr >= r->end ||
+	    c->walk.r != r) {
+		c->addr = r->start;
+		cxltier_walk_init(&c->walk, r, 0);
+	}
+	c->walk.budget = *budget;
+	c->walk.pages = 0;
+	c->walk.young_total = 0;
+	addr = cxltier_scan_span(&c->walk, mm, c->addr, r->end);
+	cxltier_walk_flush_young(&c->walk);
+	mmap_read_unlock(mm);
+	mmput(mm);
+
+	atomic64_add(c->walk.pages, &cxltier_stats.pages_scanned);
+	atomic64_add(c->walk.young_total, &cxltier_stats.young_found);
+	*budget = c->walk.budget;
+	c->id = r->id;
+	c->addr = addr;
+	return addr >= r->end;
+}
+
+/**
+ * cxltier_scan_pass() - one scanner pass over the tracked ranges
+ *
+ * Visits each range at most once, starting where the last pass stopped,
+ * until scan_budget_pages entries have been examined.  Called only by
+ * the heat kthread.
+ */
+void cxltier_scan_pass(void)
+{
+	struct cxltier_scan_cursor *c = &cxltier_cursor;
+	long budget = READ_ONCE(cxltier_tunables.scan_budget_pages);
+	unsigned long start_id = c->id, id = c->id;
+	struct cxltier_range *r;
+	bool wrapped = false;
+
+	atomic64_inc(&cxltier_stats.scan_passes);
+	while (budget > 0) {
+		r = cxltier_range_get_next(&id);
+		if (!r) {
+			if (wrapped)
+				break;
+			wrapped = true;
+			id = 0;
+			continue;
+		}
+		if (wrapped && id >= start_id) {
+			cxltier_range_put(r);
+			break;
+		}
+		if (id != c->id) {
+			c->id = id;
+			c->addr = 0;
+		}
+		if (cxltier_scan_range(r, &budget)) {
+			c->id = id + 1;
+			c->addr = 0;
+		}
+		/* The cursor's walk must not outlive the range it points at. */
+		if (c->id != id)
+			c->walk.r = NULL;
+		cxltier_range_put(r);
+		id = c->id;
+		if (!id)	/* wrapped past U32_MAX */
+			break;
+	}
+}
