@@ -97,11 +97,13 @@ unload() {
 failed=0
 passed=0
 run() { # run NAME
-	local name=$1 path out rc
+	local name=$1 path rc t0
 	if [ -x "$here/$name" ]; then path=$here/$name; else path=$bin/$name; fi
 	echo "# === $name ($CXLTIER_KERNEL_LABEL, topology $topology)"
+	t0=$SECONDS
 	"$path"
 	rc=$?
+	echo "# === $name: status $rc after $((SECONDS - t0)) s"
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
 	else
