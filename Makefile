@@ -140,10 +140,13 @@ user: $(PROGS) $(LIBS_BUILT)
 # --- tests --------------------------------------------------------------
 
 unit: user
-	$(Q)scripts/run-unit $(UNIT_TESTS)
+	$(Q)scripts/run-unit $(UNIT_TESTS) $(UNIT_SCRIPTS)
+
+# Host tests written as scripts (TAP), run with the unit tests.
+UNIT_SCRIPTS := $(sort $(wildcard tests/scripts/*.sh))
 
 print-unit-tests:
-	@printf '%s\n' $(UNIT_TESTS)
+	@printf '%s\n' $(UNIT_TESTS) $(UNIT_SCRIPTS)
 
 check:
 	$(Q)$(MAKE) --no-print-directory WERROR=1 all
