@@ -8,11 +8,8 @@ set -uo pipefail
 
 ko=${CXLTIER_MODDIR:?}/kmod/cxltier.ko
 rounds=20
-log_problems() {
-	dmesg --level=emerg,alert,crit,err,warn,notice |
-		grep -v -e 'loading out-of-tree module taints kernel' -e 'module verification failed' \
-			-e 'hrtimer: interrupt took'
-}
+# shellcheck source=kernel_log.sh
+. "$(dirname "$0")/kernel_log.sh"
 
 echo "TAP version 13"
 echo "1..2"
@@ -28,10 +25,7 @@ for i in $(seq $rounds); do
 done
 [ $bad = 0 ] && echo "ok 1 load and unload $rounds times" || echo "not ok 1 load and unload $rounds times"
 
-after=$(log_problems)
-# New lines are those past the old log (the ring buffer only grows here).
-new=$(tail -n +$(($(wc -l <<<"$before") + 1)) <<<"$after")
-[ -n "$before" ] || new=$after
+new=$(log_new "$before" "$(log_problems)")
 if [ -z "$new" ]; then
 	echo "ok 2 nothing above info level in the kernel log"
 else

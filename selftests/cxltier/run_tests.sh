@@ -71,15 +71,8 @@ fi
 [ -f "$moddir/kmod/cxltier.ko" ] || { echo "run_tests.sh: $moddir/kmod/cxltier.ko is not built" >&2; exit 1; }
 export CXLTIER_MODDIR=$moddir
 
-# Kernel log lines above info level, except the one-time notices that
-# any out-of-tree module causes.
-log_problems() {
-	dmesg --level=emerg,alert,crit,err,warn,notice 2>/dev/null |
-		grep -v -e 'loading out-of-tree module taints kernel' \
-			-e 'module verification failed' \
-			-e 'cxltier_test_warn' \
-			-e 'hrtimer: interrupt took' || true
-}
+# shellcheck source=kernel_log.sh
+. "$here/kernel_log.sh"
 
 load() {
 	lsmod | grep -q '^cxltier ' && return 0
@@ -134,8 +127,7 @@ else
 fi
 
 after=$(log_problems)
-new=$(tail -n +$(($(wc -l <<<"$before") + 1)) <<<"$after")
-[ -n "$before" ] || new=$after
+new=$(log_new "$before" "$after")
 if [ -z "$new" ]; then
 	echo "ok kernel log has nothing above info level"
 else
