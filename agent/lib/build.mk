@@ -2,7 +2,7 @@
 # libcxltier: the internal archive that the daemon and tools link, built
 # from the same objects as the shared library.
 
-LIBCXLTIER_SRCS := agent/lib/kdev.c agent/lib/units.c
+LIBCXLTIER_SRCS := agent/lib/kdev.c agent/lib/units.c agent/lib/proto.c
 LIBCXLTIER_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(LIBCXLTIER_SRCS))
 LIBCXLTIER_A    := $(LIBDIR_B)/libcxltier-internal.a
 
