@@ -19,3 +19,4 @@ $(eval $(call unit_test,test-kvreplay,$(KVREPLAY_TEST_SRCS),$(CXLTIERD_CORE_LIBS
 CFLAGS_tests_unit_test_topology += -Iagent
 $(eval $(call unit_test,test-topology,tests/unit/test_topology.c,$(TOPOLOGY_LIBS),$(TOPOLOGY_A)))
 $(eval $(call unit_test,test-proto,tests/unit/test_proto.c,,$(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-libcxltier,tests/unit/test_libcxltier.c,$(LIBCXLTIER_LINK) -ldl,$(LIBCXLTIER_SO)))
