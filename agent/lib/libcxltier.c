@@ -220,8 +220,8 @@ static void conn_close(struct cxltier *ctx, const char *why)
 	if (ctx->sock < 0)
 		return;
 	if (ctx->conn == CONN_READY)
-		lib_log(ctx, LOG_WARNING, "connection to cxltierd closed: %s",
-			why);
+		lib_log(ctx, ctx->stop ? LOG_DEBUG : LOG_WARNING,
+			"connection to cxltierd closed: %s", why);
 	close(ctx->sock);
 	ctx->sock = -1;
 	ctx->conn = CONN_DOWN;
