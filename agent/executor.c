@@ -15,7 +15,9 @@
  * busy) as a positive value and leaves their status entries unwritten:
  * every entry is pre-filled with EXEC_STATUS_UNSET, and whatever the
  * call says, a second move_pages(2) with no target nodes reads where
- * each page really is.  Only that read-back decides what moved.
+ * each page really is.  Only that read-back decides what moved.  Pages
+ * that NUMA balancing has marked for a hinting fault look unmapped to
+ * 6.1's move_pages(2): they are faulted in and tried again (fault_in()).
  */
 #include <errno.h>
 #include <numa.h>
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/uio.h>
 
 #include "executor.h"
 #include "log.h"
@@ -81,6 +84,59 @@ void executor_set_dry_run(struct executor *e, bool dry_run)
 
 /* --- move_pages(2) ------------------------------------------------------- */
 
+/*
+ * Fault in the pages whose status is -EFAULT, by reading a byte of each
+ * through process_vm_readv(2).  On 6.1, move_pages(2) goes through
+ * follow_page(), which treats a PROT_NONE entry left by NUMA balancing
+ * (a hinting fault to come) like a missing page: it reports -EFAULT and
+ * moves nothing.  The read takes the hinting fault for the owner, which
+ * restores the entry.  An untouched page just maps the zero page.
+ * Returns how many pages it tried.
+ */
+static unsigned long fault_in(pid_t pid, void *const *pages,
+			      const int *status, unsigned long n)
+{
+	static struct iovec remote[EXEC_BATCH_PAGES];
+	static char sink[EXEC_BATCH_PAGES];
+	struct iovec local = { sink, 0 };
+	unsigned long i, k = 0, done = 0;
+	ssize_t got;
+
+	for (i = 0; i < n; i++)
+		if (status[i] == -EFAULT) {
+			remote[k].iov_base = pages[i];
+			remote[k++].iov_len = 1;
+		}
+	/* A page that cannot be read stops the call: skip it, go on. */
+	while (done < k) {
+		local.iov_len = k - done;
+		got = process_vm_readv(pid, &local, 1, remote + done, k - done,
+				       0);
+		if (got < 0 && errno != EFAULT)
+			break;
+		done += got > 0 ? (unsigned long)got : 0;
+		done++;
+	}
+	return k;
+}
+
+/* move_pages(2) that takes the hinting faults fault_in() describes. */
+static long move_pages_faulting(pid_t pid, unsigned long n, void **pages,
+				const int *nodes, int *status, int flags)
+{
+	unsigned long i;
+	long ret;
+
+	for (i = 0; i < n; i++)
+		status[i] = EXEC_STATUS_UNSET;
+	ret = move_pages(pid, n, pages, nodes, status, flags);
+	if (ret < 0 || !fault_in(pid, pages, status, n))
+		return ret;
+	for (i = 0; i < n; i++)
+		status[i] = EXEC_STATUS_UNSET;
+	return move_pages(pid, n, pages, nodes, status, flags);
+}
+
 int exec_move_pages(pid_t pid, uint64_t addr, uint64_t len, int node,
 		    uint64_t *moved, int *node_after)
 {
@@ -90,6 +146,8 @@ int exec_move_pages(pid_t pid, uint64_t addr, uint64_t len, int node,
 	static int status[EXEC_BATCH_PAGES];
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t npages = len / page, done, moved_pages = 0;
+	uint64_t resident = 0, absent = 0, unwritten = 0, refused = 0;
+	int first_err = 0;
 	int flags = MPOL_MF_MOVE_ALL, where = -1;
 	bool busy = false, mixed = false;
 	unsigned long n, i;
@@ -103,14 +161,18 @@ int exec_move_pages(pid_t pid, uint64_t addr, uint64_t len, int node,
 		for (i = 0; i < n; i++) {
 			pages[i] = (void *)(uintptr_t)(addr + (done + i) * page);
 			nodes[i] = node;
-			before[i] = EXEC_STATUS_UNSET;
-			status[i] = EXEC_STATUS_UNSET;
 		}
-		/* Where each page is now, to count what really moves. */
+		/*
+		 * Where each page is now, to count what really moves; a page
+		 * this cannot see (-EFAULT: see fault_in()) counts as moved
+		 * if it ends up on @node.
+		 */
+		for (i = 0; i < n; i++)
+			before[i] = EXEC_STATUS_UNSET;
 		if (move_pages(pid, n, pages, NULL, before, 0) < 0)
 			return -errno;
 again:
-		ret = move_pages(pid, n, pages, nodes, status, flags);
+		ret = move_pages_faulting(pid, n, pages, nodes, status, flags);
 		if (ret < 0 && errno == EPERM && flags == MPOL_MF_MOVE_ALL) {
 			/* No CAP_SYS_NICE: pages shared with others stay. */
 			flags = MPOL_MF_MOVE;
@@ -119,23 +181,30 @@ again:
 		if (ret < 0)
 			return -errno;
 		/* A positive count: pages not migrated, pinned or busy. */
-		if (ret > 0)
+		if (ret > 0) {
 			busy = true;
+			refused += (uint64_t)ret;
+		}
 		for (i = 0; i < n; i++)
-			if (status[i] == EXEC_STATUS_UNSET)
+			if (status[i] == EXEC_STATUS_UNSET) {
 				busy = true;
+				unwritten++;
+			}
 
 		/* What counts is where the pages are now. */
-		for (i = 0; i < n; i++)
-			status[i] = EXEC_STATUS_UNSET;
-		if (move_pages(pid, n, pages, NULL, status, 0) < 0)
+		if (move_pages_faulting(pid, n, pages, NULL, status, 0) < 0)
 			return -errno;
 		for (i = 0; i < n; i++) {
-			if (status[i] < 0) /* not resident (-ENOENT) */
+			if (status[i] < 0) { /* not resident (-ENOENT) */
+				absent++;
+				if (!first_err)
+					first_err = status[i];
 				continue;
+			}
+			resident++;
 			if (status[i] != node)
 				busy = true;
-			else if (before[i] >= 0 && before[i] != node)
+			else if (before[i] != node)
 				moved_pages++;
 			if (where < 0)
 				where = status[i];
@@ -145,6 +214,12 @@ again:
 	}
 	*moved = moved_pages * page;
 	*node_after = mixed ? -1 : where;
+	log_debug("move_pages pid %d [%#llx, +%#llx) -> node %d: %llu resident, %llu moved, %llu not resident (%s), %llu refused, %llu status entries unwritten",
+		  (int)pid, (unsigned long long)addr, (unsigned long long)len,
+		  node, (unsigned long long)resident,
+		  (unsigned long long)moved_pages, (unsigned long long)absent,
+		  first_err ? strerror(-first_err) : "-",
+		  (unsigned long long)refused, (unsigned long long)unwritten);
 	return busy ? -EBUSY : 0;
 }
 
@@ -286,8 +361,12 @@ static int move_one(struct executor *e, const struct cxltier_range_info *r,
 							       MET_FAIL_ERROR;
 		goto out;
 	}
-	if (numa_node_size64(to, &free_b) < 0 ||
-	    (uint64_t)free_b < len + EXEC_RESERVE_BYTES) {
+	if (to < 0 || numa_node_size64(to, &free_b) <= 0) {
+		res->status = -EINVAL; /* not a memory node */
+		res->fail = MET_FAIL_ERROR;
+		goto out;
+	}
+	if ((uint64_t)free_b < len + EXEC_RESERVE_BYTES) {
 		res->status = -ENOSPC;
 		res->fail = MET_FAIL_NO_ROOM;
 		goto out;
