@@ -425,9 +425,13 @@ static int cycle(struct daemon *d)
 		obs_free(&snap);
 		return ret;
 	}
-	for (i = 0; i < snap.nr_ranges; i++)
-		snap.ranges[i].registered =
-			server_buffer(d->srv, snap.ranges[i].info.id) != NULL;
+	for (i = 0; i < snap.nr_ranges; i++) {
+		uint32_t id = snap.ranges[i].info.id;
+
+		snap.ranges[i].registered = server_buffer(d->srv, id) != NULL;
+		snap.ranges[i].fixed = snap.ranges[i].registered &&
+				       server_backoff(d->srv, id);
+	}
 	pn.nr = d->nr_nodes;
 	pn.info = d->nodes;
 
@@ -438,13 +442,21 @@ static int cycle(struct daemon *d)
 	}
 	for (i = 0; i < n; i++)
 		promote += moves[i].dir == MET_PROMOTE;
-	if (n)
-		log_info("epoch %llu: plan of %zu moves (%zu promotions, %zu demotions)%s",
+	if (n) {
+		const struct plan_summary *ps = plan_last(d->plan);
+
+		log_info("epoch %llu: plan of %zu moves (%zu promotions, %zu demotions); DRAM %llu of %llu MiB used, tracked %llu MiB, budget %llu MiB%s",
 			 (unsigned long long)snap.epoch, n, promote, n - promote,
-			 d->o.dry_run ? ", dry run" : "");
+			 (unsigned long long)(ps->dram_used >> 20),
+			 (unsigned long long)(ps->dram_capacity >> 20),
+			 (unsigned long long)(ps->dram_tracked >> 20),
+			 (unsigned long long)(ps->dram_budget >> 20),
+			 d->o.dry_run ? "; dry run, nothing moves" : "");
+	}
 	done = executor_run(d->exec, moves, n);
+	plan_commit(d->plan, moves, n, now_ms());
 	if (n && !d->o.dry_run)
-		log_info("epoch %llu: %zu of %zu moves done", 
+		log_info("epoch %llu: %zu of %zu moves done",
 			 (unsigned long long)snap.epoch, done, n);
 
 	d->met.cycles++;
@@ -559,10 +571,10 @@ static void reload(struct daemon *d)
 /* Consume the module's epoch events; true if any arrived. */
 static bool drain_epochs(struct daemon *d)
 {
-	char buf[256];
+	struct cxltier_event ev;
 	bool any = false;
 
-	while (read(d->kdev.fd, buf, sizeof(buf)) > 0)
+	while (!kdev_read_event(&d->kdev, &ev))
 		any = true;
 	return any;
 }

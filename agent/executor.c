@@ -431,8 +431,7 @@ out:
 	return res->status;
 }
 
-size_t executor_run(struct executor *e, const struct exec_move *moves,
-		    size_t n)
+size_t executor_run(struct executor *e, struct exec_move *moves, size_t n)
 {
 	const struct cxltier_range_info *r;
 	struct exec_result res;
@@ -448,8 +447,9 @@ size_t executor_run(struct executor *e, const struct exec_move *moves,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		const struct exec_move *mv = &moves[i];
+		struct exec_move *mv = &moves[i];
 
+		mv->done = false;
 		r = find_range(e, mv->range_id);
 		if (!r || !mv->nr_chunks || mv->first_chunk >= r->nr_chunks ||
 		    mv->nr_chunks > r->nr_chunks - mv->first_chunk) {
@@ -461,8 +461,10 @@ size_t executor_run(struct executor *e, const struct exec_move *moves,
 		if (len > r->length - off)
 			len = r->length - off;
 		if (!move_one(e, r, off, len, mv->from_node, mv->to_node,
-			      mv->dir, &res))
+			      mv->dir, &res) && !e->dry_run) {
+			mv->done = true;
 			done++;
+		}
 	}
 	return done;
 }

@@ -35,6 +35,7 @@
  * @from_node: where the plan saw them; -1: do not check
  * @to_node: target node
  * @dir: promotion or demotion, for the metrics
+ * @done: out: executor_run() completed it
  */
 struct exec_move {
 	uint32_t range_id;
@@ -43,6 +44,7 @@ struct exec_move {
 	int from_node;
 	int to_node;
 	enum met_dir dir;
+	bool done;
 };
 
 /**
@@ -72,11 +74,10 @@ void executor_free(struct executor *e);
 void executor_set_dry_run(struct executor *e, bool dry_run);
 
 /*
- * Carry out @n moves in order (re-reading the module's ranges first).
- * Returns the number of moves that completed.
+ * Carry out @n moves in order (re-reading the module's ranges first),
+ * setting exec_move.done of each that completed.  Returns how many did.
  */
-size_t executor_run(struct executor *e, const struct exec_move *moves,
-		    size_t n);
+size_t executor_run(struct executor *e, struct exec_move *moves, size_t n);
 
 /*
  * Move [@off, @off + @len) of range @r to @node now (a client's MOVE

@@ -19,12 +19,15 @@
  * @chunks: @info.nr_chunks entries of heat and placement
  * @comm: the owner's process name, "" when unknown
  * @registered: a libcxltier client registered it (set by the caller)
+ * @fixed: must not move now, e.g. its owner is in back-off (set by the
+ *	caller)
  */
 struct obs_range {
 	struct cxltier_range_info info;
 	struct cxltier_chunk_heat *chunks;
 	char comm[16];
 	bool registered;
+	bool fixed;
 };
 
 /**

@@ -28,12 +28,33 @@ struct plan_nodes {
 	const struct cxltier_node_info *info;
 };
 
+/**
+ * struct plan_summary - figures of the last plan, for the log
+ * @dram_capacity: bytes of the DRAM tier
+ * @dram_used: bytes in use there
+ * @dram_tracked: bytes of tracked chunks there before the plan
+ * @dram_budget: bytes of tracked chunks the plan allows there
+ * @promote_bytes: bytes planned for promotion
+ * @demote_bytes: bytes planned for demotion
+ * @deferred_bytes: bytes of wanted moves left for later (rate limit)
+ * @blocked_bytes: bytes of wanted moves no node had room for
+ */
+struct plan_summary {
+	uint64_t dram_capacity;
+	uint64_t dram_used;
+	uint64_t dram_tracked;
+	uint64_t dram_budget;
+	uint64_t promote_bytes;
+	uint64_t demote_bytes;
+	uint64_t deferred_bytes;
+	uint64_t blocked_bytes;
+};
+
 int plan_new(struct plan_ctx **pp);
 void plan_free(struct plan_ctx *p);
 
 /*
- * Forget what the policy remembers (a reload changed the classes or the
- * tiers).
+ * Start the policy's rate limit afresh (a reload changed its settings).
  */
 void plan_reset(struct plan_ctx *p);
 
@@ -45,6 +66,16 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 	       const struct plan_nodes *nodes,
 	       const struct obs_snapshot *snap, uint64_t now_ms,
 	       struct exec_move **moves, size_t *n);
+
+/*
+ * Record when the moves that the executor did (exec_move.done) happened,
+ * so that the policy keeps them in place for min_residency.
+ */
+void plan_commit(struct plan_ctx *p, const struct exec_move *moves, size_t n,
+		 uint64_t now_ms);
+
+/* Figures of the last plan. */
+const struct plan_summary *plan_last(const struct plan_ctx *p);
 
 /* Tier of @node in @nodes, -1 when unknown. */
 int plan_node_tier(const struct plan_nodes *nodes, int node);
