@@ -669,6 +669,25 @@ static int open_module(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Automatic NUMA balancing moves pages by CPU access, and on 6.1 it
+ * hides pages from move_pages(2) (see executor.c): say so once.
+ */
+static void check_numa_balancing(void)
+{
+	char buf[16] = "";
+	int fd = open("/proc/sys/kernel/numa_balancing", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0 && buf[0] != '0')
+		log_notice("kernel.numa_balancing is %c: it may move unpinned tracked pages against cxltierd's placement (sysctl kernel.numa_balancing=0 leaves placement to cxltierd)",
+			   buf[0]);
+}
+
 /* The first node table and heat read: READY=1 waits for them. */
 static int first_read(struct daemon *d)
 {
@@ -751,6 +770,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	apply_tunables(d);
+	check_numa_balancing();
 	ret = first_read(d);
 	if (ret) {
 		code = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_INIT;
