@@ -29,6 +29,11 @@
  *   where                  log each chunk's node
  *   summary                print the JSON summary on stdout
  *
+ * With --unpinned it plays an ordinary process instead: the pool is
+ * tracked with the module (CPU heat only) but neither pinned nor
+ * registered with the agent, and the hot set is read by the CPU, so the
+ * agent moves it with plain move_pages(2).
+ *
  * Markers for the test scripts ("ready ID ADDR LENGTH CHUNK",
  * "releasing CHUNK", "released CHUNK", "repinned CHUNK", "moved CHUNK
  * NODE", ...) are appended to the --log file, one per line.
@@ -51,6 +56,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <linux/cxltier.h>
+
 #include "cxltier_test_accel.h"
 #include "libcxltier.h"
 
@@ -71,6 +78,8 @@
  * @release_delay_ms: the release callback sleeps this long
  * @repin_delay_ms: the re-pin callback sleeps this long
  * @no_agent_ok: open even without an agent
+ * @unpinned: track only (no pin, no agent), CPU traffic
+ * @kdev: /dev/cxltier, for --unpinned
  * @log: marker file
  * @pool: the buffer
  * @accel: the fake accelerator's file
@@ -109,6 +118,8 @@ struct app {
 	unsigned int release_delay_ms;
 	unsigned int repin_delay_ms;
 	bool no_agent_ok;
+	bool unpinned;
+	int kdev;
 	FILE *log;
 
 	uint8_t *pool;
@@ -238,6 +249,34 @@ static int dma_read(unsigned int c, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* --unpinned: node of chunk @c's pages as move_pages(2) sees them. */
+static int chunk_node_cpu(unsigned int c, unsigned int *pinned)
+{
+	uint64_t npages = app.chunk_size / 4096, i;
+	void **pages = calloc(npages, sizeof(*pages));
+	int *status = calloc(npages, sizeof(*status));
+	int node = -2;
+
+	if (!pages || !status)
+		die("out of memory");
+	for (i = 0; i < npages; i++)
+		pages[i] = chunk_addr(c) + i * 4096;
+	if (move_pages(0, npages, pages, NULL, status, 0) < 0)
+		die("move_pages: %s", strerror(errno));
+	for (i = 0; i < npages; i++) {
+		if (status[i] < 0)
+			continue;
+		if (node == -2)
+			node = status[i];
+		else if (node != status[i])
+			node = -1;
+	}
+	*pinned = (unsigned int)npages; /* nothing to check */
+	free(pages);
+	free(status);
+	return node;
+}
+
 /*
  * Node of chunk @c's pinned pages (-1 mixed, -2 none pinned) and how many
  * of its pages are pinned.
@@ -245,11 +284,14 @@ static int dma_read(unsigned int c, uint64_t off, uint64_t len,
 static int chunk_node(unsigned int c, unsigned int *pinned)
 {
 	uint64_t npages = app.chunk_size / 4096;
-	struct cxlta_page_info *info = calloc(npages, sizeof(*info));
+	struct cxlta_page_info *info;
 	struct cxlta_query q;
 	int node = -2;
 	uint64_t i;
 
+	if (app.unpinned)
+		return chunk_node_cpu(c, pinned);
+	info = calloc(npages, sizeof(*info));
 	if (!info)
 		die("out of memory");
 	memset(&q, 0, sizeof(q));
@@ -336,6 +378,28 @@ static void place(uint8_t *addr, uint64_t len, int node)
 		die("mbind node %d: %s", node, strerror(errno));
 }
 
+/* --unpinned: track the pool with the module, CPU heat only. */
+static void setup_unpinned(uint64_t len)
+{
+	struct cxltier_track t;
+
+	app.kdev = open("/dev/cxltier", O_RDWR | O_CLOEXEC);
+	if (app.kdev < 0)
+		die("/dev/cxltier: %s", strerror(errno));
+	memset(&t, 0, sizeof(t));
+	t.argsz = sizeof(t);
+	t.sources = CXLTIER_SRC_CPU;
+	t.start = (uintptr_t)app.pool;
+	t.length = len;
+	t.chunk_size = app.chunk_size;
+	snprintf(t.label, sizeof(t.label), "%s", app.label);
+	if (ioctl(app.kdev, CXLTIER_IOC_TRACK, &t) < 0)
+		die("CXLTIER_IOC_TRACK: %s", strerror(errno));
+	mark("ready %u %#llx %llu %llu", t.id,
+	     (unsigned long long)(uintptr_t)app.pool, (unsigned long long)len,
+	     (unsigned long long)app.chunk_size);
+}
+
 static void setup(void)
 {
 	struct cxltier_buffer_desc d;
@@ -377,6 +441,10 @@ static void setup(void)
 	if (mbind(app.pool, len, MPOL_DEFAULT, NULL, 0, 0))
 		die("mbind default: %s", strerror(errno));
 
+	if (app.unpinned) {
+		setup_unpinned(len);
+		return;
+	}
 	app.accel = open(ACCEL_DEV, O_RDWR | O_CLOEXEC);
 	if (app.accel < 0)
 		die("%s: %s", ACCEL_DEV, strerror(errno));
@@ -455,7 +523,7 @@ static unsigned int verify(bool quiet)
 		app.bytes_verified += app.chunk_size;
 
 		pthread_mutex_lock(&app.lock);
-		released = app.released[c];
+		released = app.released[c] || app.unpinned;
 		if (!released) {
 			ret = dma_read(c, 0, app.chunk_size, 0, &sum);
 			if (ret) {
@@ -491,6 +559,15 @@ static void traffic_round(unsigned int first, unsigned int count,
 	int ret;
 
 	for (c = first; c < first + count && c < app.nr_chunks; c++) {
+		if (app.unpinned) {
+			volatile const uint8_t *p = chunk_addr(c);
+			uint64_t o;
+
+			/* Every page, so that every Accessed bit is set. */
+			for (o = 0; o < app.chunk_size; o += 4096)
+				(void)p[o];
+			continue;
+		}
 		pthread_mutex_lock(&app.lock);
 		if (!app.released[c]) {
 			/* Half the reports in the kernel, half via the library. */
@@ -502,7 +579,7 @@ static void traffic_round(unsigned int first, unsigned int count,
 				mark("chunk %u: device read failed: %s", c,
 				     strerror(-ret));
 			}
-			if (!ret && (round + c) % 2 == 0)
+			if (!ret && (round + c) % 2 == 0 && app.buf)
 				cxltier_report(app.buf,
 					       (uint64_t)c * app.chunk_size,
 					       app.chunk_size, 4);
@@ -541,6 +618,8 @@ static int cmd_move(unsigned int c, int node, bool expect_fail, bool any)
 	unsigned int pinned;
 	int ret, now;
 
+	if (app.unpinned)
+		die("move needs a registered buffer (not --unpinned)");
 	ret = cxltier_move(app.buf, (uint64_t)c * app.chunk_size,
 			   app.chunk_size, node, &moved);
 	if (any) {
@@ -579,7 +658,8 @@ static void cmd_traffic(double seconds, unsigned int first,
 		traffic_round(first, count, round++);
 		msleep(20);
 	}
-	cxltier_flush(app.ctx);
+	if (app.ctx)
+		cxltier_flush(app.ctx);
 }
 
 static void *bg_main(void *arg)
@@ -606,7 +686,8 @@ static void cmd_bg(bool start, unsigned int first, unsigned int count)
 		app.bg_stop = true;
 		pthread_join(app.bg, NULL);
 		app.bg_on = false;
-		cxltier_flush(app.ctx);
+		if (app.ctx)
+			cxltier_flush(app.ctx);
 	}
 }
 
@@ -629,7 +710,8 @@ static void cmd_converge(double seconds, unsigned int first,
 		if (all)
 			break;
 	}
-	cxltier_flush(app.ctx);
+	if (app.ctx)
+		cxltier_flush(app.ctx);
 	if (!all)
 		die("chunks %u-%u not in DRAM (%u of %u) with the others far after %.0f s",
 		    first, first + count - 1, app.hot_in_dram, count, seconds);
@@ -656,7 +738,7 @@ static void cmd_wait_connected(double seconds)
 {
 	double end = now_s() + seconds;
 
-	while (!cxltier_connected(app.ctx)) {
+	while (!app.ctx || !cxltier_connected(app.ctx)) {
 		if (now_s() > end)
 			die("not connected to the agent after %.0f s", seconds);
 		msleep(100);
@@ -749,7 +831,7 @@ static void usage(void)
 		"usage: cxltier-e2e-app --far-node N [--dram-node N] [--chunks N]\n"
 		"         [--chunk-size BYTES] [--far-chunks N] [--label L]\n"
 		"         [--socket PATH] [--interval-ms MS] [--release-delay-ms MS]\n"
-		"         [--repin-delay-ms MS]\n"
+		"         [--repin-delay-ms MS] [--unpinned]\n"
 		"         [--no-agent-ok] [--log FILE] COMMAND...\n");
 	exit(2);
 }
@@ -768,6 +850,7 @@ int main(int argc, char **argv)
 		{ "release-delay-ms", required_argument, NULL, 'r' },
 		{ "repin-delay-ms", required_argument, NULL, 'R' },
 		{ "no-agent-ok", no_argument, NULL, 'N' },
+		{ "unpinned", no_argument, NULL, 'U' },
 		{ "log", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -809,6 +892,9 @@ int main(int argc, char **argv)
 		case 'N':
 			app.no_agent_ok = true;
 			break;
+		case 'U':
+			app.unpinned = true;
+			break;
 		case 'L':
 			app.log = fopen(optarg, "ae");
 			if (!app.log)
@@ -831,7 +917,8 @@ int main(int argc, char **argv)
 	if (app.dma_errors)
 		die("%llu device accesses failed on pinned chunks",
 		    (unsigned long long)app.dma_errors);
-	cxltier_close(app.ctx);
+	if (app.ctx)
+		cxltier_close(app.ctx);
 	mark("done");
 	return 0;
 }

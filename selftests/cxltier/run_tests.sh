@@ -39,6 +39,7 @@ tests=(
 	"e2e_kill_agent.sh	kmem	loaded"
 	"e2e_kill_app.sh	kmem	loaded"
 	"e2e_reload.sh		kmem	loaded"
+	"e2e_policy.sh		kmem	loaded"
 )
 
 applies() { # applies WHERE
