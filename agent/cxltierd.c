@@ -42,6 +42,7 @@
 #include "plan.h"
 #include "proto.h"
 #include "server.h"
+#include "topology.h"
 
 /* Exit codes, listed in cxltierd(8). */
 enum {
@@ -95,6 +96,7 @@ struct opts {
  * @exec: the executor
  * @plan: the policy's state
  * @met: metrics
+ * @topo: the host's memory topology (libnuma, libcxl), for the log
  * @nodes: node table at the last decision
  * @nr_nodes: entries in @nodes
  * @sfd: signalfd
@@ -112,6 +114,7 @@ struct daemon {
 	struct executor *exec;
 	struct plan_ctx *plan;
 	struct metrics met;
+	struct topo *topo;
 	struct cxltier_node_info *nodes;
 	uint32_t nr_nodes;
 	int sfd;
@@ -121,6 +124,8 @@ struct daemon {
 	size_t last_moves;
 	bool metrics_failed;
 };
+
+static int read_topology(struct daemon *d);
 
 static uint64_t now_ms(void)
 {
@@ -558,6 +563,8 @@ static void reload(struct daemon *d)
 		d->met.reloads++;
 		apply_tunables(d);
 		plan_reset(d->plan);
+		if (read_topology(d))
+			log_warn("cannot discover the memory topology again");
 		if (arm_timer(d))
 			log_warn("cannot re-arm the timer: %s", strerror(errno));
 		log_info("configuration reloaded (%u files, %u classes)",
@@ -688,6 +695,51 @@ static void check_numa_balancing(void)
 			   buf[0]);
 }
 
+static void topo_log_cb(void *arg, const char *msg)
+{
+	log_warn("%s", msg);
+}
+
+/*
+ * Discover the host's memory (libnuma, libcxl), say what backs each
+ * node, and warn about far nodes onlined movable (no long-term pin can
+ * stay there).  0 or -errno.
+ */
+static int read_topology(struct daemon *d)
+{
+	static const char *const movable[] = { "none", "some", "all" };
+	const struct topo_node *n;
+	unsigned int i;
+	int ret;
+
+	if (!d->topo)
+		d->topo = topo_new(topo_log_cb, NULL);
+	if (!d->topo)
+		return -ENOMEM;
+	ret = topo_refresh(d->topo);
+	if (ret)
+		return ret;
+	for (i = 0; (n = topo_node_at(d->topo, i)); i++) {
+		char from[96];
+
+		if (n->cxl)
+			snprintf(from, sizeof(from), "CXL %s (%s)", n->region,
+				 n->dax[0] ? n->dax : "no dax");
+		else if (n->dax[0])
+			snprintf(from, sizeof(from), "%s", n->dax);
+		else
+			snprintf(from, sizeof(from), "boot memory");
+		log_info("node %d: %llu MiB (%llu free), %s, %s, ZONE_MOVABLE: %s",
+			 n->node, (unsigned long long)(n->size >> 20),
+			 (unsigned long long)(n->free >> 20),
+			 n->has_cpus ? "CPUs" : "no CPUs", from,
+			 n->movable >= 0 && n->movable <= 2 ? movable[n->movable] :
+							       "unknown");
+	}
+	topo_warn_movable(d->topo);
+	return 0;
+}
+
 /* The first node table and heat read: READY=1 waits for them. */
 static int first_read(struct daemon *d)
 {
@@ -697,6 +749,12 @@ static int first_read(struct daemon *d)
 	if (numa_available() < 0) {
 		log_err("the kernel has no NUMA support");
 		return -ENOSYS;
+	}
+	ret = read_topology(d);
+	if (ret) {
+		log_err("cannot discover the memory topology: %s",
+			strerror(-ret));
+		return ret;
 	}
 	ret = read_nodes(d);
 	if (ret) {
@@ -824,6 +882,7 @@ out:
 	server_close(d->srv);
 	metrics_free(&d->met);
 	free(d->nodes);
+	topo_free(d->topo);
 	if (d->tfd >= 0)
 		close(d->tfd);
 	if (d->sfd >= 0)

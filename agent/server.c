@@ -10,6 +10,7 @@
  * server_handshake(), so that no caller is left holding a freed client.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -551,6 +552,24 @@ err:
 	return err;
 }
 
+/*
+ * Create the socket's directory if it is missing (/run/cxltier outside
+ * systemd, whose RuntimeDirectory= makes it otherwise), one level only.
+ */
+static void make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		log_debug("mkdir %s: %s", dir, strerror(errno));
+}
+
 int server_open(struct server **srvp, const struct srv_options *o,
 		const struct kdev *kdev)
 {
@@ -570,6 +589,7 @@ int server_open(struct server **srvp, const struct srv_options *o,
 	strcpy(s->path, o->path);
 	s->kdev = kdev;
 	s->moves_tail = &s->moves;
+	make_parent(s->path);
 	ret = bind_listen(s);
 	if (ret < 0) {
 		free(s);
