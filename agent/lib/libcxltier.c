@@ -18,6 +18,7 @@
  * behind the protocol.  Order: rlock is never taken with lock held.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -290,7 +291,11 @@ static void conn_open(struct cxltier *ctx)
 	int fd, ret;
 
 	ctx->next_connect_ms = now_ms() + LIB_RECONNECT_MS;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/*
+	 * Non-blocking connect: a frozen agent whose backlog is full must
+	 * not stall this thread, which re-pins on timeouts (EAGAIN: retry).
+	 */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		ctx->connect_err = -errno;
 		return;
@@ -298,7 +303,8 @@ static void conn_open(struct cxltier *ctx)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, ctx->socket_path, sizeof(sa.sun_path));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		ctx->connect_err = -errno;
 		close(fd);
 		return;
