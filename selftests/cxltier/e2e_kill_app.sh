@@ -12,7 +12,7 @@ set -uo pipefail
 . "$(dirname "$0")/e2e_lib.sh"
 
 e2e_setup
-base_pins=$(pins_held)
+base_pins=$(pins_baseline)
 chunk=$((16 << 20))
 pidfile=$scratch/agent.pid
 # A long answer timeout, so that the agent waits for the slow callbacks.
@@ -23,7 +23,6 @@ echo "$agent_pid" >"$pidfile"
 ranges_labelled() {
 	cxltierctl buffers 2>/dev/null | grep -c "\"label\":\"$1\"" || true
 }
-no_pins() { [ "$(pins_held)" = "$base_pins" ]; }
 no_buffers() { [ "$(metric cxltier_buffers)" = 0 ]; }
 ping_pong=()
 for i in $(seq 20); do ping_pong+=(move:0:$far move:0:$dram); done
@@ -70,7 +69,7 @@ reap "$app_pid"
 rc=$?
 expect "a new application is served as usual" [ $rc = 0 ]
 [ $rc = 0 ] || diag "$log" "$log.err"
-expect "no long-term pin left behind" no_pins
+expect "no long-term pin left behind" wait_for 10 no_pins
 gone=$(grep -c 'disconnected; dropping\|cannot send' "$scratch/agent.log")
 expect "the agent saw each client go ($gone)" [ "$gone" -ge 5 ]
 stop_agent TERM

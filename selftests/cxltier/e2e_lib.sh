@@ -54,10 +54,28 @@ marks() { grep -c "^$2" "$1" 2>/dev/null || true; }
 logged() { grep -q -- "$2" "$1" 2>/dev/null; }
 
 # /proc/vmstat: long-term pins the kernel holds now (acquired - released).
+# The counters are folded from per-CPU deltas about once a second, so
+# a reading may lag: compare with wait_for, and take a baseline once two
+# readings a second apart agree.
 pins_held() {
 	awk '/^nr_foll_pin_acquired/ { a = $2 } /^nr_foll_pin_released/ { r = $2 }
 	     END { print a - r }' /proc/vmstat
 }
+
+pins_baseline() {
+	local a b i
+	b=$(pins_held)
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 1
+		a=$b
+		b=$(pins_held)
+		[ "$a" = "$b" ] && break
+	done
+	echo "$b"
+}
+
+# no_pins: back to the baseline $base_pins.
+no_pins() { [ "$(pins_held)" = "$base_pins" ]; }
 
 e2e_cleanup() {
 	local p
@@ -88,7 +106,9 @@ e2e_setup() {
 		insmod "${CXLTIER_MODDIR:?}/selftests/cxltier_test_accel.ko" ||
 			{ echo "# cannot load cxltier_test_accel.ko"; exit 1; }
 	fi
-	printf '[policy]\ninterval = 1s\n' >"$conf"
+	# Decisions every second (metrics follow), but the tests move the
+	# chunks themselves: the policy never finds a chunk worth promoting.
+	printf '[policy]\ninterval = 1s\npromote_min_heat = 1000000\n' >"$conf"
 	echo "TAP version 13"
 }
 

@@ -16,6 +16,7 @@ mkdir -p "$scratch/conf.d"
 cat >"$conf" <<CONF
 [policy]
 interval = 1s
+promote_min_heat = 1000000
 
 [heat]
 epoch = 1s
