@@ -129,6 +129,7 @@ endef
 include agent/lib/build.mk
 include agent/build.mk
 include agent/topology.mk
+include agent/cxltierd.mk
 include tools/build.mk
 include tests/unit/build.mk
 include selftests/cxltier/build.mk

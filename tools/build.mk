@@ -18,4 +18,4 @@ $(eval $(call program,kvreplay,$(KVREPLAY_SRCS),$(CXLTIERD_CORE_LIBS) $(JSONC_LI
 # cxltier-bench: one file per subcommand under tools/bench/.
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 $(foreach s,$(BENCH_SRCS),$(eval CFLAGS_$(subst /,_,$(basename $(s))) += $(JSONC_CFLAGS)))
-$(eval $(call program,cxltier-bench,$(BENCH_SRCS),$(JSONC_LIBS),$(LIBCXLTIER_A)))
+$(eval $(call program,cxltier-bench,$(BENCH_SRCS),$(JSONC_LIBS) -lnuma -lpthread -ldl,$(LIBCXLTIER_A)))

@@ -34,6 +34,12 @@ tests=(
 	"cxltier-fuzz-ioctl	basic	loaded"
 	"cxltier-accel-test	basic	loaded"
 	"cxltier-heat-accuracy-test basic	loaded"
+	"e2e_handshake.sh	kmem	loaded"
+	"e2e_perm.sh		kmem	loaded"
+	"e2e_kill_agent.sh	kmem	loaded"
+	"e2e_kill_app.sh	kmem	loaded"
+	"e2e_reload.sh		kmem	loaded"
+	"e2e_policy.sh		kmem	loaded"
 )
 
 applies() { # applies WHERE

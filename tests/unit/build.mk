@@ -18,3 +18,9 @@ $(eval $(call unit_test,test-kvreplay,$(KVREPLAY_TEST_SRCS),$(CXLTIERD_CORE_LIBS
 
 CFLAGS_tests_unit_test_topology += -Iagent
 $(eval $(call unit_test,test-topology,tests/unit/test_topology.c,$(TOPOLOGY_LIBS),$(TOPOLOGY_A)))
+$(eval $(call unit_test,test-proto,tests/unit/test_proto.c,,$(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-libcxltier,tests/unit/test_libcxltier.c,$(LIBCXLTIER_LINK) -ldl,$(LIBCXLTIER_SO)))
+CFLAGS_tests_unit_test_plan += -Iagent
+$(eval $(call unit_test,test-plan,tests/unit/test_plan.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+CFLAGS_tests_unit_test_metrics += -Iagent
+$(eval $(call unit_test,test-metrics,tests/unit/test_metrics.c agent/metrics.c,,))

@@ -22,6 +22,8 @@
 
 int cmd_heat_accuracy(int argc, char **argv);
 int cmd_scan_cost(int argc, char **argv);
+int cmd_e2e(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 /* heat_accuracy.c, also run by the heat-accuracy selftest. */
 
@@ -101,5 +103,34 @@ long bench_thp_kb(const void *p);
  * fd or -errno.
  */
 int bench_accel_open(void);
+
+/* agent.c: a private cxltierd for e2e and migrate. */
+
+/**
+ * struct bench_agent - a cxltierd started by the benchmark
+ * @pid: its pid, 0 once stopped
+ * @dir: scratch directory holding the files below
+ * @socket: its socket
+ * @config: its configuration
+ * @metrics: its metrics file
+ * @log: its standard output and error
+ */
+struct bench_agent {
+	int pid;
+	char dir[64];
+	char socket[128];
+	char config[128];
+	char metrics[128];
+	char log[128];
+};
+
+/* Path of program @name next to cxltier-bench, else @name for $PATH. */
+int bench_sibling(const char *name, char *path, size_t len);
+/* Start cxltierd with @config_text; waits for its socket.  0 or -errno. */
+int bench_agent_start(struct bench_agent *a, const char *config_text);
+/* SIGTERM, reap, remove the files unless @keep.  Its wait status. */
+int bench_agent_stop(struct bench_agent *a, int keep);
+/* Sum of metric @name's samples in its metrics file, -1 if unreadable. */
+double bench_metric(const struct bench_agent *a, const char *name);
 
 #endif /* CXLTIER_BENCH_H */

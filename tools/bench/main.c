@@ -18,6 +18,10 @@ static const struct bench_cmd bench_cmds[] = {
 	  "top-K recall and precision of CPU and device heat; shift speed" },
 	{ "scan-cost", cmd_scan_cost,
 	  "cost of an Accessed-bit scan versus reading the memory once" },
+	{ "e2e", cmd_e2e,
+	  "the agent placing a pinned pool by heat, end to end" },
+	{ "migrate", cmd_migrate,
+	  "pinned and unpinned migration throughput versus memcpy" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,893 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxltierd: moves accelerator-pinned buffers between DRAM and CXL memory
+ * by access heat.  See cxltierd(8).
+ *
+ * Start-up, in order, each failure with its own exit code: options,
+ * configuration, the module (handshake, features), its tunables from the
+ * configuration, the node table and a first heat read (then READY=1), the
+ * socket.  Then one loop:
+ *
+ *	poll(signalfd, timerfd, /dev/cxltier, socket and clients)
+ *	  SIGTERM, SIGINT  -> leave the loop
+ *	  SIGHUP           -> reload the configuration (all or nothing)
+ *	  heat epoch / timer, interval elapsed -> decide and migrate
+ *	  socket           -> clients' frames; queued MOVE requests
+ *
+ * Signals are blocked and read from a signalfd: no work in handlers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <numa.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "executor.h"
+#include "kdev.h"
+#include "log.h"
+#include "metrics.h"
+#include "observe.h"
+#include "plan.h"
+#include "proto.h"
+#include "server.h"
+#include "topology.h"
+
+/* Exit codes, listed in cxltierd(8). */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,	/* failure after start-up */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_CONFIG = 3,	/* bad configuration */
+	EXIT_MODULE = 4,	/* no module, or it lacks what is needed */
+	EXIT_SOCKET = 5,	/* cannot listen (another cxltierd?) */
+	EXIT_INIT = 6,		/* first node table or heat read failed */
+	EXIT_PRIVILEGE = 7,	/* not allowed to read every range */
+};
+
+/* Most fds polled: signalfd, timerfd, module, listener and clients. */
+#define MAX_POLLFDS	(4 + SRV_MAX_CLIENTS)
+
+/**
+ * struct opts - the command line
+ * @config: configuration file
+ * @config_given: --config was given (then it must exist)
+ * @check: --check-config
+ * @dry_run: --dry-run
+ * @foreground: --foreground
+ * @debug: --debug
+ * @socket: agent socket
+ * @metrics: metrics file, NULL for none
+ * @device: module device
+ * @sysfs: module sysfs directory
+ * @timeout_ms: clients' answer timeout
+ */
+struct opts {
+	const char *config;
+	bool config_given;
+	bool check;
+	bool dry_run;
+	bool foreground;
+	bool debug;
+	const char *socket;
+	const char *metrics;
+	const char *device;
+	const char *sysfs;
+	unsigned int timeout_ms;
+};
+
+/**
+ * struct daemon - the running daemon
+ * @o: command line
+ * @cfg: the configuration in force
+ * @kdev: the module
+ * @srv: the socket server
+ * @exec: the executor
+ * @plan: the policy's state
+ * @met: metrics
+ * @topo: the host's memory topology (libnuma, libcxl), for the log
+ * @nodes: node table at the last decision
+ * @nr_nodes: entries in @nodes
+ * @sfd: signalfd
+ * @tfd: timerfd
+ * @poll_epochs: the module wakes us at each heat epoch
+ * @last_cycle_ms: monotonic time of the last decision
+ * @last_moves: moves done at the last decision
+ * @metrics_failed: the last metrics write failed (warn once)
+ */
+struct daemon {
+	struct opts o;
+	struct config cfg;
+	struct kdev kdev;
+	struct server *srv;
+	struct executor *exec;
+	struct plan_ctx *plan;
+	struct metrics met;
+	struct topo *topo;
+	struct cxltier_node_info *nodes;
+	uint32_t nr_nodes;
+	int sfd;
+	int tfd;
+	bool poll_epochs;
+	uint64_t last_cycle_ms;
+	size_t last_moves;
+	bool metrics_failed;
+};
+
+static int read_topology(struct daemon *d);
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static double wall_time(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cxltierd [OPTIONS]\n"
+		"\n"
+		"Move accelerator-pinned buffers between DRAM and CXL memory by heat.\n"
+		"\n"
+		"  -c, --config FILE   configuration (default %s)\n"
+		"      --check-config  check the configuration, print it, exit\n"
+		"  -n, --dry-run       log the migration plan, move nothing\n"
+		"  -f, --foreground    stay in the foreground, log to stderr/journal\n"
+		"  -s, --socket PATH   client socket (default %s)\n"
+		"  -m, --metrics FILE  metrics file, \"none\" for none\n"
+		"                      (default %s)\n"
+		"      --device PATH   cxltier device (default %s)\n"
+		"      --sysfs DIR     cxltier sysfs directory (default /sys/kernel/cxltier)\n"
+		"      --timeout MS    clients' answer timeout (default %u)\n"
+		"  -d, --debug         debug messages\n"
+		"  -V, --version       print the version\n"
+		"  -h, --help          this text\n"
+		"\n"
+		"See cxltierd(8) and cxltierd.conf(5).\n",
+		CONFIG_DEFAULT_PATH, PROTO_SOCKET_PATH, METRICS_DEFAULT_PATH,
+		CXLTIER_DEV_PATH, SRV_TIMEOUT_MS_DEFAULT);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_CHECK = 256, OPT_DEVICE, OPT_SYSFS, OPT_TIMEOUT };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "metrics", required_argument, NULL, 'm' },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "sysfs", required_argument, NULL, OPT_SYSFS },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	unsigned long v;
+	int c;
+
+	o->config = CONFIG_DEFAULT_PATH;
+	o->socket = PROTO_SOCKET_PATH;
+	o->metrics = METRICS_DEFAULT_PATH;
+	o->device = CXLTIER_DEV_PATH;
+	o->sysfs = "/sys/kernel/cxltier";
+	o->timeout_ms = SRV_TIMEOUT_MS_DEFAULT;
+	while ((c = getopt_long(argc, argv, "c:nfs:m:dVh", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			o->config_given = true;
+			break;
+		case OPT_CHECK:
+			o->check = true;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'm':
+			o->metrics = strcmp(optarg, "none") ? optarg : NULL;
+			break;
+		case OPT_DEVICE:
+			o->device = optarg;
+			break;
+		case OPT_SYSFS:
+			o->sysfs = optarg;
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || v < 10 || v > PROTO_TIMEOUT_MAX_MS) {
+				fprintf(stderr,
+					"cxltierd: --timeout: not a number of milliseconds in [10, %u]: %s\n",
+					PROTO_TIMEOUT_MAX_MS, optarg);
+				return -1;
+			}
+			o->timeout_ms = (unsigned int)v;
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 'V':
+			printf("cxltierd %s\n", CXLTIER_VERSION);
+			exit(EXIT_OK);
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cxltierd: unexpected argument: %s\n",
+			argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Load the configuration into @cfg; on failure say why. */
+static int load_config(const struct opts *o, struct config *cfg)
+{
+	char err[CONFIG_ERR_LEN];
+	int ret;
+
+	ret = config_load(cfg, o->config,
+			  o->config_given ? 0 : CONFIG_LOAD_OPTIONAL, err,
+			  sizeof(err));
+	if (ret)
+		log_err("configuration: %s", err);
+	return ret;
+}
+
+/* --- module tunables ----------------------------------------------------- */
+
+/* Write @val to the module's tunable @name.  0 or -errno. */
+static int write_tunable(const struct opts *o, const char *name,
+			 unsigned long long val)
+{
+	char path[512], buf[32];
+	int fd, n, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", o->sysfs, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%llu\n", val);
+	if (write(fd, buf, (size_t)n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The module's tunables from the configuration; warns on failure. */
+static void apply_tunables(struct daemon *d)
+{
+	static const struct {
+		const char *file;
+		size_t off;
+	} t[] = {
+		{ "epoch_ms", offsetof(struct config, epoch_ms) },
+		{ "half_life_ms", offsetof(struct config, half_life_ms) },
+	};
+	uint32_t v;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memcpy(&v, (const char *)&d->cfg + t[i].off, sizeof(v));
+		ret = write_tunable(&d->o, t[i].file, v);
+		if (ret)
+			log_warn("cannot set the module's %s to %u: %s",
+				 t[i].file, v, strerror(-ret));
+		else
+			log_debug("module %s = %u", t[i].file, v);
+	}
+}
+
+/* --- decisions ----------------------------------------------------------- */
+
+static int read_nodes(struct daemon *d)
+{
+	struct cxltier_node_info *nodes = NULL;
+	uint32_t nr = 0, nr_tiers = 0;
+	int ret;
+
+	ret = kdev_get_nodes(&d->kdev, &nodes, &nr, &nr_tiers);
+	if (ret)
+		return ret;
+	free(d->nodes);
+	d->nodes = nodes;
+	d->nr_nodes = nr;
+	return 0;
+}
+
+/* Bytes per node and class, for the metrics. */
+static void account_usage(struct daemon *d, const struct obs_snapshot *snap,
+			  const struct plan_nodes *pn)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct met_usage *u = NULL, *tmp;
+	size_t nr = 0, i, k;
+	uint32_t c;
+
+	for (i = 0; i < snap->nr_ranges; i++) {
+		const struct obs_range *r = &snap->ranges[i];
+		unsigned int cls = config_match_class(&d->cfg, r->info.label,
+						      r->comm);
+		const char *name = d->cfg.classes[cls].name;
+
+		for (c = 0; c < r->info.nr_chunks; c++) {
+			int node = r->chunks[c].node;
+
+			if (node < 0 || !r->chunks[c].resident_pages)
+				continue;
+			for (k = 0; k < nr; k++)
+				if (u[k].node == node &&
+				    !strcmp(u[k].class_name, name))
+					break;
+			if (k == nr) {
+				tmp = realloc(u, (nr + 1) * sizeof(*u));
+				if (!tmp)
+					goto out;
+				u = tmp;
+				memset(&u[nr], 0, sizeof(u[nr]));
+				u[nr].node = node;
+				u[nr].tier = plan_node_tier(pn, node);
+				snprintf(u[nr].class_name,
+					 sizeof(u[nr].class_name), "%s", name);
+				nr++;
+			}
+			u[k].bytes += r->chunks[c].resident_pages * page;
+		}
+	}
+	metrics_set_usage(&d->met, u, nr);
+out:
+	free(u);
+}
+
+static void write_metrics(struct daemon *d)
+{
+	int ret;
+
+	if (!d->o.metrics || !d->srv)
+		return;
+	d->met.clients = server_nr_clients(d->srv);
+	d->met.buffers = server_nr_buffers(d->srv);
+	ret = metrics_write(&d->met, d->o.metrics);
+	if (ret && !d->metrics_failed)
+		log_warn("cannot write %s: %s (said once)", d->o.metrics,
+			 strerror(-ret));
+	d->metrics_failed = ret != 0;
+}
+
+static void notify_status(struct daemon *d)
+{
+	uint64_t moves = 0;
+	size_t i, k;
+
+	for (i = 0; i < MET_NR_DIRS; i++)
+		for (k = 0; k < MET_NR_METHODS; k++)
+			moves += d->met.migrations[i][k];
+	sd_notifyf(0,
+		   "STATUS=%u ranges, %u buffers from %u clients; %llu migrations, %zu last cycle%s",
+		   d->met.ranges, server_nr_buffers(d->srv),
+		   server_nr_clients(d->srv), (unsigned long long)moves,
+		   d->last_moves, d->o.dry_run ? " (dry run)" : "");
+}
+
+/* One decision: read heat, plan, migrate, publish. */
+static int cycle(struct daemon *d)
+{
+	struct obs_snapshot snap;
+	struct exec_move *moves = NULL;
+	struct plan_nodes pn;
+	uint64_t t0 = now_ms();
+	size_t n = 0, done = 0, i, promote = 0;
+	int ret;
+
+	d->last_cycle_ms = t0;
+	ret = read_nodes(d);
+	if (ret)
+		log_warn("cannot read the node table: %s", strerror(-ret));
+	ret = obs_read(&d->kdev, &snap);
+	if (ret) {
+		log_err("cannot read the module's ranges and heat: %s",
+			strerror(-ret));
+		obs_free(&snap);
+		return ret;
+	}
+	for (i = 0; i < snap.nr_ranges; i++) {
+		uint32_t id = snap.ranges[i].info.id;
+
+		snap.ranges[i].registered = server_buffer(d->srv, id) != NULL;
+		snap.ranges[i].fixed = snap.ranges[i].registered &&
+				       server_backoff(d->srv, id);
+	}
+	pn.nr = d->nr_nodes;
+	pn.info = d->nodes;
+
+	ret = plan_build(d->plan, &d->cfg, &pn, &snap, t0, &moves, &n);
+	if (ret) {
+		log_err("policy failed: %s", strerror(-ret));
+		n = 0;
+	}
+	for (i = 0; i < n; i++)
+		promote += moves[i].dir == MET_PROMOTE;
+	if (n) {
+		const struct plan_summary *ps = plan_last(d->plan);
+
+		log_info("epoch %llu: plan of %zu moves (%zu promotions, %zu demotions); DRAM %llu of %llu MiB used, tracked %llu MiB, budget %llu MiB%s",
+			 (unsigned long long)snap.epoch, n, promote, n - promote,
+			 (unsigned long long)(ps->dram_used >> 20),
+			 (unsigned long long)(ps->dram_capacity >> 20),
+			 (unsigned long long)(ps->dram_tracked >> 20),
+			 (unsigned long long)(ps->dram_budget >> 20),
+			 d->o.dry_run ? "; dry run, nothing moves" : "");
+	}
+	done = executor_run(d->exec, moves, n);
+	plan_commit(d->plan, moves, n, now_ms());
+	if (n && !d->o.dry_run)
+		log_info("epoch %llu: %zu of %zu moves done",
+			 (unsigned long long)snap.epoch, done, n);
+
+	d->met.cycles++;
+	d->met.planned += n;
+	d->met.ranges = (unsigned int)snap.nr_ranges;
+	d->met.epoch = snap.epoch;
+	d->met.last_cycle_time = wall_time();
+	d->met.cycle_seconds = (double)(now_ms() - t0) / 1000.0;
+	d->last_moves = done;
+	account_usage(d, &snap, &pn);
+	write_metrics(d);
+	notify_status(d);
+	free(moves);
+	obs_free(&snap);
+	return 0;
+}
+
+/* A client's MOVE request. */
+static void do_client_move(struct daemon *d, struct srv_move *mv)
+{
+	struct plan_nodes pn = { d->nr_nodes, d->nodes };
+	struct exec_result res;
+	enum met_dir dir;
+	int from = -1;
+
+	if (d->o.dry_run) {
+		log_info("dry run: client MOVE of range %u to node %d ignored",
+			 mv->range.id, mv->node);
+		server_move_done(d->srv, mv, -EPERM, 0, -1);
+		return;
+	}
+	/* The direction from the first chunk's node, for the metrics. */
+	{
+		struct cxltier_chunk_heat h;
+		uint32_t total;
+
+		if (!kdev_get_heat(&d->kdev, mv->range.id,
+				   mv->offset / mv->range.chunk_size, &h, 1,
+				   CXLTIER_HEAT_REFRESH, &total, NULL))
+			from = h.node;
+	}
+	dir = plan_direction(&pn, from, mv->node);
+	executor_move_range(d->exec, &mv->range, mv->offset, mv->length,
+			    mv->node, dir, &res);
+	log_info("client MOVE of range %u [%#llx, +%#llx) to node %d: %s",
+		 mv->range.id, (unsigned long long)mv->offset,
+		 (unsigned long long)mv->length, mv->node,
+		 res.status ? strerror(-res.status) : "done");
+	server_move_done(d->srv, mv, res.status, res.moved, res.node);
+	write_metrics(d);
+}
+
+/* --- signals, timer, reload ---------------------------------------------- */
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	d->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sfd < 0)
+		return -errno;
+	/* A client that hangs up must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* The decision timer: every interval, or a safety net behind epochs. */
+static int arm_timer(struct daemon *d)
+{
+	uint64_t ms = d->cfg.interval_ms;
+	struct itimerspec its;
+
+	if (d->poll_epochs)
+		ms *= 2;
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_sec = (time_t)(ms / 1000);
+	its.it_interval.tv_nsec = (long)(ms % 1000) * 1000000;
+	its.it_value = its.it_interval;
+	return timerfd_settime(d->tfd, 0, &its, NULL) ? -errno : 0;
+}
+
+static void reload(struct daemon *d)
+{
+	struct config *fresh = malloc(sizeof(*fresh));
+
+	sd_notify(0, "RELOADING=1");
+	log_info("reloading %s", d->o.config);
+	if (!fresh || load_config(&d->o, fresh)) {
+		log_err("configuration not reloaded: keeping the previous one");
+		d->met.reload_failures++;
+	} else {
+		d->cfg = *fresh;
+		d->met.reloads++;
+		apply_tunables(d);
+		plan_reset(d->plan);
+		if (read_topology(d))
+			log_warn("cannot discover the memory topology again");
+		if (arm_timer(d))
+			log_warn("cannot re-arm the timer: %s", strerror(errno));
+		log_info("configuration reloaded (%u files, %u classes)",
+			 d->cfg.nr_files, d->cfg.nr_classes);
+	}
+	free(fresh);
+	sd_notify(0, "READY=1");
+	write_metrics(d);
+}
+
+/* Consume the module's epoch events; true if any arrived. */
+static bool drain_epochs(struct daemon *d)
+{
+	struct cxltier_event ev;
+	bool any = false;
+
+	while (!kdev_read_event(&d->kdev, &ev))
+		any = true;
+	return any;
+}
+
+static int run(struct daemon *d)
+{
+	struct pollfd pfd[MAX_POLLFDS];
+	struct signalfd_siginfo si;
+	struct srv_move *mv;
+	uint64_t ticks, now;
+	size_t nsrv, base;
+	bool due;
+	int timeout;
+
+	for (;;) {
+		pfd[0].fd = d->sfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = d->tfd;
+		pfd[1].events = POLLIN;
+		pfd[2].fd = d->poll_epochs ? d->kdev.fd : -1;
+		pfd[2].events = POLLIN;
+		base = 3;
+		nsrv = server_pollfds(d->srv, pfd + base, MAX_POLLFDS - base);
+		timeout = server_timeout_ms(d->srv);
+		if (poll(pfd, base + nsrv, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+
+		while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				reload(d);
+				continue;
+			}
+			log_info("%s: exiting", strsignal((int)si.ssi_signo));
+			return EXIT_OK;
+		}
+
+		due = false;
+		now = now_ms();
+		if (pfd[1].revents & POLLIN &&
+		    read(d->tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			due = now >= d->last_cycle_ms + d->cfg.interval_ms / 2;
+		if (pfd[2].revents & POLLERR) {
+			log_err("the module went away");
+			return EXIT_RUNTIME;
+		}
+		if (pfd[2].revents & POLLIN && drain_epochs(d))
+			due = due || now + 50 >= d->last_cycle_ms +
+							d->cfg.interval_ms;
+
+		server_process(d->srv, pfd + base, nsrv);
+		while ((mv = server_take_move(d->srv)))
+			do_client_move(d, mv);
+		if (due)
+			cycle(d);
+	}
+}
+
+/* --- start-up ------------------------------------------------------------ */
+
+static int open_module(struct daemon *d)
+{
+	static const unsigned long need[] = {
+		CXLTIER_IOC_GET_NODES, CXLTIER_IOC_GET_RANGES,
+		CXLTIER_IOC_GET_HEAT,
+	};
+	size_t i;
+	int ret;
+
+	ret = kdev_open(&d->kdev, d->o.device);
+	if (ret) {
+		log_err("%s: %s%s", d->o.device, strerror(-ret),
+			ret == -ENOENT ? " (is cxltier.ko loaded?)" : "");
+		return ret;
+	}
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!kdev_has_ioctl(&d->kdev, need[i])) {
+			log_err("cxltier.ko (API %u) lacks ioctl %#lx: too old for this cxltierd",
+				d->kdev.api_version, need[i]);
+			return -EOPNOTSUPP;
+		}
+	d->poll_epochs = !!(d->kdev.features & CXLTIER_FEAT_POLL);
+	if (d->poll_epochs) {
+		int fl = fcntl(d->kdev.fd, F_GETFL);
+
+		if (fl < 0 || fcntl(d->kdev.fd, F_SETFL, fl | O_NONBLOCK))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Automatic NUMA balancing moves pages by CPU access, and on 6.1 it
+ * hides pages from move_pages(2) (see executor.c): say so once.
+ */
+static void check_numa_balancing(void)
+{
+	char buf[16] = "";
+	int fd = open("/proc/sys/kernel/numa_balancing", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0 && buf[0] != '0')
+		log_notice("kernel.numa_balancing is %c: it may move unpinned tracked pages against cxltierd's placement (sysctl kernel.numa_balancing=0 leaves placement to cxltierd)",
+			   buf[0]);
+}
+
+static void topo_log_cb(void *arg, const char *msg)
+{
+	log_warn("%s", msg);
+}
+
+/*
+ * Discover the host's memory (libnuma, libcxl), say what backs each
+ * node, and warn about far nodes onlined movable (no long-term pin can
+ * stay there).  0 or -errno.
+ */
+static int read_topology(struct daemon *d)
+{
+	static const char *const movable[] = { "none", "some", "all" };
+	const struct topo_node *n;
+	unsigned int i;
+	int ret;
+
+	if (!d->topo)
+		d->topo = topo_new(topo_log_cb, NULL);
+	if (!d->topo)
+		return -ENOMEM;
+	ret = topo_refresh(d->topo);
+	if (ret)
+		return ret;
+	for (i = 0; (n = topo_node_at(d->topo, i)); i++) {
+		char from[96];
+
+		if (n->cxl)
+			snprintf(from, sizeof(from), "CXL %s (%s)", n->region,
+				 n->dax[0] ? n->dax : "no dax");
+		else if (n->dax[0])
+			snprintf(from, sizeof(from), "%s", n->dax);
+		else
+			snprintf(from, sizeof(from), "boot memory");
+		log_info("node %d: %llu MiB (%llu free), %s, %s, ZONE_MOVABLE: %s",
+			 n->node, (unsigned long long)(n->size >> 20),
+			 (unsigned long long)(n->free >> 20),
+			 n->has_cpus ? "CPUs" : "no CPUs", from,
+			 n->movable >= 0 && n->movable <= 2 ? movable[n->movable] :
+							       "unknown");
+	}
+	topo_warn_movable(d->topo);
+	return 0;
+}
+
+/* The first node table and heat read: READY=1 waits for them. */
+static int first_read(struct daemon *d)
+{
+	struct obs_snapshot snap;
+	int ret;
+
+	if (numa_available() < 0) {
+		log_err("the kernel has no NUMA support");
+		return -ENOSYS;
+	}
+	ret = read_topology(d);
+	if (ret) {
+		log_err("cannot discover the memory topology: %s",
+			strerror(-ret));
+		return ret;
+	}
+	ret = read_nodes(d);
+	if (ret) {
+		log_err("cannot read the node table: %s", strerror(-ret));
+		return ret;
+	}
+	ret = obs_read(&d->kdev, &snap);
+	if (ret)
+		log_err("cannot read the module's ranges%s: %s",
+			ret == -EPERM ? " (needs CAP_SYS_ADMIN)" : "",
+			strerror(-ret));
+	else
+		log_info("%u memory nodes, %zu tracked ranges, heat epoch %llu",
+			 d->nr_nodes, snap.nr_ranges,
+			 (unsigned long long)snap.epoch);
+	obs_free(&snap);
+	return ret;
+}
+
+static void daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		log_err("fork: %s", strerror(errno));
+		exit(EXIT_RUNTIME);
+	}
+	if (pid > 0)
+		_exit(EXIT_OK);
+	setsid();
+	if (chdir("/"))
+		log_warn("chdir /: %s", strerror(errno));
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	log_setup(true, false);
+}
+
+int main(int argc, char **argv)
+{
+	struct srv_options so;
+	struct daemon *d;
+	int ret, code;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return EXIT_RUNTIME;
+	d->sfd = d->tfd = -1;
+	d->kdev.fd = -1;
+	if (parse_opts(argc, argv, &d->o))
+		return EXIT_USAGE;
+	log_setup(false, d->o.debug);
+
+	if (d->o.check) {
+		if (load_config(&d->o, &d->cfg))
+			return EXIT_CONFIG;
+		config_print(&d->cfg, stdout);
+		return EXIT_OK;
+	}
+	if (load_config(&d->o, &d->cfg))
+		return EXIT_CONFIG;
+
+	if (open_module(d)) {
+		code = EXIT_MODULE;
+		goto out;
+	}
+	apply_tunables(d);
+	check_numa_balancing();
+	ret = first_read(d);
+	if (ret) {
+		code = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_INIT;
+		goto out;
+	}
+	if (setup_signals(d)) {
+		log_err("signals: %s", strerror(errno));
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	memset(&so, 0, sizeof(so));
+	so.path = d->o.socket;
+	so.timeout_ms = d->o.timeout_ms;
+	ret = server_open(&d->srv, &so, &d->kdev);
+	if (ret) {
+		log_err("%s: %s%s", d->o.socket, strerror(-ret),
+			ret == -EADDRINUSE ? " (is another cxltierd running?)" :
+					     "");
+		code = EXIT_SOCKET;
+		goto out;
+	}
+	if (plan_new(&d->plan) ||
+	    executor_new(&d->exec, &d->kdev, d->srv, &d->met)) {
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	executor_set_dry_run(d->exec, d->o.dry_run);
+	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->tfd < 0 || arm_timer(d)) {
+		log_err("timer: %s", strerror(errno));
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+
+	if (!d->o.foreground)
+		daemonize();
+	log_info("cxltierd %s: listening on %s, decisions every %u ms%s%s",
+		 CXLTIER_VERSION, d->o.socket, d->cfg.interval_ms,
+		 d->poll_epochs ? " (woken by heat epochs)" : "",
+		 d->o.dry_run ? ", dry run" : "");
+	write_metrics(d);
+	sd_notify(0, "READY=1");
+	notify_status(d);
+
+	code = run(d);
+	sd_notify(0, "STOPPING=1");
+out:
+	write_metrics(d);
+	executor_free(d->exec);
+	plan_free(d->plan);
+	server_close(d->srv);
+	metrics_free(&d->met);
+	free(d->nodes);
+	topo_free(d->topo);
+	if (d->tfd >= 0)
+		close(d->tfd);
+	if (d->sfd >= 0)
+		close(d->sfd);
+	kdev_close(&d->kdev);
+	free(d);
+	return code;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * metrics: cxltierd's counters and gauges, written as a file in the
+ * Prometheus text format for node-exporter's textfile collector
+ * (--collector.textfile.directory), atomically (a temporary file renamed
+ * over the old one).  Every metric is listed in cxltierd(8).
+ */
+#ifndef CXLTIERD_METRICS_H
+#define CXLTIERD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Default file: where Debian's prometheus-node-exporter looks. */
+#define METRICS_DEFAULT_PATH "/var/lib/prometheus/node-exporter/cxltier.prom"
+
+/* Direction of a migration. */
+enum met_dir {
+	MET_PROMOTE,	/* to a faster tier */
+	MET_DEMOTE,	/* to a slower tier */
+	MET_LATERAL,	/* within a tier, or tiers unknown */
+	MET_NR_DIRS,
+};
+
+/* How pages were moved. */
+enum met_method {
+	MET_MOVE_PAGES,	/* move_pages(2) of an unpinned range */
+	MET_HANDSHAKE,	/* release, move_pages(2), re-pin */
+	MET_NR_METHODS,
+};
+
+/* Why a planned migration did not happen (or not fully). */
+enum met_fail {
+	MET_FAIL_STALE,		/* re-check: untracked, or not where planned */
+	MET_FAIL_NO_ROOM,	/* the target node is (nearly) full */
+	MET_FAIL_PINNED,	/* pages not moved: pinned or busy */
+	MET_FAIL_REFUSED,	/* the owner refused to release */
+	MET_FAIL_TIMEOUT,	/* the owner did not answer in time */
+	MET_FAIL_GONE,		/* the owner went away */
+	MET_FAIL_BACKOFF,	/* the owner timed out recently */
+	MET_FAIL_ERROR,		/* any other error */
+	MET_NR_FAILS,
+};
+
+/* Handshake latency histogram buckets, upper bounds in microseconds. */
+#define MET_NR_BUCKETS 10
+extern const uint64_t met_bucket_us[MET_NR_BUCKETS];
+
+/**
+ * struct met_usage - bytes of one class on one node, a gauge
+ * @node: NUMA node
+ * @tier: cxltier tier of the node, -1 when unknown
+ * @class_name: the buffer class
+ * @bytes: resident bytes of tracked buffers of that class there
+ */
+struct met_usage {
+	int node;
+	int tier;
+	char class_name[32];
+	uint64_t bytes;
+};
+
+/**
+ * struct metrics - everything written to the metrics file
+ * @migrations: chunk moves completed, by direction and method
+ * @migrated_bytes: bytes moved, by direction
+ * @failures: moves not done, by reason
+ * @hs_buckets: handshakes that took at most met_bucket_us[i]
+ * @hs_count: handshakes completed (the histogram's +Inf bucket)
+ * @hs_sum_us: their total latency
+ * @cycles: placement decisions made
+ * @planned: moves the policy planned
+ * @dry_run: moves planned but not done because of --dry-run
+ * @reloads: configuration reloads that succeeded
+ * @reload_failures: reloads refused (old configuration kept)
+ * @clients: connected libcxltier clients
+ * @buffers: buffers registered by clients
+ * @ranges: ranges tracked by the module
+ * @epoch: the module's heat epoch at the last decision
+ * @last_cycle_time: wall-clock time of the last decision (s)
+ * @cycle_seconds: how long the last decision and its moves took
+ * @nr_usage: entries in @usage
+ * @usage: bytes per node (tier) and class at the last decision
+ */
+struct metrics {
+	uint64_t migrations[MET_NR_DIRS][MET_NR_METHODS];
+	uint64_t migrated_bytes[MET_NR_DIRS];
+	uint64_t failures[MET_NR_FAILS];
+	uint64_t hs_buckets[MET_NR_BUCKETS];
+	uint64_t hs_count;
+	uint64_t hs_sum_us;
+	uint64_t cycles;
+	uint64_t planned;
+	uint64_t dry_run;
+	uint64_t reloads;
+	uint64_t reload_failures;
+	unsigned int clients;
+	unsigned int buffers;
+	unsigned int ranges;
+	uint64_t epoch;
+	double last_cycle_time;
+	double cycle_seconds;
+	size_t nr_usage;
+	struct met_usage *usage;
+};
+
+/* Count one handshake that took @us microseconds. */
+void metrics_handshake(struct metrics *m, uint64_t us);
+
+/* Set the usage gauges to @n entries (copied).  0 or -ENOMEM. */
+int metrics_set_usage(struct metrics *m, const struct met_usage *u, size_t n);
+
+/* Write @m to @path atomically.  0 or -errno. */
+int metrics_write(const struct metrics *m, const char *path);
+
+void metrics_free(struct metrics *m);
+
+#endif /* CXLTIERD_METRICS_H */

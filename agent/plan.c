@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plan: the daemon's adapter around policy.c.  See plan.h.
+ *
+ *   node table  --[tiers] dram/far-->  policy_node[] (tier 0 = DRAM,
+ *                                      far tiers 1, 2, ... in the
+ *                                      module's order)
+ *   snapshot    --every chunk------->  policy_chunk[] (heat, node,
+ *                                      class, when it last moved)
+ *   policy_plan()  -->  policy_move[] (one chunk each)
+ *                  -->  exec_move[] (runs of adjacent chunks of a
+ *                                      range going the same way merged)
+ *
+ * The policy is pure and remembers nothing but its rate-limit state; the
+ * adapter remembers when each chunk last moved (for min_residency),
+ * per range id, forgetting ranges that are gone.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "policy.h"
+
+/**
+ * struct plan_mem - when the chunks of one range last moved
+ * @id: range id
+ * @nr_chunks: entries in @moved_ms
+ * @moved_ms: per chunk, on the daemon's monotonic clock; 0 = never
+ * @seen: present in the latest snapshot
+ */
+struct plan_mem {
+	uint32_t id;
+	uint32_t nr_chunks;
+	uint64_t *moved_ms;
+	bool seen;
+};
+
+/**
+ * struct plan_ctx - what the adapter keeps between decisions
+ * @pctx: the policy's scratch memory
+ * @state: the policy's state from the last decision
+ * @mem: per-range move times
+ * @nr_mem: entries in @mem
+ * @nodes: scratch: the policy's nodes
+ * @chunks: scratch: the policy's chunks
+ * @chunks_room: allocated entries of @chunks
+ * @first: scratch: index in @chunks of each range's first chunk
+ * @first_room: allocated entries of @first
+ * @last: figures of the last plan, for the log
+ */
+struct plan_ctx {
+	struct policy_ctx *pctx;
+	struct policy_state state;
+	struct plan_mem *mem;
+	size_t nr_mem;
+	struct policy_node nodes[CONFIG_MAX_NODES];
+	struct policy_chunk *chunks;
+	size_t chunks_room;
+	size_t *first;
+	size_t first_room;
+	struct plan_summary last;
+};
+
+int plan_new(struct plan_ctx **pp)
+{
+	struct plan_ctx *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->pctx = policy_ctx_new();
+	if (!p->pctx) {
+		free(p);
+		return -ENOMEM;
+	}
+	*pp = p;
+	return 0;
+}
+
+static void forget_all(struct plan_ctx *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_mem; i++)
+		free(p->mem[i].moved_ms);
+	free(p->mem);
+	p->mem = NULL;
+	p->nr_mem = 0;
+}
+
+void plan_free(struct plan_ctx *p)
+{
+	if (!p)
+		return;
+	forget_all(p);
+	policy_ctx_free(p->pctx);
+	free(p->chunks);
+	free(p->first);
+	free(p);
+}
+
+void plan_reset(struct plan_ctx *p)
+{
+	memset(&p->state, 0, sizeof(p->state));
+}
+
+const struct plan_summary *plan_last(const struct plan_ctx *p)
+{
+	return &p->last;
+}
+
+int plan_node_tier(const struct plan_nodes *nodes, int node)
+{
+	uint32_t i;
+
+	for (i = 0; nodes && i < nodes->nr; i++)
+		if ((int)nodes->info[i].node == node)
+			return (int)nodes->info[i].tier;
+	return -1;
+}
+
+enum met_dir plan_direction(const struct plan_nodes *nodes, int from, int to)
+{
+	int tf = plan_node_tier(nodes, from), tt = plan_node_tier(nodes, to);
+
+	if (tf < 0 || tt < 0 || tf == tt)
+		return MET_LATERAL;
+	return tt < tf ? MET_PROMOTE : MET_DEMOTE;
+}
+
+/* Is node @n (kind @kind) in the set @set ("auto": kind @want...)? */
+static bool in_set(const struct config_nodes *set, const struct cxltier_node_info *n,
+		   bool dram)
+{
+	if (!set->is_auto)
+		return config_nodes_test(set, n->node);
+	if (dram)
+		return n->kind == CXLTIER_KIND_DRAM;
+	return n->kind == CXLTIER_KIND_FAR || n->kind == CXLTIER_KIND_CXL ||
+	       n->kind == CXLTIER_KIND_PMEM;
+}
+
+/*
+ * The policy's nodes: [tiers] dram as tier 0, [tiers] far as tiers 1, 2,
+ * ... in the order of the module's tiers.  A far node whose memory is
+ * all ZONE_MOVABLE is left out: a long-term pin would not stay there.
+ * Returns how many.
+ */
+static unsigned int make_nodes(struct plan_ctx *p, const struct config *cfg,
+			       const struct plan_nodes *pn)
+{
+	unsigned int n = 0, i, k, rank;
+	const struct cxltier_node_info *ni;
+
+	for (i = 0; i < pn->nr && n < CONFIG_MAX_NODES; i++) {
+		ni = &pn->info[i];
+		if (!ni->capacity_kB || ni->node >= CONFIG_MAX_NODES)
+			continue;
+		if (in_set(&cfg->dram, ni, true)) {
+			p->nodes[n].tier = POLICY_TIER_DRAM;
+		} else if (in_set(&cfg->far, ni, false) &&
+			   !(ni->flags & CXLTIER_NODE_ALL_MOVABLE)) {
+			/* Rank of its module tier among the far nodes'. */
+			rank = 1;
+			for (k = 0; k < pn->nr; k++)
+				if (pn->info[k].tier < ni->tier &&
+				    in_set(&cfg->far, &pn->info[k], false) &&
+				    !in_set(&cfg->dram, &pn->info[k], true) &&
+				    !(pn->info[k].flags & CXLTIER_NODE_ALL_MOVABLE))
+					rank++;
+			p->nodes[n].tier = rank;
+		} else {
+			continue;
+		}
+		p->nodes[n].node = (int)ni->node;
+		p->nodes[n].capacity = ni->capacity_kB << 10;
+		p->nodes[n].free = ni->free_kB << 10;
+		n++;
+	}
+	/* Ranks count nodes, not tiers: squeeze them to 1, 2, ... */
+	for (rank = 1, k = 1; k <= n; k++) {
+		bool used = false;
+
+		for (i = 0; i < n; i++)
+			if (p->nodes[i].tier == k) {
+				p->nodes[i].tier = rank;
+				used = true;
+			}
+		if (used)
+			rank++;
+	}
+	return n;
+}
+
+static struct plan_mem *mem_find(struct plan_ctx *p, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_mem; i++)
+		if (p->mem[i].id == id)
+			return &p->mem[i];
+	return NULL;
+}
+
+/* The move times of range @r, created or resized as needed. */
+static struct plan_mem *mem_get(struct plan_ctx *p,
+				const struct cxltier_range_info *r)
+{
+	struct plan_mem *m = mem_find(p, r->id), *tmp;
+
+	if (m && m->nr_chunks != r->nr_chunks) {
+		free(m->moved_ms);
+		m->moved_ms = NULL;
+	}
+	if (!m) {
+		tmp = realloc(p->mem, (p->nr_mem + 1) * sizeof(*tmp));
+		if (!tmp)
+			return NULL;
+		p->mem = tmp;
+		m = &p->mem[p->nr_mem++];
+		memset(m, 0, sizeof(*m));
+		m->id = r->id;
+	}
+	if (!m->moved_ms) {
+		m->moved_ms = calloc(r->nr_chunks ? r->nr_chunks : 1,
+				     sizeof(*m->moved_ms));
+		if (!m->moved_ms)
+			return NULL;
+		m->nr_chunks = r->nr_chunks;
+	}
+	m->seen = true;
+	return m;
+}
+
+/* Forget the ranges the last snapshot did not have. */
+static void mem_sweep(struct plan_ctx *p)
+{
+	size_t i = 0;
+
+	while (i < p->nr_mem) {
+		if (p->mem[i].seen) {
+			p->mem[i++].seen = false;
+			continue;
+		}
+		free(p->mem[i].moved_ms);
+		p->mem[i] = p->mem[--p->nr_mem];
+	}
+}
+
+/* Which range holds global chunk @g: the last with first[i] <= g. */
+static size_t range_of(const struct plan_ctx *p, size_t nr_ranges, size_t g)
+{
+	size_t lo = 0, hi = nr_ranges;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->first[mid] <= g)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int plan_build(struct plan_ctx *p, const struct config *cfg,
+	       const struct plan_nodes *nodes,
+	       const struct obs_snapshot *snap, uint64_t now_ms,
+	       struct exec_move **movesp, size_t *np)
+{
+	struct exec_move *moves = NULL, *last = NULL;
+	struct policy_input in;
+	struct policy_plan plan;
+	size_t total = 0, i, c, n = 0;
+	struct plan_mem *m;
+	void *tmp;
+	int ret;
+
+	*movesp = NULL;
+	*np = 0;
+	for (i = 0; i < snap->nr_ranges; i++)
+		total += snap->ranges[i].info.nr_chunks;
+	if (total > p->chunks_room) {
+		tmp = realloc(p->chunks, total * sizeof(*p->chunks));
+		if (!tmp)
+			return -ENOMEM;
+		p->chunks = tmp;
+		p->chunks_room = total;
+	}
+	if (snap->nr_ranges > p->first_room) {
+		tmp = realloc(p->first, snap->nr_ranges * sizeof(*p->first));
+		if (!tmp)
+			return -ENOMEM;
+		p->first = tmp;
+		p->first_room = snap->nr_ranges;
+	}
+
+	total = 0;
+	for (i = 0; i < snap->nr_ranges; i++) {
+		const struct obs_range *r = &snap->ranges[i];
+		uint16_t klass = (uint16_t)config_match_class(cfg, r->info.label,
+							      r->comm);
+		uint64_t cs = r->info.chunk_size;
+
+		m = mem_get(p, &r->info);
+		if (!m)
+			return -ENOMEM;
+		p->first[i] = total;
+		for (c = 0; c < r->info.nr_chunks; c++) {
+			struct policy_chunk *pc = &p->chunks[total++];
+			uint64_t off = c * cs;
+
+			pc->heat = r->chunks[c].heat;
+			pc->moved_ms = m->moved_ms[c];
+			pc->bytes = (uint32_t)(r->info.length - off < cs ?
+						       r->info.length - off : cs);
+			pc->node = r->chunks[c].node;
+			pc->klass = klass;
+			pc->flags = 0;
+			/*
+			 * Pinned pages nobody will release cannot move; nor
+			 * can a buffer whose owner is in back-off.
+			 */
+			if (r->fixed ||
+			    (!r->registered && r->chunks[c].pinned_pages))
+				pc->flags |= POLICY_CHUNK_FIXED;
+		}
+	}
+	mem_sweep(p);
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = cfg;
+	in.nodes = p->nodes;
+	in.nr_nodes = make_nodes(p, cfg, nodes);
+	in.chunks = p->chunks;
+	in.nr_chunks = total;
+	in.now_ms = now_ms ? now_ms : 1;
+	ret = policy_plan(p->pctx, &in, &p->state, &plan);
+	if (ret)
+		return ret;
+	p->state = plan.state;
+	p->last.dram_capacity = plan.dram_capacity;
+	p->last.dram_used = plan.dram_used;
+	p->last.dram_tracked = plan.dram_tracked;
+	p->last.dram_budget = plan.dram_budget;
+	p->last.promote_bytes = plan.promote_bytes;
+	p->last.demote_bytes = plan.demote_bytes;
+	p->last.deferred_bytes = plan.deferred_bytes;
+	p->last.blocked_bytes = plan.blocked_bytes;
+	if (!plan.nr_moves)
+		return 0;
+
+	moves = calloc(plan.nr_moves, sizeof(*moves));
+	if (!moves)
+		return -ENOMEM;
+	for (i = 0; i < plan.nr_moves; i++) {
+		const struct policy_move *pm = &plan.moves[i];
+		size_t ri = range_of(p, snap->nr_ranges, pm->chunk);
+		uint64_t chunk = pm->chunk - p->first[ri];
+		enum met_dir dir = pm->reason == POLICY_PROMOTE ? MET_PROMOTE :
+								  MET_DEMOTE;
+		uint32_t id = snap->ranges[ri].info.id;
+
+		/* The next chunk of the same range, the same way: extend. */
+		if (last && last->range_id == id && last->dir == dir &&
+		    last->to_node == pm->to && last->from_node == pm->from &&
+		    last->first_chunk + last->nr_chunks == chunk) {
+			last->nr_chunks++;
+			continue;
+		}
+		last = &moves[n++];
+		last->range_id = id;
+		last->first_chunk = chunk;
+		last->nr_chunks = 1;
+		last->from_node = pm->from;
+		last->to_node = pm->to;
+		last->dir = dir;
+	}
+	*movesp = moves;
+	*np = n;
+	return 0;
+}
+
+void plan_commit(struct plan_ctx *p, const struct exec_move *moves, size_t n,
+		 uint64_t now_ms)
+{
+	struct plan_mem *m;
+	uint64_t c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!moves[i].done)
+			continue;
+		m = mem_find(p, moves[i].range_id);
+		if (!m)
+			continue;
+		for (c = moves[i].first_chunk;
+		     c < moves[i].first_chunk + moves[i].nr_chunks &&
+		     c < m->nr_chunks;
+		     c++)
+			m->moved_ms[c] = now_ms ? now_ms : 1;
+	}
+}

@@ -1,0 +1,841 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * server: cxltierd's end of the agent protocol.  See server.h and
+ * Documentation/userspace-api/agent-protocol.rst.
+ *
+ * A client goes away in one place, client_kill(): its buffers are
+ * forgotten at once (no new handshake can start on them), its queued
+ * MOVE requests lose their requester, and its struct and socket are
+ * freed by sweep() at the end of the current server_process() or
+ * server_handshake(), so that no caller is left holding a freed client.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+
+/* A client must say HELLO this soon after connecting. */
+#define SRV_HELLO_TIMEOUT_MS	5000U
+/* Frames read from one client per server_process(), for fairness. */
+#define SRV_FRAMES_PER_ROUND	16
+/* Buffers remembered in back-off. */
+#define SRV_BACKOFF_SLOTS	64
+
+/**
+ * struct srv_client - one connection
+ * @next: next client
+ * @fd: the connected socket (non-blocking)
+ * @peer: protocol state
+ * @pid: SO_PEERCRED pid
+ * @uid: SO_PEERCRED uid
+ * @hello_deadline_ms: HELLO must arrive by then; 0 once it did
+ * @nr_buffers: buffers it registered
+ * @nr_moves: its MOVE requests queued
+ * @dead: client_kill() ran; freed by sweep()
+ */
+struct srv_client {
+	struct srv_client *next;
+	int fd;
+	struct proto_peer peer;
+	pid_t pid;
+	uid_t uid;
+	uint64_t hello_deadline_ms;
+	unsigned int nr_buffers;
+	unsigned int nr_moves;
+	bool dead;
+};
+
+/**
+ * struct srv_backoff - a buffer left alone for a while
+ * @id: range id, 0 for a free slot
+ * @until_ms: end of the back-off
+ */
+struct srv_backoff {
+	uint32_t id;
+	uint64_t until_ms;
+};
+
+/**
+ * struct server - the listening socket and its clients
+ * @o: settings
+ * @path: the socket's path, unlinked at close
+ * @kdev: the module, to check registrations against
+ * @lfd: the listening socket
+ * @clients: connections, newest first
+ * @nr_clients: live connections
+ * @buffers: registered buffers
+ * @nr_buffers: entries in @buffers
+ * @moves: queued MOVE requests, oldest first
+ * @moves_tail: where the next one goes
+ * @cur_move: the request the main loop is executing, or NULL
+ * @hs_buffer: the buffer in a handshake, or NULL
+ * @backoff: buffers left alone for a while
+ */
+struct server {
+	struct srv_options o;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const struct kdev *kdev;
+	int lfd;
+	struct srv_client *clients;
+	unsigned int nr_clients;
+	struct srv_buffer *buffers;
+	unsigned int nr_buffers;
+	struct srv_move *moves;
+	struct srv_move **moves_tail;
+	struct srv_move *cur_move;
+	struct srv_buffer *hs_buffer;
+	struct srv_backoff backoff[SRV_BACKOFF_SLOTS];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* --- buffers and back-off ------------------------------------------------ */
+
+struct srv_buffer *server_buffer(struct server *s, uint32_t id)
+{
+	struct srv_buffer *b;
+
+	for (b = s->buffers; b; b = b->next)
+		if (b->id == id)
+			return b;
+	return NULL;
+}
+
+static void buffer_free(struct server *s, struct srv_buffer *b)
+{
+	struct srv_buffer **pp;
+
+	for (pp = &s->buffers; *pp; pp = &(*pp)->next)
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	b->client->nr_buffers--;
+	s->nr_buffers--;
+	if (s->hs_buffer == b)
+		s->hs_buffer = NULL;
+	free(b);
+}
+
+static void backoff_add(struct server *s, uint32_t id)
+{
+	struct srv_backoff *slot = &s->backoff[0];
+	size_t i;
+
+	for (i = 0; i < SRV_BACKOFF_SLOTS; i++) {
+		if (s->backoff[i].id == id) {
+			slot = &s->backoff[i];
+			break;
+		}
+		if (s->backoff[i].until_ms < slot->until_ms)
+			slot = &s->backoff[i];
+	}
+	slot->id = id;
+	slot->until_ms = now_ms() + SRV_BACKOFF_MS;
+}
+
+bool server_backoff(struct server *s, uint32_t id)
+{
+	uint64_t now = now_ms();
+	size_t i;
+
+	for (i = 0; i < SRV_BACKOFF_SLOTS; i++)
+		if (s->backoff[i].id == id && s->backoff[i].until_ms > now)
+			return true;
+	return false;
+}
+
+unsigned int server_nr_clients(const struct server *s)
+{
+	return s->nr_clients;
+}
+
+unsigned int server_nr_buffers(const struct server *s)
+{
+	return s->nr_buffers;
+}
+
+/* --- clients ------------------------------------------------------------- */
+
+/*
+ * The client is gone (hung up, misbehaved or timed out): forget its
+ * buffers now; sweep() frees it.  @slow: it timed out, leave its buffers
+ * alone for a while.
+ */
+static void client_kill(struct server *s, struct srv_client *c,
+			const char *why, bool slow)
+{
+	struct srv_buffer *b, *next;
+	struct srv_move *mv;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	s->nr_clients--;
+	if (why)
+		log_info("client pid %d: %s; dropping its %u buffer(s)",
+			 (int)c->pid, why, c->nr_buffers);
+	for (b = s->buffers; b; b = next) {
+		next = b->next;
+		if (b->client != c)
+			continue;
+		if (slow)
+			backoff_add(s, b->id);
+		buffer_free(s, b);
+	}
+	for (mv = s->moves; mv; mv = mv->next)
+		if (mv->client == c)
+			mv->client = NULL;
+	if (s->cur_move && s->cur_move->client == c)
+		s->cur_move->client = NULL;
+}
+
+/* Free the clients client_kill() left behind. */
+static void sweep(struct server *s)
+{
+	struct srv_client **pp = &s->clients, *c;
+
+	while ((c = *pp)) {
+		if (!c->dead) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		close(c->fd);
+		free(c);
+	}
+}
+
+static int client_send(struct server *s, struct srv_client *c,
+		       struct proto_msg *m)
+{
+	const char *why = NULL;
+	int ret;
+
+	if (c->dead)
+		return -ECONNRESET;
+	ret = proto_send(c->fd, &c->peer, m, &why);
+	if (ret) {
+		log_warn("client pid %d: cannot send %s: %s", (int)c->pid,
+			 proto_type_name(m->type),
+			 ret == -EAGAIN ? "it does not read its socket" :
+					  (why ? why : strerror(-ret)));
+		client_kill(s, c, NULL, false);
+	}
+	return ret;
+}
+
+/* Answer @req (HELLO, REGISTER, UNREGISTER or MOVE) with @status. */
+static void client_answer(struct server *s, struct srv_client *c,
+			  const struct proto_msg *req, int status)
+{
+	struct proto_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = req->type + 1; /* each request's answer follows it */
+	m.reply_to = req->seq;
+	m.buffer = req->buffer;
+	m.status = status;
+	client_send(s, c, &m);
+}
+
+/*
+ * The module's range @id into *@info.  0, -ENOENT, or the module's
+ * error.  Ranges of every process: needs CAP_SYS_ADMIN.
+ */
+static int find_range(struct server *s, uint32_t id,
+		      struct cxltier_range_info *info)
+{
+	struct cxltier_range_info *all = NULL, *tmp;
+	uint32_t total = 0, room = 0, i;
+	int ret;
+
+	for (;;) {
+		ret = kdev_get_ranges(s->kdev, 1, all, room, &total);
+		if (ret || total <= room)
+			break;
+		room = total + 8;
+		tmp = realloc(all, room * sizeof(*all));
+		if (!tmp) {
+			ret = -ENOMEM;
+			break;
+		}
+		all = tmp;
+	}
+	if (!ret) {
+		ret = -ENOENT;
+		for (i = 0; i < total; i++)
+			if (all[i].id == id) {
+				*info = all[i];
+				ret = 0;
+				break;
+			}
+	}
+	free(all);
+	return ret;
+}
+
+/* May client @c act on range @r?  Its owner or root may. */
+static bool may_act(const struct srv_client *c,
+		    const struct cxltier_range_info *r)
+{
+	return c->uid == 0 || (r->pid > 0 && r->pid == c->pid);
+}
+
+static int do_register(struct server *s, struct srv_client *c,
+		       const struct proto_msg *m)
+{
+	struct cxltier_range_info r;
+	struct srv_buffer *b;
+	int ret;
+
+	ret = find_range(s, m->buffer, &r);
+	if (ret)
+		return ret;
+	if (r.start != m->addr || r.length != m->length ||
+	    r.chunk_size != m->chunk_size)
+		return -EINVAL;
+	if (!may_act(c, &r))
+		return -EPERM;
+	if (server_buffer(s, m->buffer))
+		return -EEXIST;
+	if (c->nr_buffers >= SRV_MAX_BUFFERS)
+		return -ENOSPC;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->client = c;
+	b->id = r.id;
+	b->addr = r.start;
+	b->length = r.length;
+	b->chunk_size = r.chunk_size;
+	b->pid = r.pid;
+	memcpy(b->label, r.label, sizeof(b->label));
+	b->label[sizeof(b->label) - 1] = '\0';
+	b->next = s->buffers;
+	s->buffers = b;
+	s->nr_buffers++;
+	c->nr_buffers++;
+	log_info("client pid %d registered buffer %u (\"%s\", %llu bytes)",
+		 (int)c->pid, b->id, b->label, (unsigned long long)b->length);
+	return 0;
+}
+
+static int do_unregister(struct server *s, struct srv_client *c,
+			 const struct proto_msg *m)
+{
+	struct srv_buffer *b = server_buffer(s, m->buffer);
+
+	if (!b)
+		return -ENOENT;
+	if (b->client != c)
+		return -EPERM;
+	if (s->hs_buffer == b)
+		return -EBUSY;
+	log_info("client pid %d unregistered buffer %u", (int)c->pid, b->id);
+	buffer_free(s, b);
+	return 0;
+}
+
+/* Is [off, off + len) whole chunks of range @r? */
+static bool range_ok(const struct cxltier_range_info *r, uint64_t off,
+		     uint64_t len)
+{
+	uint64_t cs = r->chunk_size;
+
+	if (!cs || !len || off % cs || off >= r->length ||
+	    len > r->length - off)
+		return false;
+	return (off + len) % cs == 0 || off + len == r->length;
+}
+
+static int do_move(struct server *s, struct srv_client *c,
+		   const struct proto_msg *m)
+{
+	struct cxltier_range_info r;
+	struct srv_move *mv;
+	int ret;
+
+	ret = find_range(s, m->buffer, &r);
+	if (ret)
+		return ret;
+	if (!may_act(c, &r))
+		return -EPERM;
+	if (!range_ok(&r, m->addr, m->length))
+		return -EINVAL;
+	if (c->nr_moves >= SRV_MAX_MOVES)
+		return -EBUSY;
+	mv = calloc(1, sizeof(*mv));
+	if (!mv)
+		return -ENOMEM;
+	mv->client = c;
+	mv->seq = m->seq;
+	mv->range = r;
+	mv->offset = m->addr;
+	mv->length = m->length;
+	mv->node = m->node;
+	*s->moves_tail = mv;
+	s->moves_tail = &mv->next;
+	c->nr_moves++;
+	return 0;
+}
+
+/* Act on a request from @c (everything but the handshake's answers). */
+static void client_dispatch(struct server *s, struct srv_client *c,
+			    const struct proto_msg *m)
+{
+	int ret;
+
+	switch (m->type) {
+	case PROTO_HELLO:
+		c->hello_deadline_ms = 0;
+		client_answer(s, c, m, 0);
+		return;
+	case PROTO_REGISTER:
+		client_answer(s, c, m, do_register(s, c, m));
+		return;
+	case PROTO_UNREGISTER:
+		client_answer(s, c, m, do_unregister(s, c, m));
+		return;
+	case PROTO_MOVE:
+		ret = do_move(s, c, m);
+		if (ret) /* else answered when done */
+			client_answer(s, c, m, ret);
+		else
+			log_debug("client pid %d: MOVE of buffer %u queued",
+				  (int)c->pid, m->buffer);
+		return;
+	}
+	/* RELEASED / ACK outside a handshake cannot pass proto_recv(). */
+	client_kill(s, c, "unexpected frame", false);
+}
+
+/*
+ * Receive one frame from @c into @m.  0; -EAGAIN when there is none;
+ * another error after killing the client.
+ */
+static int client_recv(struct server *s, struct srv_client *c,
+		       struct proto_msg *m)
+{
+	const char *why = NULL;
+	struct proto_msg r;
+	uint8_t frame[PROTO_FRAME_SIZE];
+	int ret;
+
+	ret = proto_recv(c->fd, &c->peer, m, NULL, &why);
+	if (!ret || ret == -EAGAIN)
+		return ret;
+	if (ret == -EPROTONOSUPPORT && !c->peer.hello) {
+		/* A client of another version: tell it, in version 1. */
+		memset(&r, 0, sizeof(r));
+		r.type = PROTO_HELLO_REPLY;
+		r.seq = 1;
+		r.reply_to = 1;
+		r.status = -EPROTONOSUPPORT;
+		if (!proto_encode(&r, PROTO_FROM_AGENT, frame, NULL) &&
+		    send(c->fd, frame, sizeof(frame), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug("client pid %d: %s", (int)c->pid, strerror(errno));
+	}
+	if (ret == -ECONNRESET)
+		client_kill(s, c, "disconnected", false);
+	else {
+		log_warn("client pid %d: bad frame (%s): %s; disconnecting",
+			 (int)c->pid, strerror(-ret), why ? why : "?");
+		client_kill(s, c, NULL, false);
+	}
+	return ret;
+}
+
+static void client_accept(struct server *s)
+{
+	struct srv_client *c;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd;
+
+	fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("accept: %s", strerror(errno));
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
+	    cred.pid <= 0) {
+		log_warn("client without credentials refused");
+		close(fd);
+		return;
+	}
+	if (s->nr_clients >= s->o.max_clients) {
+		log_warn("client pid %d refused: %u clients already",
+			 (int)cred.pid, s->nr_clients);
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->pid = cred.pid;
+	c->uid = cred.uid;
+	c->hello_deadline_ms = now_ms() + SRV_HELLO_TIMEOUT_MS;
+	proto_peer_init(&c->peer, PROTO_FROM_AGENT);
+	c->next = s->clients;
+	s->clients = c;
+	s->nr_clients++;
+	log_debug("client pid %d uid %u connected", (int)c->pid,
+		  (unsigned int)c->uid);
+}
+
+/* --- the socket ---------------------------------------------------------- */
+
+static int bind_listen(struct server *s)
+{
+	struct sockaddr_un sa;
+	int fd, probe, err;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, s->path, sizeof(sa.sun_path));
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (errno != EADDRINUSE)
+			goto err;
+		/* A socket file is there: another agent's, or stale? */
+		probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		if (probe < 0)
+			goto err;
+		if (!connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
+			close(probe);
+			close(fd);
+			return -EADDRINUSE;
+		}
+		close(probe);
+		unlink(s->path);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			goto err;
+	}
+	/* Anyone may connect: every action is authorised per buffer. */
+	if (chmod(s->path, 0666) || listen(fd, 64))
+		goto err;
+	return fd;
+err:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * Create the socket's directory if it is missing (/run/cxltier outside
+ * systemd, whose RuntimeDirectory= makes it otherwise), one level only.
+ */
+static void make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		log_debug("mkdir %s: %s", dir, strerror(errno));
+}
+
+int server_open(struct server **srvp, const struct srv_options *o,
+		const struct kdev *kdev)
+{
+	struct server *s;
+	int ret;
+
+	if (strlen(o->path) >= sizeof(s->path))
+		return -ENAMETOOLONG;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->o = *o;
+	if (!s->o.timeout_ms)
+		s->o.timeout_ms = SRV_TIMEOUT_MS_DEFAULT;
+	if (!s->o.max_clients)
+		s->o.max_clients = SRV_MAX_CLIENTS;
+	strcpy(s->path, o->path);
+	s->kdev = kdev;
+	s->moves_tail = &s->moves;
+	make_parent(s->path);
+	ret = bind_listen(s);
+	if (ret < 0) {
+		free(s);
+		return ret;
+	}
+	s->lfd = ret;
+	*srvp = s;
+	return 0;
+}
+
+void server_close(struct server *s)
+{
+	struct srv_client *c;
+	struct srv_move *mv;
+
+	if (!s)
+		return;
+	for (c = s->clients; c; c = c->next)
+		client_kill(s, c, NULL, false);
+	sweep(s);
+	while ((mv = s->moves)) {
+		s->moves = mv->next;
+		free(mv);
+	}
+	close(s->lfd);
+	unlink(s->path);
+	free(s);
+}
+
+size_t server_pollfds(struct server *s, struct pollfd *pfd, size_t room)
+{
+	struct srv_client *c;
+	size_t n = 0;
+
+	if (n < room) {
+		pfd[n].fd = s->lfd;
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
+	for (c = s->clients; c && n < room; c = c->next) {
+		if (c->dead)
+			continue;
+		pfd[n].fd = c->fd;
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
+	return n;
+}
+
+int server_timeout_ms(struct server *s)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+	struct srv_client *c;
+
+	for (c = s->clients; c; c = c->next)
+		if (!c->dead && c->hello_deadline_ms &&
+		    c->hello_deadline_ms < next)
+			next = c->hello_deadline_ms;
+	if (s->moves)
+		return 0;
+	if (next == UINT64_MAX)
+		return -1;
+	return next > now ? (int)(next - now) : 0;
+}
+
+void server_process(struct server *s, const struct pollfd *pfd, size_t n)
+{
+	struct srv_client *c;
+	struct proto_msg m;
+	uint64_t now = now_ms();
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		if (!pfd[i].revents)
+			continue;
+		if (pfd[i].fd == s->lfd) {
+			client_accept(s);
+			continue;
+		}
+		for (c = s->clients; c; c = c->next)
+			if (c->fd == pfd[i].fd && !c->dead)
+				break;
+		for (k = 0; c && !c->dead && k < SRV_FRAMES_PER_ROUND; k++) {
+			if (client_recv(s, c, &m))
+				break;
+			client_dispatch(s, c, &m);
+		}
+	}
+	for (c = s->clients; c; c = c->next)
+		if (!c->dead && c->hello_deadline_ms &&
+		    now >= c->hello_deadline_ms)
+			client_kill(s, c, "no HELLO in time", false);
+	sweep(s);
+}
+
+/* --- handshake ----------------------------------------------------------- */
+
+/*
+ * Wait until @deadline for @c's frame of type @type (an answer
+ * proto_recv() matched to our pending frame), handling its other frames
+ * meanwhile.  0, -ETIMEDOUT or -ECONNRESET (the client is then killed).
+ */
+static int wait_answer(struct server *s, struct srv_client *c, uint16_t type,
+		       uint64_t deadline, struct proto_msg *ans)
+{
+	struct pollfd pfd;
+	uint64_t now;
+	int ret;
+
+	while (!c->dead) {
+		ret = client_recv(s, c, ans);
+		if (ret && ret != -EAGAIN)
+			return -ECONNRESET;
+		if (!ret) {
+			if (ans->type == type)
+				return 0;
+			client_dispatch(s, c, ans);
+			continue;
+		}
+		now = now_ms();
+		if (now >= deadline) {
+			log_warn("client pid %d: no %s within %u ms",
+				 (int)c->pid, proto_type_name(type),
+				 s->o.timeout_ms);
+			client_kill(s, c, "timed out", true);
+			return -ETIMEDOUT;
+		}
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+			return -errno;
+	}
+	return -ECONNRESET;
+}
+
+/* The agent's promise: REPIN within 5 s plus 1 s per 64 MiB. */
+static uint32_t hold_ms(uint64_t len)
+{
+	uint64_t ms = 5000 + (len >> 26) * 1000;
+
+	return ms > PROTO_TIMEOUT_MAX_MS ? PROTO_TIMEOUT_MAX_MS : (uint32_t)ms;
+}
+
+int server_handshake(struct server *s, struct srv_buffer *b, uint64_t off,
+		     uint64_t len, int node, srv_move_fn fn, void *arg,
+		     struct srv_hs_result *res)
+{
+	struct srv_client *c = b->client;
+	uint32_t id = b->id;
+	struct proto_msg m, rel, ack;
+	uint64_t t0 = now_us();
+	int ret, mret;
+
+	memset(res, 0, sizeof(*res));
+	res->node = -1;
+	s->hs_buffer = b;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_PREPARE;
+	m.buffer = id;
+	m.addr = off;
+	m.length = len;
+	m.node = node;
+	m.timeout_ms = s->o.timeout_ms;
+	m.hold_ms = hold_ms(len);
+	ret = client_send(s, c, &m);
+	if (ret)
+		goto out;
+	ret = wait_answer(s, c, PROTO_RELEASED, now_ms() + s->o.timeout_ms,
+			  &rel);
+	if (ret)
+		goto out;
+	if (rel.status) {
+		ret = rel.status;
+		log_info("buffer %u: client refused to release [%#llx, +%#llx): %s",
+			 id, (unsigned long long)off, (unsigned long long)len,
+			 strerror(-ret));
+		goto out;
+	}
+	res->released = true;
+
+	mret = fn(arg, &res->node, &res->moved);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_REPIN;
+	m.reply_to = rel.seq;
+	m.buffer = id;
+	m.status = mret;
+	m.addr = off;
+	m.length = len;
+	m.node = res->node;
+	ret = client_send(s, c, &m);
+	if (ret)
+		goto out;
+	ret = wait_answer(s, c, PROTO_ACK, now_ms() + s->o.timeout_ms, &ack);
+	if (ret)
+		goto out;
+	if (ack.status)
+		log_err("buffer %u: client could not pin [%#llx, +%#llx) again: %s",
+			id, (unsigned long long)off, (unsigned long long)len,
+			strerror(-ack.status));
+	ret = mret ? mret : ack.status;
+out:
+	s->hs_buffer = NULL;
+	res->latency_us = now_us() - t0;
+	res->status = ret;
+	sweep(s);
+	return ret;
+}
+
+/* --- MOVE requests ------------------------------------------------------- */
+
+struct srv_move *server_take_move(struct server *s)
+{
+	struct srv_move *mv = s->moves;
+
+	if (!mv)
+		return NULL;
+	s->moves = mv->next;
+	if (!s->moves)
+		s->moves_tail = &s->moves;
+	mv->next = NULL;
+	if (mv->client)
+		mv->client->nr_moves--;
+	s->cur_move = mv;
+	return mv;
+}
+
+void server_move_done(struct server *s, struct srv_move *mv, int status,
+		      uint64_t moved, int node)
+{
+	struct proto_msg m;
+
+	if (s->cur_move == mv)
+		s->cur_move = NULL;
+	if (mv->client && !mv->client->dead) {
+		memset(&m, 0, sizeof(m));
+		m.type = PROTO_MOVE_REPLY;
+		m.reply_to = mv->seq;
+		m.buffer = mv->range.id;
+		m.status = status;
+		m.length = moved & ~(PROTO_ALIGN - 1);
+		m.node = node;
+		client_send(s, mv->client, &m);
+	}
+	free(mv);
+	sweep(s);
+}
