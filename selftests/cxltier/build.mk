@@ -14,3 +14,5 @@ CFLAGS_tools_bench_heat_accuracy += $(JSONC_CFLAGS)
 # The harness's setjmp trips -Wclobbered in long TEST_F bodies.
 $(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test,\
 	$(eval CFLAGS_selftests_cxltier_$(t) += -Wno-clobbered))
+# cxltierctl's tests: a tracked buffer with known contents and hot set.
+$(eval $(call program,cxltier-cli-buf,selftests/cxltier/cli_buf.c,-lnuma))

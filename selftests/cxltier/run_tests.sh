@@ -34,6 +34,7 @@ tests=(
 	"cxltier-fuzz-ioctl	basic	loaded"
 	"cxltier-accel-test	basic	loaded"
 	"cxltier-heat-accuracy-test basic	loaded"
+	"cli_test.sh		kmem	loaded"
 )
 
 applies() { # applies WHERE
