@@ -22,8 +22,8 @@ far=${topo_kmem_node:-2}
 
 tmp=$(mktemp -d)
 helper=
-saved_epoch=$(cat $sysfs/epoch_ms)
-saved_half=$(cat $sysfs/half_life_ms)
+saved_epoch=$(<$sysfs/epoch_ms)
+saved_half=$(<$sysfs/half_life_ms)
 cleanup() {
 	[ -n "$helper" ] && kill "$helper" 2>/dev/null && wait "$helper" 2>/dev/null
 	echo "$saved_epoch" >$sysfs/epoch_ms
@@ -39,8 +39,8 @@ echo "TAP version 13"
 ctl() {
 	LC_ALL=C cxltierctl "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
+	out=$(<"$tmp/out")
+	err=$(<"$tmp/err")
 }
 
 # jqc DESCRIPTION EXPECTED FILTER [DESCRIPTION EXPECTED FILTER...]: check
@@ -101,7 +101,7 @@ ctl --bogus info
 rc_is "unknown global option" 2
 ctl --version
 rc_is "--version" 0
-check "--version prints the version" "cxltierctl $(cat $sysfs/version)" "$out"
+check "--version prints the version" "cxltierctl $(<$sysfs/version)" "$out"
 ctl --help
 rc_is "--help" 0
 ctl --device "$tmp/nodev" info
@@ -118,9 +118,9 @@ err_has "missing sysfs root: the message names it" "$tmp/nosysfs"
 ctl info
 rc_is "info" 0
 read -r api features ioctls <<<"$(cxltier-cli-buf --handshake)"
-jqc "info: version from sysfs" "\"$(cat $sysfs/version)\"" .version \
+jqc "info: version from sysfs" "\"$(<$sysfs/version)\"" .version \
     "info: api_version from the handshake" "$api" .api_version \
-    "info: api_version is sysfs api_version" "$(cat $sysfs/api_version)" .api_version \
+    "info: api_version is sysfs api_version" "$(<$sysfs/api_version)" .api_version \
     "info: features are the handshake's bits, named as in cxltier.h" \
 	"$(names CXLTIER_FEAT_ "$features")" .features \
     "info: ioctls are the handshake's bits, named as in cxltier.h" \
@@ -135,12 +135,12 @@ rc_is "info with an argument" 2
 ctl tiers
 rc_is "tiers" 0
 check "tiers: no warning (node $far is onlined --no-movable)" "" "$err"
-ftier=$(cat $sysfs/nodes/node$far/tier)
+ftier=$(<$sysfs/nodes/node$far/tier)
 farnode=".[].nodes[] | select(.node == $far)"
 jqc "tiers: tier 0 first" 0 '.[0].tier' \
     "tiers: tier 0 is dram" '"dram"' '.[0].kind' \
     "tiers: tier 0 holds node 0 only" '[0]' '[.[0].nodes[].node]' \
-    "tiers: tier 0's nodelist" "\"$(cat $sysfs/tiers/tier0/nodelist)\"" '.[0].nodelist' \
+    "tiers: tier 0's nodelist" "\"$(<$sysfs/tiers/tier0/nodelist)\"" '.[0].nodelist' \
     "tiers: node 0 has CPUs" true '.[].nodes[] | select(.node == 0) | .has_cpus' \
     "tiers: one tier per sysfs tier" "$(ls $sysfs/tiers | wc -l)" length \
     "tiers: node $far in a lower tier" "$ftier" ".[] | select(.nodes[].node == $far) | .tier" \
@@ -163,7 +163,7 @@ for spec in ${topo_hmat:-}; do
 	checks+=("tiers: node $node HMAT figures are the topology's" "$lat,$lat,$bw,$bw" \
 		".[].nodes[] | select(.node == $node) | .read_latency_ns, .write_latency_ns, .read_bandwidth_MBps, .write_bandwidth_MBps"
 		"tiers: node $node capacity is sysfs capacity_kB" \
-		"$(($(cat $sysfs/nodes/node$node/capacity_kB) * 1024))" \
+		"$(($(<$sysfs/nodes/node$node/capacity_kB) * 1024))" \
 		".[].nodes[] | select(.node == $node) | .capacity"
 		"tiers: node $node memory_tier is the kernel's" "$(kernel_memory_tier "$node")" \
 		".[].nodes[] | select(.node == $node) | .memory_tier")
@@ -192,13 +192,13 @@ rc_is "tiers --bogus" 2
 
 ctl stats
 rc_is "stats" 0
-jqc "stats: version" "\"$(cat $sysfs/version)\"" .version \
+jqc "stats: version" "\"$(<$sysfs/version)\"" .version \
     "stats: tunables are the writable files" \
 	"$(find $sysfs -maxdepth 1 -type f -perm -u+w -printf '%f\n' | sort | jq -R . | jq -cs .)" \
 	'.tunables | keys' \
     "stats: counters are the files of stats/" "$(ls $sysfs/stats | jq -R . | jq -cs .)" '.stats | keys' \
     "stats: every value is a number" '["number"]' '[.tunables[], .stats[]] | map(type) | unique' \
-    "stats: half_life_ms is sysfs's" "$(cat $sysfs/half_life_ms)" .tunables.half_life_ms
+    "stats: half_life_ms is sysfs's" "$(<$sysfs/half_life_ms)" .tunables.half_life_ms
 ctl stats extra
 rc_is "stats with an argument" 2
 
@@ -213,7 +213,7 @@ err_has "set a refused value: the errno text" "half_life_ms=abc: Invalid argumen
 ctl set epoch_ms=5
 rc_is "set an out-of-range value" 1
 err_has "set an out-of-range value: the errno text" "epoch_ms=5: Invalid argument"
-check "refused values change nothing" "500 500" "$(cat $sysfs/epoch_ms) $(cat $sysfs/half_life_ms)"
+check "refused values change nothing" "500 500" "$(<$sysfs/epoch_ms) $(<$sysfs/half_life_ms)"
 ctl set half_life_ms=
 rc_is "set an empty value" 2
 ctl set half_life_ms
@@ -227,7 +227,7 @@ for key in ../../kernel/mm/transparent_hugepage/enabled /etc/hostname \
 done
 ctl set half_life_ms=600 ../retier=1
 rc_is "set: one malformed argument" 2
-check "set: a malformed argument writes nothing" 500 "$(cat $sysfs/half_life_ms)"
+check "set: a malformed argument writes nothing" 500 "$(<$sysfs/half_life_ms)"
 ctl set nosuch_tunable=1
 rc_is "set an unknown key" 1
 err_has "set an unknown key: says so" "nosuch_tunable: no such tunable"
@@ -237,12 +237,12 @@ ctl set version=1
 rc_is "set a read-only file" 1
 ctl set half_life_ms=600 nosuch_tunable=1
 rc_is "set: one refused among several" 1
-check "set: the others are still written" 600 "$(cat $sysfs/half_life_ms)"
+check "set: the others are still written" 600 "$(<$sysfs/half_life_ms)"
 ctl set half_life_ms=500
 LC_ALL=C setpriv --reuid=65534 --regid=65534 --clear-groups \
 	cxltierctl set half_life_ms=700 >"$tmp/out" 2>"$tmp/err"
 rc=$?
-err=$(cat "$tmp/err")
+err=$(<"$tmp/err")
 rc_is "set as an unprivileged user" 1
 err_has "set as an unprivileged user: the errno text" "half_life_ms: Permission denied"
 ctl set "nodes/node$far/kind=cxl"
@@ -389,7 +389,7 @@ epochs=$(sed -n 's/^# sample [0-9]*: heat epoch \([0-9]*\)$/\1/p' "$tmp/live.log
 check "heatmap: one sample per heat epoch" true \
 	"$(jq -n "[$(tr ' ' , <<<"$epochs")] | length == 3 and .[0] < .[1] and .[1] < .[2]")"
 check "heatmap: chunk 5 is hot, in node $far's tier" \
-	"$(cat $sysfs/nodes/node$far/tier)" "$(awk '$1 == 2 && $2 == 5 && $3 >= 1 { print $4 }' "$tmp/live.log")"
+	"$(<$sysfs/nodes/node$far/tier)" "$(awk '$1 == 2 && $2 == 5 && $3 >= 1 { print $4 }' "$tmp/live.log")"
 # gnuplot takes seconds in the guest: one more picture only, from the log.
 ctl heatmap -o "$tmp/again.png" --input "$tmp/live.log"
 rc_is "heatmap --input of a --log" 0
