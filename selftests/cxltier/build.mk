@@ -19,3 +19,6 @@ $(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test,\
 CFLAGS_selftests_cxltier_e2e_app += -Iselftests/cxltier/kmod
 $(eval $(call program,cxltier-e2e-app,selftests/cxltier/e2e_app.c,$(LIBCXLTIER_LINK) -lnuma -lpthread,$(LIBCXLTIER_SO)))
 $(eval $(call program,cxltier-e2e-rogue,selftests/cxltier/e2e_rogue.c,,$(LIBCXLTIER_A)))
+
+# cxltierctl's tests: a tracked buffer with known contents and hot set.
+$(eval $(call program,cxltier-cli-buf,selftests/cxltier/cli_buf.c,-lnuma))

@@ -40,6 +40,7 @@ tests=(
 	"e2e_kill_app.sh	kmem	loaded"
 	"e2e_reload.sh		kmem	loaded"
 	"e2e_policy.sh		kmem	loaded"
+	"cli_test.sh		kmem	loaded"
 )
 
 applies() { # applies WHERE

@@ -58,8 +58,7 @@ struct json_object *ctl_range_json(const struct ctl_opts *opts,
 		snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(r->info.label), r->info.label);
 		json_object_object_add(o, "label", json_object_new_string(buf));
 	}
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)r->info.start);
-	json_object_object_add(o, "start", json_object_new_string(buf));
+	json_object_object_add(o, "start", ctl_json_addr(opts, r->info.start));
 	json_object_object_add(o, "size", ctl_json_size(opts, r->info.length));
 	json_object_object_add(o, "chunk_size", ctl_json_size(opts, r->info.chunk_size));
 	json_object_object_add(o, "chunks", json_object_new_int64(r->info.nr_chunks));
@@ -88,8 +87,10 @@ int cmd_buffers(int argc, char **argv, const struct ctl_opts *opts)
 {
 	static const struct option longopts[] = {
 		{ "refresh", no_argument, NULL, 'r' },
+		{ "human", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ctl_opts o = *opts;
 	struct json_object *arr;
 	struct ctl_range *r;
 	struct kdev dev;
@@ -97,17 +98,24 @@ int cmd_buffers(int argc, char **argv, const struct ctl_opts *opts)
 	size_t n, i;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r", longopts, NULL)) != -1) {
-		if (c != 'r') {
-			fprintf(stderr, "usage: cxltierctl buffers [--refresh]\n");
+	while ((c = getopt_long(argc, argv, "ru", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			refresh = 1;
+			break;
+		case 'u':
+			o.human = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: cxltierctl buffers [--refresh] [-u]\n");
 			return CTL_EXIT_USAGE;
 		}
-		refresh = 1;
 	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: cxltierctl buffers [--refresh]\n");
+		fprintf(stderr, "usage: cxltierctl buffers [--refresh] [-u]\n");
 		return CTL_EXIT_USAGE;
 	}
+	opts = &o;
 	if (ctl_open_dev(opts, &dev))
 		return CTL_EXIT_NODEV;
 	ret = ctl_ranges_load(&dev, refresh, &r, &n);

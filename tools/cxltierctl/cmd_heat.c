@@ -13,7 +13,7 @@
 #include "ranges.h"
 
 static const char heat_usage[] =
-	"usage: cxltierctl heat [--refresh] [--hottest N] BUFFER\n"
+	"usage: cxltierctl heat [--refresh] [--hottest N] [-u] BUFFER\n"
 	"  BUFFER is a buffer id or its label (see cxltierctl buffers)\n";
 
 static int by_heat_desc(const void *a, const void *b)
@@ -53,8 +53,10 @@ int cmd_heat(int argc, char **argv, const struct ctl_opts *opts)
 	static const struct option longopts[] = {
 		{ "refresh", no_argument, NULL, 'r' },
 		{ "hottest", required_argument, NULL, 'n' },
+		{ "human", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ctl_opts o = *opts;
 	const struct cxltier_chunk_heat **order;
 	struct json_object *obj, *arr;
 	uint32_t hottest = 0, i, count;
@@ -64,10 +66,13 @@ int cmd_heat(int argc, char **argv, const struct ctl_opts *opts)
 	size_t n;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "rn:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "rn:u", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			refresh = 1;
+			break;
+		case 'u':
+			o.human = 1;
 			break;
 		case 'n':
 			if (ctl_parse_u32(optarg, &hottest) || !hottest) {
@@ -84,6 +89,7 @@ int cmd_heat(int argc, char **argv, const struct ctl_opts *opts)
 		fputs(heat_usage, stderr);
 		return CTL_EXIT_USAGE;
 	}
+	opts = &o;
 	if (ctl_open_dev(opts, &dev))
 		return CTL_EXIT_NODEV;
 	ret = ctl_ranges_load(&dev, refresh, &r, &n);

@@ -8,8 +8,12 @@
 #include "cmds.h"
 #include "kdev.h"
 
+/*
+ * Names of the CXLTIER_FEAT_* bits and of the ioctl numbers: each is the
+ * macro's suffix in lower case with '-' for '_' (cxltierctl(8)).
+ */
 static const char *const feature_names[] = {
-	"tiers", "track", "cpu-scan", "device-report", "poll", "retier",
+	"tiers", "track", "cpu-scan", "dev-report", "poll", "retier",
 };
 
 static const char *const ioctl_names[] = {

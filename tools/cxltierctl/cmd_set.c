@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,22 +33,48 @@ static int key_ok(const char *key, size_t len)
 	return 1;
 }
 
+/*
+ * Is @path inside @root once symbolic links are resolved?  sysfs has none
+ * below /sys/kernel/cxltier, but --sysfs may point anywhere.
+ */
+static int inside(const char *root, const char *path)
+{
+	char *r = realpath(root, NULL), *p = realpath(path, NULL);
+	size_t len = r ? strlen(r) : 0;
+	int ok = r && p && !strncmp(r, p, len) && p[len] == '/';
+
+	free(r);
+	free(p);
+	return ok;
+}
+
+/* KEY=VALUE with a well-formed KEY and a VALUE that is not empty. */
+static int arg_ok(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq && key_ok(arg, (size_t)(eq - arg)) && eq[1])
+		return 1;
+	fprintf(stderr, "cxltierctl: set: '%s' is not KEY=VALUE with a tunable's name and a value\n",
+		arg);
+	return 0;
+}
+
 static int set_one(const struct ctl_opts *opts, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	char path[512];
 	struct stat st;
+	size_t klen, vlen;
 	ssize_t n;
-	size_t klen;
 	int fd;
 
-	if (!eq || !key_ok(arg, (size_t)(eq - arg))) {
-		fprintf(stderr, "cxltierctl: set: '%s' is not KEY=VALUE with a tunable's name\n", arg);
-		return CTL_EXIT_USAGE;
-	}
 	klen = (size_t)(eq - arg);
-	snprintf(path, sizeof(path), "%s/%.*s", opts->sysfs_root, (int)klen, arg);
-	if (stat(path, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & S_IWUSR)) {
+	vlen = strlen(eq + 1);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", opts->sysfs_root,
+			     (int)klen, arg) >= sizeof(path) ||
+	    stat(path, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & S_IWUSR) ||
+	    !inside(opts->sysfs_root, path)) {
 		fprintf(stderr, "cxltierctl: set: %.*s: no such tunable (see cxltierctl stats)\n",
 			(int)klen, arg);
 		return CTL_EXIT_FAIL;
@@ -57,13 +84,18 @@ static int set_one(const struct ctl_opts *opts, const char *arg)
 		fprintf(stderr, "cxltierctl: set: %.*s: %s\n", (int)klen, arg, strerror(errno));
 		return CTL_EXIT_FAIL;
 	}
-	n = write(fd, eq + 1, strlen(eq + 1));
-	if (n < 0) {
-		fprintf(stderr, "cxltierctl: set: %s: %s\n", arg, strerror(errno));
+	/* sysfs takes one write; a short one would store part of the value. */
+	n = write(fd, eq + 1, vlen);
+	if (n < 0 || (size_t)n != vlen) {
+		fprintf(stderr, "cxltierctl: set: %s: %s\n", arg,
+			n < 0 ? strerror(errno) : "short write");
 		close(fd);
 		return CTL_EXIT_FAIL;
 	}
-	close(fd);
+	if (close(fd)) {
+		fprintf(stderr, "cxltierctl: set: %s: %s\n", arg, strerror(errno));
+		return CTL_EXIT_FAIL;
+	}
 	return CTL_EXIT_OK;
 }
 
@@ -75,11 +107,13 @@ int cmd_set(int argc, char **argv, const struct ctl_opts *opts)
 		fprintf(stderr, "usage: cxltierctl set KEY=VALUE [KEY=VALUE...]\n");
 		return CTL_EXIT_USAGE;
 	}
-	for (i = 1; i < argc; i++) {
-		int r = set_one(opts, argv[i]);
-
-		if (r && !ret)
-			ret = r;
-	}
+	/* Nothing is written when one argument is malformed. */
+	for (i = 1; i < argc; i++)
+		if (!arg_ok(argv[i]))
+			return CTL_EXIT_USAGE;
+	/* Then each in order; one refused does not stop the others. */
+	for (i = 1; i < argc; i++)
+		if (set_one(opts, argv[i]))
+			ret = CTL_EXIT_FAIL;
 	return ret;
 }

@@ -154,13 +154,14 @@ int cmd_top(int argc, char **argv, const struct ctl_opts *opts)
 	uint32_t frames = 0, f;
 	struct kdev dev;
 	int batch = !isatty(STDOUT_FILENO), c;
+	char *end;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:n:bm:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			delay = strtod(optarg, NULL);
-			if (!(delay >= 0.1 && delay <= 3600)) {
+			delay = strtod(optarg, &end);
+			if (end == optarg || *end || !(delay >= 0.1 && delay <= 3600)) {
 				fprintf(stderr, "cxltierctl: top: -d needs 0.1 to 3600 seconds\n");
 				return CTL_EXIT_USAGE;
 			}

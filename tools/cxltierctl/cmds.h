@@ -54,6 +54,9 @@ int ctl_open_dev(const struct ctl_opts *opts, struct kdev *dev);
 /* A byte count as a number, or "1.50 GiB" with -u. */
 struct json_object *ctl_json_size(const struct ctl_opts *opts, uint64_t bytes);
 
+/* An address as a number, or "0x7f..." with -u. */
+struct json_object *ctl_json_addr(const struct ctl_opts *opts, uint64_t addr);
+
 /* A heat value (CXLTIER_HEAT_ONE per access) as a number of accesses. */
 struct json_object *ctl_json_heat(uint64_t heat);
 

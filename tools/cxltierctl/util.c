@@ -62,6 +62,16 @@ struct json_object *ctl_json_size(const struct ctl_opts *opts, uint64_t bytes)
 	return json_object_new_string(units_format_size(bytes, buf, sizeof(buf)));
 }
 
+struct json_object *ctl_json_addr(const struct ctl_opts *opts, uint64_t addr)
+{
+	char buf[32];
+
+	if (!opts->human)
+		return json_object_new_int64((int64_t)addr);
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
+	return json_object_new_string(buf);
+}
+
 struct json_object *ctl_json_heat(uint64_t heat)
 {
 	char buf[32];
