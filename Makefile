@@ -80,7 +80,7 @@ deps-if-missing:
 # --- kernel modules, one tree per kernel ------------------------------
 
 modules: | deps-if-missing
-	$(Q)kvers="$(KVERS)"; [ -n "$$kvers" ] || kvers=$$(scripts/kernels); \
+	+$(Q)kvers="$(KVERS)"; [ -n "$$kvers" ] || kvers=$$(scripts/kernels); \
 	[ -n "$$kvers" ] || { echo "no supported kernel headers found (make deps)"; exit 1; }; \
 	for k in $$kvers; do \
 		echo "  MODULES $$k"; \
