@@ -272,8 +272,8 @@ struct cxltier_report {
 #define CXLTIER_NODE_MIXED	(-2) /* resident pages on several nodes */
 
 /* cxltier_get_heat.flags */
-#define CXLTIER_HEAT_REFRESH	(1U << 0) /* walk page tables now for node,
-					   * resident and pinned counts */
+/* Walk the page tables now for node, resident and pinned counts. */
+#define CXLTIER_HEAT_REFRESH	(1U << 0)
 
 /**
  * struct cxltier_chunk_heat - one chunk
@@ -329,8 +329,8 @@ struct cxltier_get_heat {
 /* CXLTIER_IOC_GET_RANGES: tracked ranges, count-then-fill             */
 
 /* cxltier_get_ranges.flags */
-#define CXLTIER_RANGES_ALL	(1U << 0) /* every range (CAP_SYS_ADMIN);
-					   * default: ranges of this file */
+/* Every range (CAP_SYS_ADMIN); without it, the ranges of this file. */
+#define CXLTIER_RANGES_ALL	(1U << 0)
 
 /**
  * struct cxltier_range_info - one tracked range
