@@ -96,8 +96,8 @@ int kvr_parse_speed(const char *s, uint32_t *speed)
 {
 	uint64_t v;
 
-	if (!s || !*s || strchr(s, '.') || units_parse_decimal(s, 1, &v) || !v ||
-	    v > KVR_MAX_SPEED)
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) ||
+	    units_parse_decimal(s, 1, &v) || !v || v > KVR_MAX_SPEED)
 		return -EINVAL;
 	*speed = (uint32_t)v;
 	return 0;
