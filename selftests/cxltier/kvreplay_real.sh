@@ -8,10 +8,9 @@
 # simulation of the same run, lose no byte and do better than static
 # placement.  Bad flags and a missing agent fail with a message.  TAP.
 #
-# The trace is generated here, deterministic and small enough for a
-# 90-second budget under emulation: 400 requests over 80 s, each reading
-# a shared prefix of one of 60 documents (popularity skewed towards the
-# first ones) and then 4 blocks of its own.
+# The trace is generated (kvreplay_trace.awk), deterministic and small
+# enough for a 90-second budget under emulation: 400 requests over 80 s,
+# 3,030 distinct blocks.
 #
 # Tolerance: 0.02 of DRAM hit ratio.  The real run differs from the
 # simulation only in timing: the module's epochs do not start with the
@@ -28,25 +27,7 @@ tolerance=0.02
 e2e_setup
 
 trace=$scratch/trace.jsonl
-awk 'BEGIN {
-	seed = 12345
-	for (d = 0; d < 60; d++)
-		len[d] = 8 + (d * 7) % 40
-	own = 1000000
-	for (r = 0; r < 400; r++) {
-		seed = (seed * 1103515245 + 12345) % 2147483648
-		u = seed / 2147483648
-		d = int(60 * u * u)
-		seed = (seed * 1103515245 + 12345) % 2147483648
-		n = int(len[d] / 2) + int(seed / 2147483648 * (len[d] / 2)) + 1
-		line = sprintf("{\"timestamp\": %d, \"hash_ids\": [", r * 200)
-		for (i = 0; i < n; i++)
-			line = line sprintf("%s%d", i ? ", " : "", d * 1000 + i)
-		for (i = 0; i < 4; i++)
-			line = line sprintf(", %d", own++)
-		print line "]}"
-	}
-}' >"$trace"
+awk -f "$(dirname "$0")/kvreplay_trace.awk" >"$trace"
 
 # Hostile input first: nothing may start.
 out=$(kvreplay --real --speed 0 "$trace" 2>&1)

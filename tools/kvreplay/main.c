@@ -85,7 +85,8 @@ static void usage(FILE *f)
 		"                           access too (default: reads only)\n"
 		"  --requests N             replay only the first N requests\n"
 		"  --heat-log FILE          write cxltier's heat and tiers per decision, for\n"
-		"                           cxltierctl heatmap --input (one DRAM fraction)\n"
+		"                           cxltierctl heatmap --input (one DRAM fraction;\n"
+		"                           --real: the module's heat and the pages' tier)\n"
 		"  --heat-log-every N       log every Nth decision (default 1)\n"
 		"  --heat-log-chunks N      log the first N chunks (default 1000)\n"
 		"  --skip-bad-lines         report malformed lines and go on\n"
@@ -216,7 +217,7 @@ static int run_real(const char *name, const struct kvr_trace *t, struct kvr_para
 	memset(&belady, 0, sizeof(belady));
 	memset(&lru, 0, sizeof(lru));
 	memset(&info, 0, sizeof(info));
-	o->story = json ? NULL : stderr;
+	o->story = stderr;
 	rc = kvr_real_prepare(t, p, o, &info, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "kvreplay: --real: %s\n", err);
@@ -230,6 +231,8 @@ static int run_real(const char *name, const struct kvr_trace *t, struct kvr_para
 		return KVR_EXIT_FAIL;
 	}
 
+	/* The heat log is the real run's. */
+	p->heat_log = NULL;
 	snprintf(res[0].policy, sizeof(res[0].policy), "static");
 	snprintf(res[1].policy, sizeof(res[1].policy), "lru");
 	snprintf(res[2].policy, sizeof(res[2].policy), "cxltier");
@@ -556,8 +559,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvreplay: --speed, --agent, --workdir and --max-diff go with --real\n");
 		return KVR_EXIT_USAGE;
 	}
-	if (real && (nr_fractions != 1 || policy_set || heat_log)) {
-		fprintf(stderr, "kvreplay: --real runs one --dram-fraction and no --policy or --heat-log\n");
+	if (real && (nr_fractions != 1 || policy_set)) {
+		fprintf(stderr, "kvreplay: --real runs one --dram-fraction and no --policy\n");
 		return KVR_EXIT_USAGE;
 	}
 	if (real && !block_set)
@@ -634,8 +637,14 @@ int main(int argc, char **argv)
 	truncate_trace(&t, requests < SIZE_MAX ? (size_t)requests : SIZE_MAX);
 	if (real) {
 		p.dram_fraction = fractions[0];
+		FILE *hl = p.heat_log;
+
 		status = run_real(argv[optind], &t, &p, &ro, json, max_diff);
 		kvr_trace_free(&t);
+		if (hl && fclose(hl)) {
+			fprintf(stderr, "kvreplay: %s: %s\n", heat_log, strerror(errno));
+			status = KVR_EXIT_FAIL;
+		}
 		return status;
 	}
 

@@ -82,6 +82,10 @@
  * @released: block released to the daemon for a move right now
  * @from: node of a released block before its move
  * @created: blocks created so far (they are 0..created-1)
+ * @kd: /dev/cxltier, for the heat log
+ * @id: the pool's range id
+ * @heat: room for the heat log's chunks
+ * @samples: heat log samples written
  */
 struct pool {
 	const struct kvr_trace *t;
@@ -101,6 +105,10 @@ struct pool {
 	bool *released;
 	int *from;
 	uint32_t created;
+	struct kdev kd;
+	uint32_t id;
+	struct cxltier_chunk_heat *heat;
+	uint64_t samples;
 };
 
 static double now_s(void)
@@ -337,18 +345,20 @@ static int write_config(const struct kvr_real_opts *o, struct kvr_real_info *inf
 	return 0;
 }
 
-/* Start cxltierd in @dir; its pid, or -errno with @err set. */
-static pid_t start_agent(const struct kvr_real_opts *o, const char *dir, char *err,
-			 size_t errlen)
+/*
+ * Start cxltierd with its files in @dir and its socket at @sock; its
+ * pid, or -errno with @err set.
+ */
+static pid_t start_agent(const struct kvr_real_opts *o, const char *dir, const char *sock,
+			 char *err, size_t errlen)
 {
-	char conf[PATH_MAX + 32], sock[PATH_MAX + 32], met[PATH_MAX + 32], log[PATH_MAX + 32];
+	char conf[PATH_MAX + 32], met[PATH_MAX + 32], log[PATH_MAX + 32];
 	double end;
 	struct stat st;
 	pid_t pid;
 	int status, fd;
 
 	snprintf(conf, sizeof(conf), "%s/cxltierd.conf", dir);
-	snprintf(sock, sizeof(sock), "%s/cxltierd.sock", dir);
 	snprintf(met, sizeof(met), "%s/metrics.prom", dir);
 	snprintf(log, sizeof(log), "%s/cxltierd.log", dir);
 	unlink(sock);
@@ -441,7 +451,7 @@ static void read_metrics(const char *dir, struct kvr_real_info *info)
 static void remove_tree(const char *dir)
 {
 	static const char *const files[] = {
-		"conf.d/50-kvreplay.conf", "cxltierd.conf", "cxltierd.sock",
+		"conf.d/50-kvreplay.conf", "cxltierd.conf",
 		"metrics.prom", "cxltierd.log",
 	};
 	char path[PATH_MAX + 32];
@@ -726,6 +736,33 @@ static void request(struct pool *pl, const struct kvr_request *q, void **pages,
 	}
 }
 
+/*
+ * One sample of the heat log, in the format of kvreplay --simulate's
+ * (cxltierctl heatmap --input): the module's heat of the first chunks
+ * and the tier their pages are on, "0 -1" for a block not created yet.
+ */
+static void heat_sample(struct pool *pl)
+{
+	const struct kvr_params *p = pl->p;
+	uint32_t nr = pl->t->nr_blocks < p->heat_log_chunks ? pl->t->nr_blocks :
+							      p->heat_log_chunks;
+	uint32_t i, total;
+
+	if (kdev_get_heat(&pl->kd, pl->id, 0, pl->heat, nr, 0, &total, NULL))
+		return;
+	for (i = 0; i < nr; i++) {
+		const struct cxltier_chunk_heat *h = &pl->heat[i];
+		int tier = -1;
+
+		if (i < pl->created && h->node >= 0 && h->node < CONFIG_MAX_NODES)
+			tier = pl->is_dram[h->node] ? 0 : 1;
+		fprintf(p->heat_log, "%llu %u %.3f %d\n", (unsigned long long)pl->samples, i,
+			i < pl->created ? (double)h->heat / CXLTIER_HEAT_ONE : 0.0, tier);
+	}
+	fputc('\n', p->heat_log);
+	pl->samples++;
+}
+
 static int replay(struct pool *pl, uint32_t speed)
 {
 	const struct kvr_trace *t = pl->t;
@@ -733,7 +770,7 @@ static int replay(struct pool *pl, uint32_t speed)
 	void **pages;
 	int *status;
 	struct timespec start, at;
-	double t0;
+	double t0, every, next_sample;
 	size_t r;
 
 	for (r = 0; r < t->nr_req; r++)
@@ -750,11 +787,18 @@ static int replay(struct pool *pl, uint32_t speed)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	t0 = now_s();
+	/* Heat log: a sample every heat_log_every intervals of trace. */
+	every = (double)pl->p->cfg.interval_ms * pl->p->heat_log_every / 1000 / speed;
+	next_sample = t0;
 	for (r = 0; r < t->nr_req; r++) {
 		const struct kvr_request *q = &t->req[r];
 		uint64_t ns = q->t_ms * 1000000ULL / speed;
 		double late;
 
+		if (pl->p->heat_log && now_s() >= next_sample) {
+			heat_sample(pl);
+			next_sample += every;
+		}
 		at.tv_sec = start.tv_sec + (time_t)(ns / 1000000000ULL);
 		at.tv_nsec = start.tv_nsec + (long)(ns % 1000000000ULL);
 		if (at.tv_nsec >= 1000000000L) {
@@ -772,6 +816,8 @@ static int replay(struct pool *pl, uint32_t speed)
 		cxltier_flush(pl->ctx);
 	}
 	pl->info->wall_s = now_s() - t0;
+	if (pl->p->heat_log)
+		heat_sample(pl);
 	free(pages);
 	free(status);
 	free(reused);
@@ -812,7 +858,7 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	};
 	struct cxltier_buffer_desc d;
 	struct cxltier_options co;
-	char sock[PATH_MAX + 32], arg[32];
+	char sock[PATH_MAX + 32], sockdir[PATH_MAX] = "", arg[32];
 	bool tmp = !o->workdir;
 	uint8_t *raw = MAP_FAILED;
 	uint64_t h;
@@ -863,7 +909,17 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	      t->nr_blocks, (unsigned long long)(pl.block >> 10), pl.bytes >> 20,
 	      p->dram_blocks, info->dram_node, info->far_nodes[0] ? info->far_nodes : "-");
 
-	agent = start_agent(o, info->workdir, err, errlen);
+	/* The socket in a directory of its own: --workdir may not take one. */
+	snprintf(sockdir, sizeof(sockdir), "%s/kvreplay-sock.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(sockdir)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", sockdir, strerror(errno));
+		sockdir[0] = 0;
+		goto out;
+	}
+	snprintf(sock, sizeof(sock), "%s/cxltierd.sock", sockdir);
+	agent = start_agent(o, info->workdir, sock, err, errlen);
 	if (agent < 0) {
 		rc = agent;
 		goto out;
@@ -876,7 +932,6 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 		snprintf(err, errlen, "%s: %s", ACCEL_DEV, strerror(errno));
 		goto out;
 	}
-	snprintf(sock, sizeof(sock), "%s/cxltierd.sock", info->workdir);
 	memset(&co, 0, sizeof(co));
 	co.size = sizeof(co);
 	co.socket_path = sock;
@@ -909,6 +964,24 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 		goto out;
 	}
 	pl.handle = (uint32_t)h;
+	pl.id = cxltier_buffer_id(pl.buf);
+	if (p->heat_log) {
+		uint32_t nr = t->nr_blocks < p->heat_log_chunks ? t->nr_blocks :
+								  p->heat_log_chunks;
+
+		pl.heat = calloc(nr, sizeof(*pl.heat));
+		rc = pl.heat ? kdev_open(&pl.kd, NULL) : -ENOMEM;
+		if (rc) {
+			snprintf(err, errlen, "heat log: %s", strerror(-rc));
+			goto out;
+		}
+		fprintf(p->heat_log,
+			"# kvreplay --real heat log: sample = every %u intervals of %u ms of trace,\n"
+			"# chunk = block in order of creation, heat in accesses (the module's),\n"
+			"# tier 0 = DRAM, 1 = far memory (where the pages are), -1 = not created yet\n"
+			"# sample chunk heat tier\n",
+			p->heat_log_every, p->cfg.interval_ms);
+	}
 	info->dram_other = dram_other(&pl, &p->cfg);
 	p->dram_other_bytes = info->dram_other;
 	story(o, "buffer:   registered as range %u, label \"%s\", pinned by test-accel; replaying %zu requests at %ux\n",
@@ -929,6 +1002,20 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	pthread_mutex_unlock(&pl.lock);
 	rc = 0;
 out:
+	/*
+	 * The daemon first, so that no move is under way when the pool goes
+	 * (the library re-pins a range it was moving).
+	 */
+	if (agent > 0) {
+		int arc = stop_agent(agent);
+
+		read_metrics(info->workdir, info);
+		if (arc && !rc) {
+			rc = arc;
+			snprintf(err, errlen, "%s did not stop cleanly (see %s/cxltierd.log)",
+				 o->agent, info->workdir);
+		}
+	}
 	if (pl.buf) {
 		int urc = cxltier_unregister(pl.buf);
 
@@ -941,15 +1028,12 @@ out:
 		cxltier_close(pl.ctx);
 	if (pl.accel >= 0)
 		close(pl.accel);
-	if (agent > 0) {
-		int arc = stop_agent(agent);
-
-		read_metrics(info->workdir, info);
-		if (arc && !rc) {
-			rc = arc;
-			snprintf(err, errlen, "%s did not stop cleanly (see %s/cxltierd.log)",
-				 o->agent, info->workdir);
-		}
+	if (pl.heat)
+		kdev_close(&pl.kd);
+	free(pl.heat);
+	if (sockdir[0]) {
+		unlink(sock);
+		rmdir(sockdir);
 	}
 	if (raw != MAP_FAILED)
 		munmap(raw, pl.bytes + pl.block);
