@@ -384,6 +384,12 @@ static int select_chunks(struct pol_run *r, size_t *nr_want, size_t *nr_unwanted
 	return 0;
 }
 
+/* Bytes class @k may still take in DRAM under its dram_share. */
+static uint64_t class_room(const struct pol_run *r, unsigned int k)
+{
+	return r->class_now[k] < r->class_cap[k] ? r->class_cap[k] - r->class_now[k] : 0;
+}
+
 /* Step 4: moves within the rate limit.  Unwanted chunks go coldest first. */
 static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
 {
@@ -426,8 +432,10 @@ static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
 	for (i = 0; i < nr_want; i++) {
 		uint32_t idx = ctx->want[i];
 		const struct policy_chunk *c = &in->chunks[idx];
+		unsigned int kl = chunk_class(r, c);
 		uint64_t room = r->tracked < budget ? budget - r->tracked : 0;
-		uint64_t victims = 0;
+		uint64_t croom = class_room(r, kl);
+		uint64_t victims = 0, cvictims = 0;
 		size_t k = next;
 		int to;
 
@@ -435,13 +443,21 @@ static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
 			plan->deferred_bytes += c->bytes;
 			continue;
 		}
-		/* Victims: the coldest unwanted DRAM chunks left. */
-		while (room + victims < c->bytes && k > 0) {
+		/*
+		 * Victims: the coldest unwanted DRAM chunks left, until both
+		 * DRAM and the chunk's class have room for it (only victims of
+		 * its class make room in its share).
+		 */
+		while ((room + victims < c->bytes || croom + cvictims < c->bytes) && k > 0) {
 			k--;
-			if (ctx->unwanted[k] != UINT32_MAX)
-				victims += in->chunks[ctx->unwanted[k]].bytes;
+			if (ctx->unwanted[k] == UINT32_MAX)
+				continue;
+			victims += in->chunks[ctx->unwanted[k]].bytes;
+			if (chunk_class(r, &in->chunks[ctx->unwanted[k]]) == kl)
+				cvictims += in->chunks[ctx->unwanted[k]].bytes;
 		}
-		if (room + victims < c->bytes || (victims && far_full)) {
+		if (room + victims < c->bytes || croom + cvictims < c->bytes ||
+		    (victims && far_full)) {
 			plan->blocked_bytes += c->bytes;
 			continue;
 		}
@@ -467,7 +483,8 @@ static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
 			ctx->unwanted[next] = UINT32_MAX;
 		}
 		room = r->tracked < budget ? budget - r->tracked : 0;
-		to = room >= c->bytes ? pick_dram(r, c->bytes) : -1;
+		to = room >= c->bytes && class_room(r, kl) >= c->bytes ?
+		     pick_dram(r, c->bytes) : -1;
 		if (to < 0) {
 			plan->blocked_bytes += c->bytes;
 			continue;
