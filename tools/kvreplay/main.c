@@ -164,8 +164,8 @@ static void truncate_trace(struct kvr_trace *t, size_t n)
 }
 
 /* Print the real run's facts, once, before the table. */
-static void real_header(FILE *f, const struct kvr_params *p, const struct kvr_real_opts *o,
-			const struct kvr_real_info *info)
+static void real_header(FILE *f, const struct kvr_trace *t, const struct kvr_params *p,
+			const struct kvr_real_opts *o, const struct kvr_real_info *info)
 {
 	const struct config *w = &info->cfg_wall;
 	char sz[32], cap[32], rate[32];
@@ -180,9 +180,7 @@ static void real_header(FILE *f, const struct kvr_params *p, const struct kvr_re
 		o->speed, w->epoch_ms, w->half_life_ms, w->interval_ms, rate, w->min_residency_ms,
 		info->dropin);
 	fprintf(f, "          DRAM budget %u blocks (%.4g x %u distinct = %llu, rounded to dram_share %u.%02u%% of %s DRAM)\n",
-		p->dram_blocks, p->dram_fraction, 0U + (unsigned int)(info->want_blocks ?
-		(uint64_t)(info->want_blocks / (p->dram_fraction ? p->dram_fraction : 1) + 0.5) : 0),
-		(unsigned long long)info->want_blocks, info->share_bp / 100, info->share_bp % 100, cap);
+		p->dram_blocks, p->dram_fraction, t->nr_blocks, (unsigned long long)info->want_blocks, info->share_bp / 100, info->share_bp % 100, cap);
 	fprintf(f, "          replay %.1f s (latest request %.0f ms late), %llu device reads (%llu failed, %llu during a move)\n",
 		info->wall_s, info->max_late_ms, (unsigned long long)info->dma_reads,
 		(unsigned long long)info->dma_errors, (unsigned long long)info->dma_skipped);
@@ -276,7 +274,7 @@ static int run_real(const char *name, const struct kvr_trace *t, struct kvr_para
 		json_object_put(arr);
 	} else {
 		kvr_report_header(stdout, name, t, p);
-		real_header(stdout, p, o, &info);
+		real_header(stdout, t, p, o, &info);
 		kvr_report_table(stdout, p, res, 4, &belady, &lru);
 		printf("\nreal - simulate: %+.4f DRAM hit ratio", diff);
 		if (max_diff >= 0)

@@ -44,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 
 #include <linux/cxltier.h>
 
@@ -110,6 +111,16 @@ struct pool {
 	struct cxltier_chunk_heat *heat;
 	uint64_t samples;
 };
+
+/* Set once the replay is over: the library's complaints then are ours. */
+static volatile int lib_quiet;
+
+/* libcxltier's messages: warnings and errors, while they mean something. */
+static void lib_log(void *priv, int priority, const char *msg)
+{
+	if (priority <= LOG_WARNING && !lib_quiet)
+		fprintf(stderr, "libcxltier: %s\n", msg);
+}
 
 static double now_s(void)
 {
@@ -935,6 +946,8 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	memset(&co, 0, sizeof(co));
 	co.size = sizeof(co);
 	co.socket_path = sock;
+	co.log = lib_log;
+	lib_quiet = 0;
 	rc = cxltier_open(&co, &pl.ctx);
 	if (rc) {
 		snprintf(err, errlen, "cannot connect to the agent: %s", strerror(-rc));
@@ -1006,6 +1019,7 @@ out:
 	 * The daemon first, so that no move is under way when the pool goes
 	 * (the library re-pins a range it was moving).
 	 */
+	lib_quiet = 1;
 	if (agent > 0) {
 		int arc = stop_agent(agent);
 
