@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <numaif.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -83,7 +84,7 @@
  * @released: block released to the daemon for a move right now
  * @from: node of a released block before its move
  * @created: blocks created so far (they are 0..created-1)
- * @kd: /dev/cxltier, for the heat log
+ * @kd: /dev/cxltier, for epoch events and the heat log
  * @id: the pool's range id
  * @heat: room for the heat log's chunks
  * @samples: heat log samples written
@@ -774,6 +775,23 @@ static void heat_sample(struct pool *pl)
 	pl->samples++;
 }
 
+/* Wait for the end of a heat epoch (at most a few epochs). */
+static void wait_epoch(struct pool *pl)
+{
+	struct pollfd pfd = { .fd = pl->kd.fd, .events = POLLIN };
+	struct cxltier_event ev;
+	int flags = fcntl(pl->kd.fd, F_GETFL);
+
+	/* Forget the epochs that ended since the file was opened. */
+	if (flags < 0 || fcntl(pl->kd.fd, F_SETFL, flags | O_NONBLOCK))
+		return;
+	while (!kdev_read_event(&pl->kd, &ev))
+		;
+	if (poll(&pfd, 1, (int)(3 * pl->info->cfg_wall.epoch_ms) + 1000) == 1)
+		kdev_read_event(&pl->kd, &ev);
+	fcntl(pl->kd.fd, F_SETFL, flags);
+}
+
 static int replay(struct pool *pl, uint32_t speed)
 {
 	const struct kvr_trace *t = pl->t;
@@ -796,6 +814,13 @@ static int replay(struct pool *pl, uint32_t speed)
 		free(reused);
 		return -ENOMEM;
 	}
+	/*
+	 * Start right after a heat epoch ends, as the trace's first epoch
+	 * starts with it in the simulation: the module's epochs are then in
+	 * phase with the trace (the epoch timer otherwise shifts decisions
+	 * by up to an epoch against the requests).
+	 */
+	wait_epoch(pl);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	t0 = now_s();
 	/* Heat log: a sample every heat_log_every intervals of trace. */
@@ -870,7 +895,7 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	struct cxltier_buffer_desc d;
 	struct cxltier_options co;
 	char sock[PATH_MAX + 32], sockdir[PATH_MAX] = "", arg[32];
-	bool tmp = !o->workdir;
+	bool tmp = !o->workdir, kd_open = false;
 	uint8_t *raw = MAP_FAILED;
 	uint64_t h;
 	pid_t agent = -1;
@@ -913,6 +938,15 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 		goto out;
 	}
 	pl.base = (uint8_t *)(((uintptr_t)raw + pl.block - 1) & ~(uintptr_t)(pl.block - 1));
+	/*
+	 * A chunk smaller than a huge page cannot move alone out of one
+	 * whose other chunks stay pinned (the move fails): no huge pages.
+	 */
+	if (pl.block < (2 << 20) && madvise(raw, pl.bytes + pl.block, MADV_NOHUGEPAGE)) {
+		rc = -errno;
+		snprintf(err, errlen, "madvise: %s", strerror(errno));
+		goto out;
+	}
 	rc = layout(&pl, &p->cfg, err, errlen);
 	if (rc)
 		goto out;
@@ -978,14 +1012,20 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	}
 	pl.handle = (uint32_t)h;
 	pl.id = cxltier_buffer_id(pl.buf);
+	rc = kdev_open(&pl.kd, NULL);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", CXLTIER_DEV_PATH, strerror(-rc));
+		goto out;
+	}
+	kd_open = true;
 	if (p->heat_log) {
 		uint32_t nr = t->nr_blocks < p->heat_log_chunks ? t->nr_blocks :
 								  p->heat_log_chunks;
 
 		pl.heat = calloc(nr, sizeof(*pl.heat));
-		rc = pl.heat ? kdev_open(&pl.kd, NULL) : -ENOMEM;
-		if (rc) {
-			snprintf(err, errlen, "heat log: %s", strerror(-rc));
+		if (!pl.heat) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
 		fprintf(p->heat_log,
@@ -1042,7 +1082,7 @@ out:
 		cxltier_close(pl.ctx);
 	if (pl.accel >= 0)
 		close(pl.accel);
-	if (pl.heat)
+	if (kd_open)
 		kdev_close(&pl.kd);
 	free(pl.heat);
 	if (sockdir[0]) {
