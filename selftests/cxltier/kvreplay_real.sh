@@ -20,7 +20,7 @@
 # under emulation (the simulation applies them at once) and run late when
 # the guest is busy, when the rate limit holds back what the simulation
 # would move.  Each shifts a few promotions by an interval; measured,
-# -0.0005 to +0.0092 over six runs on both kernels.  Defects such as a
+# -0.0081 to +0.0092 over ten runs on both kernels.  Defects such as a
 # class overshooting its dram_share (+0.022) land outside.  See
 # Documentation/admin-guide/performance.rst.
 set -uo pipefail
