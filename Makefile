@@ -6,7 +6,9 @@
 #                     kernel, user space into build/bin and build/lib
 #   make KDIR=<dir>   the module for that one kernel only
 #   make check        everything, host unit tests, guest selftests
-#   make demo         the emulated DRAM + CXL test bed, end to end
+#   make demo         the emulated DRAM + CXL test bed, end to end: a
+#                     KV-cache trace replayed for real (TRACE=FILE: a
+#                     Mooncake-format trace; default: a generated one)
 #   make install      DESTDIR and PREFIX honoured
 #
 # User space is one non-recursive make: each directory adds its programs
@@ -154,7 +156,7 @@ check:
 	$(Q)scripts/check $(KVERS)
 
 demo: all
-	$(Q)scripts/demo
+	$(Q)scripts/demo $(TRACE)
 
 # --- install ------------------------------------------------------------
 

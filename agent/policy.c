@@ -39,10 +39,11 @@ struct pol_cand {
  * @unwanted: chunk indices of DRAM chunks not wanted there, best first;
  *	UINT32_MAX once demoted
  * @unwanted_room: entries allocated at @unwanted
- * @moves: the plan's moves
+ * @moves: the plan's moves, then as many entries of scratch space
  * @moves_room: entries allocated at @moves
  * @node_idx: index in policy_input.nodes of each node id, or -1
  * @node_free: free bytes of each input node as the plan goes
+ * @scratch_free: the same, for checking an order of the moves
  */
 struct policy_ctx {
 	struct pol_cand *cand;
@@ -56,6 +57,7 @@ struct policy_ctx {
 	size_t moves_room;
 	int16_t node_idx[CONFIG_MAX_NODES];
 	uint64_t node_free[CONFIG_MAX_NODES];
+	uint64_t scratch_free[CONFIG_MAX_NODES];
 };
 
 /**
@@ -384,6 +386,62 @@ static int select_chunks(struct pol_run *r, size_t *nr_want, size_t *nr_unwanted
 	return 0;
 }
 
+/* Does every move of @m[0..@n) fit where it goes, executed in order? */
+static bool fits_in_order(const struct pol_run *r, const struct policy_move *m, size_t n,
+			  uint64_t *free_b)
+{
+	const struct policy_input *in = r->in;
+	size_t i;
+	int k;
+
+	for (k = 0; k < (int)r->nr_nodes; k++)
+		free_b[k] = in->nodes[k].free < in->nodes[k].capacity ?
+			    in->nodes[k].free : in->nodes[k].capacity;
+	for (i = 0; i < n; i++) {
+		uint32_t bytes = in->chunks[m[i].chunk].bytes;
+		int to = node_index(r->ctx, m[i].to), from = node_index(r->ctx, m[i].from);
+
+		if (to < 0 || free_b[to] < bytes)
+			return false;
+		free_b[to] -= bytes;
+		if (from >= 0)
+			free_b[from] += bytes;
+	}
+	return true;
+}
+
+/*
+ * Moves [@first, @end) of the plan: the swaps' demotions, in order, then
+ * the promotions, in order, when far memory has the room for that (else
+ * each promotion must make room for the next swap's demotions, and the
+ * order stays).  Executed so, DRAM and every class stay within their
+ * limits all along, and the hottest promotions, often neighbours, stay
+ * together (the daemon moves a run of neighbouring chunks in one
+ * handshake).  The scratch half of ctx->moves holds the new order.
+ */
+static void demotions_first(struct pol_run *r, size_t first, size_t end)
+{
+	struct policy_move *m = r->ctx->moves, *tmp = r->ctx->moves + end;
+	size_t i, n = first;
+
+	/* The whole plan in the new order, moves before @first included. */
+	memcpy(tmp, m, first * sizeof(*m));
+	for (i = first; i < end; i++)
+		if (m[i].reason != POLICY_PROMOTE)
+			tmp[n++] = m[i];
+	for (i = first; i < end; i++)
+		if (m[i].reason == POLICY_PROMOTE)
+			tmp[n++] = m[i];
+	if (fits_in_order(r, tmp, end, r->ctx->scratch_free))
+		memcpy(&m[first], &tmp[first], (end - first) * sizeof(*m));
+}
+
+/* Bytes class @k may still take in DRAM under its dram_share. */
+static uint64_t class_room(const struct pol_run *r, unsigned int k)
+{
+	return r->class_now[k] < r->class_cap[k] ? r->class_cap[k] - r->class_now[k] : 0;
+}
+
 /* Step 4: moves within the rate limit.  Unwanted chunks go coldest first. */
 static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
 {
@@ -393,6 +451,7 @@ static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
 	uint64_t budget = plan->dram_budget;
 	size_t i, j, next = nr_unwanted;
 	bool out_of_tokens = false, far_full = false;
+	size_t first_b;
 
 	/* a. Classes over their share, and DRAM over its budget. */
 	for (j = nr_unwanted; j-- > 0;) {
@@ -423,11 +482,14 @@ static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
 	}
 
 	/* b. Promotions, hottest first, each with the swaps it needs. */
+	first_b = plan->nr_moves;
 	for (i = 0; i < nr_want; i++) {
 		uint32_t idx = ctx->want[i];
 		const struct policy_chunk *c = &in->chunks[idx];
+		unsigned int kl = chunk_class(r, c);
 		uint64_t room = r->tracked < budget ? budget - r->tracked : 0;
-		uint64_t victims = 0;
+		uint64_t croom = class_room(r, kl);
+		uint64_t victims = 0, cvictims = 0;
 		size_t k = next;
 		int to;
 
@@ -435,13 +497,21 @@ static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
 			plan->deferred_bytes += c->bytes;
 			continue;
 		}
-		/* Victims: the coldest unwanted DRAM chunks left. */
-		while (room + victims < c->bytes && k > 0) {
+		/*
+		 * Victims: the coldest unwanted DRAM chunks left, until both
+		 * DRAM and the chunk's class have room for it (only victims of
+		 * its class make room in its share).
+		 */
+		while ((room + victims < c->bytes || croom + cvictims < c->bytes) && k > 0) {
 			k--;
-			if (ctx->unwanted[k] != UINT32_MAX)
-				victims += in->chunks[ctx->unwanted[k]].bytes;
+			if (ctx->unwanted[k] == UINT32_MAX)
+				continue;
+			victims += in->chunks[ctx->unwanted[k]].bytes;
+			if (chunk_class(r, &in->chunks[ctx->unwanted[k]]) == kl)
+				cvictims += in->chunks[ctx->unwanted[k]].bytes;
 		}
-		if (room + victims < c->bytes || (victims && far_full)) {
+		if (room + victims < c->bytes || croom + cvictims < c->bytes ||
+		    (victims && far_full)) {
 			plan->blocked_bytes += c->bytes;
 			continue;
 		}
@@ -467,13 +537,15 @@ static void plan_moves(struct pol_run *r, size_t nr_want, size_t nr_unwanted)
 			ctx->unwanted[next] = UINT32_MAX;
 		}
 		room = r->tracked < budget ? budget - r->tracked : 0;
-		to = room >= c->bytes ? pick_dram(r, c->bytes) : -1;
+		to = room >= c->bytes && class_room(r, kl) >= c->bytes ?
+		     pick_dram(r, c->bytes) : -1;
 		if (to < 0) {
 			plan->blocked_bytes += c->bytes;
 			continue;
 		}
 		emit(r, idx, to, POLICY_PROMOTE);
 	}
+	demotions_first(r, first_b, plan->nr_moves);
 }
 
 int policy_plan(struct policy_ctx *ctx, const struct policy_input *in,
@@ -564,7 +636,7 @@ int policy_plan(struct policy_ctx *ctx, const struct policy_input *in,
 	rc = select_chunks(r, &nr_want, &nr_unwanted);
 	if (!rc)
 		rc = reserve((void **)&ctx->moves, &ctx->moves_room,
-			     nr_want + nr_unwanted ? nr_want + nr_unwanted : 1,
+			     nr_want + nr_unwanted ? 2 * (nr_want + nr_unwanted) : 1,
 			     sizeof(*ctx->moves));
 	if (rc) {
 		memset(plan, 0, sizeof(*plan));

@@ -40,7 +40,12 @@
  *          DRAM is over budget, the coldest unwanted DRAM chunks: demoted;
  *       b. wanted far chunks, hottest first: promoted, each after
  *          demoting as many of the coldest unwanted DRAM chunks as it
- *          needs room for (a swap is done whole or not at all).
+ *          needs room for, in DRAM's budget and in its class's
+ *          dram_share (a swap is done whole or not at all; a class
+ *          never goes over its share, even until the next decision).
+ *          The swaps' demotions are listed before the promotions when
+ *          far memory has room for that, so that neighbouring hot
+ *          chunks are promoted together.
  *     Demotions go to the first far tier with room (the node with the
  *     most free memory in it), promotions to the DRAM node with the most
  *     free memory.  Moves are listed in the order to execute them.

@@ -2,7 +2,8 @@
 /*
  * Host unit tests for tools/kvreplay: the trace parser (malformed lines,
  * huge numbers, missing keys, limits), each baseline and the cxltier
- * simulation on tiny traces checked by hand, and the JSON report.
+ * simulation on tiny traces checked by hand, the JSON report, and the
+ * scaling of --real (time, chunk size, DRAM budget, --speed).
  */
 #include <errno.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 #include "kselftest_harness.h"
 #include "model.h"
 #include "report.h"
+#include "scale.h"
 #include "trace.h"
 
 /* Parse @text; messages go to *@msgs (caller frees). */
@@ -590,6 +592,109 @@ TEST(report_json)
 	EXPECT_TRUE(json_object_object_get_ex(o, "decisions", &v));
 	EXPECT_TRUE(json_object_object_get_ex(o, "deferred_bytes", &v));
 	json_object_put(arr);
+}
+
+/* --real: every duration divided by the speed, the rate limit scaled. */
+TEST(scale_config)
+{
+	struct config in, out;
+	char err[256] = "";
+
+	config_init(&in);
+	/* The daemon's defaults at 10x with 64 KiB chunks. */
+	in.rate_limit_Bps = kvr_rate_for_blocks(in.rate_limit_Bps, 64 << 10);
+	EXPECT_EQ(8ULL << 20, in.rate_limit_Bps);
+	ASSERT_EQ(0, kvr_scale_config(&in, 10, KVR_REF_CHUNK, &out, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_EQ(100, out.interval_ms);
+	EXPECT_EQ(100, out.epoch_ms);
+	EXPECT_EQ(3000, out.half_life_ms);
+	EXPECT_EQ(1000, out.min_residency_ms);
+	EXPECT_EQ(80ULL << 20, out.rate_limit_Bps);
+	/* What is not time stays. */
+	EXPECT_EQ(in.hysteresis_bp, out.hysteresis_bp);
+	EXPECT_EQ(in.promote_min_heat, out.promote_min_heat);
+	EXPECT_EQ(in.high_watermark_bp, out.high_watermark_bp);
+	/* Speed 1 changes nothing. */
+	ASSERT_EQ(0, kvr_scale_config(&in, 1, KVR_REF_CHUNK, &out, err, sizeof(err)));
+	EXPECT_EQ(0, memcmp(&in, &out, sizeof(in)));
+	/* Unlimited stays unlimited. */
+	in.rate_limit_Bps = 0;
+	ASSERT_EQ(0, kvr_scale_config(&in, 10, 64 << 10, &out, err, sizeof(err)));
+	EXPECT_EQ(0, out.rate_limit_Bps);
+	/* Inexact or too short: refused, with the key named. */
+	EXPECT_EQ(-EINVAL, kvr_scale_config(&in, 3, KVR_REF_CHUNK, &out, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "interval 1000ms is not a whole number")) TH_LOG("%s", err);
+	EXPECT_EQ(-EINVAL, kvr_scale_config(&in, 200, KVR_REF_CHUNK, &out, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "under the 10ms")) TH_LOG("%s", err);
+	in.half_life_ms = 30001;
+	EXPECT_EQ(-EINVAL, kvr_scale_config(&in, 10, KVR_REF_CHUNK, &out, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "half_life 30001ms")) TH_LOG("%s", err);
+	EXPECT_EQ(-EINVAL, kvr_scale_config(&in, 0, KVR_REF_CHUNK, &out, err, sizeof(err)));
+	EXPECT_EQ(-EINVAL, kvr_scale_config(&in, KVR_MAX_SPEED + 1, KVR_REF_CHUNK, &out, err,
+					    sizeof(err)));
+	/* A huge rate does not wrap. */
+	config_init(&in);
+	in.rate_limit_Bps = UINT64_MAX / 2;
+	EXPECT_EQ(-EINVAL, kvr_scale_config(&in, 10, KVR_REF_CHUNK, &out, err, sizeof(err)));
+}
+
+TEST(rate_for_blocks)
+{
+	EXPECT_EQ(0, kvr_rate_for_blocks(0, 64 << 10));
+	EXPECT_EQ(256ULL << 20, kvr_rate_for_blocks(256ULL << 20, KVR_REF_CHUNK));
+	EXPECT_EQ(1, kvr_rate_for_blocks(1, 64 << 10));
+	EXPECT_EQ(UINT64_MAX, kvr_rate_for_blocks(UINT64_MAX, 1ULL << 30));
+}
+
+/* The budget dram_share can express: never fewer blocks than wanted. */
+TEST(dram_budget)
+{
+	uint64_t blocks;
+	uint32_t bp;
+
+	/* 303 blocks of 64 KiB in 1 GiB: 1.85%, which holds 303. */
+	ASSERT_EQ(0, kvr_dram_budget(1ULL << 30, 303, 64 << 10, &bp, &blocks));
+	EXPECT_EQ(185, bp);
+	EXPECT_EQ(303, blocks);
+	/* Exact shares stay exact. */
+	ASSERT_EQ(0, kvr_dram_budget(100 * (64 << 10), 3, 64 << 10, &bp, &blocks));
+	EXPECT_EQ(300, bp);
+	EXPECT_EQ(3, blocks);
+	/* 0.01% of 10 GiB is 16 blocks: the budget rounds up to that. */
+	ASSERT_EQ(0, kvr_dram_budget(10ULL << 30, 1, 64 << 10, &bp, &blocks));
+	EXPECT_EQ(1, bp);
+	EXPECT_EQ(16, blocks);
+	/* Nothing, and everything. */
+	ASSERT_EQ(0, kvr_dram_budget(1ULL << 30, 0, 64 << 10, &bp, &blocks));
+	EXPECT_EQ(0, bp);
+	EXPECT_EQ(0, blocks);
+	ASSERT_EQ(0, kvr_dram_budget(1ULL << 30, 16384, 64 << 10, &bp, &blocks));
+	EXPECT_EQ(CONFIG_BP_ONE, bp);
+	EXPECT_EQ(16384, blocks);
+	EXPECT_EQ(-ERANGE, kvr_dram_budget(1ULL << 30, 16385, 64 << 10, &bp, &blocks));
+	EXPECT_EQ(-ERANGE, kvr_dram_budget(1ULL << 30, UINT64_MAX, 64 << 10, &bp, &blocks));
+	EXPECT_EQ(-EINVAL, kvr_dram_budget(0, 1, 64 << 10, &bp, &blocks));
+	EXPECT_EQ(-EINVAL, kvr_dram_budget(1ULL << 30, 1, 0, &bp, &blocks));
+}
+
+TEST(parse_speed)
+{
+	static const char *const bad[] = {
+		"", "0", "-1", "1.5", "10x", "x", "1001", "99999999999999999999", " 5",
+	};
+	uint32_t v = 0;
+	size_t i;
+
+	EXPECT_EQ(0, kvr_parse_speed("1", &v));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(0, kvr_parse_speed("1000", &v));
+	EXPECT_EQ(1000, v);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 7;
+		EXPECT_EQ(-EINVAL, kvr_parse_speed(bad[i], &v)) TH_LOG("'%s'", bad[i]);
+		EXPECT_EQ(7, v);
+	}
+	EXPECT_EQ(-EINVAL, kvr_parse_speed(NULL, &v));
 }
 
 TEST_HARNESS_MAIN

@@ -648,6 +648,53 @@ TEST(class_over_share)
 	world_free(&w);
 }
 
+/*
+ * A class at its share with plenty of free DRAM: a hotter far chunk of
+ * the class comes in only by a swap with the class's coldest, so the
+ * class never holds more than its share, not even until the next
+ * decision.
+ */
+TEST(class_share_swap)
+{
+	struct world w;
+	size_t i;
+
+	world_init(&w, 5, 10, 10);
+	ASSERT_EQ(0, config_parse_string(&w.cfg, "t",
+					 "[class \"kv\"]\nlabel = kv\ndram_share = 20%\n", NULL, 0));
+	for (i = 0; i < 5; i++)
+		w.chunks[i].klass = 1;
+	/* The share (2 chunks) is full: chunks 0 and 1 in DRAM. */
+	put(&w, 0, 0, H(1));
+	put(&w, 1, 0, H(5));
+	put(&w, 2, 1, H(9));
+	put(&w, 3, 1, H(0.5));
+	put(&w, 4, 1, H(0.25));
+	ASSERT_EQ(0, plan(&w));
+	ASSERT_EQ(2, w.plan.nr_moves);
+	EXPECT_EQ(0, w.plan.moves[0].chunk);
+	EXPECT_EQ(POLICY_DEMOTE_SWAP, w.plan.moves[0].reason);
+	EXPECT_EQ(2, w.plan.moves[1].chunk);
+	EXPECT_EQ(POLICY_PROMOTE, w.plan.moves[1].reason);
+	apply(&w);
+	EXPECT_EQ(2, count_on(&w, 0));
+	ASSERT_EQ(0, plan(&w));
+	EXPECT_EQ(0, w.plan.nr_moves);
+	/* A default-class chunk in DRAM is no victim for the class. */
+	world_free(&w);
+	world_init(&w, 3, 10, 10);
+	ASSERT_EQ(0, config_parse_string(&w.cfg, "t",
+					 "[class \"kv\"]\nlabel = kv\ndram_share = 10%\n", NULL, 0));
+	w.chunks[0].klass = 1;
+	w.chunks[1].klass = 1;
+	put(&w, 0, 0, H(5));
+	put(&w, 1, 1, H(2));
+	put(&w, 2, 0, H(1));
+	ASSERT_EQ(0, plan(&w));
+	EXPECT_EQ(0, w.plan.nr_moves);
+	world_free(&w);
+}
+
 /* Saturated heats and bonuses neither overflow nor reorder. */
 TEST(saturated_heat)
 {

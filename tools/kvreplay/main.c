@@ -3,11 +3,13 @@
  * kvreplay: replay a KV-cache trace against cxltier's placement policy
  * and the baselines it is measured by.  See kvreplay(1).
  *
- * Today one mode, --simulate: everything modelled on the host (sim.c,
- * baselines.c).  A mode that drives the module, the daemon and the fake
- * accelerator for real is another backend filling the same kvr_result.
+ * Two modes: --simulate, everything modelled on the host (sim.c,
+ * baselines.c); --real, the module, the daemon and the fake accelerator
+ * for real on a scaled-down pool (real.c, scale.c), reported next to the
+ * simulation of the same run.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,7 +17,9 @@
 #include <string.h>
 
 #include "model.h"
+#include "real.h"
 #include "report.h"
+#include "scale.h"
 #include "trace.h"
 #include "units.h"
 
@@ -47,6 +51,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: kvreplay --simulate [OPTIONS] TRACE\n"
+		"       kvreplay --real [OPTIONS] TRACE\n"
 		"\n"
 		"Replay a Mooncake-format KV-cache trace (one JSON object per line;\n"
 		"\"-\" reads standard input) and report the share of block accesses\n"
@@ -54,11 +59,22 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  --simulate               model the placement on the host\n"
+		"  --real                   run cxltier for real (cxltier.ko, cxltierd and\n"
+		"                           cxltier_test_accel.ko; as root) and compare\n"
+		"                           with the simulation of the same run\n"
+		"  --speed N                --real: play the trace N times faster (1-1000,\n"
+		"                           default 10); cxltierd's times scale with it\n"
+		"  --agent PATH             --real: the cxltierd to start (default cxltierd)\n"
+		"  --workdir DIR            --real: keep cxltierd's config, log and metrics\n"
+		"                           there (default: a temporary directory)\n"
+		"  --max-diff D             --real: fail when the real and simulated\n"
+		"                           cxltier hit ratios differ by more than D\n"
 		"  --policy LIST            of static, lru, oracle-static, belady, cxltier\n"
 		"                           (default: all)\n"
 		"  --dram-fraction LIST     DRAM capacity as fractions of the distinct\n"
 		"                           blocks, e.g. 0.05,0.1,0.25 (default 0.1)\n"
-		"  --block-size SIZE        bytes of one block/chunk (default 2MiB)\n"
+		"  --block-size SIZE        bytes of one block/chunk (default 2MiB,\n"
+		"                           --real: 64KiB)\n"
 		"  --config FILE            take cxltier's settings from a cxltierd.conf\n"
 		"  -o, --set SECTION.KEY=VALUE\n"
 		"                           override one setting, e.g. policy.rate_limit=1GiB/s\n"
@@ -69,7 +85,8 @@ static void usage(FILE *f)
 		"                           access too (default: reads only)\n"
 		"  --requests N             replay only the first N requests\n"
 		"  --heat-log FILE          write cxltier's heat and tiers per decision, for\n"
-		"                           cxltierctl heatmap --input (one DRAM fraction)\n"
+		"                           cxltierctl heatmap --input (one DRAM fraction;\n"
+		"                           --real: the module's heat and the pages' tier)\n"
 		"  --heat-log-every N       log every Nth decision (default 1)\n"
 		"  --heat-log-chunks N      log the first N chunks (default 1000)\n"
 		"  --skip-bad-lines         report malformed lines and go on\n"
@@ -146,6 +163,141 @@ static void truncate_trace(struct kvr_trace *t, size_t n)
 	t->nr_blocks = max;
 }
 
+/* Print the real run's facts, once, before the table. */
+static void real_header(FILE *f, const struct kvr_trace *t, const struct kvr_params *p,
+			const struct kvr_real_opts *o, const struct kvr_real_info *info)
+{
+	const struct config *w = &info->cfg_wall;
+	char sz[32], cap[32], rate[32];
+
+	units_format_size(info->dram_capacity, cap, sizeof(cap));
+	if (w->rate_limit_Bps)
+		snprintf(rate, sizeof(rate), "%s/s", units_format_size(w->rate_limit_Bps, sz, sizeof(sz)));
+	else
+		snprintf(rate, sizeof(rate), "unlimited");
+	fprintf(f, "real:     speed %ux: epoch %ums, half-life %ums, interval %ums, rate limit %s,\n"
+		"          min residency %ums (%s)\n",
+		o->speed, w->epoch_ms, w->half_life_ms, w->interval_ms, rate, w->min_residency_ms,
+		info->dropin);
+	fprintf(f, "          DRAM budget %u blocks (%.4g x %u distinct = %llu, rounded to dram_share %u.%02u%% of %s DRAM)\n",
+		p->dram_blocks, p->dram_fraction, t->nr_blocks, (unsigned long long)info->want_blocks, info->share_bp / 100, info->share_bp % 100, cap);
+	fprintf(f, "          replay %.1f s (latest request %.0f ms late), %llu device reads (%llu failed, %llu during a move)\n",
+		info->wall_s, info->max_late_ms, (unsigned long long)info->dma_reads,
+		(unsigned long long)info->dma_errors, (unsigned long long)info->dma_skipped);
+	fprintf(f, "          %llu moves (release/move/re-pin); cxltierd: %llu promotions, %llu demotions, %s\n",
+		(unsigned long long)info->handshakes, (unsigned long long)info->agent_promotions,
+		(unsigned long long)info->agent_demotions,
+		units_format_size(info->agent_migrated_bytes, sz, sizeof(sz)));
+	fprintf(f, "          verified %s: %llu corrupt bytes; %llu blocks created off their tier\n",
+		units_format_size(info->bytes_verified, sz, sizeof(sz)),
+		(unsigned long long)info->corrupt_bytes, (unsigned long long)info->misplaced);
+}
+
+static double hit_ratio(const struct kvr_result *r)
+{
+	return r->accesses ? (double)r->dram_hits / (double)r->accesses : 0;
+}
+
+/*
+ * --real: the run, then the simulation of the same run (same prefix,
+ * DRAM budget and settings in trace time), static and the references.
+ */
+static int run_real(const char *name, const struct kvr_trace *t, struct kvr_params *p,
+		    struct kvr_real_opts *o, int json, double max_diff)
+{
+	struct kvr_result res[4], belady, lru;
+	struct kvr_real_info info;
+	char err[CONFIG_ERR_LEN + 256];
+	double diff;
+	int rc, status = KVR_EXIT_OK;
+
+	memset(res, 0, sizeof(res));
+	memset(&belady, 0, sizeof(belady));
+	memset(&lru, 0, sizeof(lru));
+	memset(&info, 0, sizeof(info));
+	o->story = stderr;
+	rc = kvr_real_prepare(t, p, o, &info, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "kvreplay: --real: %s\n", err);
+		return rc == -EINVAL ? KVR_EXIT_USAGE : KVR_EXIT_FAIL;
+	}
+	snprintf(res[3].policy, sizeof(res[3].policy), "cxltier");
+	snprintf(res[3].mode, sizeof(res[3].mode), "real");
+	rc = kvr_real_run(t, p, o, &info, &res[3], err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "kvreplay: --real: %s\n", err);
+		return KVR_EXIT_FAIL;
+	}
+
+	/* The heat log is the real run's. */
+	p->heat_log = NULL;
+	snprintf(res[0].policy, sizeof(res[0].policy), "static");
+	snprintf(res[1].policy, sizeof(res[1].policy), "lru");
+	snprintf(res[2].policy, sizeof(res[2].policy), "cxltier");
+	snprintf(res[0].mode, sizeof(res[0].mode), "simulate");
+	snprintf(res[1].mode, sizeof(res[1].mode), "simulate");
+	snprintf(res[2].mode, sizeof(res[2].mode), "simulate");
+	if (kvr_run_static(t, p, &res[0]) || kvr_run_lru(t, p, &res[1]) ||
+	    kvr_run_cxltier(t, p, &res[2]) || kvr_run_belady(t, p, &belady) ||
+	    kvr_run_lru(t, p, &lru)) {
+		fprintf(stderr, "kvreplay: the simulation failed\n");
+		return KVR_EXIT_FAIL;
+	}
+	diff = hit_ratio(&res[3]) - hit_ratio(&res[2]);
+
+	if (json) {
+		struct json_object *arr = json_object_new_array(), *o3;
+		char buf[32];
+
+		kvr_report_json(arr, p, res, 4, &belady, &lru);
+		o3 = json_object_array_get_idx(arr, 3);
+		snprintf(buf, sizeof(buf), "%.4f", diff);
+		json_object_object_add(o3, "diff_to_simulate", json_object_new_double_s(diff, buf));
+		json_object_object_add(o3, "speed", json_object_new_uint64(o->speed));
+		json_object_object_add(o3, "dram_share_bp", json_object_new_uint64(info.share_bp));
+		json_object_object_add(o3, "moves", json_object_new_uint64(info.handshakes));
+		json_object_object_add(o3, "device_reads", json_object_new_uint64(info.dma_reads));
+		json_object_object_add(o3, "device_read_errors",
+				       json_object_new_uint64(info.dma_errors));
+		json_object_object_add(o3, "bytes_verified",
+				       json_object_new_uint64(info.bytes_verified));
+		json_object_object_add(o3, "corrupt_bytes", json_object_new_uint64(info.corrupt_bytes));
+		json_object_object_add(o3, "misplaced_blocks", json_object_new_uint64(info.misplaced));
+		json_object_object_add(o3, "agent_promotions",
+				       json_object_new_uint64(info.agent_promotions));
+		json_object_object_add(o3, "agent_demotions",
+				       json_object_new_uint64(info.agent_demotions));
+		snprintf(buf, sizeof(buf), "%.3f", info.wall_s);
+		json_object_object_add(o3, "wall_s", json_object_new_double_s(info.wall_s, buf));
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	} else {
+		kvr_report_header(stdout, name, t, p);
+		real_header(stdout, t, p, o, &info);
+		kvr_report_table(stdout, p, res, 4, &belady, &lru);
+		printf("\nreal - simulate: %+.4f DRAM hit ratio", diff);
+		if (max_diff >= 0)
+			printf(" (tolerance %.4g: %s)", max_diff,
+			       fabs(diff) <= max_diff + 1e-12 ? "within" : "OUTSIDE");
+		printf("\n");
+	}
+	if (info.corrupt_bytes || info.dma_errors || info.misplaced) {
+		fprintf(stderr, "kvreplay: --real: %llu corrupt bytes, %llu failed device reads, %llu misplaced blocks\n",
+			(unsigned long long)info.corrupt_bytes, (unsigned long long)info.dma_errors,
+			(unsigned long long)info.misplaced);
+		status = KVR_EXIT_FAIL;
+	}
+	if (max_diff >= 0 && fabs(diff) > max_diff + 1e-12) {
+		fprintf(stderr, "kvreplay: --real: hit ratio %.4f real, %.4f simulated: %+.4f is over --max-diff %.4g\n",
+			hit_ratio(&res[3]), hit_ratio(&res[2]), diff, max_diff);
+		status = KVR_EXIT_FAIL;
+	}
+	if (fflush(stdout) || ferror(stdout))
+		status = KVR_EXIT_FAIL;
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -153,9 +305,15 @@ int main(int argc, char **argv)
 		OPT_DRAM_BW, OPT_FAR_BW, OPT_WEIGHT, OPT_REQUESTS, OPT_SKIP,
 		OPT_MAX_LINE, OPT_MAX_REQ, OPT_MAX_ACC, OPT_MAX_BLOCKS, OPT_JSON,
 		OPT_VERSION, OPT_WRITES, OPT_HEAT_LOG, OPT_HEAT_EVERY, OPT_HEAT_CHUNKS,
+		OPT_REAL, OPT_SPEED, OPT_AGENT, OPT_WORKDIR, OPT_MAX_DIFF,
 	};
 	static const struct option longopts[] = {
 		{ "simulate", no_argument, NULL, OPT_SIMULATE },
+		{ "real", no_argument, NULL, OPT_REAL },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "agent", required_argument, NULL, OPT_AGENT },
+		{ "workdir", required_argument, NULL, OPT_WORKDIR },
+		{ "max-diff", required_argument, NULL, OPT_MAX_DIFF },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "dram-fraction", required_argument, NULL, OPT_FRACTION },
 		{ "block-size", required_argument, NULL, OPT_BLOCK },
@@ -196,7 +354,14 @@ int main(int argc, char **argv)
 	const char *config_path = NULL, **sets = NULL;
 	size_t nr_sets = 0;
 	uint64_t v, requests = UINT64_MAX;
-	int simulate = 0, json = 0, c, rc, status = KVR_EXIT_OK;
+	int simulate = 0, real = 0, json = 0, c, rc, status = KVR_EXIT_OK;
+	int block_set = 0, policy_set = 0, real_only = 0;
+	struct kvr_real_opts ro = {
+		.speed = 10,
+		.agent = "cxltierd",
+		.label = "kv-cache",
+	};
+	double max_diff = -1;
 	struct json_object *arr = NULL;
 	char err[CONFIG_ERR_LEN];
 
@@ -212,12 +377,44 @@ int main(int argc, char **argv)
 		case OPT_SIMULATE:
 			simulate = 1;
 			break;
+		case OPT_REAL:
+			real = 1;
+			break;
+		case OPT_SPEED:
+			if (kvr_parse_speed(optarg, &ro.speed)) {
+				fprintf(stderr, "kvreplay: --speed: '%s' is not an integer in [1, %u]\n",
+					optarg, KVR_MAX_SPEED);
+				return KVR_EXIT_USAGE;
+			}
+			real_only = 1;
+			break;
+		case OPT_AGENT:
+		case OPT_WORKDIR:
+			if (!*optarg || strlen(optarg) > PATH_MAX - 64) {
+				fprintf(stderr, "kvreplay: %s: '%s' is not a usable path\n",
+					argv[optind - 1], optarg);
+				return KVR_EXIT_USAGE;
+			}
+			if (c == OPT_AGENT)
+				ro.agent = optarg;
+			else
+				ro.workdir = optarg;
+			real_only = 1;
+			break;
+		case OPT_MAX_DIFF:
+			if (parse_double(optarg, 0, 1, &max_diff)) {
+				fprintf(stderr, "kvreplay: --max-diff: '%s' is not in [0, 1]\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			real_only = 1;
+			break;
 		case OPT_POLICY: {
 			char *list = strdup(optarg), *tok, *save = NULL;
 
 			if (!list)
 				return KVR_EXIT_FAIL;
 			memset(selected, 0, sizeof(selected));
+			policy_set = 1;
 			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 				for (i = 0; i < KVR_NR_POLICIES; i++)
 					if (!strcmp(tok, kvr_policies[i].name))
@@ -262,6 +459,7 @@ int main(int argc, char **argv)
 				return KVR_EXIT_USAGE;
 			}
 			p.block_bytes = v;
+			block_set = 1;
 			break;
 		case OPT_CONFIG:
 			config_path = optarg;
@@ -347,10 +545,26 @@ int main(int argc, char **argv)
 			return KVR_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 || !simulate) {
-		if (!simulate)
-			fprintf(stderr, "kvreplay: --simulate is the only mode so far\n");
+	if (optind != argc - 1 || simulate + real != 1) {
+		if (simulate + real != 1)
+			fprintf(stderr, "kvreplay: give one of --simulate and --real\n");
+		else
+			fprintf(stderr, "kvreplay: give one trace file\n");
 		usage(stderr);
+		return KVR_EXIT_USAGE;
+	}
+	if (simulate && real_only) {
+		fprintf(stderr, "kvreplay: --speed, --agent, --workdir and --max-diff go with --real\n");
+		return KVR_EXIT_USAGE;
+	}
+	if (real && (nr_fractions != 1 || policy_set)) {
+		fprintf(stderr, "kvreplay: --real runs one --dram-fraction and no --policy\n");
+		return KVR_EXIT_USAGE;
+	}
+	if (real && !block_set)
+		p.block_bytes = 64 << 10;
+	if (real && (p.block_bytes & (p.block_bytes - 1) || p.block_bytes < (64 << 10))) {
+		fprintf(stderr, "kvreplay: --real: --block-size must be a power of two of at least 64KiB (a chunk)\n");
 		return KVR_EXIT_USAGE;
 	}
 
@@ -367,9 +581,13 @@ int main(int argc, char **argv)
 		}
 	} else {
 		config_init(&p.cfg);
-		p.cfg.high_watermark_bp = CONFIG_BP_ONE;
-		p.cfg.low_watermark_bp = CONFIG_BP_ONE;
+		/* --real: the daemon's own watermarks, on the real DRAM. */
+		if (!real) {
+			p.cfg.high_watermark_bp = CONFIG_BP_ONE;
+			p.cfg.low_watermark_bp = CONFIG_BP_ONE;
+		}
 	}
+	ro.config_path = config_path;
 	for (i = 0; i < nr_sets; i++)
 		if (apply_set(&p.cfg, sets[i]))
 			return KVR_EXIT_USAGE;
@@ -377,6 +595,16 @@ int main(int argc, char **argv)
 	if (config_validate(&p.cfg, err, sizeof(err))) {
 		fprintf(stderr, "kvreplay: %s\n", err);
 		return KVR_EXIT_USAGE;
+	}
+
+	if (real) {
+		struct config scaled;
+
+		/* The speed must suit the settings before anything runs. */
+		if (kvr_scale_config(&p.cfg, ro.speed, p.block_bytes, &scaled, err, sizeof(err))) {
+			fprintf(stderr, "kvreplay: %s\n", err);
+			return KVR_EXIT_USAGE;
+		}
 	}
 
 	if (heat_log) {
@@ -405,6 +633,18 @@ int main(int argc, char **argv)
 	if (t.nr_bad)
 		fprintf(stderr, "kvreplay: %s: %zu malformed lines skipped\n", argv[optind], t.nr_bad);
 	truncate_trace(&t, requests < SIZE_MAX ? (size_t)requests : SIZE_MAX);
+	if (real) {
+		p.dram_fraction = fractions[0];
+		FILE *hl = p.heat_log;
+
+		status = run_real(argv[optind], &t, &p, &ro, json, max_diff);
+		kvr_trace_free(&t);
+		if (hl && fclose(hl)) {
+			fprintf(stderr, "kvreplay: %s: %s\n", heat_log, strerror(errno));
+			status = KVR_EXIT_FAIL;
+		}
+		return status;
+	}
 
 	if (json)
 		arr = json_object_new_array();

@@ -45,6 +45,14 @@
  * @heat_log_every: log every this many decisions
  * @heat_log_chunks: log the first this many chunks (blocks in order of
  *	creation)
+ * @dram_node_bytes: 0: DRAM is @dram_blocks blocks, all the pool's (the
+ *	model of --simulate); else the cxltier run sees a DRAM node of this
+ *	many bytes, as the daemon does in a real run, with
+ *	@dram_other_bytes used by others and the pool's class capped by
+ *	its dram_share (kvreplay --real's simulation)
+ * @dram_other_bytes: see @dram_node_bytes
+ * @klass: class of the pool's chunks in @cfg (CONFIG_CLASS_DEFAULT
+ *	unless a class matches the pool's label)
  */
 struct kvr_params {
 	double dram_fraction;
@@ -58,11 +66,16 @@ struct kvr_params {
 	FILE *heat_log;
 	uint32_t heat_log_every;
 	uint32_t heat_log_chunks;
+	uint64_t dram_node_bytes;
+	uint64_t dram_other_bytes;
+	uint16_t klass;
 };
 
 /**
  * struct kvr_result - one placement over one trace
  * @policy: its name
+ * @mode: "" (one mode in the run), or "real" / "simulate" when a real
+ *	run is compared with its simulation
  * @accesses: block accesses replayed
  * @first_accesses: accesses that created their block
  * @dram_hits: accesses served from DRAM
@@ -80,6 +93,7 @@ struct kvr_params {
  */
 struct kvr_result {
 	char policy[32];
+	char mode[16];
 	uint64_t accesses;
 	uint64_t first_accesses;
 	uint64_t dram_hits;

@@ -47,16 +47,22 @@ void kvr_report_table(FILE *f, const struct kvr_params *p,
 {
 	char sz[32];
 	size_t i;
+	int w = 14;
 
+	for (i = 0; i < n; i++)
+		if (res[i].mode[0])
+			w = 17;
 	fprintf(f, "\nDRAM %.4g of distinct blocks = %u blocks (%s)\n", p->dram_fraction,
 		p->dram_blocks,
 		units_format_size((uint64_t)p->dram_blocks * p->block_bytes, sz, sizeof(sz)));
-	fprintf(f, "  %-14s %9s %8s %8s %9s %12s %10s\n", "policy", "dram_hit", "/belady",
+	fprintf(f, "  %-*s %9s %8s %8s %9s %12s %10s\n", w, "policy", "dram_hit", "/belady",
 		"/lru", "reuse_hit", "migrated", "transfer_s");
 	for (i = 0; i < n; i++) {
 		const struct kvr_result *r = &res[i];
+		char name[64];
 
-		fprintf(f, "  %-14s %9.3f %8.3f %8.3f %9.3f %12s %10.3f\n", r->policy,
+		snprintf(name, sizeof(name), "%s%s%s", r->policy, r->mode[0] ? " " : "", r->mode);
+		fprintf(f, "  %-*s %9.3f %8.3f %8.3f %9.3f %12s %10.3f\n", w, name,
 			ratio(r->dram_hits, r->accesses), ratio(r->dram_hits, belady->dram_hits),
 			ratio(r->dram_hits, lru->dram_hits),
 			ratio(r->reuse_hits, r->accesses - r->first_accesses),
@@ -89,6 +95,8 @@ void kvr_report_json(struct json_object *arr, const struct kvr_params *p,
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "policy", json_object_new_string(r->policy));
+		if (r->mode[0])
+			json_object_object_add(o, "mode", json_object_new_string(r->mode));
 		add_ratio(o, "dram_fraction", p->dram_fraction);
 		add_u64(o, "dram_blocks", p->dram_blocks);
 		add_u64(o, "block_bytes", p->block_bytes);

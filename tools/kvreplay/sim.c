@@ -20,7 +20,9 @@
  *    time;
  *  - memory: node 0 is DRAM with dram_blocks blocks, node 1 far memory
  *    with room for every block; a new block goes to DRAM while it has
- *    room, as the kernel's allocator would put it.
+ *    room, as the kernel's allocator would put it.  For the comparison
+ *    with a real run (dram_node_bytes), node 0 is the real DRAM node as
+ *    the daemon sees it, and the pool's class share is what caps it.
  *
  * The policy sees only the past: heat of accesses already replayed.
  */
@@ -141,10 +143,18 @@ static int sim_decide(struct sim *s, uint64_t now_ms)
 	};
 	struct policy_plan plan;
 	double t0 = cpu_seconds();
+	uint64_t pool = (uint64_t)s->in_dram * p->block_bytes;
 	uint64_t bytes = 0;
 	size_t i;
 	int rc;
 
+	if (p->dram_node_bytes) {
+		/* The daemon's view: the whole node, others' use included. */
+		uint64_t used = p->dram_other_bytes + pool;
+
+		nodes[0].capacity = p->dram_node_bytes;
+		nodes[0].free = used < p->dram_node_bytes ? p->dram_node_bytes - used : 0;
+	}
 	rc = policy_plan(s->ctx, &in, &s->state, &plan);
 	s->res->policy_cpu_s += cpu_seconds() - t0;
 	if (rc)
@@ -227,7 +237,7 @@ int kvr_run_cxltier(const struct kvr_trace *t, const struct kvr_params *p,
 				/* Dense ids follow creation: b == nr_seen. */
 				s.nr_seen = b + 1;
 				c->bytes = (uint32_t)p->block_bytes;
-				c->klass = CONFIG_CLASS_DEFAULT;
+				c->klass = p->klass;
 				if (s.in_dram < p->dram_blocks) {
 					c->node = SIM_DRAM;
 					s.in_dram++;

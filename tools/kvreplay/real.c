@@ -1,0 +1,1101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * real: the trace played for real.
+ *
+ * One pool of pinned memory, one chunk per distinct block of the trace
+ * prefix, registered through libcxltier with the fake accelerator's
+ * adapter ("test-accel": the pool is long-term pinned the way a GPU
+ * driver pins it, so cxltierd can only move a chunk through the release /
+ * move / re-pin handshake) and device heat only.  cxltierd runs as our
+ * child, with the settings of the simulation scaled to the run's speed
+ * and chunk size (scale.h), in a directory of its own.
+ *
+ *  - placement: blocks are numbered in order of creation, and the
+ *    allocator puts a new block in DRAM while the pool's DRAM budget has
+ *    room, then in far memory.  The policy never takes the pool's DRAM
+ *    below its budget once full (it swaps, and demotes only what is over
+ *    the class's share), so the first budget blocks are the DRAM ones:
+ *    the pool is laid out that way before it is pinned (a pinned page
+ *    must exist), and each block is checked to be where the rule says
+ *    when it is created (info->misplaced);
+ *  - a request, at its time divided by the speed, writes each new block
+ *    (a pattern derived from the block number) and reads each block it
+ *    had before: a device read of the block's first page through the
+ *    fake accelerator, checked against the pattern, and an access report
+ *    through cxltier_report(), sent at the end of the request.  A read
+ *    is a DRAM hit when the block's pages are on a DRAM node at that
+ *    moment, as move_pages(2) tells (the kernel's placement, not a model);
+ *  - every block is checked against its pattern after each move and at
+ *    the end.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <numaif.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+
+#include <linux/cxltier.h>
+
+#include "cxltier_test_accel.h"
+#include "kdev.h"
+#include "libcxltier.h"
+#include "real.h"
+#include "scale.h"
+
+#define ACCEL_DEV	"/dev/cxltier_test_accel"
+/* Bytes of a block a device read covers. */
+#define READ_BYTES	4096
+/* Far memory left free on each node when laying out the pool. */
+#define FAR_MARGIN	(64ULL << 20)
+/* Longest wait for the daemon's socket, and for it to stop. */
+#define AGENT_START_S	30
+#define AGENT_STOP_S	10
+
+/**
+ * struct pool - the replay's state
+ * @t: the trace
+ * @p: parameters
+ * @info: counters for the report
+ * @res: the result
+ * @base: the pool
+ * @bytes: its length
+ * @block: bytes per block
+ * @is_dram: node n is in the DRAM tier (as cxltierd sees it)
+ * @accel: the fake accelerator's file
+ * @handle: the pool's pin handle
+ * @ctx: libcxltier context
+ * @buf: the registered pool
+ * @sum: checksum of each block's first READ_BYTES, once created
+ * @lock: serialises device reads, block creation and the callbacks;
+ *	protects @released, @from and @created
+ * @released: block released to the daemon for a move right now
+ * @from: node of a released block before its move
+ * @created: blocks created so far (they are 0..created-1)
+ * @kd: /dev/cxltier, for epoch events and the heat log
+ * @id: the pool's range id
+ * @heat: room for the heat log's chunks
+ * @samples: heat log samples written
+ */
+struct pool {
+	const struct kvr_trace *t;
+	const struct kvr_params *p;
+	struct kvr_real_info *info;
+	struct kvr_result *res;
+	uint8_t *base;
+	size_t bytes;
+	uint64_t block;
+	bool is_dram[CONFIG_MAX_NODES];
+	int accel;
+	uint32_t handle;
+	struct cxltier *ctx;
+	struct cxltier_buffer *buf;
+	uint64_t *sum;
+	pthread_mutex_t lock;
+	bool *released;
+	int *from;
+	uint32_t created;
+	struct kdev kd;
+	uint32_t id;
+	struct cxltier_chunk_heat *heat;
+	uint64_t samples;
+};
+
+/* Set once the replay is over: the library's complaints then are ours. */
+static volatile int lib_quiet;
+
+/* libcxltier's messages: warnings and errors, while they mean something. */
+static void lib_log(void *priv, int priority, const char *msg)
+{
+	if (priority <= LOG_WARNING && !lib_quiet)
+		fprintf(stderr, "libcxltier: %s\n", msg);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void story(const struct kvr_real_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void story(const struct kvr_real_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!o->story)
+		return;
+	va_start(ap, fmt);
+	vfprintf(o->story, fmt, ap);
+	va_end(ap);
+	fflush(o->story);
+}
+
+/* --- the pattern --------------------------------------------------------- */
+
+static uint64_t pattern_seed(uint32_t b)
+{
+	return ((uint64_t)b + 1) * 0x9e3779b97f4a7c15ULL;
+}
+
+static void pattern_fill(uint64_t *w, uint64_t nwords, uint32_t b)
+{
+	uint64_t seed = pattern_seed(b), i;
+
+	for (i = 0; i < nwords; i++)
+		w[i] = seed ^ i;
+}
+
+/* Bytes of block @b that differ from its pattern. */
+static uint64_t pattern_check(const uint64_t *w, uint64_t nwords, uint32_t b)
+{
+	uint64_t seed = pattern_seed(b), i, bad = 0, d;
+	int k;
+
+	for (i = 0; i < nwords; i++) {
+		d = w[i] ^ (seed ^ i);
+		if (!d)
+			continue;
+		for (k = 0; k < 8; k++, d >>= 8)
+			bad += (d & 0xff) != 0;
+	}
+	return bad;
+}
+
+static uint64_t fnv(const uint8_t *p, size_t len)
+{
+	uint64_t h = CXLTA_FNV_OFFSET;
+
+	while (len--) {
+		h ^= *p++;
+		h *= CXLTA_FNV_PRIME;
+	}
+	return h;
+}
+
+static uint8_t *block_addr(const struct pool *pl, uint32_t b)
+{
+	return pl->base + (uint64_t)b * pl->block;
+}
+
+/* Node of the first page of block @b, or -errno. */
+static int block_node(const struct pool *pl, uint32_t b)
+{
+	void *page = block_addr(pl, b);
+	int status = -ENOENT;
+
+	if (move_pages(0, 1, &page, NULL, &status, 0) < 0)
+		return -errno;
+	return status;
+}
+
+/* --- callbacks: the device lets go of a range, takes it back ------------- */
+
+static void range_blocks(const struct pool *pl, const struct cxltier_range *r,
+			 uint32_t *first, uint32_t *end)
+{
+	*first = (uint32_t)(r->offset / pl->block);
+	*end = (uint32_t)((r->offset + r->length + pl->block - 1) / pl->block);
+	if (*end > pl->t->nr_blocks)
+		*end = pl->t->nr_blocks;
+}
+
+static int on_release(struct cxltier_buffer *b, const struct cxltier_range *r, void *priv)
+{
+	struct pool *pl = priv;
+	uint32_t c, first, end;
+
+	range_blocks(pl, r, &first, &end);
+	/* Taking the lock waits for a device read in progress. */
+	pthread_mutex_lock(&pl->lock);
+	for (c = first; c < end; c++) {
+		pl->from[c] = block_node(pl, c);
+		pl->released[c] = true;
+	}
+	pthread_mutex_unlock(&pl->lock);
+	return 0;
+}
+
+static int on_repin(struct cxltier_buffer *b, const struct cxltier_range *r, void *priv)
+{
+	struct pool *pl = priv;
+	uint32_t c, first, end;
+	int to;
+
+	range_blocks(pl, r, &first, &end);
+	pthread_mutex_lock(&pl->lock);
+	for (c = first; c < end; c++) {
+		to = block_node(pl, c);
+		if (to >= 0 && pl->from[c] >= 0 && to < CONFIG_MAX_NODES &&
+		    pl->from[c] < CONFIG_MAX_NODES &&
+		    pl->is_dram[to] != pl->is_dram[pl->from[c]]) {
+			if (pl->is_dram[to])
+				pl->res->promoted++;
+			else
+				pl->res->demoted++;
+		}
+		if (c < pl->created) {
+			pl->info->corrupt_bytes +=
+				pattern_check((const uint64_t *)block_addr(pl, c),
+					      pl->block / 8, c);
+			pl->info->bytes_verified += pl->block;
+		}
+		pl->released[c] = false;
+	}
+	pl->info->handshakes++;
+	pthread_mutex_unlock(&pl->lock);
+	return 0;
+}
+
+/* --- the daemon ---------------------------------------------------------- */
+
+static int write_file(const char *path, const char *text, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *in, *out;
+	int rc;
+
+	in = fopen(from, "re");
+	if (!in) {
+		snprintf(err, errlen, "%s: %s", from, strerror(errno));
+		return -errno;
+	}
+	out = open_memstream(&text, &len);
+	if (!out) {
+		fclose(in);
+		return -ENOMEM;
+	}
+	for (int c; (c = getc(in)) != EOF && len < CONFIG_MAX_FILE_SIZE;)
+		putc(c, out);
+	fclose(in);
+	if (fclose(out))
+		return -ENOMEM;
+	rc = write_file(to, text, err, errlen);
+	free(text);
+	return rc;
+}
+
+/*
+ * The directory: cxltierd.conf (the main file given, or a comment) and
+ * conf.d/50-kvreplay.conf (the run's settings).  Reads them back as the
+ * daemon will and checks they say what the run needs.
+ */
+static int write_config(const struct kvr_real_opts *o, struct kvr_real_info *info,
+			char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32], e[CONFIG_ERR_LEN];
+	struct config back;
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/cxltierd.conf", info->workdir);
+	if (o->config_path)
+		rc = copy_file(o->config_path, path, err, errlen);
+	else
+		rc = write_file(path, "# cxltierd's defaults; kvreplay's settings are in conf.d/\n",
+				err, errlen);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s/conf.d", info->workdir);
+	if (mkdir(path, 0755) && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(info->dropin, sizeof(info->dropin), "%s/conf.d/50-kvreplay.conf",
+		 info->workdir);
+	f = fopen(info->dropin, "we");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", info->dropin, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "# Written by kvreplay --real: the settings of the run, every duration\n"
+		   "# divided by --speed %u and the rate limit scaled to the chunk size and\n"
+		   "# the speed; the pool's class holds its DRAM budget.\n\n", o->speed);
+	rc = config_print(&info->cfg_wall, f);
+	if (fclose(f) || rc) {
+		snprintf(err, errlen, "%s: cannot write", info->dropin);
+		return -EIO;
+	}
+	snprintf(path, sizeof(path), "%s/cxltierd.conf", info->workdir);
+	if (config_load(&back, path, 0, e, sizeof(e))) {
+		snprintf(err, errlen, "the daemon's settings do not load: %s", e);
+		return -EINVAL;
+	}
+	back.nr_files = info->cfg_wall.nr_files;
+	if (memcmp(&back, &info->cfg_wall, sizeof(back))) {
+		snprintf(err, errlen, "%s: reads back other settings than written", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Start cxltierd with its files in @dir and its socket at @sock; its
+ * pid, or -errno with @err set.
+ */
+static pid_t start_agent(const struct kvr_real_opts *o, const char *dir, const char *sock,
+			 char *err, size_t errlen)
+{
+	char conf[PATH_MAX + 32], met[PATH_MAX + 32], log[PATH_MAX + 32];
+	double end;
+	struct stat st;
+	pid_t pid;
+	int status, fd;
+
+	snprintf(conf, sizeof(conf), "%s/cxltierd.conf", dir);
+	snprintf(met, sizeof(met), "%s/metrics.prom", dir);
+	snprintf(log, sizeof(log), "%s/cxltierd.log", dir);
+	unlink(sock);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", log, strerror(errno));
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(fd);
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (!pid) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execlp(o->agent, o->agent, "--foreground", "--config", conf, "--socket", sock,
+		       "--metrics", met, (char *)NULL);
+		dprintf(2, "kvreplay: cannot run %s: %s\n", o->agent, strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	for (end = now_s() + AGENT_START_S; now_s() < end; usleep(50000)) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+				snprintf(err, errlen,
+					 "cannot run the agent %s: not found or not executable (--agent PATH)",
+					 o->agent);
+				return -ENOENT;
+			}
+			snprintf(err, errlen, "%s exited %s %d before it was ready (see %s)",
+				 o->agent, WIFEXITED(status) ? "with status" : "on signal",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), log);
+			return -ECHILD;
+		}
+		if (!stat(sock, &st) && S_ISSOCK(st.st_mode))
+			return pid;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	snprintf(err, errlen, "%s: no socket after %d s (see %s)", o->agent, AGENT_START_S, log);
+	return -ETIMEDOUT;
+}
+
+/* Stop it; 0 when it exited 0. */
+static int stop_agent(pid_t pid)
+{
+	double end = now_s() + AGENT_STOP_S;
+	int status;
+
+	kill(pid, SIGTERM);
+	while (waitpid(pid, &status, WNOHANG) != pid) {
+		if (now_s() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		usleep(20000);
+	}
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
+}
+
+/* The daemon's migration counters from its metrics file. */
+static void read_metrics(const char *dir, struct kvr_real_info *info)
+{
+	char path[PATH_MAX + 32], line[512];
+	unsigned long long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/metrics.prom", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		const char *sp = strrchr(line, ' ');
+
+		if (!sp || sscanf(sp, " %llu", &v) != 1)
+			continue;
+		if (!strncmp(line, "cxltier_migrations_total{direction=\"promote\"", 44))
+			info->agent_promotions += v;
+		else if (!strncmp(line, "cxltier_migrations_total{direction=\"demote\"", 43))
+			info->agent_demotions += v;
+		else if (!strncmp(line, "cxltier_migrated_bytes_total{", 29))
+			info->agent_migrated_bytes += v;
+	}
+	fclose(f);
+}
+
+static void remove_tree(const char *dir)
+{
+	static const char *const files[] = {
+		"conf.d/50-kvreplay.conf", "cxltierd.conf",
+		"metrics.prom", "cxltierd.log",
+	};
+	char path[PATH_MAX + 32];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/conf.d", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+/* --- preparation --------------------------------------------------------- */
+
+static bool node_is_dram(const struct config *cfg, const struct cxltier_node_info *n)
+{
+	if (!cfg->dram.is_auto)
+		return config_nodes_test(&cfg->dram, n->node);
+	return n->kind == CXLTIER_KIND_DRAM;
+}
+
+static bool node_is_far(const struct config *cfg, const struct cxltier_node_info *n)
+{
+	if (node_is_dram(cfg, n) || (n->flags & CXLTIER_NODE_ALL_MOVABLE))
+		return false;
+	if (!cfg->far.is_auto)
+		return config_nodes_test(&cfg->far, n->node);
+	return n->kind == CXLTIER_KIND_FAR || n->kind == CXLTIER_KIND_CXL ||
+	       n->kind == CXLTIER_KIND_PMEM;
+}
+
+/* The pool's class: one matching its label, else a new one. */
+static int add_class(struct config *cfg, const char *label, uint32_t bp, uint16_t *klass,
+		     char *err, size_t errlen)
+{
+	char text[256], e[CONFIG_ERR_LEN];
+	unsigned int k = config_match_class(cfg, label, "kvreplay");
+
+	if (k == CONFIG_CLASS_DEFAULT) {
+		snprintf(text, sizeof(text), "[class \"kvreplay\"]\nlabel = %s\n", label);
+		if (config_parse_string(cfg, "kvreplay", text, e, sizeof(e))) {
+			snprintf(err, errlen, "the pool's class: %s", e);
+			return -EINVAL;
+		}
+		k = config_match_class(cfg, label, "kvreplay");
+		if (k == CONFIG_CLASS_DEFAULT) {
+			snprintf(err, errlen, "no class matches label %s", label);
+			return -EINVAL;
+		}
+	}
+	cfg->classes[k].dram_share_bp = bp;
+	*klass = (uint16_t)k;
+	return 0;
+}
+
+int kvr_real_prepare(const struct kvr_trace *t, struct kvr_params *p,
+		     const struct kvr_real_opts *o, struct kvr_real_info *info,
+		     char *err, size_t errlen)
+{
+	struct cxltier_node_info *nodes = NULL;
+	uint32_t nr = 0, tiers, i;
+	uint64_t blocks;
+	struct kdev dev;
+	char why[256];
+	int rc;
+
+	rc = kdev_open(&dev, NULL);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s (is cxltier.ko loaded?)", CXLTIER_DEV_PATH,
+			 strerror(-rc));
+		return rc;
+	}
+	rc = kdev_get_nodes(&dev, &nodes, &nr, &tiers);
+	kdev_close(&dev);
+	if (rc) {
+		snprintf(err, errlen, "cannot list memory nodes: %s", strerror(-rc));
+		return rc;
+	}
+	if (cxltier_adapter_probe("test-accel", why, sizeof(why))) {
+		snprintf(err, errlen, "the fake accelerator is not usable: %s", why);
+		free(nodes);
+		return -ENODEV;
+	}
+	info->dram_capacity = 0;
+	info->dram_node = -1;
+	for (i = 0; i < nr; i++) {
+		if (!node_is_dram(&p->cfg, &nodes[i]))
+			continue;
+		info->dram_capacity += nodes[i].capacity_kB << 10;
+		if (info->dram_node < 0 || nodes[i].free_kB > nodes[info->dram_node].free_kB)
+			info->dram_node = (int)i;
+	}
+	if (info->dram_node < 0) {
+		snprintf(err, errlen, "no DRAM node (see cxltierctl tiers)");
+		free(nodes);
+		return -ENODEV;
+	}
+	info->dram_node = (int)nodes[info->dram_node].node;
+	for (i = 0; i < nr && !node_is_far(&p->cfg, &nodes[i]); i++)
+		;
+	free(nodes);
+	if (i == nr) {
+		snprintf(err, errlen,
+			 "no far-memory node that can hold pinned pages (see cxltierctl tiers)");
+		return -ENODEV;
+	}
+
+	info->want_blocks = (uint64_t)(p->dram_fraction * t->nr_blocks + 1e-9);
+	rc = kvr_dram_budget(info->dram_capacity, info->want_blocks, p->block_bytes,
+			     &info->share_bp, &blocks);
+	if (rc) {
+		snprintf(err, errlen, "a DRAM budget of %llu blocks does not fit in DRAM",
+			 (unsigned long long)info->want_blocks);
+		return rc;
+	}
+	p->dram_blocks = blocks < t->nr_blocks ? (uint32_t)blocks : t->nr_blocks;
+	p->dram_node_bytes = info->dram_capacity;
+	rc = add_class(&p->cfg, o->label, info->share_bp, &p->klass, err, errlen);
+	if (rc)
+		return rc;
+	/* Trace time, KVR_REF_CHUNK settings -> trace time, our chunks. */
+	p->cfg.rate_limit_Bps = kvr_rate_for_blocks(p->cfg.rate_limit_Bps, p->block_bytes);
+	return kvr_scale_config(&p->cfg, o->speed, KVR_REF_CHUNK, &info->cfg_wall, err,
+				errlen);
+}
+
+/* --- the run -------------------------------------------------------------- */
+
+static int place(void *addr, uint64_t len, int node)
+{
+	unsigned long mask[CONFIG_MAX_NODES / (8 * sizeof(long))] = { 0 };
+
+	mask[node / (8 * sizeof(long))] |= 1UL << (node % (8 * sizeof(long)));
+	return mbind(addr, len, MPOL_BIND, mask, CONFIG_MAX_NODES, MPOL_MF_STRICT) ? -errno : 0;
+}
+
+/*
+ * Lay the pool out: blocks below the budget on the DRAM node, the others
+ * on the far node with the most room, each page written once.
+ */
+static int layout(struct pool *pl, const struct config *cfg, char *err, size_t errlen)
+{
+	struct cxltier_node_info *nodes = NULL;
+	uint64_t room[CONFIG_MAX_NODES] = { 0 }, w;
+	uint32_t nr = 0, tiers, i, b;
+	bool used[CONFIG_MAX_NODES] = { false };
+	struct kdev dev;
+	int rc, best;
+	size_t len = 0;
+
+	rc = kdev_open(&dev, NULL);
+	if (!rc) {
+		rc = kdev_get_nodes(&dev, &nodes, &nr, &tiers);
+		kdev_close(&dev);
+	}
+	if (rc) {
+		snprintf(err, errlen, "cannot list memory nodes: %s", strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < nr; i++) {
+		if (nodes[i].node >= CONFIG_MAX_NODES)
+			continue;
+		pl->is_dram[nodes[i].node] = node_is_dram(cfg, &nodes[i]);
+		if (node_is_far(cfg, &nodes[i]) && (nodes[i].free_kB << 10) > FAR_MARGIN)
+			room[nodes[i].node] = (nodes[i].free_kB << 10) - FAR_MARGIN;
+	}
+	free(nodes);
+	for (b = 0; b < pl->t->nr_blocks; b++) {
+		int node = pl->info->dram_node;
+
+		if (b >= pl->p->dram_blocks) {
+			best = -1;
+			for (i = 0; i < CONFIG_MAX_NODES; i++)
+				if (room[i] >= pl->block && (best < 0 || room[i] > room[best]))
+					best = (int)i;
+			if (best < 0) {
+				snprintf(err, errlen, "the pool (%zu MiB) does not fit in far memory",
+					 pl->bytes >> 20);
+				return -ENOSPC;
+			}
+			room[best] -= pl->block;
+			node = best;
+			used[best] = true;
+		}
+		rc = place(block_addr(pl, b), pl->block, node);
+		if (rc) {
+			snprintf(err, errlen, "mbind to node %d: %s", node, strerror(-rc));
+			return rc;
+		}
+		for (w = 0; w < pl->block; w += 4096)
+			block_addr(pl, b)[w] = 0;
+	}
+	for (i = 0; i < CONFIG_MAX_NODES; i++)
+		if (used[i] && len < sizeof(pl->info->far_nodes) - 16)
+			len += snprintf(pl->info->far_nodes + len,
+					sizeof(pl->info->far_nodes) - len, "%s%u", len ? "," : "", i);
+	/* The policy only placed the pages: migration must not obey it. */
+	if (mbind(pl->base, pl->bytes, MPOL_DEFAULT, NULL, 0, 0)) {
+		snprintf(err, errlen, "mbind: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Where pool blocks are now: @nr first pages of @blocks into @status. */
+static int query(struct pool *pl, const uint32_t *blocks, size_t nr, void **pages, int *status)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		pages[i] = block_addr(pl, blocks[i]);
+	return nr && move_pages(0, nr, pages, NULL, status, 0) < 0 ? -errno : 0;
+}
+
+/* The device reads block @b's first page; 0 when it saw the right bytes. */
+static int device_read(struct pool *pl, uint32_t b)
+{
+	struct cxlta_dma d;
+
+	memset(&d, 0, sizeof(d));
+	d.argsz = sizeof(d);
+	d.handle = pl->handle;
+	d.offset = (uint64_t)b * pl->block;
+	d.length = READ_BYTES;
+	pl->info->dma_reads++;
+	if (ioctl(pl->accel, CXLTA_IOC_DMA, &d) < 0 || d.checksum != pl->sum[b]) {
+		pl->info->dma_errors++;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* One request, under the lock. */
+static void request(struct pool *pl, const struct kvr_request *q, void **pages,
+		    int *status, uint32_t *reused)
+{
+	const uint32_t *blk = &pl->t->blocks[q->first];
+	size_t nr_reused = 0, k = 0, i;
+	int node, rc;
+
+	for (i = 0; i < q->nr; i++)
+		if (blk[i] < pl->created)
+			reused[nr_reused++] = blk[i];
+	rc = query(pl, reused, nr_reused, pages, status);
+	for (i = 0; i < q->nr; i++) {
+		uint32_t b = blk[i];
+		int first = b >= pl->created;
+		int hit = 0;
+
+		if (first) {
+			/* Dense ids follow creation: b == created. */
+			uint8_t *a = block_addr(pl, b);
+
+			pattern_fill((uint64_t *)a, pl->block / 8, b);
+			pl->sum[b] = fnv(a, READ_BYTES);
+			pl->created = b + 1;
+			node = block_node(pl, b);
+			if (node < 0 || node >= CONFIG_MAX_NODES ||
+			    pl->is_dram[node] != (b < pl->p->dram_blocks))
+				pl->info->misplaced++;
+			if (pl->p->report_writes)
+				cxltier_report(pl->buf, (uint64_t)b * pl->block, pl->block, 1);
+		} else {
+			/* A block may come twice in a request: it is reused once. */
+			if (k < nr_reused && reused[k] == b)
+				node = rc ? rc : status[k++];
+			else	/* created earlier in this request */
+				node = block_node(pl, b);
+			if (pl->released[b]) {
+				/* Being moved: it is still where it was. */
+				node = pl->from[b];
+				pl->info->dma_skipped++;
+			} else {
+				device_read(pl, b);
+			}
+			hit = node >= 0 && node < CONFIG_MAX_NODES && pl->is_dram[node];
+			cxltier_report(pl->buf, (uint64_t)b * pl->block, pl->block, 1);
+		}
+		kvr_account(pl->res, hit, first);
+	}
+}
+
+/*
+ * One sample of the heat log, in the format of kvreplay --simulate's
+ * (cxltierctl heatmap --input): the module's heat of the first chunks
+ * and the tier their pages are on, "0 -1" for a block not created yet.
+ */
+static void heat_sample(struct pool *pl)
+{
+	const struct kvr_params *p = pl->p;
+	uint32_t nr = pl->t->nr_blocks < p->heat_log_chunks ? pl->t->nr_blocks :
+							      p->heat_log_chunks;
+	uint32_t i, total;
+
+	if (kdev_get_heat(&pl->kd, pl->id, 0, pl->heat, nr, 0, &total, NULL))
+		return;
+	for (i = 0; i < nr; i++) {
+		const struct cxltier_chunk_heat *h = &pl->heat[i];
+		int tier = -1;
+
+		if (i < pl->created && h->node >= 0 && h->node < CONFIG_MAX_NODES)
+			tier = pl->is_dram[h->node] ? 0 : 1;
+		fprintf(p->heat_log, "%llu %u %.3f %d\n", (unsigned long long)pl->samples, i,
+			i < pl->created ? (double)h->heat / CXLTIER_HEAT_ONE : 0.0, tier);
+	}
+	fputc('\n', p->heat_log);
+	pl->samples++;
+}
+
+/* Wait for the end of a heat epoch (at most a few epochs). */
+static void wait_epoch(struct pool *pl)
+{
+	struct pollfd pfd = { .fd = pl->kd.fd, .events = POLLIN };
+	struct cxltier_event ev;
+	int flags = fcntl(pl->kd.fd, F_GETFL);
+
+	/* Forget the epochs that ended since the file was opened. */
+	if (flags < 0 || fcntl(pl->kd.fd, F_SETFL, flags | O_NONBLOCK))
+		return;
+	while (!kdev_read_event(&pl->kd, &ev))
+		;
+	if (poll(&pfd, 1, (int)(3 * pl->info->cfg_wall.epoch_ms) + 1000) == 1)
+		kdev_read_event(&pl->kd, &ev);
+	fcntl(pl->kd.fd, F_SETFL, flags);
+}
+
+static int replay(struct pool *pl, uint32_t speed)
+{
+	const struct kvr_trace *t = pl->t;
+	uint32_t maxn = 1, *reused;
+	void **pages;
+	int *status;
+	struct timespec start, at;
+	double t0, every, next_sample;
+	size_t r;
+
+	for (r = 0; r < t->nr_req; r++)
+		if (t->req[r].nr > maxn)
+			maxn = t->req[r].nr;
+	pages = calloc(maxn, sizeof(*pages));
+	status = calloc(maxn, sizeof(*status));
+	reused = calloc(maxn, sizeof(*reused));
+	if (!pages || !status || !reused) {
+		free(pages);
+		free(status);
+		free(reused);
+		return -ENOMEM;
+	}
+	/*
+	 * Start right after a heat epoch ends, as the trace's first epoch
+	 * starts with it in the simulation: the module's epochs are then in
+	 * phase with the trace (the epoch timer otherwise shifts decisions
+	 * by up to an epoch against the requests).
+	 */
+	wait_epoch(pl);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	t0 = now_s();
+	/* Heat log: a sample every heat_log_every intervals of trace. */
+	every = (double)pl->p->cfg.interval_ms * pl->p->heat_log_every / 1000 / speed;
+	next_sample = t0;
+	for (r = 0; r < t->nr_req; r++) {
+		const struct kvr_request *q = &t->req[r];
+		uint64_t ns = q->t_ms * 1000000ULL / speed;
+		double late;
+
+		if (pl->p->heat_log && now_s() >= next_sample) {
+			heat_sample(pl);
+			next_sample += every;
+		}
+		at.tv_sec = start.tv_sec + (time_t)(ns / 1000000000ULL);
+		at.tv_nsec = start.tv_nsec + (long)(ns % 1000000000ULL);
+		if (at.tv_nsec >= 1000000000L) {
+			at.tv_sec++;
+			at.tv_nsec -= 1000000000L;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
+			;
+		late = (now_s() - t0) * 1000 - (double)ns / 1e6;
+		if (late > pl->info->max_late_ms)
+			pl->info->max_late_ms = late;
+		pthread_mutex_lock(&pl->lock);
+		request(pl, q, pages, status, reused);
+		pthread_mutex_unlock(&pl->lock);
+		cxltier_flush(pl->ctx);
+	}
+	pl->info->wall_s = now_s() - t0;
+	if (pl->p->heat_log)
+		heat_sample(pl);
+	free(pages);
+	free(status);
+	free(reused);
+	return 0;
+}
+
+/* DRAM in use by others now: the DRAM tier's use less the pool's share. */
+static uint64_t dram_other(const struct pool *pl, const struct config *cfg)
+{
+	struct cxltier_node_info *nodes = NULL;
+	uint64_t used = 0, pool = (uint64_t)pl->p->dram_blocks * pl->block;
+	uint32_t nr = 0, tiers, i;
+	struct kdev dev;
+
+	if (kdev_open(&dev, NULL))
+		return 0;
+	if (!kdev_get_nodes(&dev, &nodes, &nr, &tiers))
+		for (i = 0; i < nr; i++)
+			if (node_is_dram(cfg, &nodes[i]))
+				used += (nodes[i].capacity_kB - nodes[i].free_kB) << 10;
+	kdev_close(&dev);
+	free(nodes);
+	return used > pool ? used - pool : 0;
+}
+
+int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
+		 const struct kvr_real_opts *o, struct kvr_real_info *info,
+		 struct kvr_result *res, char *err, size_t errlen)
+{
+	struct pool pl = {
+		.t = t,
+		.p = p,
+		.info = info,
+		.res = res,
+		.block = p->block_bytes,
+		.accel = -1,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+	};
+	struct cxltier_buffer_desc d;
+	struct cxltier_options co;
+	char sock[PATH_MAX + 32], sockdir[PATH_MAX] = "", arg[32];
+	bool tmp = !o->workdir, kd_open = false;
+	uint8_t *raw = MAP_FAILED;
+	uint64_t h;
+	pid_t agent = -1;
+	uint32_t b;
+	int rc;
+
+	if (tmp) {
+		snprintf(info->workdir, sizeof(info->workdir), "%s/kvreplay.XXXXXX",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		if (!mkdtemp(info->workdir)) {
+			snprintf(err, errlen, "%s: %s", info->workdir, strerror(errno));
+			return -errno;
+		}
+	} else {
+		snprintf(info->workdir, sizeof(info->workdir), "%s", o->workdir);
+		if (mkdir(info->workdir, 0755) && errno != EEXIST) {
+			snprintf(err, errlen, "%s: %s", info->workdir, strerror(errno));
+			return -errno;
+		}
+	}
+	rc = write_config(o, info, err, errlen);
+	if (rc)
+		goto out;
+
+	pl.bytes = (size_t)t->nr_blocks * pl.block;
+	pl.sum = calloc(t->nr_blocks ? t->nr_blocks : 1, sizeof(*pl.sum));
+	pl.released = calloc(t->nr_blocks ? t->nr_blocks : 1, sizeof(*pl.released));
+	pl.from = calloc(t->nr_blocks ? t->nr_blocks : 1, sizeof(*pl.from));
+	if (!pl.sum || !pl.released || !pl.from || !pl.bytes) {
+		rc = pl.bytes ? -ENOMEM : -EINVAL;
+		snprintf(err, errlen, "%s", pl.bytes ? "out of memory" : "an empty trace");
+		goto out;
+	}
+	/* Chunk-aligned, so that chunk n is block n. */
+	raw = mmap(NULL, pl.bytes + pl.block, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED) {
+		rc = -errno;
+		snprintf(err, errlen, "mmap of %zu MiB: %s", pl.bytes >> 20, strerror(errno));
+		goto out;
+	}
+	pl.base = (uint8_t *)(((uintptr_t)raw + pl.block - 1) & ~(uintptr_t)(pl.block - 1));
+	/*
+	 * A chunk smaller than a huge page cannot move alone out of one
+	 * whose other chunks stay pinned (the move fails): no huge pages.
+	 */
+	if (pl.block < (2 << 20) && madvise(raw, pl.bytes + pl.block, MADV_NOHUGEPAGE)) {
+		rc = -errno;
+		snprintf(err, errlen, "madvise: %s", strerror(errno));
+		goto out;
+	}
+	rc = layout(&pl, &p->cfg, err, errlen);
+	if (rc)
+		goto out;
+	story(o, "pool:     %u blocks of %llu KiB (%zu MiB): %u in DRAM (node %d), the rest on node %s\n",
+	      t->nr_blocks, (unsigned long long)(pl.block >> 10), pl.bytes >> 20,
+	      p->dram_blocks, info->dram_node, info->far_nodes[0] ? info->far_nodes : "-");
+
+	/* The socket in a directory of its own: --workdir may not take one. */
+	snprintf(sockdir, sizeof(sockdir), "%s/kvreplay-sock.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(sockdir)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", sockdir, strerror(errno));
+		sockdir[0] = 0;
+		goto out;
+	}
+	snprintf(sock, sizeof(sock), "%s/cxltierd.sock", sockdir);
+	agent = start_agent(o, info->workdir, sock, err, errlen);
+	if (agent < 0) {
+		rc = agent;
+		goto out;
+	}
+	story(o, "agent:    %s running, settings %s\n", o->agent, info->dropin);
+
+	pl.accel = open(ACCEL_DEV, O_RDWR | O_CLOEXEC);
+	if (pl.accel < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", ACCEL_DEV, strerror(errno));
+		goto out;
+	}
+	memset(&co, 0, sizeof(co));
+	co.size = sizeof(co);
+	co.socket_path = sock;
+	co.log = lib_log;
+	lib_quiet = 0;
+	rc = cxltier_open(&co, &pl.ctx);
+	if (rc) {
+		snprintf(err, errlen, "cannot connect to the agent: %s", strerror(-rc));
+		goto out;
+	}
+	snprintf(arg, sizeof(arg), "fd=%d", pl.accel);
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.addr = pl.base;
+	d.length = pl.bytes;
+	d.label = o->label;
+	d.chunk_size = pl.block;
+	d.sources = CXLTIER_BUF_SRC_DEVICE;
+	d.adapter = "test-accel";
+	d.adapter_arg = arg;
+	d.release = on_release;
+	d.repin = on_repin;
+	d.priv = &pl;
+	rc = cxltier_register(pl.ctx, &d, &pl.buf);
+	if (rc) {
+		snprintf(err, errlen, "cannot register the pool: %s", strerror(-rc));
+		goto out;
+	}
+	if (cxltier_buffer_handle(pl.buf, &h)) {
+		rc = -EIO;
+		snprintf(err, errlen, "the pool has no accelerator handle");
+		goto out;
+	}
+	pl.handle = (uint32_t)h;
+	pl.id = cxltier_buffer_id(pl.buf);
+	rc = kdev_open(&pl.kd, NULL);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", CXLTIER_DEV_PATH, strerror(-rc));
+		goto out;
+	}
+	kd_open = true;
+	if (p->heat_log) {
+		uint32_t nr = t->nr_blocks < p->heat_log_chunks ? t->nr_blocks :
+								  p->heat_log_chunks;
+
+		pl.heat = calloc(nr, sizeof(*pl.heat));
+		if (!pl.heat) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		fprintf(p->heat_log,
+			"# kvreplay --real heat log: sample = every %u intervals of %u ms of trace,\n"
+			"# chunk = block in order of creation, heat in accesses (the module's),\n"
+			"# tier 0 = DRAM, 1 = far memory (where the pages are), -1 = not created yet\n"
+			"# sample chunk heat tier\n",
+			p->heat_log_every, p->cfg.interval_ms);
+	}
+	info->dram_other = dram_other(&pl, &p->cfg);
+	p->dram_other_bytes = info->dram_other;
+	story(o, "buffer:   registered as range %u, label \"%s\", pinned by test-accel; replaying %zu requests at %ux\n",
+	      cxltier_buffer_id(pl.buf), o->label, t->nr_req, o->speed);
+
+	rc = replay(&pl, o->speed);
+	if (rc) {
+		snprintf(err, errlen, "replay: %s", strerror(-rc));
+		goto out;
+	}
+	/* Every block, at the end. */
+	pthread_mutex_lock(&pl.lock);
+	for (b = 0; b < pl.created; b++) {
+		info->corrupt_bytes += pattern_check((const uint64_t *)block_addr(&pl, b),
+						     pl.block / 8, b);
+		info->bytes_verified += pl.block;
+	}
+	pthread_mutex_unlock(&pl.lock);
+	rc = 0;
+out:
+	/*
+	 * The daemon first, so that no move is under way when the pool goes
+	 * (the library re-pins a range it was moving).
+	 */
+	lib_quiet = 1;
+	if (agent > 0) {
+		int arc = stop_agent(agent);
+
+		read_metrics(info->workdir, info);
+		if (arc && !rc) {
+			rc = arc;
+			snprintf(err, errlen, "%s did not stop cleanly (see %s/cxltierd.log)",
+				 o->agent, info->workdir);
+		}
+	}
+	if (pl.buf) {
+		int urc = cxltier_unregister(pl.buf);
+
+		if (urc && !rc) {
+			rc = urc;
+			snprintf(err, errlen, "cannot unregister the pool: %s", strerror(-urc));
+		}
+	}
+	if (pl.ctx)
+		cxltier_close(pl.ctx);
+	if (pl.accel >= 0)
+		close(pl.accel);
+	if (kd_open)
+		kdev_close(&pl.kd);
+	free(pl.heat);
+	if (sockdir[0]) {
+		unlink(sock);
+		rmdir(sockdir);
+	}
+	if (raw != MAP_FAILED)
+		munmap(raw, pl.bytes + pl.block);
+	free(pl.sum);
+	free(pl.released);
+	free(pl.from);
+	kvr_finish(res, p);
+	if (tmp && !rc)
+		remove_tree(info->workdir);
+	return rc;
+}
