@@ -8,7 +8,7 @@
 #   make check        everything, host unit tests, guest selftests
 #   make demo         the emulated DRAM + CXL test bed, end to end: a
 #                     KV-cache trace replayed for real (TRACE=FILE: a
-#                     Mooncake-format trace; default: a generated one)
+#                     Mooncake-format trace; default: data/'s)
 #   make install      DESTDIR and PREFIX honoured
 #
 # User space is one non-recursive make: each directory adds its programs
