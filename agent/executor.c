@@ -29,6 +29,7 @@
 
 #include "executor.h"
 #include "log.h"
+#include "plan.h"
 
 /**
  * struct executor - state of the executor
@@ -434,6 +435,7 @@ out:
 size_t executor_run(struct executor *e, struct exec_move *moves, size_t n)
 {
 	const struct cxltier_range_info *r;
+	struct plan_gate gate = { 0 };
 	struct exec_result res;
 	uint64_t off, len;
 	size_t i, done = 0;
@@ -460,8 +462,18 @@ size_t executor_run(struct executor *e, struct exec_move *moves, size_t n)
 		len = (uint64_t)mv->nr_chunks * r->chunk_size;
 		if (len > r->length - off)
 			len = r->length - off;
-		if (!move_one(e, r, off, len, mv->from_node, mv->to_node,
-			      mv->dir, &res) && !e->dry_run) {
+		if (!e->dry_run && !plan_gate_allows(&gate, mv->dir, len)) {
+			/* Its room was to come from a demotion that failed. */
+			e->met->failures[MET_FAIL_NO_ROOM]++;
+			log_debug("range %u [%#llx, +%#llx) -> node %d: held back, a demotion before it failed",
+				  r->id, (unsigned long long)off,
+				  (unsigned long long)len, mv->to_node);
+			continue;
+		}
+		ret = move_one(e, r, off, len, mv->from_node, mv->to_node,
+			       mv->dir, &res);
+		plan_gate_record(&gate, mv->dir, len, ret ? res.moved : len);
+		if (!ret && !e->dry_run) {
 			mv->done = true;
 			done++;
 		}

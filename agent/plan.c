@@ -401,3 +401,18 @@ void plan_commit(struct plan_ctx *p, const struct exec_move *moves, size_t n,
 			m->moved_ms[c] = now_ms ? now_ms : 1;
 	}
 }
+
+bool plan_gate_allows(struct plan_gate *g, enum met_dir dir, uint64_t len)
+{
+	if (dir != MET_PROMOTE || !g->debt)
+		return true;
+	g->debt = len < g->debt ? g->debt - len : 0;
+	return false;
+}
+
+void plan_gate_record(struct plan_gate *g, enum met_dir dir, uint64_t len,
+		      uint64_t moved)
+{
+	if (dir == MET_DEMOTE && moved < len)
+		g->debt += len - moved;
+}

@@ -8,6 +8,7 @@
 #ifndef CXLTIERD_PLAN_H
 #define CXLTIERD_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,34 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
  */
 void plan_commit(struct plan_ctx *p, const struct exec_move *moves, size_t n,
 		 uint64_t now_ms);
+
+/**
+ * struct plan_gate - promotions held back by the demotions that failed
+ * @debt: bytes of failed demotions not yet matched by a held-back promotion
+ *
+ * A plan that swaps lists a swap's demotions before its promotions (when
+ * far memory has room for that order): the promotions are planned into
+ * the room those demotions make, in DRAM and in the class's dram_share.
+ * When a demotion fails, as many bytes of the promotions that follow are
+ * held back for the next decision, so a failed swap never takes DRAM or a
+ * class past its budget.  Start each executor run with a zeroed gate.
+ */
+struct plan_gate {
+	uint64_t debt;
+};
+
+/*
+ * May a move in direction @dir of @len bytes go ahead?  A promotion is
+ * held back (false) while the gate owes bytes, and pays off @len of them.
+ */
+bool plan_gate_allows(struct plan_gate *g, enum met_dir dir, uint64_t len);
+
+/*
+ * A move in direction @dir of @len bytes moved only @moved of them: for a
+ * demotion, the rest is owed by the promotions that follow.
+ */
+void plan_gate_record(struct plan_gate *g, enum met_dir dir, uint64_t len,
+		      uint64_t moved);
 
 /* Figures of the last plan. */
 const struct plan_summary *plan_last(const struct plan_ctx *p);

@@ -4,7 +4,8 @@
  * policy: the module's node table turned into the policy's tiers, every
  * chunk of every range into its input, its moves back into the
  * executor's (adjacent chunks merged), chunks that cannot move kept in
- * place, and min_residency remembered across decisions.
+ * place, min_residency remembered across decisions, and promotions held
+ * back when the demotions that made their room failed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -345,6 +346,32 @@ TEST_F(plan, tiers_and_directions)
 	EXPECT_EQ(MET_DEMOTE, plan_direction(&self->nodes, 0, 1));
 	EXPECT_EQ(MET_LATERAL, plan_direction(&self->nodes, 2, 2));
 	EXPECT_EQ(MET_LATERAL, plan_direction(&self->nodes, -2, 0));
+}
+
+/*
+ * A failed demotion holds back as many bytes of the promotions after it;
+ * demotions, lateral moves and a clean gate pass.
+ */
+TEST(gate_holds_promotions_after_failed_demotions)
+{
+	struct plan_gate g = { 0 };
+
+	ASSERT_TRUE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
+	plan_gate_record(&g, MET_PROMOTE, CHUNK, 0);
+	ASSERT_EQ(0, g.debt);	/* a failed promotion owes nothing */
+	ASSERT_TRUE(plan_gate_allows(&g, MET_DEMOTE, 2 * CHUNK));
+	plan_gate_record(&g, MET_DEMOTE, 2 * CHUNK, CHUNK / 2);
+	ASSERT_EQ(2 * CHUNK - CHUNK / 2, g.debt);
+	ASSERT_TRUE(plan_gate_allows(&g, MET_DEMOTE, CHUNK));
+	ASSERT_TRUE(plan_gate_allows(&g, MET_LATERAL, CHUNK));
+	ASSERT_FALSE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
+	ASSERT_EQ(CHUNK / 2, g.debt);
+	ASSERT_FALSE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
+	ASSERT_EQ(0, g.debt);	/* paid off, never below zero */
+	ASSERT_TRUE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
+	plan_gate_record(&g, MET_DEMOTE, CHUNK, CHUNK);
+	ASSERT_EQ(0, g.debt);	/* a demotion that moved everything */
+	ASSERT_TRUE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
 }
 
 TEST_HARNESS_MAIN
