@@ -22,7 +22,9 @@
 # would move.  Each shifts a few promotions by an interval; measured,
 # -0.0081 to +0.0092 over ten runs on both kernels.  Defects such as a
 # class overshooting its dram_share (+0.022) land outside.  See
-# Documentation/admin-guide/performance.rst.
+# Documentation/admin-guide/performance.rst.  Under a loaded machine,
+# runs have also landed at -0.011 and +0.0125; a run outside the
+# tolerance is repeated once, and the test fails when both are outside.
 set -uo pipefail
 . "$(dirname "$0")/e2e_lib.sh"
 
@@ -47,9 +49,20 @@ echo "$out" | grep -q "no-such-cxltierd" || tap FAIL "missing agent: message nam
 echo "$out" | diag
 
 json=$scratch/real.json
-kvreplay --real --speed 10 --dram-fraction 0.1 --max-diff "$tolerance" \
-	--workdir "$scratch/run" --json "$trace" >"$json" 2>"$scratch/real.err"
+replay() {
+	rm -rf "$scratch/run"
+	kvreplay --real --speed 10 --dram-fraction 0.1 --max-diff "$tolerance" \
+		--workdir "$scratch/run" --json "$trace" >"$json" 2>"$scratch/real.err"
+}
+replay
 rc=$?
+# Timing noise alone (see above) lands outside now and then on a loaded
+# machine; a real difference is systematic and lands outside twice.
+if [ $rc != 0 ] && grep -q "is over --max-diff" "$scratch/real.err"; then
+	echo "# outside the tolerance once: $(grep 'is over --max-diff' "$scratch/real.err"); again"
+	replay
+	rc=$?
+fi
 expect "kvreplay --real runs and agrees with the simulation within $tolerance" [ $rc = 0 ]
 [ $rc = 0 ] || { diag "$scratch/real.err"; diag "$json"; tail -20 "$scratch/run/cxltierd.log" | diag; }
 
