@@ -11,19 +11,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 
-n=0
-fail=0
-tap() { # tap OK|FAIL DESCRIPTION [DETAIL...]
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		shift 2
-		[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
-		fail=1
-	fi
-}
+. "$root/tests/lib/tap.sh"
 
 echo "TAP version 13"
 

@@ -20,19 +20,7 @@ mandir=$root/Documentation/man
 pages=("$@")
 [ ${#pages[@]} -gt 0 ] || pages=("$mandir"/*.[1-8])
 
-n=0
-fail=0
-tap() { # tap OK|FAIL DESCRIPTION [DETAIL...]
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		shift 2
-		[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
-		fail=1
-	fi
-}
+. "$root/tests/lib/tap.sh"
 
 echo "TAP version 13"
 for cmd in groff man lexgrog; do
