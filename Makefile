@@ -2,10 +2,14 @@
 #
 # cxltier top-level build.
 #
-#   make              deps (if missing), cxltier.ko for every supported
-#                     kernel, user space into build/bin and build/lib
+#   make              cxltier.ko for every supported kernel, user space
+#                     into build/bin and build/lib; installs nothing: a
+#                     missing build dependency is named with the apt-get
+#                     line that installs it
+#   make deps         install the build and test-bed dependencies
 #   make KDIR=<dir>   the module for that one kernel only
-#   make check        everything, host unit tests, guest selftests
+#   make check        deps, everything, host unit tests, the fresh-machine
+#                     stage, guest selftests
 #   make demo         the emulated DRAM + CXL test bed, end to end: a
 #                     KV-cache trace replayed for real (TRACE=FILE: a
 #                     Mooncake-format trace; default: data/'s)
@@ -68,20 +72,20 @@ PROGS		:=
 UNIT_TESTS	:=
 LIBS_BUILT	:=
 
-all: deps-if-missing modules user
+all: deps-build modules user
 
 # --- dependencies -----------------------------------------------------
 
 deps:
 	$(Q)scripts/deps
 
-# Run the installer only when something is missing: quiet otherwise.
-deps-if-missing:
-	$(Q)scripts/deps --check >/dev/null || scripts/deps
+# Plain make installs nothing; it stops with the apt-get line to run.
+deps-build:
+	$(Q)scripts/deps --check --build || { echo "(or run 'make deps', which installs the test bed too)"; exit 1; }
 
 # --- kernel modules, one tree per kernel ------------------------------
 
-modules: | deps-if-missing
+modules: | deps-build
 	+$(Q)kvers="$(KVERS)"; [ -n "$$kvers" ] || kvers=$$(scripts/kernels); \
 	[ -n "$$kvers" ] || { echo "no supported kernel headers found (make deps)"; exit 1; }; \
 	for k in $$kvers; do \
@@ -96,7 +100,7 @@ modules: | deps-if-missing
 
 # kselftest_harness.h, from Debian's kernel source package.
 KSFT_TARBALL	:= $(firstword $(wildcard /usr/src/linux-source-6.12.tar.xz))
-$(B)/include/kselftest_harness.h: | deps-if-missing
+$(B)/include/kselftest_harness.h: | deps-build
 	$(Q)mkdir -p $(B)/include
 	$(Q)tar -xJf $(or $(KSFT_TARBALL),/usr/src/linux-source-6.12.tar.xz) -C $(B)/include \
 		--strip-components=4 --wildcards \
@@ -152,10 +156,13 @@ print-unit-tests:
 	@printf '%s\n' $(UNIT_TESTS) $(UNIT_SCRIPTS)
 
 check:
+	$(Q)scripts/deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 all
 	$(Q)scripts/check $(KVERS)
 
-demo: all
+demo:
+	$(Q)scripts/deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo $(TRACE)
 
 # --- install ------------------------------------------------------------
@@ -170,5 +177,5 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps deps-if-missing modules user unit print-unit-tests check demo \
+.PHONY: all deps deps-build modules user unit print-unit-tests check demo \
 	install clean
