@@ -4,12 +4,15 @@
  * accelerator.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,9 +135,45 @@ long bench_thp_kb(const void *p)
 	return kb;
 }
 
+/*
+ * The fake accelerator is a test module: a benchmark that loaded it
+ * unloads it again at exit, on success and on failure alike, so that
+ * nothing stays behind (and cxltier.ko can be removed after a run).  A
+ * module that was already loaded is left as it was.
+ */
+static void bench_accel_unload(void)
+{
+	char path[PATH_MAX], *end;
+	struct dirent *de;
+	DIR *d;
+
+	/* Its open files hold the module: close every one of ours first. */
+	d = opendir("/proc/self/fd");
+	if (d) {
+		while ((de = readdir(d))) {
+			long fd = strtol(de->d_name, &end, 10);
+			ssize_t n;
+			char link[64];
+
+			if (*end || fd < 0 || fd == dirfd(d))
+				continue;
+			snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+			n = readlink(link, path, sizeof(path) - 1);
+			if (n > 0 && (path[n] = 0, !strcmp(path, ACCEL_DEV)))
+				close((int)fd);
+		}
+		closedir(d);
+	}
+	if (syscall(SYS_delete_module, "cxltier_test_accel", O_NONBLOCK) &&
+	    errno != ENOENT)
+		fprintf(stderr, "cxltier-bench: cannot unload cxltier_test_accel: %s\n",
+			strerror(errno));
+}
+
 int bench_accel_open(void)
 {
 	const char *moddir = getenv("CXLTIER_MODDIR");
+	static int loaded_here;
 	char cmd[512];
 	int fd;
 
@@ -147,6 +186,10 @@ int bench_accel_open(void)
 		 "insmod %s/selftests/cxltier_test_accel.ko 2>/dev/null", moddir);
 	if (system(cmd) != 0)
 		return -ENODEV;
+	if (!loaded_here) {
+		loaded_here = 1;
+		atexit(bench_accel_unload);
+	}
 	fd = open(ACCEL_DEV, O_RDWR | O_CLOEXEC);
 	return fd >= 0 ? fd : -errno;
 }
