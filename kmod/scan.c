@@ -39,6 +39,7 @@
 #include <linux/pgtable.h>
 #include <linux/sched/mm.h>
 
+#include "compat.h"
 #include "internal.h"
 
 /*
@@ -167,7 +168,10 @@ static struct page *cxltier_pfn_page(unsigned long pfn)
 	return pfn_to_online_page(pfn);
 }
 
-/* apply_to_existing_page_range() callback, under the PTE lock. */
+/*
+ * cxltier_apply_to_pte_table() callback, under the PTE lock; called for
+ * pte_none() entries too where that is apply_to_page_range().
+ */
 static int cxltier_scan_pte(pte_t *ptep, unsigned long addr, void *data)
 {
 	struct cxltier_walk *w = data;
@@ -217,8 +221,8 @@ static void cxltier_scan_pmd(struct cxltier_walk *w, struct mm_struct *mm,
 				  pmd_pfn(pmd), addr & PMD_MASK, addr, next);
 		w->budget--;
 	} else if (!pmd_bad(pmd)) {
-		apply_to_existing_page_range(mm, addr, next - addr,
-					     cxltier_scan_pte, w);
+		cxltier_apply_to_pte_table(mm, addr, next - addr,
+					   cxltier_scan_pte, w);
 		w->budget -= (next - addr) >> PAGE_SHIFT;
 	}
 	spin_unlock(ptl);
