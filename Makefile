@@ -6,7 +6,9 @@
 #                     into build/bin and build/lib; installs nothing: a
 #                     missing build dependency is named with the apt-get
 #                     line that installs it
-#   make deps         install the build and test-bed dependencies
+#   make deps         install the build and test-bed dependencies, and
+#                     prepare Debian unstable's newest kernel under
+#                     build/kernels/ (scripts/newest-kernel)
 #   make KDIR=<dir>   the module for that one kernel only
 #   make check        deps, everything, host unit tests, the fresh-machine
 #                     stage, guest selftests
@@ -78,6 +80,7 @@ all: deps-build modules user
 
 deps:
 	$(Q)scripts/deps
+	$(Q)scripts/newest-kernel
 
 # Plain make installs nothing; it stops with the apt-get line to run.
 deps-build:
@@ -155,10 +158,13 @@ UNIT_SCRIPTS := $(sort $(wildcard tests/scripts/*.sh))
 print-unit-tests:
 	@printf '%s\n' $(UNIT_TESTS) $(UNIT_SCRIPTS)
 
+# KVERS is read before deps may prepare a kernel: the sub-make and
+# scripts/check look the kernels up again (unless KDIR chose one).
 check:
 	$(Q)scripts/deps
+	$(Q)scripts/newest-kernel
 	$(Q)$(MAKE) --no-print-directory WERROR=1 all
-	$(Q)scripts/check $(KVERS)
+	$(Q)scripts/check $(if $(KDIR),$(KVERS))
 
 demo:
 	$(Q)scripts/deps
