@@ -15,7 +15,9 @@
 #   make demo         the emulated DRAM + CXL test bed, end to end: a
 #                     KV-cache trace replayed for real (TRACE=FILE: a
 #                     Mooncake-format trace; default: data/'s)
-#   make install      DESTDIR and PREFIX honoured
+#   make install      what make built (it never builds); DESTDIR and
+#                     PREFIX honoured
+#   make uninstall    removes what make install installed
 #
 # User space is one non-recursive make: each directory adds its programs
 # in a build.mk fragment.  The module builds through Kbuild per kernel.
@@ -173,15 +175,22 @@ demo:
 
 # --- install ------------------------------------------------------------
 
-install: all
-	$(Q)scripts/install --destdir "$(DESTDIR)" --prefix "$(PREFIX)" \
+# Installs what "make" built; it never builds (no rebuild as root).
+INSTALL_ARGS = --destdir "$(DESTDIR)" --prefix "$(PREFIX)" \
 		--bindir "$(BINDIR)" --sbindir "$(SBINDIR)" --libdir "$(LIBDIR)" \
 		--includedir "$(INCLUDEDIR)" --mandir "$(MANDIR)" \
 		--sysconfdir "$(SYSCONFDIR)" --unitdir "$(UNITDIR)" \
-		--moddir "$(MODDIR)" --kvers "$(KVERS)" --version "$(VERSION)"
+		--moddir "$(MODDIR)" --version "$(VERSION)" \
+		$(if $(KDIR),--kvers "$(KVERS)")
+
+install:
+	$(Q)scripts/install $(INSTALL_ARGS)
+
+uninstall:
+	$(Q)scripts/install --uninstall $(INSTALL_ARGS)
 
 clean:
 	rm -rf $(B)
 
 .PHONY: all deps deps-build modules user unit print-unit-tests check demo \
-	install clean
+	install uninstall clean
