@@ -28,6 +28,3 @@ $(LIBCXLTIER_SO): $(LIBCXLTIER_OBJS) $(LIBCXLTIER_MAP)
 	$(Q)ln -sf libcxltier.so.1 $(LIBDIR_B)/libcxltier.so
 
 LIBS_BUILT += $(LIBCXLTIER_A) $(LIBCXLTIER_SO)
-
-# The fake accelerator's uapi header lives with the test module.
-CFLAGS_agent_lib_adapter_test_accel += -Iselftests/cxltier/kmod

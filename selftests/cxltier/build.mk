@@ -16,7 +16,6 @@ $(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test,\
 	$(eval CFLAGS_selftests_cxltier_$(t) += -Wno-clobbered))
 
 # End-to-end: the test application (libcxltier, test-accel adapter).
-CFLAGS_selftests_cxltier_e2e_app += -Iselftests/cxltier/kmod
 $(eval $(call program,cxltier-e2e-app,selftests/cxltier/e2e_app.c,$(LIBCXLTIER_LINK) -lnuma -lpthread,$(LIBCXLTIER_SO)))
 $(eval $(call program,cxltier-e2e-rogue,selftests/cxltier/e2e_rogue.c,,$(LIBCXLTIER_A)))
 

@@ -57,8 +57,8 @@
 #include <sys/stat.h>
 
 #include <linux/cxltier.h>
+#include <linux/cxltier_test_accel.h>
 
-#include "cxltier_test_accel.h"
 #include "libcxltier.h"
 
 #define ACCEL_DEV "/dev/cxltier_test_accel"

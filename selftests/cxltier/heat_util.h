@@ -17,8 +17,7 @@
 #include <unistd.h>
 
 #include <linux/cxltier.h>
-
-#include "kmod/cxltier_test_accel.h"
+#include <linux/cxltier_test_accel.h>
 
 #define CXLTIER_DEV	"/dev/cxltier"
 #define CXLTA_DEV	"/dev/cxltier_test_accel"

@@ -38,8 +38,9 @@
 
 #include <json-c/json.h>
 
+#include <linux/cxltier_test_accel.h>
+
 #include "bench.h"
-#include "../../selftests/cxltier/kmod/cxltier_test_accel.h"
 
 #define CHUNK		(2UL << 20)
 #define DMA_BYTES	(64UL << 10)

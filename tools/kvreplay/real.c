@@ -48,8 +48,8 @@
 #include <syslog.h>
 
 #include <linux/cxltier.h>
+#include <linux/cxltier_test_accel.h>
 
-#include "cxltier_test_accel.h"
 #include "kdev.h"
 #include "libcxltier.h"
 #include "real.h"
