@@ -33,6 +33,7 @@
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "config.h"
 #include "executor.h"
 #include "kdev.h"
@@ -126,14 +127,6 @@ struct daemon {
 };
 
 static int read_topology(struct daemon *d);
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static double wall_time(void)
 {
@@ -415,7 +408,7 @@ static int cycle(struct daemon *d)
 	struct obs_snapshot snap;
 	struct exec_move *moves = NULL;
 	struct plan_nodes pn;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = clock_now_ms();
 	size_t n = 0, done = 0, i, promote = 0;
 	int ret;
 
@@ -459,7 +452,7 @@ static int cycle(struct daemon *d)
 			 d->o.dry_run ? "; dry run, nothing moves" : "");
 	}
 	done = executor_run(d->exec, moves, n);
-	plan_commit(d->plan, moves, n, now_ms());
+	plan_commit(d->plan, moves, n, clock_now_ms());
 	if (n && !d->o.dry_run)
 		log_info("epoch %llu: %zu of %zu moves done",
 			 (unsigned long long)snap.epoch, done, n);
@@ -469,7 +462,7 @@ static int cycle(struct daemon *d)
 	d->met.ranges = (unsigned int)snap.nr_ranges;
 	d->met.epoch = snap.epoch;
 	d->met.last_cycle_time = wall_time();
-	d->met.cycle_seconds = (double)(now_ms() - t0) / 1000.0;
+	d->met.cycle_seconds = (double)(clock_now_ms() - t0) / 1000.0;
 	d->last_moves = done;
 	account_usage(d, &snap, &pn);
 	write_metrics(d);
@@ -623,7 +616,7 @@ static int run(struct daemon *d)
 		}
 
 		due = false;
-		now = now_ms();
+		now = clock_now_ms();
 		if (pfd[1].revents & POLLIN &&
 		    read(d->tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
 			due = now >= d->last_cycle_ms + d->cfg.interval_ms / 2;

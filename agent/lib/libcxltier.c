@@ -34,6 +34,7 @@
 #include <sys/un.h>
 
 #include "adapter.h"
+#include "clock.h"
 #include "kdev.h"
 #include "libcxltier.h"
 #include "proto.h"
@@ -175,14 +176,6 @@ struct cxltier {
 	struct cxltier_access_record recs[LIB_REPORT_BATCH];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 __attribute__((format(printf, 3, 4)))
 static void lib_log(struct cxltier *ctx, int prio, const char *fmt, ...)
 {
@@ -227,7 +220,7 @@ static void conn_close(struct cxltier *ctx, const char *why)
 	ctx->sock = -1;
 	ctx->conn = CONN_DOWN;
 	ctx->broken = false;
-	ctx->next_connect_ms = now_ms() + LIB_RECONNECT_MS;
+	ctx->next_connect_ms = clock_now_ms() + LIB_RECONNECT_MS;
 	for (w = ctx->waiters; w; w = w->next) {
 		w->done = true;
 		w->err = -ECONNRESET;
@@ -290,7 +283,7 @@ static void conn_open(struct cxltier *ctx)
 	struct proto_msg m;
 	int fd, ret;
 
-	ctx->next_connect_ms = now_ms() + LIB_RECONNECT_MS;
+	ctx->next_connect_ms = clock_now_ms() + LIB_RECONNECT_MS;
 	/*
 	 * Non-blocking connect: a frozen agent whose backlog is full must
 	 * not stall this thread, which re-pins on timeouts (EAGAIN: retry).
@@ -326,7 +319,7 @@ static void conn_open(struct cxltier *ctx)
 		return;
 	}
 	ctx->conn = CONN_HELLO;
-	ctx->hello_deadline_ms = now_ms() + ctx->timeout_ms;
+	ctx->hello_deadline_ms = clock_now_ms() + ctx->timeout_ms;
 }
 
 static void conn_ready(struct cxltier *ctx)
@@ -426,16 +419,10 @@ static void buf_repin_locked(struct cxltier *ctx, struct cxltier_buffer *b,
 	pthread_cond_broadcast(&ctx->cond);
 }
 
-/* Is @r a whole number of @b's chunks inside it? */
-static bool range_ok(const struct cxltier_buffer *b, uint64_t off,
-		     uint64_t len)
+/* Is [@off, @off + @len) whole chunks of @b (the protocol's rule)? */
+static bool range_ok(const struct cxltier_buffer *b, uint64_t off, uint64_t len)
 {
-	uint64_t cs = b->pin.chunk_size;
-
-	if (!len || off % cs || off >= b->pin.length ||
-	    len > b->pin.length - off)
-		return false;
-	return (off + len) % cs == 0 || off + len == b->pin.length;
+	return proto_range_ok(b->pin.length, b->pin.chunk_size, off, len);
 }
 
 static void handle_prepare(struct cxltier *ctx, const struct proto_msg *m)
@@ -493,7 +480,7 @@ static void handle_prepare(struct cxltier *ctx, const struct proto_msg *m)
 		return;
 	}
 	b->released_seq = r.seq;
-	b->deadline_ms = now_ms() + m->hold_ms + LIB_HOLD_GRACE_MS;
+	b->deadline_ms = clock_now_ms() + m->hold_ms + LIB_HOLD_GRACE_MS;
 }
 
 static void handle_repin(struct cxltier *ctx, const struct proto_msg *m)
@@ -654,7 +641,7 @@ int cxltier_report(struct cxltier_buffer *buf, uint64_t offset,
 		if (ctx->nr_recs == LIB_REPORT_BATCH)
 			ret = flush_locked(ctx);
 		if (!ctx->nr_recs)
-			ctx->recs_since_ms = now_ms();
+			ctx->recs_since_ms = clock_now_ms();
 		r = &ctx->recs[ctx->nr_recs++];
 		r->id = buf->id;
 		r->nr_chunks = (uint32_t)(last - first + 1);
@@ -678,7 +665,7 @@ static void *service_main(void *arg)
 
 	pthread_mutex_lock(&ctx->lock);
 	while (!ctx->stop) {
-		now = now_ms();
+		now = clock_now_ms();
 		if (ctx->broken)
 			conn_close(ctx, "timeout or protocol error");
 		if (ctx->conn == CONN_DOWN && now >= ctx->next_connect_ms) {
@@ -720,7 +707,7 @@ static void *service_main(void *arg)
 		}
 		pthread_mutex_lock(&ctx->rlock);
 		flush = ctx->nr_recs &&
-			now_ms() >= ctx->recs_since_ms + LIB_REPORT_FLUSH_MS;
+			clock_now_ms() >= ctx->recs_since_ms + LIB_REPORT_FLUSH_MS;
 		if (flush)
 			flush_locked(ctx);
 		pthread_mutex_unlock(&ctx->rlock);
@@ -762,13 +749,7 @@ static int request_locked(struct cxltier *ctx, struct proto_msg *m,
 	w.next = ctx->waiters;
 	ctx->waiters = &w;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	ts = clock_deadline(timeout_ms);
 	while (!w.done && !ret)
 		ret = pthread_cond_timedwait(&ctx->cond, &ctx->lock, &ts);
 
@@ -795,8 +776,7 @@ static int wait_connected(struct cxltier *ctx)
 	struct timespec ts;
 	int ret = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ctx->timeout_ms / 1000 + 1;
+	ts = clock_deadline(((uint64_t)ctx->timeout_ms / 1000 + 1) * 1000);
 	pthread_mutex_lock(&ctx->lock);
 	while (ctx->conn != CONN_READY && !ret &&
 	       (ctx->conn == CONN_HELLO || !ctx->connect_err))
