@@ -4,6 +4,7 @@
 
 $(eval $(call unit_test,test-units,tests/unit/test_units.c,,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-heat,tests/unit/test_heat.c,-lm))
+$(eval $(call unit_test,test-tiers,tests/unit/test_tiers.c,))
 
 $(eval $(call unit_test,test-config,tests/unit/test_config.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
