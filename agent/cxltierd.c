@@ -392,7 +392,7 @@ static void notify_status(struct daemon *d)
 	uint64_t moves = 0;
 	size_t i, k;
 
-	for (i = 0; i < MET_NR_DIRS; i++)
+	for (i = 0; i < MOVE_NR_DIRS; i++)
 		for (k = 0; k < MET_NR_METHODS; k++)
 			moves += d->met.migrations[i][k];
 	sd_notifyf(0,
@@ -406,7 +406,7 @@ static void notify_status(struct daemon *d)
 static int cycle(struct daemon *d)
 {
 	struct obs_snapshot snap;
-	struct exec_move *moves = NULL;
+	struct plan_move *moves = NULL;
 	struct plan_nodes pn;
 	uint64_t t0 = clock_now_ms();
 	size_t n = 0, done = 0, i, promote = 0;
@@ -439,7 +439,7 @@ static int cycle(struct daemon *d)
 		n = 0;
 	}
 	for (i = 0; i < n; i++)
-		promote += moves[i].dir == MET_PROMOTE;
+		promote += moves[i].dir == MOVE_PROMOTE;
 	if (n) {
 		const struct plan_summary *ps = plan_last(d->plan);
 
@@ -477,8 +477,6 @@ static void do_client_move(struct daemon *d, struct srv_move *mv)
 {
 	struct plan_nodes pn = { d->nr_nodes, d->nodes };
 	struct exec_result res;
-	enum met_dir dir;
-	int from = -1;
 
 	if (d->o.dry_run) {
 		log_info("dry run: client MOVE of range %u to node %d ignored",
@@ -486,19 +484,8 @@ static void do_client_move(struct daemon *d, struct srv_move *mv)
 		server_move_done(d->srv, mv, -EPERM, 0, -1);
 		return;
 	}
-	/* The direction from the first chunk's node, for the metrics. */
-	{
-		struct cxltier_chunk_heat h;
-		uint32_t total;
-
-		if (!kdev_get_heat(&d->kdev, mv->range.id,
-				   mv->offset / mv->range.chunk_size, &h, 1,
-				   CXLTIER_HEAT_REFRESH, &total, NULL))
-			from = h.node;
-	}
-	dir = plan_direction(&pn, from, mv->node);
 	executor_move_range(d->exec, &mv->range, mv->offset, mv->length,
-			    mv->node, dir, &res);
+			    mv->node, &pn, &res);
 	log_info("client MOVE of range %u [%#llx, +%#llx) to node %d: %s",
 		 mv->range.id, (unsigned long long)mv->offset,
 		 (unsigned long long)mv->length, mv->node,

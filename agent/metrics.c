@@ -16,7 +16,7 @@ const uint64_t met_bucket_us[MET_NR_BUCKETS] = {
 	5000000,
 };
 
-static const char *const met_dir_names[MET_NR_DIRS] = {
+static const char *const met_dir_names[MOVE_NR_DIRS] = {
 	"promote", "demote", "lateral",
 };
 
@@ -24,7 +24,7 @@ static const char *const met_method_names[MET_NR_METHODS] = {
 	"move_pages", "handshake",
 };
 
-static const char *const met_fail_names[MET_NR_FAILS] = {
+static const char *const met_fail_names[MOVE_NR_FAILS] = {
 	"stale", "no_room", "pinned", "refused", "timeout", "gone",
 	"backoff", "error",
 };
@@ -82,7 +82,7 @@ static void emit(const struct metrics *m, FILE *f)
 
 	fprintf(f, "# HELP cxltier_migrations_total Chunk ranges migrated by cxltierd.\n"
 		   "# TYPE cxltier_migrations_total counter\n");
-	for (d = 0; d < MET_NR_DIRS; d++)
+	for (d = 0; d < MOVE_NR_DIRS; d++)
 		for (k = 0; k < MET_NR_METHODS; k++)
 			fprintf(f, "cxltier_migrations_total{direction=\"%s\",method=\"%s\"} %llu\n",
 				met_dir_names[d], met_method_names[k],
@@ -90,14 +90,14 @@ static void emit(const struct metrics *m, FILE *f)
 
 	fprintf(f, "# HELP cxltier_migrated_bytes_total Bytes migrated by cxltierd.\n"
 		   "# TYPE cxltier_migrated_bytes_total counter\n");
-	for (d = 0; d < MET_NR_DIRS; d++)
+	for (d = 0; d < MOVE_NR_DIRS; d++)
 		fprintf(f, "cxltier_migrated_bytes_total{direction=\"%s\"} %llu\n",
 			met_dir_names[d],
 			(unsigned long long)m->migrated_bytes[d]);
 
 	fprintf(f, "# HELP cxltier_migration_failures_total Planned migrations not done, by reason.\n"
 		   "# TYPE cxltier_migration_failures_total counter\n");
-	for (k = 0; k < MET_NR_FAILS; k++)
+	for (k = 0; k < MOVE_NR_FAILS; k++)
 		fprintf(f, "cxltier_migration_failures_total{reason=\"%s\"} %llu\n",
 			met_fail_names[k], (unsigned long long)m->failures[k]);
 

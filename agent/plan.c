@@ -8,7 +8,7 @@
  *   snapshot    --every chunk------->  policy_chunk[] (heat, node,
  *                                      class, when it last moved)
  *   policy_plan()  -->  policy_move[] (one chunk each)
- *                  -->  exec_move[] (runs of adjacent chunks of a
+ *                  -->  plan_move[] (runs of adjacent chunks of a
  *                                      range going the same way merged)
  *
  * The policy is pure and remembers nothing but its rate-limit state; the
@@ -119,13 +119,13 @@ int plan_node_tier(const struct plan_nodes *nodes, int node)
 	return -1;
 }
 
-enum met_dir plan_direction(const struct plan_nodes *nodes, int from, int to)
+enum move_dir plan_direction(const struct plan_nodes *nodes, int from, int to)
 {
 	int tf = plan_node_tier(nodes, from), tt = plan_node_tier(nodes, to);
 
 	if (tf < 0 || tt < 0 || tf == tt)
-		return MET_LATERAL;
-	return tt < tf ? MET_PROMOTE : MET_DEMOTE;
+		return MOVE_LATERAL;
+	return tt < tf ? MOVE_PROMOTE : MOVE_DEMOTE;
 }
 
 /* Is node @n (kind @kind) in the set @set ("auto": kind @want...)? */
@@ -266,9 +266,9 @@ static size_t range_of(const struct plan_ctx *p, size_t nr_ranges, size_t g)
 int plan_build(struct plan_ctx *p, const struct config *cfg,
 	       const struct plan_nodes *nodes,
 	       const struct obs_snapshot *snap, uint64_t now_ms,
-	       struct exec_move **movesp, size_t *np)
+	       struct plan_move **movesp, size_t *np)
 {
-	struct exec_move *moves = NULL, *last = NULL;
+	struct plan_move *moves = NULL, *last = NULL;
 	struct policy_input in;
 	struct policy_plan plan;
 	size_t total = 0, i, c, n = 0;
@@ -357,8 +357,8 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 		const struct policy_move *pm = &plan.moves[i];
 		size_t ri = range_of(p, snap->nr_ranges, pm->chunk);
 		uint64_t chunk = pm->chunk - p->first[ri];
-		enum met_dir dir = pm->reason == POLICY_PROMOTE ? MET_PROMOTE :
-								  MET_DEMOTE;
+		enum move_dir dir = pm->reason == POLICY_PROMOTE ? MOVE_PROMOTE :
+								   MOVE_DEMOTE;
 		uint32_t id = snap->ranges[ri].info.id;
 
 		/* The next chunk of the same range, the same way: extend. */
@@ -381,7 +381,7 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 	return 0;
 }
 
-void plan_commit(struct plan_ctx *p, const struct exec_move *moves, size_t n,
+void plan_commit(struct plan_ctx *p, const struct plan_move *moves, size_t n,
 		 uint64_t now_ms)
 {
 	struct plan_mem *m;
@@ -400,19 +400,4 @@ void plan_commit(struct plan_ctx *p, const struct exec_move *moves, size_t n,
 		     c++)
 			m->moved_ms[c] = now_ms ? now_ms : 1;
 	}
-}
-
-bool plan_gate_allows(struct plan_gate *g, enum met_dir dir, uint64_t len)
-{
-	if (dir != MET_PROMOTE || !g->debt)
-		return true;
-	g->debt = len < g->debt ? g->debt - len : 0;
-	return false;
-}
-
-void plan_gate_record(struct plan_gate *g, enum met_dir dir, uint64_t len,
-		      uint64_t moved)
-{
-	if (dir == MET_DEMOTE && moved < len)
-		g->debt += len - moved;
 }
