@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # agent/: cxltierd and the pieces of it that other programs link.
 #
-#   $(CXLTIERD_CORE_A)     build/lib/libcxltierd-core.a: the config loader
-#                          (agent/config.c), the placement policy
+#   $(CXLTIERD_CORE_A)     build/lib/libcxltierd-core.a: the config
+#                          (agent/conffile.c, the strict INI reader;
+#                          agent/config.c, the schema), the placement policy
 #                          (agent/policy.c, pure) and libnuma's message
 #                          routing (agent/numalog.c), linked by the
 #                          daemon, kvreplay and the unit tests
@@ -38,7 +39,8 @@ LIBS_BUILT += $(CXLTIERD_CORE_A) $(TOPOLOGY_A)
 
 # cxltierd: the daemon, over the two archives above and libcxltier's.
 CXLTIERD_SRCS := agent/cxltierd.c agent/server.c agent/executor.c \
-		 agent/observe.c agent/plan.c agent/metrics.c agent/log.c
+		 agent/observe.c agent/plan.c agent/metrics.c agent/tunables.c \
+		 agent/log.c
 CXLTIERD_LIBS := $(CXLTIERD_CORE_LIBS) $(TOPOLOGY_LIBS) \
 		 $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 

@@ -44,6 +44,7 @@
 #include "proto.h"
 #include "server.h"
 #include "topology.h"
+#include "tunables.h"
 
 /* Exit codes, listed in cxltierd(8). */
 enum {
@@ -266,51 +267,6 @@ static int load_config(const struct opts *o, struct config *cfg)
 	return ret;
 }
 
-/* --- module tunables ----------------------------------------------------- */
-
-/* Write @val to the module's tunable @name.  0 or -errno. */
-static int write_tunable(const struct opts *o, const char *name,
-			 unsigned long long val)
-{
-	char path[512], buf[32];
-	int fd, n, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", o->sysfs, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%llu\n", val);
-	if (write(fd, buf, (size_t)n) != n)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* The module's tunables from the configuration; warns on failure. */
-static void apply_tunables(struct daemon *d)
-{
-	static const struct {
-		const char *file;
-		size_t off;
-	} t[] = {
-		{ "epoch_ms", offsetof(struct config, epoch_ms) },
-		{ "half_life_ms", offsetof(struct config, half_life_ms) },
-	};
-	uint32_t v;
-	size_t i;
-	int ret;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		memcpy(&v, (const char *)&d->cfg + t[i].off, sizeof(v));
-		ret = write_tunable(&d->o, t[i].file, v);
-		if (ret)
-			log_warn("cannot set the module's %s to %u: %s",
-				 t[i].file, v, strerror(-ret));
-		else
-			log_debug("module %s = %u", t[i].file, v);
-	}
-}
-
 /* --- decisions ----------------------------------------------------------- */
 
 static int read_nodes(struct daemon *d)
@@ -326,50 +282,6 @@ static int read_nodes(struct daemon *d)
 	d->nodes = nodes;
 	d->nr_nodes = nr;
 	return 0;
-}
-
-/* Bytes per node and class, for the metrics. */
-static void account_usage(struct daemon *d, const struct obs_snapshot *snap,
-			  const struct plan_nodes *pn)
-{
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	struct met_usage *u = NULL, *tmp;
-	size_t nr = 0, i, k;
-	uint32_t c;
-
-	for (i = 0; i < snap->nr_ranges; i++) {
-		const struct obs_range *r = &snap->ranges[i];
-		unsigned int cls = config_match_class(&d->cfg, r->info.label,
-						      r->comm);
-		const char *name = d->cfg.classes[cls].name;
-
-		for (c = 0; c < r->info.nr_chunks; c++) {
-			int node = r->chunks[c].node;
-
-			if (node < 0 || !r->chunks[c].resident_pages)
-				continue;
-			for (k = 0; k < nr; k++)
-				if (u[k].node == node &&
-				    !strcmp(u[k].class_name, name))
-					break;
-			if (k == nr) {
-				tmp = realloc(u, (nr + 1) * sizeof(*u));
-				if (!tmp)
-					goto out;
-				u = tmp;
-				memset(&u[nr], 0, sizeof(u[nr]));
-				u[nr].node = node;
-				u[nr].tier = plan_node_tier(pn, node);
-				snprintf(u[nr].class_name,
-					 sizeof(u[nr].class_name), "%s", name);
-				nr++;
-			}
-			u[k].bytes += r->chunks[c].resident_pages * page;
-		}
-	}
-	metrics_set_usage(&d->met, u, nr);
-out:
-	free(u);
 }
 
 static void write_metrics(struct daemon *d)
@@ -464,7 +376,8 @@ static int cycle(struct daemon *d)
 	d->met.last_cycle_time = wall_time();
 	d->met.cycle_seconds = (double)(clock_now_ms() - t0) / 1000.0;
 	d->last_moves = done;
-	account_usage(d, &snap, &pn);
+	metrics_account_usage(&d->met, &snap, plan_classes(d->plan, snap.nr_ranges),
+			      &d->cfg, &pn);
 	write_metrics(d);
 	notify_status(d);
 	free(moves);
@@ -541,7 +454,7 @@ static void reload(struct daemon *d)
 	} else {
 		d->cfg = *fresh;
 		d->met.reloads++;
-		apply_tunables(d);
+		tunables_apply(d->o.sysfs, &d->cfg);
 		plan_reset(d->plan);
 		if (read_topology(d))
 			log_warn("cannot discover the memory topology again");
@@ -807,7 +720,7 @@ int main(int argc, char **argv)
 		code = EXIT_MODULE;
 		goto out;
 	}
-	apply_tunables(d);
+	tunables_apply(d->o.sysfs, &d->cfg);
 	check_numa_balancing();
 	ret = first_read(d);
 	if (ret) {

@@ -193,3 +193,47 @@ int metrics_write(const struct metrics *m, const char *path)
 		unlink(tmp);
 	return ret;
 }
+
+void metrics_account_usage(struct metrics *m, const struct obs_snapshot *snap,
+			   const uint16_t *klass, const struct config *cfg,
+			   const struct plan_nodes *pn)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct met_usage *u = NULL, *tmp;
+	size_t nr = 0, i, k;
+	uint32_t c;
+
+	for (i = 0; i < snap->nr_ranges; i++) {
+		const struct obs_range *r = &snap->ranges[i];
+		unsigned int cls = klass ? klass[i] :
+				   config_match_class(cfg, r->info.label, r->comm);
+		const char *name = cfg->classes[cls].name;
+
+		for (c = 0; c < r->info.nr_chunks; c++) {
+			int node = r->chunks[c].node;
+
+			if (node < 0 || !r->chunks[c].resident_pages)
+				continue;
+			for (k = 0; k < nr; k++)
+				if (u[k].node == node &&
+				    !strcmp(u[k].class_name, name))
+					break;
+			if (k == nr) {
+				tmp = realloc(u, (nr + 1) * sizeof(*u));
+				if (!tmp)
+					goto out;
+				u = tmp;
+				memset(&u[nr], 0, sizeof(u[nr]));
+				u[nr].node = node;
+				u[nr].tier = plan_node_tier(pn, node);
+				snprintf(u[nr].class_name,
+					 sizeof(u[nr].class_name), "%s", name);
+				nr++;
+			}
+			u[k].bytes += r->chunks[c].resident_pages * page;
+		}
+	}
+	metrics_set_usage(m, u, nr);
+out:
+	free(u);
+}

@@ -91,6 +91,15 @@ void metrics_handshake(struct metrics *m, uint64_t us);
 /* Set the usage gauges to @n entries (copied).  0 or -ENOMEM. */
 int metrics_set_usage(struct metrics *m, const struct met_usage *u, size_t n);
 
+/*
+ * Set the usage gauges from a snapshot: resident bytes per node (and its
+ * tier in @pn) and class, each range's class from @klass (the plan's,
+ * plan_classes()) or, when NULL, matched in @cfg.
+ */
+void metrics_account_usage(struct metrics *m, const struct obs_snapshot *snap,
+			   const uint16_t *klass, const struct config *cfg,
+			   const struct plan_nodes *pn);
+
 /* Write @m to @path atomically.  0 or -errno. */
 int metrics_write(const struct metrics *m, const char *path);
 

@@ -59,6 +59,8 @@ struct plan_ctx {
 	size_t chunks_room;
 	size_t *first;
 	size_t first_room;
+	uint16_t *klass;
+	size_t nr_klass;
 	struct plan_summary last;
 };
 
@@ -96,6 +98,7 @@ void plan_free(struct plan_ctx *p)
 	policy_ctx_free(p->pctx);
 	free(p->chunks);
 	free(p->first);
+	free(p->klass);
 	free(p);
 }
 
@@ -107,6 +110,11 @@ void plan_reset(struct plan_ctx *p)
 const struct plan_summary *plan_last(const struct plan_ctx *p)
 {
 	return &p->last;
+}
+
+const uint16_t *plan_classes(const struct plan_ctx *p, size_t nr_ranges)
+{
+	return p->nr_klass == nr_ranges ? p->klass : NULL;
 }
 
 int plan_node_tier(const struct plan_nodes *nodes, int node)
@@ -287,11 +295,16 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 		p->chunks = tmp;
 		p->chunks_room = total;
 	}
+	p->nr_klass = 0;
 	if (snap->nr_ranges > p->first_room) {
 		tmp = realloc(p->first, snap->nr_ranges * sizeof(*p->first));
 		if (!tmp)
 			return -ENOMEM;
 		p->first = tmp;
+		tmp = realloc(p->klass, snap->nr_ranges * sizeof(*p->klass));
+		if (!tmp)
+			return -ENOMEM;
+		p->klass = tmp;
 		p->first_room = snap->nr_ranges;
 	}
 
@@ -306,6 +319,7 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 		if (!m)
 			return -ENOMEM;
 		p->first[i] = total;
+		p->klass[i] = klass;
 		for (c = 0; c < r->info.nr_chunks; c++) {
 			struct policy_chunk *pc = &p->chunks[total++];
 			uint64_t off = c * cs;
@@ -326,6 +340,7 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 				pc->flags |= POLICY_CHUNK_FIXED;
 		}
 	}
+	p->nr_klass = snap->nr_ranges;
 	mem_sweep(p);
 
 	memset(&in, 0, sizeof(in));

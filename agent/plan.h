@@ -121,6 +121,13 @@ void plan_commit(struct plan_ctx *p, const struct plan_move *moves, size_t n,
 /* Figures of the last plan. */
 const struct plan_summary *plan_last(const struct plan_ctx *p);
 
+/*
+ * The class (index in config.classes) of each of the @nr_ranges ranges
+ * of the snapshot the last plan_build() classified, NULL when it did not
+ * get that far: the rest of the cycle reuses them.
+ */
+const uint16_t *plan_classes(const struct plan_ctx *p, size_t nr_ranges);
+
 /* Tier of @node in @nodes, -1 when unknown. */
 int plan_node_tier(const struct plan_nodes *nodes, int node);
 

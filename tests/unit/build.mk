@@ -19,5 +19,5 @@ $(eval $(call unit_test,test-topology,tests/unit/test_topology.c,$(TOPOLOGY_LIBS
 $(eval $(call unit_test,test-proto,tests/unit/test_proto.c,,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-libcxltier,tests/unit/test_libcxltier.c,$(LIBCXLTIER_LINK) -ldl,$(LIBCXLTIER_SO)))
 $(eval $(call unit_test,test-plan,tests/unit/test_plan.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
-$(eval $(call unit_test,test-metrics,tests/unit/test_metrics.c agent/metrics.c,,))
+$(eval $(call unit_test,test-metrics,tests/unit/test_metrics.c agent/metrics.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-executor,tests/unit/test_executor.c agent/executor.c agent/plan.c agent/server.c agent/metrics.c agent/log.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
