@@ -39,7 +39,7 @@ ifeq ($(WERROR),1)
 WARNINGS	+= -Werror
 endif
 CPPFLAGS	+= -D_GNU_SOURCE -DCXLTIER_VERSION='"$(VERSION)"' \
-		   -Iinclude/uapi -Iinclude -Iagent/lib -I$(B)/include
+		   -Iinclude/uapi -Iinclude -Iagent/lib -Iagent -I$(B)/include
 ALL_CFLAGS	= -std=gnu11 $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP
 
 # make check also runs sparse over the module (C=1): any warning fails.
@@ -139,8 +139,6 @@ endef
 
 include agent/lib/build.mk
 include agent/build.mk
-include agent/topology.mk
-include agent/cxltierd.mk
 include tools/build.mk
 include tests/unit/build.mk
 include selftests/cxltier/build.mk

@@ -1,15 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * config: cxltierd.conf and its drop-ins, parsed with libinih.
+ * config: cxltierd.conf's schema, over the strict INI reader of
+ * conffile.c (files, drop-ins, line checks, "FILE:LINE:" errors):
  *
- * libinih does the INI grammar; this file adds what a daemon's config
- * needs on top of it:
- *
- *  - a line reader that checks every line before libinih sees it: a line
- *    longer than libinih's buffer would otherwise be split and its tail
- *    parsed as a line of its own, an indented line would be taken as the
- *    continuation of the previous value, and an over-long section or key
- *    name would be truncated.  Each is an error here, with its line;
  *  - a table of keys with their types, ranges and where in struct config
  *    they go; a key, section or value that is not in it is an error
  *    naming the file and line;
@@ -22,21 +15,17 @@
  * names, octal -- cannot sneak in); its warnings are captured by numalog
  * and quoted in the error.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <ini.h>
 #include <limits.h>
 #include <numa.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <linux/cxltier.h>
 
+#include "conffile.h"
 #include "config.h"
 #include "numalog.h"
 #include "units.h"
@@ -130,59 +119,19 @@ struct cfg_origin {
 
 /**
  * struct cfg_loader - state of one config_load() or config_parse_string()
+ * @cf: the files, lines and first error (conffile.c)
  * @cfg: the settings being filled
- * @files: names of the files read so far, for messages (owned)
- * @nr_files: entries in @files
- * @file: index of the current file in @files
- * @pos: next unread byte of the current file's text
- * @end: end of the current file's text
- * @line: number of the line libinih is working on
- * @err: first error, -errno (0: none)
- * @errbuf: where the first error's message goes
- * @errlen: size of @errbuf
  * @origin: where each of cfg_keys[] was set
  * @class_origin: where each key of each class was set
  */
 struct cfg_loader {
+	struct conffile cf;
 	struct config *cfg;
-	char **files;
-	unsigned int nr_files;
-	unsigned int file;
-	const char *pos;
-	const char *end;
-	unsigned int line;
-	int err;
-	char *errbuf;
-	size_t errlen;
 	struct cfg_origin origin[NR_KEYS];
 	struct cfg_origin class_origin[CONFIG_MAX_CLASSES][NR_CLASS_KEYS];
 };
 
-/* Record the first error, as "FILE:LINE: message" (no line when 0). */
-static int __attribute__((format(printf, 4, 5)))
-cfg_error(struct cfg_loader *ld, int err, unsigned int line, const char *fmt, ...)
-{
-	size_t n = 0;
-	va_list ap;
-
-	if (ld->err)
-		return ld->err;
-	ld->err = err;
-	if (!ld->errbuf || !ld->errlen)
-		return err;
-	if (ld->nr_files)
-		n = (size_t)snprintf(ld->errbuf, ld->errlen, "%s:", ld->files[ld->file]);
-	if (line && n < ld->errlen)
-		n += (size_t)snprintf(ld->errbuf + n, ld->errlen - n, "%u:", line);
-	if (n && n < ld->errlen)
-		n += (size_t)snprintf(ld->errbuf + n, ld->errlen - n, " ");
-	if (n < ld->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(ld->errbuf + n, ld->errlen - n, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
+#define cfg_error(ld, ...) conffile_error(&(ld)->cf, __VA_ARGS__)
 
 void config_init(struct config *cfg)
 {
@@ -308,21 +257,21 @@ static int parse_nodes(struct cfg_loader *ld, const struct cfg_key *k,
 		return 0;
 	}
 	if (nodes_syntax(value, buf, sizeof(buf), &why))
-		return cfg_error(ld, -EINVAL, ld->line,
+		return cfg_error(ld, -EINVAL, ld->cf.line,
 				 "%s: '%s' is not \"auto\" or a node list such as 0-1,4: %s",
 				 k->name, value, why);
 	numalog_capture_begin();
 	bm = numa_parse_nodestring_all(buf);
 	msg = numalog_capture_end();
 	if (!bm)
-		return cfg_error(ld, -EINVAL, ld->line, "%s: '%s': %s", k->name,
+		return cfg_error(ld, -EINVAL, ld->cf.line, "%s: '%s': %s", k->name,
 				 value, *msg ? msg : "not a node list of this machine");
 	for (i = 0; i < bm->size; i++) {
 		if (!numa_bitmask_isbitset(bm, i))
 			continue;
 		if (i >= CONFIG_MAX_NODES) {
 			numa_bitmask_free(bm);
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: node %u is above %u", k->name, i,
 					 CONFIG_MAX_NODES - 1);
 		}
@@ -331,7 +280,7 @@ static int parse_nodes(struct cfg_loader *ld, const struct cfg_key *k,
 	}
 	numa_bitmask_free(bm);
 	if (!weight)
-		return cfg_error(ld, -EINVAL, ld->line, "%s: '%s' names no node",
+		return cfg_error(ld, -EINVAL, ld->cf.line, "%s: '%s' names no node",
 				 k->name, value);
 	return 0;
 }
@@ -377,7 +326,7 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 	int rc;
 
 	if (!*value)
-		return cfg_error(ld, -EINVAL, ld->line, "%s: empty value", k->name);
+		return cfg_error(ld, -EINVAL, ld->cf.line, "%s: empty value", k->name);
 
 	switch (k->type) {
 	case CFG_NODES:
@@ -385,11 +334,11 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 	case CFG_MS:
 		rc = units_parse_ms(value, &u);
 		if (rc == -EINVAL)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is not a duration (e.g. 500ms, 2s, 1min)",
 					 k->name, value);
 		if (rc || u < (uint64_t)k->min || u > (uint64_t)k->max)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is out of range [%lldms, %lldms]",
 					 k->name, value, (long long)k->min, (long long)k->max);
 		*(uint32_t *)field = (uint32_t)u;
@@ -397,11 +346,11 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 	case CFG_PERCENT:
 		rc = units_parse_percent(value, &u);
 		if (rc == -EINVAL)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is not a percentage (e.g. 90%%)",
 					 k->name, value);
 		if (rc || u < (uint64_t)k->min || u > (uint64_t)k->max)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is out of range [%s, %s]", k->name, value,
 					 fmt_bp((uint64_t)k->min, lo, sizeof(lo)),
 					 fmt_bp((uint64_t)k->max, hi, sizeof(hi)));
@@ -414,11 +363,11 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 		}
 		rc = units_parse_rate(value, 1ULL << 20, &u);
 		if (rc == -EINVAL)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is not a rate (e.g. 256MiB/s, 1GiB/s, or a number of MiB/s) or \"unlimited\"",
 					 k->name, value);
 		if (rc || u < (uint64_t)k->min || u > (uint64_t)k->max)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is out of range (at least 1B/s; \"unlimited\" for no limit)",
 					 k->name, value);
 		*(uint64_t *)field = u;
@@ -426,11 +375,11 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 	case CFG_HEAT:
 		rc = units_parse_decimal(value, CXLTIER_HEAT_ONE, &u);
 		if (rc == -EINVAL)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is not a number of accesses (e.g. 2 or 1.5)",
 					 k->name, value);
 		if (rc || u > (uint64_t)k->max)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is out of range [0, %lld]", k->name, value,
 					 (long long)(k->max >> CXLTIER_HEAT_SHIFT));
 		*(uint64_t *)field = u;
@@ -442,10 +391,10 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 		errno = 0;
 		v = strtol(value, &end, 10);
 		if (end == value || *end || value[0] == '+' || value[0] == ' ')
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is not an integer", k->name, value);
 		if (errno || v < k->min || v > k->max)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: '%s' is out of range [%lld, %lld]", k->name,
 					 value, (long long)k->min, (long long)k->max);
 		*(int *)field = (int)v;
@@ -455,19 +404,19 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 		const char *p;
 
 		if (strlen(value) >= CONFIG_PATTERN_LEN)
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: pattern longer than %d characters", k->name,
 					 CONFIG_PATTERN_LEN - 1);
 		for (p = value; *p; p++)
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-				return cfg_error(ld, -EINVAL, ld->line,
+				return cfg_error(ld, -EINVAL, ld->cf.line,
 						 "%s: pattern has a character that is not printable ASCII",
 						 k->name);
 		strcpy(field, value);
 		return 0;
 	}
 	}
-	return cfg_error(ld, -EINVAL, ld->line, "%s: internal error: bad type", k->name);
+	return cfg_error(ld, -EINVAL, ld->cf.line, "%s: internal error: bad type", k->name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -506,7 +455,7 @@ static int check_section(struct cfg_loader *ld, const char *sec, size_t len,
 			return 0;
 	if (len > 8 && !memcmp(sec, "class \"", 7) && sec[len - 1] == '"') {
 		if (!class_name_ok(sec + 7, len - 8))
-			return cfg_error(ld, -EINVAL, ld->line,
+			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "class name '%.*s': use 1-%d letters, digits, '_', '.' or '-'",
 					 (int)(len - 8), sec + 7, CONFIG_NAME_LEN - 1);
 		*name = sec + 7;
@@ -514,10 +463,10 @@ static int check_section(struct cfg_loader *ld, const char *sec, size_t len,
 		return 0;
 	}
 	if (len >= 5 && !memcmp(sec, "class", 5))
-		return cfg_error(ld, -EINVAL, ld->line,
+		return cfg_error(ld, -EINVAL, ld->cf.line,
 				 "section [%.*s]: write a class as [class \"NAME\"]",
 				 (int)len, sec);
-	return cfg_error(ld, -EINVAL, ld->line,
+	return cfg_error(ld, -EINVAL, ld->cf.line,
 			 "unknown section [%.*s] (known: tiers, policy, heat, class \"NAME\")",
 			 (int)len, sec);
 }
@@ -538,7 +487,7 @@ static struct config_class *get_class(struct cfg_loader *ld, const char *name,
 		}
 	}
 	if (cfg->nr_classes >= CONFIG_MAX_CLASSES) {
-		cfg_error(ld, -E2BIG, ld->line, "more than %d classes",
+		cfg_error(ld, -E2BIG, ld->cf.line, "more than %d classes",
 			  CONFIG_MAX_CLASSES - 1);
 		return NULL;
 	}
@@ -556,18 +505,18 @@ static int set_key(struct cfg_loader *ld, struct cfg_origin *o,
 {
 	int rc;
 
-	if (o->file == ld->file + 1)
-		return cfg_error(ld, -EINVAL, ld->line, "%s: already set on line %u",
+	if (o->file == ld->cf.file + 1)
+		return cfg_error(ld, -EINVAL, ld->cf.line, "%s: already set on line %u",
 				 k->name, o->line);
 	rc = parse_value(ld, k, value, base);
 	if (rc)
 		return rc;
-	o->file = ld->file + 1;
-	o->line = ld->line;
+	o->file = ld->cf.file + 1;
+	o->line = ld->cf.line;
 	return 0;
 }
 
-/* libinih's callback: one key = value.  Return 1 to go on, 0 on error. */
+/* The schema's handler of one key = value.  1 to go on, 0 on error. */
 static int cfg_handler(void *user, const char *section, const char *name,
 		       const char *value)
 {
@@ -576,10 +525,10 @@ static int cfg_handler(void *user, const char *section, const char *name,
 	size_t clen;
 	unsigned int i, idx;
 
-	if (ld->err)
+	if (ld->cf.err)
 		return 0;
 	if (!*section) {
-		cfg_error(ld, -EINVAL, ld->line,
+		cfg_error(ld, -EINVAL, ld->cf.line,
 			  "%s: key outside of a section (start with [tiers], [policy], ...)",
 			  name);
 		return 0;
@@ -596,7 +545,7 @@ static int cfg_handler(void *user, const char *section, const char *name,
 			if (strcmp(name, cfg_class_keys[i].name))
 				continue;
 			if (idx == CONFIG_CLASS_DEFAULT && cfg_class_keys[i].type == CFG_PATTERN) {
-				cfg_error(ld, -EINVAL, ld->line,
+				cfg_error(ld, -EINVAL, ld->cf.line,
 					  "%s: the default class holds every buffer no other class matches; it takes no pattern",
 					  name);
 				return 0;
@@ -604,7 +553,7 @@ static int cfg_handler(void *user, const char *section, const char *name,
 			return !set_key(ld, &ld->class_origin[idx][i], &cfg_class_keys[i],
 					value, c);
 		}
-		cfg_error(ld, -EINVAL, ld->line,
+		cfg_error(ld, -EINVAL, ld->cf.line,
 			  "unknown key '%s' in [class \"%s\"] (known: label, process, priority, dram_share)",
 			  name, c->name);
 		return 0;
@@ -615,275 +564,12 @@ static int cfg_handler(void *user, const char *section, const char *name,
 			continue;
 		return !set_key(ld, &ld->origin[i], &cfg_keys[i], value, ld->cfg);
 	}
-	cfg_error(ld, -EINVAL, ld->line, "unknown key '%s' in [%s]", name, section);
+	cfg_error(ld, -EINVAL, ld->cf.line, "unknown key '%s' in [%s]", name, section);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Lines                                                               */
-
-/*
- * Check one raw line (without its newline) for what libinih would
- * misread.  0 or -EINVAL with the error recorded.
- */
-static int check_line(struct cfg_loader *ld, const char *s, size_t len)
-{
-	size_t i = 0, start, end;
-
-	/* A UTF-8 byte order mark, which libinih skips on the first line. */
-	if (ld->line == 1 && len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
-		i = 3;
-	start = i;
-	for (; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c < 0x20 && c != '\t' && !(c == '\r' && i == len - 1)) || c == 0x7f)
-			return cfg_error(ld, -EINVAL, ld->line,
-					 "control character 0x%02x", c);
-	}
-	while (len > start && (s[len - 1] == '\r' || s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
-	i = start;
-	while (i < len && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	if (i == len || s[i] == '#' || s[i] == ';')
-		return 0;
-	if (i > start)
-		return cfg_error(ld, -EINVAL, ld->line,
-				 "indented line: continuation lines are not supported, remove the leading whitespace");
-	if (s[i] == '[') {
-		const char *close = memchr(s + i, ']', len - i);
-
-		if (!close)
-			return cfg_error(ld, -EINVAL, ld->line, "section header without ']'");
-		end = (size_t)(close - s) + 1;
-		while (end < len && (s[end] == ' ' || s[end] == '\t'))
-			end++;
-		if (end < len && s[end] != ';' && s[end] != '#')
-			return cfg_error(ld, -EINVAL, ld->line, "text after the section header");
-		/* libinih keeps 49 characters of a section name. */
-		if (close - (s + i) - 1 > 48)
-			return cfg_error(ld, -EINVAL, ld->line, "section name too long");
-		/* Check it now: a section without keys never reaches the handler. */
-		{
-			const char *name;
-			size_t nlen;
-
-			return check_section(ld, s + i + 1, (size_t)(close - s - i - 1),
-					     &name, &nlen);
-		}
-	}
-	for (end = i; end < len && s[end] != '=' && s[end] != ':'; end++)
-		;
-	if (end == len)
-		return cfg_error(ld, -EINVAL, ld->line, "expected 'key = value'");
-	while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t'))
-		end--;
-	if (end == i)
-		return cfg_error(ld, -EINVAL, ld->line, "a key name is missing before '='");
-	/* libinih keeps 49 characters of a key name. */
-	if (end - i > 48)
-		return cfg_error(ld, -EINVAL, ld->line, "key name too long");
-	return 0;
-}
-
-/* libinih's line reader over the text in @stream (the loader). */
-static char *cfg_reader(char *str, int num, void *stream)
-{
-	struct cfg_loader *ld = stream;
-	const char *nl;
-	size_t len, linelen;
-
-	if (ld->err || ld->pos >= ld->end)
-		return NULL;
-	nl = memchr(ld->pos, '\n', (size_t)(ld->end - ld->pos));
-	linelen = nl ? (size_t)(nl - ld->pos) : (size_t)(ld->end - ld->pos);
-	len = nl ? linelen + 1 : linelen;
-	ld->line++;
-	/* libinih reads at most num - 1 characters, newline included. */
-	if (num < 2 || len > (size_t)num - 1) {
-		cfg_error(ld, -EINVAL, ld->line, "line longer than %d characters",
-			  num > 2 ? num - 2 : 0);
-		return NULL;
-	}
-	if (check_line(ld, ld->pos, linelen))
-		return NULL;
-	memcpy(str, ld->pos, len);
-	str[len] = '\0';
-	ld->pos += len;
-	return str;
-}
-
-/* Parse the text of file @idx. */
-static int parse_text(struct cfg_loader *ld, unsigned int idx, const char *text,
-		      size_t len)
-{
-	const char *nul = memchr(text, '\0', len);
-	int rc;
-
-	ld->file = idx;
-	ld->line = 0;
-	if (nul) {
-		const char *p;
-		unsigned int line = 1;
-
-		for (p = text; p < nul; p++)
-			line += *p == '\n';
-		return cfg_error(ld, -EINVAL, line, "NUL byte");
-	}
-	ld->pos = text;
-	ld->end = text + len;
-	ld->cfg->nr_files++;
-	rc = ini_parse_stream(cfg_reader, ld, cfg_handler, ld);
-	if (ld->err)
-		return ld->err;
-	if (rc == -2)
-		return cfg_error(ld, -ENOMEM, 0, "out of memory");
-	if (rc)
-		return cfg_error(ld, -EINVAL, rc > 0 ? (unsigned int)rc : 0, "syntax error");
-	return 0;
-}
-
-static int add_file(struct cfg_loader *ld, const char *name, unsigned int *idx)
-{
-	char **files = realloc(ld->files, (ld->nr_files + 1) * sizeof(*files));
-
-	if (!files)
-		return cfg_error(ld, -ENOMEM, 0, "out of memory");
-	ld->files = files;
-	files[ld->nr_files] = strdup(name);
-	if (!files[ld->nr_files])
-		return cfg_error(ld, -ENOMEM, 0, "out of memory");
-	*idx = ld->nr_files++;
-	return 0;
-}
-
-/* Read and parse one file.  -ENOENT is returned without a message. */
-static int load_file(struct cfg_loader *ld, const char *path, bool optional)
-{
-	unsigned int idx;
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd, rc;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT && optional)
-		return -ENOENT;
-	rc = add_file(ld, path, &idx);
-	if (rc)
-		goto out_close;
-	ld->file = idx;
-	if (fd < 0) {
-		rc = -errno;
-		return cfg_error(ld, rc, 0, "%s", strerror(-rc));
-	}
-	if (fstat(fd, &st)) {
-		rc = cfg_error(ld, -errno, 0, "%s", strerror(errno));
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = cfg_error(ld, -EINVAL, 0, "not a regular file");
-		goto out_close;
-	}
-	buf = malloc(CONFIG_MAX_FILE_SIZE + 1);
-	if (!buf) {
-		rc = cfg_error(ld, -ENOMEM, 0, "out of memory");
-		goto out_close;
-	}
-	/* Read one byte more than allowed, to tell a too large file. */
-	while (len <= CONFIG_MAX_FILE_SIZE) {
-		n = read(fd, buf + len, CONFIG_MAX_FILE_SIZE + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = cfg_error(ld, -errno, 0, "%s", strerror(errno));
-			goto out_free;
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-	}
-	if (len > CONFIG_MAX_FILE_SIZE) {
-		rc = cfg_error(ld, -EFBIG, 0, "larger than %d bytes", CONFIG_MAX_FILE_SIZE);
-		goto out_free;
-	}
-	rc = parse_text(ld, idx, buf, len);
-out_free:
-	free(buf);
-out_close:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every DIR/<name>.conf, in byte order of the names. */
-static int load_dropins(struct cfg_loader *ld, const char *dir)
-{
-	char **names = NULL, path[PATH_MAX];
-	size_t nr = 0, i;
-	struct dirent *de;
-	unsigned int idx;
-	DIR *d;
-	int rc = 0;
-
-	d = opendir(dir);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		rc = -errno;
-		if (!add_file(ld, dir, &idx))
-			ld->file = idx;
-		return cfg_error(ld, rc, 0, "%s", strerror(-rc));
-	}
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		char **grown;
-
-		if (de->d_name[0] == '.' || n < 6 || strcmp(de->d_name + n - 5, ".conf"))
-			continue;
-		if (nr >= CONFIG_MAX_DROPINS) {
-			if (!add_file(ld, dir, &idx))
-				ld->file = idx;
-			rc = cfg_error(ld, -E2BIG, 0, "more than %d drop-in files",
-				       CONFIG_MAX_DROPINS);
-			goto out;
-		}
-		grown = realloc(names, (nr + 1) * sizeof(*names));
-		if (!grown) {
-			rc = cfg_error(ld, -ENOMEM, 0, "out of memory");
-			goto out;
-		}
-		names = grown;
-		names[nr] = strdup(de->d_name);
-		if (!names[nr]) {
-			rc = cfg_error(ld, -ENOMEM, 0, "out of memory");
-			goto out;
-		}
-		nr++;
-	}
-	qsort(names, nr, sizeof(*names), cmp_names);
-	for (i = 0; i < nr && !rc; i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path)) {
-			rc = cfg_error(ld, -ENAMETOOLONG, 0, "%s/%s: path too long", dir,
-				       names[i]);
-			break;
-		}
-		rc = load_file(ld, path, false);
-	}
-out:
-	for (i = 0; i < nr; i++)
-		free(names[i]);
-	free(names);
-	closedir(d);
-	return rc;
-}
 
 /* ------------------------------------------------------------------ */
 /* Checks across keys                                                  */
@@ -1004,36 +690,43 @@ static int validate_loaded(struct cfg_loader *ld)
 	o = (ob.file > oa.file || (ob.file == oa.file && ob.line > oa.line)) ? ob : oa;
 	if (!o.file) {
 		/* Only defaults involved: cannot happen, but say what. */
-		ld->err = rc;
-		if (ld->errbuf && ld->errlen)
-			snprintf(ld->errbuf, ld->errlen, "%s", msg);
+		ld->cf.err = rc;
+		if (ld->cf.errbuf && ld->cf.errlen)
+			snprintf(ld->cf.errbuf, ld->cf.errlen, "%s", msg);
 		return rc;
 	}
-	ld->file = o.file - 1;
+	ld->cf.file = o.file - 1;
 	return cfg_error(ld, rc, o.line, "%s", msg);
 }
 
 /* ------------------------------------------------------------------ */
 /* Entry points                                                        */
 
+/* A section header, checked as soon as it is read. */
+static int cfg_section(void *user, const char *sec, size_t len)
+{
+	const char *name;
+	size_t nlen;
+
+	return check_section(user, sec, len, &name, &nlen);
+}
+
 static void loader_init(struct cfg_loader *ld, struct config *cfg, char *err,
 			size_t errlen)
 {
 	memset(ld, 0, sizeof(*ld));
+	conffile_init(&ld->cf, err, errlen);
+	ld->cf.section = cfg_section;
+	ld->cf.key = cfg_handler;
+	ld->cf.priv = ld;
 	ld->cfg = cfg;
-	ld->errbuf = err;
-	ld->errlen = errlen;
-	if (err && errlen)
-		err[0] = '\0';
 }
 
+/* Count the texts parsed (cxltierd logs it) and free the names. */
 static void loader_fini(struct cfg_loader *ld)
 {
-	unsigned int i;
-
-	for (i = 0; i < ld->nr_files; i++)
-		free(ld->files[i]);
-	free(ld->files);
+	ld->cfg->nr_files += ld->cf.parsed;
+	conffile_fini(&ld->cf);
 }
 
 int config_parse_string(struct config *cfg, const char *name, const char *text,
@@ -1051,11 +744,11 @@ int config_parse_string(struct config *cfg, const char *name, const char *text,
 		return -ENOMEM;
 	}
 	loader_init(ld, cfg, err, errlen);
-	rc = add_file(ld, name, &idx);
+	rc = conffile_add_file(&ld->cf, name, &idx);
 	if (!rc && len > CONFIG_MAX_FILE_SIZE)
 		rc = cfg_error(ld, -EFBIG, 0, "larger than %d bytes", CONFIG_MAX_FILE_SIZE);
 	if (!rc)
-		rc = parse_text(ld, idx, text, len);
+		rc = conffile_parse_text(&ld->cf, idx, text, len);
 	loader_fini(ld);
 	free(ld);
 	return rc;
@@ -1080,8 +773,8 @@ int config_load(struct config *cfg, const char *path, unsigned int flags,
 	}
 	loader_init(ld, cfg, err, errlen);
 
-	rc = load_file(ld, path, flags & CONFIG_LOAD_OPTIONAL);
-	if (rc == -ENOENT && !ld->err)
+	rc = conffile_load_file(&ld->cf, path, flags & CONFIG_LOAD_OPTIONAL);
+	if (rc == -ENOENT && !ld->cf.err)
 		rc = 0;
 	if (rc)
 		goto out;
@@ -1098,7 +791,7 @@ int config_load(struct config *cfg, const char *path, unsigned int flags,
 			snprintf(err, errlen, "%s: path too long", path);
 		goto out;
 	}
-	rc = load_dropins(ld, dir);
+	rc = conffile_load_dropins(&ld->cf, dir);
 	if (!rc)
 		rc = validate_loaded(ld);
 out:

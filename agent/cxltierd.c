@@ -33,6 +33,7 @@
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "config.h"
 #include "executor.h"
 #include "kdev.h"
@@ -43,6 +44,7 @@
 #include "proto.h"
 #include "server.h"
 #include "topology.h"
+#include "tunables.h"
 
 /* Exit codes, listed in cxltierd(8). */
 enum {
@@ -126,14 +128,6 @@ struct daemon {
 };
 
 static int read_topology(struct daemon *d);
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static double wall_time(void)
 {
@@ -273,51 +267,6 @@ static int load_config(const struct opts *o, struct config *cfg)
 	return ret;
 }
 
-/* --- module tunables ----------------------------------------------------- */
-
-/* Write @val to the module's tunable @name.  0 or -errno. */
-static int write_tunable(const struct opts *o, const char *name,
-			 unsigned long long val)
-{
-	char path[512], buf[32];
-	int fd, n, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", o->sysfs, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%llu\n", val);
-	if (write(fd, buf, (size_t)n) != n)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* The module's tunables from the configuration; warns on failure. */
-static void apply_tunables(struct daemon *d)
-{
-	static const struct {
-		const char *file;
-		size_t off;
-	} t[] = {
-		{ "epoch_ms", offsetof(struct config, epoch_ms) },
-		{ "half_life_ms", offsetof(struct config, half_life_ms) },
-	};
-	uint32_t v;
-	size_t i;
-	int ret;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		memcpy(&v, (const char *)&d->cfg + t[i].off, sizeof(v));
-		ret = write_tunable(&d->o, t[i].file, v);
-		if (ret)
-			log_warn("cannot set the module's %s to %u: %s",
-				 t[i].file, v, strerror(-ret));
-		else
-			log_debug("module %s = %u", t[i].file, v);
-	}
-}
-
 /* --- decisions ----------------------------------------------------------- */
 
 static int read_nodes(struct daemon *d)
@@ -333,50 +282,6 @@ static int read_nodes(struct daemon *d)
 	d->nodes = nodes;
 	d->nr_nodes = nr;
 	return 0;
-}
-
-/* Bytes per node and class, for the metrics. */
-static void account_usage(struct daemon *d, const struct obs_snapshot *snap,
-			  const struct plan_nodes *pn)
-{
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	struct met_usage *u = NULL, *tmp;
-	size_t nr = 0, i, k;
-	uint32_t c;
-
-	for (i = 0; i < snap->nr_ranges; i++) {
-		const struct obs_range *r = &snap->ranges[i];
-		unsigned int cls = config_match_class(&d->cfg, r->info.label,
-						      r->comm);
-		const char *name = d->cfg.classes[cls].name;
-
-		for (c = 0; c < r->info.nr_chunks; c++) {
-			int node = r->chunks[c].node;
-
-			if (node < 0 || !r->chunks[c].resident_pages)
-				continue;
-			for (k = 0; k < nr; k++)
-				if (u[k].node == node &&
-				    !strcmp(u[k].class_name, name))
-					break;
-			if (k == nr) {
-				tmp = realloc(u, (nr + 1) * sizeof(*u));
-				if (!tmp)
-					goto out;
-				u = tmp;
-				memset(&u[nr], 0, sizeof(u[nr]));
-				u[nr].node = node;
-				u[nr].tier = plan_node_tier(pn, node);
-				snprintf(u[nr].class_name,
-					 sizeof(u[nr].class_name), "%s", name);
-				nr++;
-			}
-			u[k].bytes += r->chunks[c].resident_pages * page;
-		}
-	}
-	metrics_set_usage(&d->met, u, nr);
-out:
-	free(u);
 }
 
 static void write_metrics(struct daemon *d)
@@ -399,7 +304,7 @@ static void notify_status(struct daemon *d)
 	uint64_t moves = 0;
 	size_t i, k;
 
-	for (i = 0; i < MET_NR_DIRS; i++)
+	for (i = 0; i < MOVE_NR_DIRS; i++)
 		for (k = 0; k < MET_NR_METHODS; k++)
 			moves += d->met.migrations[i][k];
 	sd_notifyf(0,
@@ -413,9 +318,9 @@ static void notify_status(struct daemon *d)
 static int cycle(struct daemon *d)
 {
 	struct obs_snapshot snap;
-	struct exec_move *moves = NULL;
+	struct plan_move *moves = NULL;
 	struct plan_nodes pn;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = clock_now_ms();
 	size_t n = 0, done = 0, i, promote = 0;
 	int ret;
 
@@ -446,7 +351,7 @@ static int cycle(struct daemon *d)
 		n = 0;
 	}
 	for (i = 0; i < n; i++)
-		promote += moves[i].dir == MET_PROMOTE;
+		promote += moves[i].dir == MOVE_PROMOTE;
 	if (n) {
 		const struct plan_summary *ps = plan_last(d->plan);
 
@@ -459,7 +364,7 @@ static int cycle(struct daemon *d)
 			 d->o.dry_run ? "; dry run, nothing moves" : "");
 	}
 	done = executor_run(d->exec, moves, n);
-	plan_commit(d->plan, moves, n, now_ms());
+	plan_commit(d->plan, moves, n, clock_now_ms());
 	if (n && !d->o.dry_run)
 		log_info("epoch %llu: %zu of %zu moves done",
 			 (unsigned long long)snap.epoch, done, n);
@@ -469,9 +374,10 @@ static int cycle(struct daemon *d)
 	d->met.ranges = (unsigned int)snap.nr_ranges;
 	d->met.epoch = snap.epoch;
 	d->met.last_cycle_time = wall_time();
-	d->met.cycle_seconds = (double)(now_ms() - t0) / 1000.0;
+	d->met.cycle_seconds = (double)(clock_now_ms() - t0) / 1000.0;
 	d->last_moves = done;
-	account_usage(d, &snap, &pn);
+	metrics_account_usage(&d->met, &snap, plan_classes(d->plan, snap.nr_ranges),
+			      &d->cfg, &pn);
 	write_metrics(d);
 	notify_status(d);
 	free(moves);
@@ -484,8 +390,6 @@ static void do_client_move(struct daemon *d, struct srv_move *mv)
 {
 	struct plan_nodes pn = { d->nr_nodes, d->nodes };
 	struct exec_result res;
-	enum met_dir dir;
-	int from = -1;
 
 	if (d->o.dry_run) {
 		log_info("dry run: client MOVE of range %u to node %d ignored",
@@ -493,19 +397,8 @@ static void do_client_move(struct daemon *d, struct srv_move *mv)
 		server_move_done(d->srv, mv, -EPERM, 0, -1);
 		return;
 	}
-	/* The direction from the first chunk's node, for the metrics. */
-	{
-		struct cxltier_chunk_heat h;
-		uint32_t total;
-
-		if (!kdev_get_heat(&d->kdev, mv->range.id,
-				   mv->offset / mv->range.chunk_size, &h, 1,
-				   CXLTIER_HEAT_REFRESH, &total, NULL))
-			from = h.node;
-	}
-	dir = plan_direction(&pn, from, mv->node);
 	executor_move_range(d->exec, &mv->range, mv->offset, mv->length,
-			    mv->node, dir, &res);
+			    mv->node, &pn, &res);
 	log_info("client MOVE of range %u [%#llx, +%#llx) to node %d: %s",
 		 mv->range.id, (unsigned long long)mv->offset,
 		 (unsigned long long)mv->length, mv->node,
@@ -561,7 +454,7 @@ static void reload(struct daemon *d)
 	} else {
 		d->cfg = *fresh;
 		d->met.reloads++;
-		apply_tunables(d);
+		tunables_apply(d->o.sysfs, &d->cfg);
 		plan_reset(d->plan);
 		if (read_topology(d))
 			log_warn("cannot discover the memory topology again");
@@ -623,7 +516,7 @@ static int run(struct daemon *d)
 		}
 
 		due = false;
-		now = now_ms();
+		now = clock_now_ms();
 		if (pfd[1].revents & POLLIN &&
 		    read(d->tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
 			due = now >= d->last_cycle_ms + d->cfg.interval_ms / 2;
@@ -827,7 +720,7 @@ int main(int argc, char **argv)
 		code = EXIT_MODULE;
 		goto out;
 	}
-	apply_tunables(d);
+	tunables_apply(d->o.sysfs, &d->cfg);
 	check_numa_balancing();
 	ret = first_read(d);
 	if (ret) {

@@ -269,7 +269,7 @@ static int recheck(struct executor *e, const struct cxltier_range_info *r,
 		   uint64_t first, uint32_t nr, int from, int to)
 {
 	struct cxltier_chunk_heat *tmp;
-	uint32_t total, i, there = 0;
+	uint32_t total;
 	int ret;
 
 	if (nr > e->heat_room) {
@@ -283,13 +283,21 @@ static int recheck(struct executor *e, const struct cxltier_range_info *r,
 			    CXLTIER_HEAT_REFRESH, &total, NULL);
 	if (ret)
 		return ret;
+	return exec_recheck_chunks(e->heat, first, nr, total, from, to);
+}
+
+int exec_recheck_chunks(const struct cxltier_chunk_heat *h, uint64_t first,
+			uint32_t nr, uint32_t total, int from, int to)
+{
+	uint32_t i, there = 0;
+
 	if (first + nr > total)
 		return -ESTALE;
 	for (i = 0; i < nr; i++) {
-		if (e->heat[i].node == to)
+		if (h[i].node == to)
 			there++;
-		else if (from >= 0 && e->heat[i].node != from &&
-			 e->heat[i].node != CXLTIER_NODE_NONE)
+		else if (from >= 0 && h[i].node != from &&
+			 h[i].node != CXLTIER_NODE_NONE)
 			return -ESTALE;
 	}
 	return there == nr ? 1 : 0;
@@ -317,28 +325,33 @@ static int hs_move_cb(void *arg, int *node, uint64_t *moved)
 			       node);
 }
 
-static enum met_fail fail_of(int status, bool handshake, bool released)
+enum move_fail exec_fail_of(int status, bool handshake, bool released)
 {
 	if (handshake && !released) {
 		if (status == -ETIMEDOUT)
-			return MET_FAIL_TIMEOUT;
+			return MOVE_FAIL_TIMEOUT;
 		if (status == -ECONNRESET)
-			return MET_FAIL_GONE;
-		return MET_FAIL_REFUSED;
+			return MOVE_FAIL_GONE;
+		return MOVE_FAIL_REFUSED;
 	}
 	if (status == -EBUSY)
-		return MET_FAIL_PINNED;
+		return MOVE_FAIL_PINNED;
 	if (status == -ESRCH || status == -ECONNRESET)
-		return MET_FAIL_GONE;
+		return MOVE_FAIL_GONE;
 	if (status == -ETIMEDOUT)
-		return MET_FAIL_TIMEOUT;
-	return MET_FAIL_ERROR;
+		return MOVE_FAIL_TIMEOUT;
+	return MOVE_FAIL_ERROR;
 }
 
-/* Move [off, off + len) of @r; first chunk @first, @nr chunks. */
+/*
+ * Move [off, off + len) of @r; first chunk @first, @nr chunks.  With
+ * @nodes (a client's move), the direction is the first chunk's as the
+ * re-check finds it; else @dir (the plan's).
+ */
 static int move_one(struct executor *e, const struct cxltier_range_info *r,
 		    uint64_t off, uint64_t len, int from, int to,
-		    enum met_dir dir, struct exec_result *res)
+		    enum move_dir dir, const struct plan_nodes *nodes,
+		    struct exec_result *res)
 {
 	uint64_t first = off / r->chunk_size;
 	uint32_t nr = (uint32_t)((len + r->chunk_size - 1) / r->chunk_size);
@@ -352,24 +365,26 @@ static int move_one(struct executor *e, const struct cxltier_range_info *r,
 	res->node = -1;
 
 	ret = recheck(e, r, first, nr, from, to);
+	if (nodes && ret >= 0)
+		dir = plan_direction(nodes, e->heat[0].node, to);
 	if (ret == 1) {
 		res->node = to;
 		return 0; /* already there: nothing to do */
 	}
 	if (ret) {
 		res->status = ret;
-		res->fail = ret == -ESTALE || ret == -ENOENT ? MET_FAIL_STALE :
-							       MET_FAIL_ERROR;
+		res->fail = ret == -ESTALE || ret == -ENOENT ? MOVE_FAIL_STALE :
+							       MOVE_FAIL_ERROR;
 		goto out;
 	}
 	if (to < 0 || numa_node_size64(to, &free_b) <= 0) {
 		res->status = -EINVAL; /* not a memory node */
-		res->fail = MET_FAIL_ERROR;
+		res->fail = MOVE_FAIL_ERROR;
 		goto out;
 	}
 	if ((uint64_t)free_b < len + EXEC_RESERVE_BYTES) {
 		res->status = -ENOSPC;
-		res->fail = MET_FAIL_NO_ROOM;
+		res->fail = MOVE_FAIL_NO_ROOM;
 		goto out;
 	}
 	if (e->srv)
@@ -390,7 +405,7 @@ static int move_one(struct executor *e, const struct cxltier_range_info *r,
 	if (b) {
 		if (server_backoff(e->srv, r->id)) {
 			res->status = -EAGAIN;
-			res->fail = MET_FAIL_BACKOFF;
+			res->fail = MOVE_FAIL_BACKOFF;
 			goto out;
 		}
 		res->handshake = true;
@@ -403,18 +418,18 @@ static int move_one(struct executor *e, const struct cxltier_range_info *r,
 		if (hs.released && ret != -ECONNRESET)
 			metrics_handshake(e->met, hs.latency_us);
 		if (ret)
-			res->fail = fail_of(ret, true, hs.released);
+			res->fail = exec_fail_of(ret, true, hs.released);
 	} else {
 		if (r->pid <= 0) {
 			res->status = -ESRCH;
-			res->fail = MET_FAIL_GONE;
+			res->fail = MOVE_FAIL_GONE;
 			goto out;
 		}
 		ret = exec_move_pages(r->pid, hm.addr, len, to, &res->moved,
 				      &res->node);
 		res->status = ret;
 		if (ret)
-			res->fail = fail_of(ret, false, false);
+			res->fail = exec_fail_of(ret, false, false);
 	}
 out:
 	if (res->moved) {
@@ -432,10 +447,25 @@ out:
 	return res->status;
 }
 
-size_t executor_run(struct executor *e, struct exec_move *moves, size_t n)
+bool exec_gate_allows(struct exec_gate *g, enum move_dir dir, uint64_t len)
+{
+	if (dir != MOVE_PROMOTE || !g->debt)
+		return true;
+	g->debt = len < g->debt ? g->debt - len : 0;
+	return false;
+}
+
+void exec_gate_record(struct exec_gate *g, enum move_dir dir, uint64_t len,
+		      uint64_t moved)
+{
+	if (dir == MOVE_DEMOTE && moved < len)
+		g->debt += len - moved;
+}
+
+size_t executor_run(struct executor *e, struct plan_move *moves, size_t n)
 {
 	const struct cxltier_range_info *r;
-	struct plan_gate gate = { 0 };
+	struct exec_gate gate = { 0 };
 	struct exec_result res;
 	uint64_t off, len;
 	size_t i, done = 0;
@@ -449,30 +479,30 @@ size_t executor_run(struct executor *e, struct exec_move *moves, size_t n)
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		struct exec_move *mv = &moves[i];
+		struct plan_move *mv = &moves[i];
 
 		mv->done = false;
 		r = find_range(e, mv->range_id);
 		if (!r || !mv->nr_chunks || mv->first_chunk >= r->nr_chunks ||
 		    mv->nr_chunks > r->nr_chunks - mv->first_chunk) {
-			e->met->failures[MET_FAIL_STALE]++;
+			e->met->failures[MOVE_FAIL_STALE]++;
 			continue;
 		}
 		off = mv->first_chunk * r->chunk_size;
 		len = (uint64_t)mv->nr_chunks * r->chunk_size;
 		if (len > r->length - off)
 			len = r->length - off;
-		if (!e->dry_run && !plan_gate_allows(&gate, mv->dir, len)) {
+		if (!e->dry_run && !exec_gate_allows(&gate, mv->dir, len)) {
 			/* Its room was to come from a demotion that failed. */
-			e->met->failures[MET_FAIL_NO_ROOM]++;
+			e->met->failures[MOVE_FAIL_NO_ROOM]++;
 			log_debug("range %u [%#llx, +%#llx) -> node %d: held back, a demotion before it failed",
 				  r->id, (unsigned long long)off,
 				  (unsigned long long)len, mv->to_node);
 			continue;
 		}
 		ret = move_one(e, r, off, len, mv->from_node, mv->to_node,
-			       mv->dir, &res);
-		plan_gate_record(&gate, mv->dir, len, ret ? res.moved : len);
+			       mv->dir, NULL, &res);
+		exec_gate_record(&gate, mv->dir, len, ret ? res.moved : len);
 		if (!ret && !e->dry_run) {
 			mv->done = true;
 			done++;
@@ -483,8 +513,8 @@ size_t executor_run(struct executor *e, struct exec_move *moves, size_t n)
 
 int executor_move_range(struct executor *e,
 			const struct cxltier_range_info *r, uint64_t off,
-			uint64_t len, int node, enum met_dir dir,
+			uint64_t len, int node, const struct plan_nodes *nodes,
 			struct exec_result *res)
 {
-	return move_one(e, r, off, len, -1, node, dir, res);
+	return move_one(e, r, off, len, -1, node, MOVE_LATERAL, nodes, res);
 }

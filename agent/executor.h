@@ -17,6 +17,7 @@
 
 #include "kdev.h"
 #include "metrics.h"
+#include "plan.h"
 #include "server.h"
 
 /* Pages per move_pages(2) call. */
@@ -28,36 +29,16 @@
 #define EXEC_RESERVE_BYTES	(32ULL << 20)
 
 /**
- * struct exec_move - one step of a plan
- * @range_id: the module's range id
- * @first_chunk: first chunk of the range to move
- * @nr_chunks: chunks to move
- * @from_node: where the plan saw them; -1: do not check
- * @to_node: target node
- * @dir: promotion or demotion, for the metrics
- * @done: out: executor_run() completed it
- */
-struct exec_move {
-	uint32_t range_id;
-	uint64_t first_chunk;
-	uint32_t nr_chunks;
-	int from_node;
-	int to_node;
-	enum met_dir dir;
-	bool done;
-};
-
-/**
  * struct exec_result - what one move did
  * @status: 0 when every resident page is on the target now; else why not
- * @fail: enum met_fail when @status is not 0
+ * @fail: enum move_fail when @status is not 0
  * @moved: bytes that changed node
  * @node: node of the range's resident pages now, -1 if several
  * @handshake: the owner's handshake was used
  */
 struct exec_result {
 	int status;
-	enum met_fail fail;
+	enum move_fail fail;
 	uint64_t moved;
 	int node;
 	bool handshake;
@@ -75,18 +56,65 @@ void executor_set_dry_run(struct executor *e, bool dry_run);
 
 /*
  * Carry out @n moves in order (re-reading the module's ranges first),
- * setting exec_move.done of each that completed.  Returns how many did.
+ * setting plan_move.done of each that completed.  Returns how many did.
  */
-size_t executor_run(struct executor *e, struct exec_move *moves, size_t n);
+size_t executor_run(struct executor *e, struct plan_move *moves, size_t n);
 
 /*
  * Move [@off, @off + @len) of range @r to @node now (a client's MOVE
- * request).  Fills @res; returns res->status.
+ * request).  The metrics count it as a promotion or demotion by the
+ * tiers in @nodes of the first chunk's node, as the re-check reads it.
+ * Fills @res; returns res->status.
  */
 int executor_move_range(struct executor *e,
 			const struct cxltier_range_info *r, uint64_t off,
-			uint64_t len, int node, enum met_dir dir,
+			uint64_t len, int node, const struct plan_nodes *nodes,
 			struct exec_result *res);
+
+/**
+ * struct exec_gate - promotions held back by the demotions that failed
+ * @debt: bytes of failed demotions not yet matched by a held-back promotion
+ *
+ * A plan that swaps lists a swap's demotions before its promotions (when
+ * far memory has room for that order): the promotions are planned into
+ * the room those demotions make, in DRAM and in the class's dram_share.
+ * When a demotion fails, as many bytes of the promotions that follow are
+ * held back for the next decision, so a failed swap never takes DRAM or a
+ * class past its budget.  executor_run() starts each run with a zeroed
+ * gate.
+ */
+struct exec_gate {
+	uint64_t debt;
+};
+
+/*
+ * May a move in direction @dir of @len bytes go ahead?  A promotion is
+ * held back (false) while the gate owes bytes, and pays off @len of them.
+ */
+bool exec_gate_allows(struct exec_gate *g, enum move_dir dir, uint64_t len);
+
+/*
+ * A move in direction @dir of @len bytes moved only @moved of them: for a
+ * demotion, the rest is owed by the promotions that follow.
+ */
+void exec_gate_record(struct exec_gate *g, enum move_dir dir, uint64_t len,
+		      uint64_t moved);
+
+/*
+ * The re-check of a move of @nr chunks from @first, given their entries
+ * @h as the module reports them now (@total chunks in the range): 0 when
+ * they are still where the plan saw them (@from, or anywhere if -1) and
+ * not all on @to yet; 1 when all are on @to already; -ESTALE otherwise.
+ */
+int exec_recheck_chunks(const struct cxltier_chunk_heat *h, uint64_t first,
+			uint32_t nr, uint32_t total, int from, int to);
+
+/*
+ * Why a move that ended with @status failed, for the metrics: through a
+ * @handshake whose owner had (@released) or had not released the range,
+ * or with move_pages(2) alone.
+ */
+enum move_fail exec_fail_of(int status, bool handshake, bool released);
 
 /*
  * Move pages of process @pid at [@addr, @addr + @len) to @node with

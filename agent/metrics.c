@@ -16,7 +16,7 @@ const uint64_t met_bucket_us[MET_NR_BUCKETS] = {
 	5000000,
 };
 
-static const char *const met_dir_names[MET_NR_DIRS] = {
+static const char *const met_dir_names[MOVE_NR_DIRS] = {
 	"promote", "demote", "lateral",
 };
 
@@ -24,7 +24,7 @@ static const char *const met_method_names[MET_NR_METHODS] = {
 	"move_pages", "handshake",
 };
 
-static const char *const met_fail_names[MET_NR_FAILS] = {
+static const char *const met_fail_names[MOVE_NR_FAILS] = {
 	"stale", "no_room", "pinned", "refused", "timeout", "gone",
 	"backoff", "error",
 };
@@ -82,7 +82,7 @@ static void emit(const struct metrics *m, FILE *f)
 
 	fprintf(f, "# HELP cxltier_migrations_total Chunk ranges migrated by cxltierd.\n"
 		   "# TYPE cxltier_migrations_total counter\n");
-	for (d = 0; d < MET_NR_DIRS; d++)
+	for (d = 0; d < MOVE_NR_DIRS; d++)
 		for (k = 0; k < MET_NR_METHODS; k++)
 			fprintf(f, "cxltier_migrations_total{direction=\"%s\",method=\"%s\"} %llu\n",
 				met_dir_names[d], met_method_names[k],
@@ -90,14 +90,14 @@ static void emit(const struct metrics *m, FILE *f)
 
 	fprintf(f, "# HELP cxltier_migrated_bytes_total Bytes migrated by cxltierd.\n"
 		   "# TYPE cxltier_migrated_bytes_total counter\n");
-	for (d = 0; d < MET_NR_DIRS; d++)
+	for (d = 0; d < MOVE_NR_DIRS; d++)
 		fprintf(f, "cxltier_migrated_bytes_total{direction=\"%s\"} %llu\n",
 			met_dir_names[d],
 			(unsigned long long)m->migrated_bytes[d]);
 
 	fprintf(f, "# HELP cxltier_migration_failures_total Planned migrations not done, by reason.\n"
 		   "# TYPE cxltier_migration_failures_total counter\n");
-	for (k = 0; k < MET_NR_FAILS; k++)
+	for (k = 0; k < MOVE_NR_FAILS; k++)
 		fprintf(f, "cxltier_migration_failures_total{reason=\"%s\"} %llu\n",
 			met_fail_names[k], (unsigned long long)m->failures[k]);
 
@@ -192,4 +192,48 @@ int metrics_write(const struct metrics *m, const char *path)
 	if (ret)
 		unlink(tmp);
 	return ret;
+}
+
+void metrics_account_usage(struct metrics *m, const struct obs_snapshot *snap,
+			   const uint16_t *klass, const struct config *cfg,
+			   const struct plan_nodes *pn)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct met_usage *u = NULL, *tmp;
+	size_t nr = 0, i, k;
+	uint32_t c;
+
+	for (i = 0; i < snap->nr_ranges; i++) {
+		const struct obs_range *r = &snap->ranges[i];
+		unsigned int cls = klass ? klass[i] :
+				   config_match_class(cfg, r->info.label, r->comm);
+		const char *name = cfg->classes[cls].name;
+
+		for (c = 0; c < r->info.nr_chunks; c++) {
+			int node = r->chunks[c].node;
+
+			if (node < 0 || !r->chunks[c].resident_pages)
+				continue;
+			for (k = 0; k < nr; k++)
+				if (u[k].node == node &&
+				    !strcmp(u[k].class_name, name))
+					break;
+			if (k == nr) {
+				tmp = realloc(u, (nr + 1) * sizeof(*u));
+				if (!tmp)
+					goto out;
+				u = tmp;
+				memset(&u[nr], 0, sizeof(u[nr]));
+				u[nr].node = node;
+				u[nr].tier = plan_node_tier(pn, node);
+				snprintf(u[nr].class_name,
+					 sizeof(u[nr].class_name), "%s", name);
+				nr++;
+			}
+			u[k].bytes += r->chunks[c].resident_pages * page;
+		}
+	}
+	metrics_set_usage(m, u, nr);
+out:
+	free(u);
 }

@@ -11,35 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plan.h"
+
 /* Default file: where Debian's prometheus-node-exporter looks. */
 #define METRICS_DEFAULT_PATH "/var/lib/prometheus/node-exporter/cxltier.prom"
-
-/* Direction of a migration. */
-enum met_dir {
-	MET_PROMOTE,	/* to a faster tier */
-	MET_DEMOTE,	/* to a slower tier */
-	MET_LATERAL,	/* within a tier, or tiers unknown */
-	MET_NR_DIRS,
-};
 
 /* How pages were moved. */
 enum met_method {
 	MET_MOVE_PAGES,	/* move_pages(2) of an unpinned range */
 	MET_HANDSHAKE,	/* release, move_pages(2), re-pin */
 	MET_NR_METHODS,
-};
-
-/* Why a planned migration did not happen (or not fully). */
-enum met_fail {
-	MET_FAIL_STALE,		/* re-check: untracked, or not where planned */
-	MET_FAIL_NO_ROOM,	/* the target node is (nearly) full */
-	MET_FAIL_PINNED,	/* pages not moved: pinned or busy */
-	MET_FAIL_REFUSED,	/* the owner refused to release */
-	MET_FAIL_TIMEOUT,	/* the owner did not answer in time */
-	MET_FAIL_GONE,		/* the owner went away */
-	MET_FAIL_BACKOFF,	/* the owner timed out recently */
-	MET_FAIL_ERROR,		/* any other error */
-	MET_NR_FAILS,
 };
 
 /* Handshake latency histogram buckets, upper bounds in microseconds. */
@@ -83,9 +64,9 @@ struct met_usage {
  * @usage: bytes per node (tier) and class at the last decision
  */
 struct metrics {
-	uint64_t migrations[MET_NR_DIRS][MET_NR_METHODS];
-	uint64_t migrated_bytes[MET_NR_DIRS];
-	uint64_t failures[MET_NR_FAILS];
+	uint64_t migrations[MOVE_NR_DIRS][MET_NR_METHODS];
+	uint64_t migrated_bytes[MOVE_NR_DIRS];
+	uint64_t failures[MOVE_NR_FAILS];
 	uint64_t hs_buckets[MET_NR_BUCKETS];
 	uint64_t hs_count;
 	uint64_t hs_sum_us;
@@ -109,6 +90,15 @@ void metrics_handshake(struct metrics *m, uint64_t us);
 
 /* Set the usage gauges to @n entries (copied).  0 or -ENOMEM. */
 int metrics_set_usage(struct metrics *m, const struct met_usage *u, size_t n);
+
+/*
+ * Set the usage gauges from a snapshot: resident bytes per node (and its
+ * tier in @pn) and class, each range's class from @klass (the plan's,
+ * plan_classes()) or, when NULL, matched in @cfg.
+ */
+void metrics_account_usage(struct metrics *m, const struct obs_snapshot *snap,
+			   const uint16_t *klass, const struct config *cfg,
+			   const struct plan_nodes *pn);
 
 /* Write @m to @path atomically.  0 or -errno. */
 int metrics_write(const struct metrics *m, const char *path);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kdev.h"
 #include "observe.h"
 
 /* The process name of @pid into @comm (16 bytes), "" when unknown. */

@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kdev.h"
+#include <linux/cxltier.h>
+
+struct kdev;
 
 /**
  * struct obs_range - one tracked range

@@ -8,7 +8,7 @@
  *   snapshot    --every chunk------->  policy_chunk[] (heat, node,
  *                                      class, when it last moved)
  *   policy_plan()  -->  policy_move[] (one chunk each)
- *                  -->  exec_move[] (runs of adjacent chunks of a
+ *                  -->  plan_move[] (runs of adjacent chunks of a
  *                                      range going the same way merged)
  *
  * The policy is pure and remembers nothing but its rate-limit state; the
@@ -59,6 +59,8 @@ struct plan_ctx {
 	size_t chunks_room;
 	size_t *first;
 	size_t first_room;
+	uint16_t *klass;
+	size_t nr_klass;
 	struct plan_summary last;
 };
 
@@ -96,6 +98,7 @@ void plan_free(struct plan_ctx *p)
 	policy_ctx_free(p->pctx);
 	free(p->chunks);
 	free(p->first);
+	free(p->klass);
 	free(p);
 }
 
@@ -109,6 +112,11 @@ const struct plan_summary *plan_last(const struct plan_ctx *p)
 	return &p->last;
 }
 
+const uint16_t *plan_classes(const struct plan_ctx *p, size_t nr_ranges)
+{
+	return p->nr_klass == nr_ranges ? p->klass : NULL;
+}
+
 int plan_node_tier(const struct plan_nodes *nodes, int node)
 {
 	uint32_t i;
@@ -119,13 +127,13 @@ int plan_node_tier(const struct plan_nodes *nodes, int node)
 	return -1;
 }
 
-enum met_dir plan_direction(const struct plan_nodes *nodes, int from, int to)
+enum move_dir plan_direction(const struct plan_nodes *nodes, int from, int to)
 {
 	int tf = plan_node_tier(nodes, from), tt = plan_node_tier(nodes, to);
 
 	if (tf < 0 || tt < 0 || tf == tt)
-		return MET_LATERAL;
-	return tt < tf ? MET_PROMOTE : MET_DEMOTE;
+		return MOVE_LATERAL;
+	return tt < tf ? MOVE_PROMOTE : MOVE_DEMOTE;
 }
 
 /* Is node @n (kind @kind) in the set @set ("auto": kind @want...)? */
@@ -266,9 +274,9 @@ static size_t range_of(const struct plan_ctx *p, size_t nr_ranges, size_t g)
 int plan_build(struct plan_ctx *p, const struct config *cfg,
 	       const struct plan_nodes *nodes,
 	       const struct obs_snapshot *snap, uint64_t now_ms,
-	       struct exec_move **movesp, size_t *np)
+	       struct plan_move **movesp, size_t *np)
 {
-	struct exec_move *moves = NULL, *last = NULL;
+	struct plan_move *moves = NULL, *last = NULL;
 	struct policy_input in;
 	struct policy_plan plan;
 	size_t total = 0, i, c, n = 0;
@@ -287,11 +295,16 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 		p->chunks = tmp;
 		p->chunks_room = total;
 	}
+	p->nr_klass = 0;
 	if (snap->nr_ranges > p->first_room) {
 		tmp = realloc(p->first, snap->nr_ranges * sizeof(*p->first));
 		if (!tmp)
 			return -ENOMEM;
 		p->first = tmp;
+		tmp = realloc(p->klass, snap->nr_ranges * sizeof(*p->klass));
+		if (!tmp)
+			return -ENOMEM;
+		p->klass = tmp;
 		p->first_room = snap->nr_ranges;
 	}
 
@@ -306,6 +319,7 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 		if (!m)
 			return -ENOMEM;
 		p->first[i] = total;
+		p->klass[i] = klass;
 		for (c = 0; c < r->info.nr_chunks; c++) {
 			struct policy_chunk *pc = &p->chunks[total++];
 			uint64_t off = c * cs;
@@ -326,6 +340,7 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 				pc->flags |= POLICY_CHUNK_FIXED;
 		}
 	}
+	p->nr_klass = snap->nr_ranges;
 	mem_sweep(p);
 
 	memset(&in, 0, sizeof(in));
@@ -357,8 +372,8 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 		const struct policy_move *pm = &plan.moves[i];
 		size_t ri = range_of(p, snap->nr_ranges, pm->chunk);
 		uint64_t chunk = pm->chunk - p->first[ri];
-		enum met_dir dir = pm->reason == POLICY_PROMOTE ? MET_PROMOTE :
-								  MET_DEMOTE;
+		enum move_dir dir = pm->reason == POLICY_PROMOTE ? MOVE_PROMOTE :
+								   MOVE_DEMOTE;
 		uint32_t id = snap->ranges[ri].info.id;
 
 		/* The next chunk of the same range, the same way: extend. */
@@ -381,7 +396,7 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 	return 0;
 }
 
-void plan_commit(struct plan_ctx *p, const struct exec_move *moves, size_t n,
+void plan_commit(struct plan_ctx *p, const struct plan_move *moves, size_t n,
 		 uint64_t now_ms)
 {
 	struct plan_mem *m;
@@ -400,19 +415,4 @@ void plan_commit(struct plan_ctx *p, const struct exec_move *moves, size_t n,
 		     c++)
 			m->moved_ms[c] = now_ms ? now_ms : 1;
 	}
-}
-
-bool plan_gate_allows(struct plan_gate *g, enum met_dir dir, uint64_t len)
-{
-	if (dir != MET_PROMOTE || !g->debt)
-		return true;
-	g->debt = len < g->debt ? g->debt - len : 0;
-	return false;
-}
-
-void plan_gate_record(struct plan_gate *g, enum met_dir dir, uint64_t len,
-		      uint64_t moved)
-{
-	if (dir == MET_DEMOTE && moved < len)
-		g->debt += len - moved;
 }

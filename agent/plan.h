@@ -3,7 +3,9 @@
  * plan: the daemon's adapter around the pure policy (policy.c).  It turns
  * a snapshot of the module's ranges and the node table into the policy's
  * input, keeps the policy's state from one decision to the next, and
- * turns the policy's plan into the executor's moves.  No I/O.
+ * turns the policy's plan into moves (struct plan_move), the vocabulary
+ * the executor and the metrics share.  No I/O: the executor includes
+ * this header, never the other way round.
  */
 #ifndef CXLTIERD_PLAN_H
 #define CXLTIERD_PLAN_H
@@ -12,10 +14,51 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/cxltier.h>
+
 #include "config.h"
-#include "executor.h"
-#include "kdev.h"
 #include "observe.h"
+
+/* Direction of a migration. */
+enum move_dir {
+	MOVE_PROMOTE,	/* to a faster tier */
+	MOVE_DEMOTE,	/* to a slower tier */
+	MOVE_LATERAL,	/* within a tier, or tiers unknown */
+	MOVE_NR_DIRS,
+};
+
+/* Why a planned migration did not happen (or not fully). */
+enum move_fail {
+	MOVE_FAIL_STALE,	/* re-check: untracked, or not where planned */
+	MOVE_FAIL_NO_ROOM,	/* the target node is (nearly) full */
+	MOVE_FAIL_PINNED,	/* pages not moved: pinned or busy */
+	MOVE_FAIL_REFUSED,	/* the owner refused to release */
+	MOVE_FAIL_TIMEOUT,	/* the owner did not answer in time */
+	MOVE_FAIL_GONE,		/* the owner went away */
+	MOVE_FAIL_BACKOFF,	/* the owner timed out recently */
+	MOVE_FAIL_ERROR,	/* any other error */
+	MOVE_NR_FAILS,
+};
+
+/**
+ * struct plan_move - one step of a plan
+ * @range_id: the module's range id
+ * @first_chunk: first chunk of the range to move
+ * @nr_chunks: chunks to move
+ * @from_node: where the plan saw them; -1: do not check
+ * @to_node: target node
+ * @dir: promotion or demotion, for the metrics
+ * @done: out: executor_run() completed it
+ */
+struct plan_move {
+	uint32_t range_id;
+	uint64_t first_chunk;
+	uint32_t nr_chunks;
+	int from_node;
+	int to_node;
+	enum move_dir dir;
+	bool done;
+};
 
 struct plan_ctx;
 
@@ -66,50 +109,29 @@ void plan_reset(struct plan_ctx *p);
 int plan_build(struct plan_ctx *p, const struct config *cfg,
 	       const struct plan_nodes *nodes,
 	       const struct obs_snapshot *snap, uint64_t now_ms,
-	       struct exec_move **moves, size_t *n);
+	       struct plan_move **moves, size_t *n);
 
 /*
- * Record when the moves that the executor did (exec_move.done) happened,
+ * Record when the moves that the executor did (plan_move.done) happened,
  * so that the policy keeps them in place for min_residency.
  */
-void plan_commit(struct plan_ctx *p, const struct exec_move *moves, size_t n,
+void plan_commit(struct plan_ctx *p, const struct plan_move *moves, size_t n,
 		 uint64_t now_ms);
-
-/**
- * struct plan_gate - promotions held back by the demotions that failed
- * @debt: bytes of failed demotions not yet matched by a held-back promotion
- *
- * A plan that swaps lists a swap's demotions before its promotions (when
- * far memory has room for that order): the promotions are planned into
- * the room those demotions make, in DRAM and in the class's dram_share.
- * When a demotion fails, as many bytes of the promotions that follow are
- * held back for the next decision, so a failed swap never takes DRAM or a
- * class past its budget.  Start each executor run with a zeroed gate.
- */
-struct plan_gate {
-	uint64_t debt;
-};
-
-/*
- * May a move in direction @dir of @len bytes go ahead?  A promotion is
- * held back (false) while the gate owes bytes, and pays off @len of them.
- */
-bool plan_gate_allows(struct plan_gate *g, enum met_dir dir, uint64_t len);
-
-/*
- * A move in direction @dir of @len bytes moved only @moved of them: for a
- * demotion, the rest is owed by the promotions that follow.
- */
-void plan_gate_record(struct plan_gate *g, enum met_dir dir, uint64_t len,
-		      uint64_t moved);
 
 /* Figures of the last plan. */
 const struct plan_summary *plan_last(const struct plan_ctx *p);
+
+/*
+ * The class (index in config.classes) of each of the @nr_ranges ranges
+ * of the snapshot the last plan_build() classified, NULL when it did not
+ * get that far: the rest of the cycle reuses them.
+ */
+const uint16_t *plan_classes(const struct plan_ctx *p, size_t nr_ranges);
 
 /* Tier of @node in @nodes, -1 when unknown. */
 int plan_node_tier(const struct plan_nodes *nodes, int node);
 
 /* Promotion, demotion or lateral, from the tiers of @from and @to. */
-enum met_dir plan_direction(const struct plan_nodes *nodes, int from, int to);
+enum move_dir plan_direction(const struct plan_nodes *nodes, int from, int to);
 
 #endif /* CXLTIERD_PLAN_H */

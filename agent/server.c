@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "clock.h"
 #include "log.h"
 #include "proto.h"
 #include "server.h"
@@ -96,22 +97,6 @@ struct server {
 	struct srv_backoff backoff[SRV_BACKOFF_SLOTS];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* --- buffers and back-off ------------------------------------------------ */
 
 struct srv_buffer *server_buffer(struct server *s, uint32_t id)
@@ -154,12 +139,12 @@ static void backoff_add(struct server *s, uint32_t id)
 			slot = &s->backoff[i];
 	}
 	slot->id = id;
-	slot->until_ms = now_ms() + SRV_BACKOFF_MS;
+	slot->until_ms = clock_now_ms() + SRV_BACKOFF_MS;
 }
 
 bool server_backoff(struct server *s, uint32_t id)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 	size_t i;
 
 	for (i = 0; i < SRV_BACKOFF_SLOTS; i++)
@@ -360,18 +345,6 @@ static int do_unregister(struct server *s, struct srv_client *c,
 	return 0;
 }
 
-/* Is [off, off + len) whole chunks of range @r? */
-static bool range_ok(const struct cxltier_range_info *r, uint64_t off,
-		     uint64_t len)
-{
-	uint64_t cs = r->chunk_size;
-
-	if (!cs || !len || off % cs || off >= r->length ||
-	    len > r->length - off)
-		return false;
-	return (off + len) % cs == 0 || off + len == r->length;
-}
-
 static int do_move(struct server *s, struct srv_client *c,
 		   const struct proto_msg *m)
 {
@@ -384,7 +357,7 @@ static int do_move(struct server *s, struct srv_client *c,
 		return ret;
 	if (!may_act(c, &r))
 		return -EPERM;
-	if (!range_ok(&r, m->addr, m->length))
+	if (!proto_range_ok(r.length, r.chunk_size, m->addr, m->length))
 		return -EINVAL;
 	if (c->nr_moves >= SRV_MAX_MOVES)
 		return -EBUSY;
@@ -502,7 +475,7 @@ static void client_accept(struct server *s)
 	c->fd = fd;
 	c->pid = cred.pid;
 	c->uid = cred.uid;
-	c->hello_deadline_ms = now_ms() + SRV_HELLO_TIMEOUT_MS;
+	c->hello_deadline_ms = clock_now_ms() + SRV_HELLO_TIMEOUT_MS;
 	proto_peer_init(&c->peer, PROTO_FROM_AGENT);
 	c->next = s->clients;
 	s->clients = c;
@@ -641,7 +614,7 @@ size_t server_pollfds(struct server *s, struct pollfd *pfd, size_t room)
 
 int server_timeout_ms(struct server *s)
 {
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = clock_now_ms(), next = UINT64_MAX;
 	struct srv_client *c;
 
 	for (c = s->clients; c; c = c->next)
@@ -659,7 +632,7 @@ void server_process(struct server *s, const struct pollfd *pfd, size_t n)
 {
 	struct srv_client *c;
 	struct proto_msg m;
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 	size_t i;
 	int k;
 
@@ -710,7 +683,7 @@ static int wait_answer(struct server *s, struct srv_client *c, uint16_t type,
 			client_dispatch(s, c, ans);
 			continue;
 		}
-		now = now_ms();
+		now = clock_now_ms();
 		if (now >= deadline) {
 			log_warn("client pid %d: no %s within %u ms",
 				 (int)c->pid, proto_type_name(type),
@@ -741,7 +714,7 @@ int server_handshake(struct server *s, struct srv_buffer *b, uint64_t off,
 	struct srv_client *c = b->client;
 	uint32_t id = b->id;
 	struct proto_msg m, rel, ack;
-	uint64_t t0 = now_us();
+	uint64_t t0 = clock_now_us();
 	int ret, mret;
 
 	memset(res, 0, sizeof(*res));
@@ -759,7 +732,7 @@ int server_handshake(struct server *s, struct srv_buffer *b, uint64_t off,
 	ret = client_send(s, c, &m);
 	if (ret)
 		goto out;
-	ret = wait_answer(s, c, PROTO_RELEASED, now_ms() + s->o.timeout_ms,
+	ret = wait_answer(s, c, PROTO_RELEASED, clock_now_ms() + s->o.timeout_ms,
 			  &rel);
 	if (ret)
 		goto out;
@@ -785,7 +758,7 @@ int server_handshake(struct server *s, struct srv_buffer *b, uint64_t off,
 	ret = client_send(s, c, &m);
 	if (ret)
 		goto out;
-	ret = wait_answer(s, c, PROTO_ACK, now_ms() + s->o.timeout_ms, &ack);
+	ret = wait_answer(s, c, PROTO_ACK, clock_now_ms() + s->o.timeout_ms, &ack);
 	if (ret)
 		goto out;
 	if (ack.status)
@@ -795,7 +768,7 @@ int server_handshake(struct server *s, struct srv_buffer *b, uint64_t off,
 	ret = mret ? mret : ack.status;
 out:
 	s->hs_buffer = NULL;
-	res->latency_us = now_us() - t0;
+	res->latency_us = clock_now_us() - t0;
 	res->status = ret;
 	sweep(s);
 	return ret;

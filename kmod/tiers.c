@@ -9,7 +9,9 @@
  * DRAM or far; that kind wins until "auto" is written.
  *
  * Abstract distance.  Nodes are placed on the kernel's own scale (see
- * mm/memory-tiers.c: default DRAM is 576, one tier spans 128):
+ * mm/memory-tiers.c: default DRAM is 576, one tier spans 128); the
+ * arithmetic is in <cxltier/tiers.h>, which the host unit tests run on
+ * the examples below (tests/unit/test_tiers.c):
  *
  *  1. HMAT figures, when the node has them and at least one node with
  *     CPUs has them too (the reference), as mt_perf_to_adistance() does:
@@ -53,9 +55,8 @@
  *   node  adist  chunk  kind  tier
  *   0     576    4      dram  0
  *   1     5760   45     far   1
- *   2     9216   72     far   2
- *   3     9216   72     cxl   3   (cxl sorts before far in one chunk,
- *                                  but chunk 72 > 45)
+ *   3     9216   72     cxl   2   (cxl sorts before far in one chunk)
+ *   2     9216   72     far   3
  *
  *   Had node 3 been left "far", nodes 2 and 3 would share tier 2.
  *
@@ -97,16 +98,6 @@ static const char *const cxltier_kind_names[] = {
 	[CXLTIER_KIND_CXL]	= "cxl",
 	[CXLTIER_KIND_HBM]	= "hbm",
 	[CXLTIER_KIND_PMEM]	= "pmem",
-};
-
-/* Order of kinds that share a performance chunk: lower is faster. */
-static const u8 cxltier_kind_rank[] = {
-	[CXLTIER_KIND_HBM]	= 0,
-	[CXLTIER_KIND_DRAM]	= 1,
-	[CXLTIER_KIND_UNKNOWN]	= 2,
-	[CXLTIER_KIND_CXL]	= 3,
-	[CXLTIER_KIND_FAR]	= 4,
-	[CXLTIER_KIND_PMEM]	= 5,
 };
 
 /**
@@ -232,53 +223,14 @@ static bool __cxltier_perf_ref(struct cxltier_perf_ref *ref)
 static u32 cxltier_adistance(const struct cxltier_node_facts *f, u32 kind,
 			     const struct cxltier_perf_ref *ref)
 {
-	u64 lat, bw, a;
-
-	if (f->hmat && ref) {
-		lat = (u64)f->read_latency_ns + f->write_latency_ns;
-		bw = (u64)f->read_bandwidth_MBps + f->write_bandwidth_MBps;
-		/* 576 * lat fits in 64 bits: lat < 2^33. */
-		a = div64_u64(CXLTIER_ADIST_DRAM * lat, ref->lat);
-		if (a > CXLTIER_ADIST_MAX ||
-		    check_mul_overflow(a, ref->bw, &a))
-			return CXLTIER_ADIST_MAX;
-		a = div64_u64(a, bw);
-		return min_t(u64, a, CXLTIER_ADIST_MAX);
-	}
+	if (f->hmat && ref)
+		return cxltier_adist_hmat((u64)f->read_latency_ns + f->write_latency_ns,
+					  (u64)f->read_bandwidth_MBps +
+					  f->write_bandwidth_MBps,
+					  ref->lat, ref->bw);
 	if (f->memory_tier >= 0)
-		return min_t(u64, ((u64)f->memory_tier << MEMTIER_CHUNK_BITS) +
-			      MEMTIER_CHUNK_SIZE / 2, CXLTIER_ADIST_MAX);
-	switch (kind) {
-	case CXLTIER_KIND_HBM:
-		return CXLTIER_ADIST_HBM;
-	case CXLTIER_KIND_DRAM:
-	case CXLTIER_KIND_UNKNOWN:
-		return CXLTIER_ADIST_DRAM;
-	default:
-		return CXLTIER_ADIST_SLOW;
-	}
-}
-
-/* Does node @a sort before node @b (faster class, then lower id)? */
-static bool cxltier_node_before(const struct cxltier_node *a,
-				const struct cxltier_node *b)
-{
-	u32 ca = a->adistance >> MEMTIER_CHUNK_BITS;
-	u32 cb = b->adistance >> MEMTIER_CHUNK_BITS;
-
-	if (ca != cb)
-		return ca < cb;
-	if (a->kind != b->kind)
-		return cxltier_kind_rank[a->kind] < cxltier_kind_rank[b->kind];
-	return a->nid < b->nid;
-}
-
-static bool cxltier_same_class(const struct cxltier_node *a,
-			       const struct cxltier_node *b)
-{
-	return a->kind == b->kind &&
-	       a->adistance >> MEMTIER_CHUNK_BITS ==
-	       b->adistance >> MEMTIER_CHUNK_BITS;
+		return cxltier_adist_memtier(f->memory_tier);
+	return cxltier_adist_default(kind);
 }
 
 /* Fold a node's figures into its tier's worst-case figures. */
@@ -351,34 +303,33 @@ static void __cxltier_classify(struct cxltier_table *t)
 	t->nr_nodes = n;
 }
 
-/* Sort node indices by class and number the tiers. */
+/* Sort the nodes by class (cxltier_order()) and fill in the tiers. */
 static int __cxltier_order(struct cxltier_table *t)
 {
-	unsigned int i, j, *order;
-	struct cxltier_node *prev = NULL;
+	unsigned int n = max(t->nr_nodes, 1U), i, *order, *tier;
+	struct cxltier_order_key *keys;
+	int prev_tier = -1;
 
-	order = kcalloc(max(t->nr_nodes, 1U), sizeof(*order), GFP_KERNEL);
-	if (!order)
+	keys = kcalloc(n, sizeof(*keys) + 2 * sizeof(*order), GFP_KERNEL);
+	if (!keys)
 		return -ENOMEM;
-	/* Insertion sort: a machine has a handful of memory nodes. */
+	order = (unsigned int *)(keys + n);
+	tier = order + n;
 	for (i = 0; i < t->nr_nodes; i++) {
-		for (j = i; j > 0 && cxltier_node_before(&t->nodes[i],
-							 &t->nodes[order[j - 1]]); j--)
-			order[j] = order[j - 1];
-		order[j] = i;
+		keys[i].adistance = t->nodes[i].adistance;
+		keys[i].kind = t->nodes[i].kind;
+		keys[i].nid = t->nodes[i].nid;
 	}
-	t->nr_tiers = 0;
+	t->nr_tiers = cxltier_order(keys, t->nr_nodes, order, tier);
 	for (i = 0; i < t->nr_nodes; i++) {
 		struct cxltier_node *node = &t->nodes[order[i]];
-		bool first = !prev || !cxltier_same_class(prev, node);
 
-		if (first)
-			t->nr_tiers++;
-		node->tier = t->nr_tiers - 1;
-		cxltier_tier_add(&t->tiers[node->tier], node, first);
-		prev = node;
+		node->tier = tier[order[i]];
+		cxltier_tier_add(&t->tiers[node->tier], node,
+				 (int)node->tier != prev_tier);
+		prev_tier = node->tier;
 	}
-	kfree(order);
+	kfree(keys);
 	return 0;
 }
 

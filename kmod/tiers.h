@@ -23,16 +23,15 @@
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 
+#include <cxltier/tiers.h>
+
 #include "internal.h"
 
-/* Abstract distance of default DRAM, as the kernel defines it. */
-#define CXLTIER_ADIST_DRAM	((u32)MEMTIER_ADISTANCE_DRAM)
-/* kmem's default for memory it onlines without performance data. */
-#define CXLTIER_ADIST_SLOW	(CXLTIER_ADIST_DRAM * 5)
-/* HBM without performance data: one chunk faster than DRAM. */
-#define CXLTIER_ADIST_HBM	(CXLTIER_ADIST_DRAM - MEMTIER_CHUNK_SIZE)
-/* Largest abstract distance we compute (alloc_memory_type takes an int). */
-#define CXLTIER_ADIST_MAX	((u32)INT_MAX)
+/* The ordering arithmetic (cxltier/tiers.h) is on the kernel's scale. */
+static_assert(CXLTIER_ADIST_DRAM == MEMTIER_ADISTANCE_DRAM);
+static_assert(CXLTIER_CHUNK_BITS == MEMTIER_CHUNK_BITS);
+static_assert(CXLTIER_CHUNK_SIZE == MEMTIER_CHUNK_SIZE);
+static_assert(CXLTIER_ADIST_MAX == INT_MAX);
 
 /**
  * struct cxltier_node_facts - what is known about one node, raw

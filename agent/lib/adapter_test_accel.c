@@ -19,8 +19,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
+#include <linux/cxltier_test_accel.h>
+
 #include "adapter.h"
-#include "cxltier_test_accel.h"
 
 #define TEST_ACCEL_DEV "/dev/cxltier_test_accel"
 

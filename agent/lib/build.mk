@@ -5,6 +5,7 @@
 # same objects.
 
 LIBCXLTIER_SRCS := agent/lib/kdev.c agent/lib/units.c agent/lib/proto.c \
+		   agent/lib/conn.c agent/lib/report.c \
 		   agent/lib/libcxltier.c agent/lib/adapter.c \
 		   agent/lib/adapter_test_accel.c agent/lib/adapter_cuda.c
 LIBCXLTIER_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(LIBCXLTIER_SRCS))
@@ -28,6 +29,3 @@ $(LIBCXLTIER_SO): $(LIBCXLTIER_OBJS) $(LIBCXLTIER_MAP)
 	$(Q)ln -sf libcxltier.so.1 $(LIBDIR_B)/libcxltier.so
 
 LIBS_BUILT += $(LIBCXLTIER_A) $(LIBCXLTIER_SO)
-
-# The fake accelerator's uapi header lives with the test module.
-CFLAGS_agent_lib_adapter_test_accel += -Iselftests/cxltier/kmod

@@ -90,6 +90,13 @@ static const struct proto_rule proto_rules[PROTO_TYPE_END] = {
 			F_REPLY_TO | F_BUFFER | F_LENGTH },
 };
 
+bool proto_range_ok(uint64_t length, uint64_t chunk_size, uint64_t off, uint64_t len)
+{
+	if (!chunk_size || !len || off % chunk_size || off >= length || len > length - off)
+		return false;
+	return (off + len) % chunk_size == 0 || off + len == length;
+}
+
 const char *proto_type_name(unsigned int type)
 {
 	if (type == 0 || type >= PROTO_TYPE_END)

@@ -109,6 +109,15 @@ struct proto_msg {
 const char *proto_type_name(unsigned int type);
 
 /*
+ * The protocol's sub-range rule, for MOVE, PREPARE and a client's move:
+ * is [@off, @off + @len) a whole number of chunks of a buffer of
+ * @length bytes in chunks of @chunk_size, inside it?  It starts on a
+ * chunk boundary and ends on one or at the buffer's end (the last chunk
+ * may be short); it is not empty.
+ */
+bool proto_range_ok(uint64_t length, uint64_t chunk_size, uint64_t off, uint64_t len);
+
+/*
  * Decode and validate one frame of @len bytes that came from @from.
  * Checks the size, magic, version, type and direction, and that every
  * field is in range for the type and every unused field is zero.  On

@@ -6,19 +6,21 @@ $(eval $(call program,cxltier-abi-test,selftests/cxltier/abi_test.c,))
 # The harness's TEST_F wrapper trips -Wclobbered on some fixtures.
 CFLAGS_selftests_cxltier_tiers_test += -Wno-clobbered
 $(eval $(call program,cxltier-tiers-test,selftests/cxltier/tiers_test.c,))
-$(eval $(call program,cxltier-heat-abi-test,selftests/cxltier/heat_abi_test.c,-lpthread))
-$(eval $(call program,cxltier-fuzz-ioctl,selftests/cxltier/fuzz_ioctl.c,))
-$(eval $(call program,cxltier-accel-test,selftests/cxltier/accel_test.c,))
-$(eval $(call program,cxltier-heat-accuracy-test,selftests/cxltier/heat_accuracy_test.c tools/bench/heat_accuracy.c tools/bench/util.c,$(JSONC_LIBS),$(LIBCXLTIER_A)))
-CFLAGS_tools_bench_heat_accuracy += $(JSONC_CFLAGS)
+# heat_util.h's and e2e_app.c's sysfs, tunables and accelerator are the
+# test bed's (tools/testbed/).
+$(call testbed_user,$(addprefix selftests/cxltier/,heat_abi_test.c fuzz_ioctl.c accel_test.c \
+	heat_accuracy_test.c cli_buf.c e2e_app.c))
+$(eval $(call program,cxltier-heat-abi-test,selftests/cxltier/heat_abi_test.c,$(TESTBED_LIBS),$(TESTBED_A)))
+$(eval $(call program,cxltier-fuzz-ioctl,selftests/cxltier/fuzz_ioctl.c,$(TESTBED_LIBS),$(TESTBED_A)))
+$(eval $(call program,cxltier-accel-test,selftests/cxltier/accel_test.c,$(TESTBED_LIBS),$(TESTBED_A)))
+$(eval $(call program,cxltier-heat-accuracy-test,selftests/cxltier/heat_accuracy_test.c,$(TESTBED_LIBS),$(TESTBED_A) $(LIBCXLTIER_A)))
 # The harness's setjmp trips -Wclobbered in long TEST_F bodies.
 $(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test,\
 	$(eval CFLAGS_selftests_cxltier_$(t) += -Wno-clobbered))
 
 # End-to-end: the test application (libcxltier, test-accel adapter).
-CFLAGS_selftests_cxltier_e2e_app += -Iselftests/cxltier/kmod
-$(eval $(call program,cxltier-e2e-app,selftests/cxltier/e2e_app.c,$(LIBCXLTIER_LINK) -lnuma -lpthread,$(LIBCXLTIER_SO)))
+$(eval $(call program,cxltier-e2e-app,selftests/cxltier/e2e_app.c,$(LIBCXLTIER_LINK) $(TESTBED_LIBS),$(TESTBED_A) $(LIBCXLTIER_SO)))
 $(eval $(call program,cxltier-e2e-rogue,selftests/cxltier/e2e_rogue.c,,$(LIBCXLTIER_A)))
 
 # cxltierctl's tests: a tracked buffer with known contents and hot set.
-$(eval $(call program,cxltier-cli-buf,selftests/cxltier/cli_buf.c,-lnuma))
+$(eval $(call program,cxltier-cli-buf,selftests/cxltier/cli_buf.c,$(TESTBED_LIBS),$(TESTBED_A)))

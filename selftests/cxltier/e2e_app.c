@@ -57,11 +57,11 @@
 #include <sys/stat.h>
 
 #include <linux/cxltier.h>
+#include <linux/cxltier_test_accel.h>
 
-#include "cxltier_test_accel.h"
+#include "clock.h"
 #include "libcxltier.h"
-
-#define ACCEL_DEV "/dev/cxltier_test_accel"
+#include "testbed.h"
 /* Bytes of a chunk one traffic access reads through the device. */
 #define TRAFFIC_BYTES (64 << 10)
 
@@ -81,16 +81,10 @@
  * @unpinned: track only (no pin, no agent), CPU traffic
  * @kdev: /dev/cxltier, for --unpinned
  * @log: marker file
- * @pool: the buffer
- * @accel: the fake accelerator's file
- * @handle: the pin's handle
- * @ctx: libcxltier context
- * @buf: the registered buffer
+ * @pool: the buffer, pinned and registered through the test bed (its
+ *	lock serialises device accesses with the handshake's callbacks: a
+ *	device access never overlaps a release)
  * @sums: expected checksum of each chunk
- * @lock: protects @released and serialises device accesses with the
- *	callbacks (a device access never overlaps a release)
- * @released: chunks released to the agent now
- * @handshakes: completed release/re-pin cycles
  * @moves_ok: cxltier_move() calls that succeeded
  * @bytes_verified: bytes compared with the pattern
  * @corrupt_bytes: bytes that differed
@@ -122,16 +116,9 @@ struct app {
 	int kdev;
 	FILE *log;
 
-	uint8_t *pool;
-	int accel;
-	uint32_t handle;
-	struct cxltier *ctx;
-	struct cxltier_buffer *buf;
+	struct tb_pool pool;
 	uint64_t *sums;
 
-	pthread_mutex_t lock;
-	bool *released;
-	uint64_t handshakes;
 	uint64_t moves_ok;
 	uint64_t bytes_verified;
 	uint64_t corrupt_bytes;
@@ -157,16 +144,7 @@ static struct app app = {
 	.label = "e2e-pool",
 	.interval_ms = 1000,
 	.converge_intervals = -1,
-	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void msleep(unsigned int ms)
 {
@@ -202,30 +180,9 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-/* --- the pattern --------------------------------------------------------- */
-
-static uint64_t pattern(unsigned int chunk, uint64_t word)
-{
-	uint64_t z = 0x9e3779b97f4a7c15ULL * (((uint64_t)chunk << 40) ^ word ^
-					      0xc0ffee);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t fnv(uint64_t h, const uint8_t *p, size_t len)
-{
-	while (len--) {
-		h ^= *p++;
-		h *= CXLTA_FNV_PRIME;
-	}
-	return h;
-}
-
 static uint8_t *chunk_addr(unsigned int c)
 {
-	return app.pool + (uint64_t)c * app.chunk_size;
+	return tb_pool_chunk(&app.pool, c);
 }
 
 /* --- the fake accelerator ------------------------------------------------ */
@@ -233,20 +190,8 @@ static uint8_t *chunk_addr(unsigned int c)
 static int dma_read(unsigned int c, uint64_t off, uint64_t len,
 		    uint32_t report, uint64_t *sum)
 {
-	struct cxlta_dma d;
-
-	memset(&d, 0, sizeof(d));
-	d.argsz = sizeof(d);
-	d.flags = report ? CXLTA_DMA_REPORT : 0;
-	d.report_count = report;
-	d.handle = app.handle;
-	d.offset = (uint64_t)c * app.chunk_size + off;
-	d.length = len;
-	if (ioctl(app.accel, CXLTA_IOC_DMA, &d) < 0)
-		return -errno;
-	if (sum)
-		*sum = d.checksum;
-	return 0;
+	return tb_pool_dma(&app.pool, c, off, len, report ? CXLTA_DMA_REPORT : 0,
+			   report, sum);
 }
 
 /* --unpinned: node of chunk @c's pages as move_pages(2) sees them. */
@@ -283,53 +228,21 @@ static int chunk_node_cpu(unsigned int c, unsigned int *pinned)
  */
 static int chunk_node(unsigned int c, unsigned int *pinned)
 {
-	uint64_t npages = app.chunk_size / 4096;
-	struct cxlta_page_info *info;
-	struct cxlta_query q;
-	int node = -2;
-	uint64_t i;
+	int node, ret;
 
 	if (app.unpinned)
 		return chunk_node_cpu(c, pinned);
-	info = calloc(npages, sizeof(*info));
-	if (!info)
-		die("out of memory");
-	memset(&q, 0, sizeof(q));
-	q.argsz = sizeof(q);
-	q.handle = app.handle;
-	q.first_page = (uint64_t)c * npages;
-	q.nr_pages = (uint32_t)npages;
-	q.pages = (uintptr_t)info;
-	if (ioctl(app.accel, CXLTA_IOC_QUERY, &q) < 0)
-		die("CXLTA_IOC_QUERY: %s", strerror(errno));
-	*pinned = 0;
-	for (i = 0; i < npages; i++) {
-		if (!(info[i].flags & CXLTA_PAGE_PINNED))
-			continue;
-		(*pinned)++;
-		if (node == -2)
-			node = info[i].node;
-		else if (node != info[i].node)
-			node = -1;
-	}
-	free(info);
+	ret = tb_pool_node(&app.pool, c, &node, pinned);
+	if (ret)
+		die("CXLTA_IOC_QUERY: %s", strerror(-ret));
 	return node;
 }
 
 /* --- callbacks: quiesce the "device" on a range, resume it --------------- */
 
-static int on_release(struct cxltier_buffer *b, const struct cxltier_range *r,
-		      void *priv)
+/* The chunks are marked released (the test bed's pool): say so, wait. */
+static void on_release_done(struct tb_pool *p, uint32_t first, uint32_t end)
 {
-	unsigned int c, first = (unsigned int)(r->offset / app.chunk_size);
-	unsigned int last = (unsigned int)((r->offset + r->length - 1) /
-					   app.chunk_size);
-
-	/* Taking the lock waits for a device access in progress. */
-	pthread_mutex_lock(&app.lock);
-	for (c = first; c <= last; c++)
-		app.released[c] = true;
-	pthread_mutex_unlock(&app.lock);
 	mark("releasing %u", first);
 	if (app.release_delay_ms)
 		msleep(app.release_delay_ms);
@@ -345,37 +258,34 @@ static int on_release(struct cxltier_buffer *b, const struct cxltier_range *r,
 		mark("signalled %d %d", pid, app.arm_sig);
 		app.arm_sig = 0;
 	}
-	return 0;
 }
 
-static int on_repin(struct cxltier_buffer *b, const struct cxltier_range *r,
-		    void *priv)
+static void on_repin_begin(struct tb_pool *p, uint32_t first, uint32_t end)
 {
-	unsigned int c, first = (unsigned int)(r->offset / app.chunk_size);
-	unsigned int last = (unsigned int)((r->offset + r->length - 1) /
-					   app.chunk_size);
-
 	mark("repinning %u", first);
 	if (app.repin_delay_ms)
 		msleep(app.repin_delay_ms);
-	pthread_mutex_lock(&app.lock);
-	for (c = first; c <= last; c++)
-		app.released[c] = false;
-	app.handshakes++;
-	pthread_mutex_unlock(&app.lock);
-	mark("repinned %u", first);
-	return 0;
 }
+
+static void on_repin_done(struct tb_pool *p, uint32_t first, uint32_t end)
+{
+	mark("repinned %u", first);
+}
+
+static const struct tb_pool_ops pool_ops = {
+	.release_done = on_release_done,
+	.repin_begin = on_repin_begin,
+	.repin_done = on_repin_done,
+};
 
 /* --- set-up -------------------------------------------------------------- */
 
 static void place(uint8_t *addr, uint64_t len, int node)
 {
-	unsigned long mask[16] = { 0 };
+	int ret = tb_bind(addr, len, node);
 
-	mask[node / (8 * sizeof(long))] |= 1UL << (node % (8 * sizeof(long)));
-	if (mbind(addr, len, MPOL_BIND, mask, sizeof(mask) * 8, 0))
-		die("mbind node %d: %s", node, strerror(errno));
+	if (ret)
+		die("mbind node %d: %s", node, strerror(-ret));
 }
 
 /* --unpinned: track the pool with the module, CPU heat only. */
@@ -389,91 +299,58 @@ static void setup_unpinned(uint64_t len)
 	memset(&t, 0, sizeof(t));
 	t.argsz = sizeof(t);
 	t.sources = CXLTIER_SRC_CPU;
-	t.start = (uintptr_t)app.pool;
+	t.start = (uintptr_t)app.pool.base;
 	t.length = len;
 	t.chunk_size = app.chunk_size;
 	snprintf(t.label, sizeof(t.label), "%s", app.label);
 	if (ioctl(app.kdev, CXLTIER_IOC_TRACK, &t) < 0)
 		die("CXLTIER_IOC_TRACK: %s", strerror(errno));
 	mark("ready %u %#llx %llu %llu", t.id,
-	     (unsigned long long)(uintptr_t)app.pool, (unsigned long long)len,
+	     (unsigned long long)(uintptr_t)app.pool.base, (unsigned long long)len,
 	     (unsigned long long)app.chunk_size);
 }
 
 static void setup(void)
 {
-	struct cxltier_buffer_desc d;
-	struct cxltier_options o;
-	uint64_t len = app.nr_chunks * app.chunk_size, w, words, *p;
+	struct tb_pool_reg reg = { .label = app.label };
+	uint64_t len = app.nr_chunks * app.chunk_size;
 	unsigned int c, pinned;
-	char arg[32];
-	uint8_t *raw;
+	char err[256];
 	int ret;
 
 	if (app.far_node < 0)
 		die("--far-node is required");
-	app.released = calloc(app.nr_chunks, sizeof(*app.released));
 	app.sums = calloc(app.nr_chunks, sizeof(*app.sums));
-	if (!app.released || !app.sums)
+	if (!app.sums)
 		die("out of memory");
-
-	/* Chunk-aligned, so each chunk can be one huge page. */
-	raw = mmap(NULL, len + app.chunk_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
-	app.pool = (uint8_t *)(((uintptr_t)raw + app.chunk_size - 1) &
-			       ~(uintptr_t)(app.chunk_size - 1));
+	ret = tb_pool_init(&app.pool, app.nr_chunks, app.chunk_size, 0);
+	if (ret)
+		die("mmap: %s", strerror(-ret));
+	app.pool.ops = &pool_ops;
 
 	/* DRAM first, the far node for the last far_chunks, then fill. */
-	words = app.chunk_size / 8;
 	for (c = 0; c < app.nr_chunks; c++) {
 		place(chunk_addr(c), app.chunk_size,
 		      c < app.nr_chunks - app.far_chunks ? app.dram_node :
 							   app.far_node);
-		p = (uint64_t *)chunk_addr(c);
-		for (w = 0; w < words; w++)
-			p[w] = pattern(c, w);
-		app.sums[c] = fnv(CXLTA_FNV_OFFSET, chunk_addr(c),
-				  app.chunk_size);
+		tb_pattern_fill(chunk_addr(c), app.chunk_size, c);
+		app.sums[c] = tb_fnv(CXLTA_FNV_OFFSET, chunk_addr(c),
+				     app.chunk_size);
 	}
 	/* The policy only placed the pages: migration must not obey it. */
-	if (mbind(app.pool, len, MPOL_DEFAULT, NULL, 0, 0))
-		die("mbind default: %s", strerror(errno));
+	ret = tb_unbind(app.pool.base, len);
+	if (ret)
+		die("mbind default: %s", strerror(-ret));
 
 	if (app.unpinned) {
 		setup_unpinned(len);
 		return;
 	}
-	app.accel = open(ACCEL_DEV, O_RDWR | O_CLOEXEC);
-	if (app.accel < 0)
-		die("%s: %s", ACCEL_DEV, strerror(errno));
-
-	memset(&o, 0, sizeof(o));
-	o.size = sizeof(o);
-	o.socket_path = app.socket;
-	o.flags = app.no_agent_ok ? CXLTIER_OPEN_NO_AGENT : 0;
-	ret = cxltier_open(&o, &app.ctx);
+	reg.socket = app.socket;
+	reg.open_flags = app.no_agent_ok ? CXLTIER_OPEN_NO_AGENT : 0;
+	ret = tb_pool_register(&app.pool, &reg, err, sizeof(err));
 	if (ret)
-		die("cxltier_open: %s", strerror(-ret));
-
-	snprintf(arg, sizeof(arg), "fd=%d", app.accel);
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.addr = app.pool;
-	d.length = len;
-	d.label = app.label;
-	d.chunk_size = app.chunk_size;
-	d.adapter = "test-accel";
-	d.adapter_arg = arg;
-	d.release = on_release;
-	d.repin = on_repin;
-	ret = cxltier_register(app.ctx, &d, &app.buf);
-	if (ret)
-		die("cxltier_register: %s", strerror(-ret));
-	if (cxltier_buffer_handle(app.buf, &w))
-		die("no accelerator handle");
-	app.handle = (uint32_t)w;
+		die("%s", err);
 
 	for (c = 0; c < app.nr_chunks; c++) {
 		int node = chunk_node(c, &pinned);
@@ -484,8 +361,8 @@ static void setup(void)
 			die("chunk %u: on node %d with %u pages pinned, wanted node %d, all pinned",
 			    c, node, pinned, want);
 	}
-	mark("ready %u %#llx %llu %llu", cxltier_buffer_id(app.buf),
-	     (unsigned long long)(uintptr_t)app.pool, (unsigned long long)len,
+	mark("ready %u %#llx %llu %llu", cxltier_buffer_id(app.pool.buf),
+	     (unsigned long long)(uintptr_t)app.pool.base, (unsigned long long)len,
 	     (unsigned long long)app.chunk_size);
 }
 
@@ -498,32 +375,23 @@ static void setup(void)
  */
 static unsigned int verify(bool quiet)
 {
-	uint64_t words = app.chunk_size / 8, w, v, x, sum;
 	unsigned int c, pinned, bad = 0;
-	const uint64_t *p;
+	uint64_t sum, corrupt;
 	bool released;
 	int ret;
 
 	for (c = 0; c < app.nr_chunks; c++) {
-		p = (const uint64_t *)chunk_addr(c);
-		for (w = 0; w < words; w++) {
-			v = p[w];
-			x = pattern(c, w);
-			if (v != x) {
-				uint64_t d = v ^ x;
-				int k;
-
-				for (k = 0; k < 8; k++, d >>= 8)
-					app.corrupt_bytes += (d & 0xff) != 0;
-				if (!bad++)
-					mark("corrupt chunk %u word %llu", c,
-					     (unsigned long long)w);
-			}
+		corrupt = tb_pattern_check(chunk_addr(c), app.chunk_size, c);
+		if (corrupt) {
+			app.corrupt_bytes += corrupt;
+			if (!bad++)
+				mark("corrupt chunk %u: %llu bytes", c,
+				     (unsigned long long)corrupt);
 		}
 		app.bytes_verified += app.chunk_size;
 
-		pthread_mutex_lock(&app.lock);
-		released = app.released[c] || app.unpinned;
+		pthread_mutex_lock(&app.pool.lock);
+		released = app.pool.released[c] || app.unpinned;
 		if (!released) {
 			ret = dma_read(c, 0, app.chunk_size, 0, &sum);
 			if (ret) {
@@ -544,7 +412,7 @@ static unsigned int verify(bool quiet)
 				bad++;
 			}
 		}
-		pthread_mutex_unlock(&app.lock);
+		pthread_mutex_unlock(&app.pool.lock);
 	}
 	if (!quiet || bad)
 		mark("verify %s (%u problems)", bad ? "failed" : "ok", bad);
@@ -568,8 +436,8 @@ static void traffic_round(unsigned int first, unsigned int count,
 				(void)p[o];
 			continue;
 		}
-		pthread_mutex_lock(&app.lock);
-		if (!app.released[c]) {
+		pthread_mutex_lock(&app.pool.lock);
+		if (!app.pool.released[c]) {
 			/* Half the reports in the kernel, half via the library. */
 			ret = dma_read(c, (round % 8) * (app.chunk_size / 8),
 				       TRAFFIC_BYTES, (round + c) % 2 ? 4 : 0,
@@ -579,12 +447,12 @@ static void traffic_round(unsigned int first, unsigned int count,
 				mark("chunk %u: device read failed: %s", c,
 				     strerror(-ret));
 			}
-			if (!ret && (round + c) % 2 == 0 && app.buf)
-				cxltier_report(app.buf,
+			if (!ret && (round + c) % 2 == 0 && app.pool.buf)
+				cxltier_report(app.pool.buf,
 					       (uint64_t)c * app.chunk_size,
 					       app.chunk_size, 4);
 		}
-		pthread_mutex_unlock(&app.lock);
+		pthread_mutex_unlock(&app.pool.lock);
 	}
 }
 
@@ -597,9 +465,9 @@ static unsigned int placed(unsigned int first, unsigned int count,
 
 	*all = true;
 	for (c = 0; c < app.nr_chunks; c++) {
-		pthread_mutex_lock(&app.lock);
-		node = app.released[c] ? -3 : chunk_node(c, &pinned);
-		pthread_mutex_unlock(&app.lock);
+		pthread_mutex_lock(&app.pool.lock);
+		node = app.pool.released[c] ? -3 : chunk_node(c, &pinned);
+		pthread_mutex_unlock(&app.pool.lock);
 		if (c >= first && c < first + count) {
 			in_dram += node == app.dram_node;
 			*all = *all && node == app.dram_node;
@@ -620,7 +488,7 @@ static int cmd_move(unsigned int c, int node, bool expect_fail, bool any)
 
 	if (app.unpinned)
 		die("move needs a registered buffer (not --unpinned)");
-	ret = cxltier_move(app.buf, (uint64_t)c * app.chunk_size,
+	ret = cxltier_move(app.pool.buf, (uint64_t)c * app.chunk_size,
 			   app.chunk_size, node, &moved);
 	if (any) {
 		mark("move-try %u %d: %s", c, node, ret ? strerror(-ret) : "ok");
@@ -651,15 +519,15 @@ static int cmd_move(unsigned int c, int node, bool expect_fail, bool any)
 static void cmd_traffic(double seconds, unsigned int first,
 			unsigned int count)
 {
-	double end = now_s() + seconds;
+	double end = clock_now_s() + seconds;
 	unsigned int round = 0;
 
-	while (now_s() < end) {
+	while (clock_now_s() < end) {
 		traffic_round(first, count, round++);
 		msleep(20);
 	}
-	if (app.ctx)
-		cxltier_flush(app.ctx);
+	if (app.pool.ctx)
+		cxltier_flush(app.pool.ctx);
 }
 
 static void *bg_main(void *arg)
@@ -686,37 +554,37 @@ static void cmd_bg(bool start, unsigned int first, unsigned int count)
 		app.bg_stop = true;
 		pthread_join(app.bg, NULL);
 		app.bg_on = false;
-		if (app.ctx)
-			cxltier_flush(app.ctx);
+		if (app.pool.ctx)
+			cxltier_flush(app.pool.ctx);
 	}
 }
 
 static void cmd_converge(double seconds, unsigned int first,
 			 unsigned int count)
 {
-	double start = now_s(), end = start + seconds, next_check = start;
+	double start = clock_now_s(), end = start + seconds, next_check = start;
 	unsigned int round = 0;
 	bool all = false;
 
 	app.hot_count = count;
 	app.converge_intervals = -1;
-	while (now_s() < end) {
+	while (clock_now_s() < end) {
 		traffic_round(first, count, round++);
 		msleep(20);
-		if (now_s() < next_check)
+		if (clock_now_s() < next_check)
 			continue;
-		next_check = now_s() + 0.25;
+		next_check = clock_now_s() + 0.25;
 		app.hot_in_dram = placed(first, count, &all);
 		if (all)
 			break;
 	}
-	if (app.ctx)
-		cxltier_flush(app.ctx);
+	if (app.pool.ctx)
+		cxltier_flush(app.pool.ctx);
 	if (!all)
 		die("chunks %u-%u not in DRAM (%u of %u) with the others far after %.0f s",
 		    first, first + count - 1, app.hot_in_dram, count, seconds);
 	app.converge_intervals =
-		(int)((now_s() - start) * 1000 / app.interval_ms + 0.999);
+		(int)((clock_now_s() - start) * 1000 / app.interval_ms + 0.999);
 	mark("converged %u %u in %d intervals", first, count,
 	     app.converge_intervals);
 	if (verify(true))
@@ -725,9 +593,9 @@ static void cmd_converge(double seconds, unsigned int first,
 
 static void cmd_hold(double seconds)
 {
-	double end = now_s() + seconds;
+	double end = clock_now_s() + seconds;
 
-	while (now_s() < end) {
+	while (clock_now_s() < end) {
 		msleep(1000);
 		if (verify(true))
 			die("verification failed while holding");
@@ -736,10 +604,10 @@ static void cmd_hold(double seconds)
 
 static void cmd_wait_connected(double seconds)
 {
-	double end = now_s() + seconds;
+	double end = clock_now_s() + seconds;
 
-	while (!app.ctx || !cxltier_connected(app.ctx)) {
-		if (now_s() > end)
+	while (!app.pool.ctx || !cxltier_connected(app.pool.ctx)) {
+		if (clock_now_s() > end)
 			die("not connected to the agent after %.0f s", seconds);
 		msleep(100);
 	}
@@ -771,7 +639,7 @@ static void cmd_summary(void)
 	       "\"corrupt_bytes\": %llu, \"dma_errors\": %llu, "
 	       "\"hot_in_dram_ratio\": %.3f, \"intervals_to_converge\": %d}\n",
 	       app.nr_chunks, (unsigned long long)app.chunk_size,
-	       (unsigned long long)app.handshakes,
+	       (unsigned long long)app.pool.handshakes,
 	       (unsigned long long)app.moves_ok,
 	       (unsigned long long)app.bytes_verified,
 	       (unsigned long long)app.corrupt_bytes,
@@ -917,8 +785,7 @@ int main(int argc, char **argv)
 	if (app.dma_errors)
 		die("%llu device accesses failed on pinned chunks",
 		    (unsigned long long)app.dma_errors);
-	if (app.ctx)
-		cxltier_close(app.ctx);
+	tb_pool_unregister(&app.pool);
 	mark("done");
 	return 0;
 }

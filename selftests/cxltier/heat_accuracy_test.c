@@ -4,12 +4,12 @@
  * accelerator DMAs (and reports) another, the top-K hottest chunks match
  * both sets with recall and precision >= 0.95 for each source, for a
  * 4 KiB-page buffer and a THP-backed one; when both sets move, the new
- * ones are on top within 3 epochs.  The measurement is cxltier-bench
- * heat-accuracy's (tools/bench/heat_accuracy.c).  Needs cxltier.ko and
- * loads cxltier_test_accel.ko.
+ * ones are on top within 3 epochs.  The measurement is the test bed's
+ * (tools/testbed/heat_accuracy.c), which cxltier-bench heat-accuracy
+ * reports.  Needs cxltier.ko and loads cxltier_test_accel.ko.
  */
-#include "../../tools/bench/bench.h"
 #include "kselftest_harness.h"
+#include "testbed.h"
 
 static void check(struct __test_metadata *_metadata, int thp)
 {

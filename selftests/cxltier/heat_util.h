@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the heat-tracking selftests: raw ioctls, sysfs
- * tunables and counters, and the fake accelerator.
+ * Helpers shared by the heat-tracking selftests: raw ioctls of the
+ * module and of the fake accelerator, over the test bed's sysfs,
+ * tunables and accelerator helpers (tools/testbed/testbed.h).
  */
 #ifndef CXLTIER_HEAT_UTIL_H
 #define CXLTIER_HEAT_UTIL_H
@@ -17,12 +18,12 @@
 #include <unistd.h>
 
 #include <linux/cxltier.h>
+#include <linux/cxltier_test_accel.h>
 
-#include "kmod/cxltier_test_accel.h"
+#include "testbed.h"
 
 #define CXLTIER_DEV	"/dev/cxltier"
-#define CXLTA_DEV	"/dev/cxltier_test_accel"
-#define SYSFS		"/sys/kernel/cxltier/"
+#define CXLTA_DEV	TB_ACCEL_DEV
 
 /* ioctl() returning -errno. */
 static inline int hu_ioctl(int fd, unsigned long cmd, void *arg)
@@ -30,77 +31,38 @@ static inline int hu_ioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
-/* Read a decimal sysfs file under /sys/kernel/cxltier; -1 on error. */
+/* sysfs and the tunables are the test bed's (tools/testbed/sysfs.c). */
+
+/* A decimal sysfs file under /sys/kernel/cxltier; negative on error. */
 static inline long long hu_sysfs_get(const char *name)
 {
-	char path[256], buf[64];
-	long long v = -1;
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), SYSFS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = 0;
-		v = strtoll(buf, NULL, 10);
-	}
-	return v;
+	return tb_sysfs_get(name);
 }
 
 /* Write a sysfs file; 0 or -errno. */
 static inline int hu_sysfs_set(const char *name, const char *val)
 {
-	char path[256];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), SYSFS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return tb_sysfs_write(name, val);
 }
 
 static inline int hu_sysfs_setll(const char *name, long long v)
 {
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", v);
-	return hu_sysfs_set(name, buf);
+	return tb_sysfs_set(name, v);
 }
 
 /* Tunables a test changes; hu_tunables_restore() puts them back. */
 struct hu_tunables {
-	long long scan_interval_ms, scan_budget_pages, half_life_ms, epoch_ms,
-		device_weight, max_ranges_per_fd, max_chunks;
+	struct tb_tunables tb;
 };
 
 static inline void hu_tunables_save(struct hu_tunables *t)
 {
-	t->scan_interval_ms = hu_sysfs_get("scan_interval_ms");
-	t->scan_budget_pages = hu_sysfs_get("scan_budget_pages");
-	t->half_life_ms = hu_sysfs_get("half_life_ms");
-	t->epoch_ms = hu_sysfs_get("epoch_ms");
-	t->device_weight = hu_sysfs_get("device_weight");
-	t->max_ranges_per_fd = hu_sysfs_get("max_ranges_per_fd");
-	t->max_chunks = hu_sysfs_get("max_chunks");
+	tb_tunables_save(&t->tb);
 }
 
 static inline void hu_tunables_restore(const struct hu_tunables *t)
 {
-	hu_sysfs_setll("scan_interval_ms", t->scan_interval_ms);
-	hu_sysfs_setll("scan_budget_pages", t->scan_budget_pages);
-	hu_sysfs_setll("half_life_ms", t->half_life_ms);
-	hu_sysfs_setll("epoch_ms", t->epoch_ms);
-	hu_sysfs_setll("device_weight", t->device_weight);
-	hu_sysfs_setll("max_ranges_per_fd", t->max_ranges_per_fd);
-	hu_sysfs_setll("max_chunks", t->max_chunks);
+	tb_tunables_restore(&t->tb);
 }
 
 static inline void hu_track_init(struct cxltier_track *t, void *start,
@@ -198,19 +160,7 @@ static inline int hu_wait_epochs(int n)
  */
 static inline int hu_accel_open(void)
 {
-	const char *moddir = getenv("CXLTIER_MODDIR");
-	char cmd[512];
-	int fd;
-
-	fd = open(CXLTA_DEV, O_RDWR | O_CLOEXEC);
-	if (fd >= 0 || !moddir)
-		return fd >= 0 ? fd : -errno;
-	snprintf(cmd, sizeof(cmd), "insmod %s/selftests/cxltier_test_accel.ko",
-		 moddir);
-	if (system(cmd) != 0)
-		return -ENODEV;
-	fd = open(CXLTA_DEV, O_RDWR | O_CLOEXEC);
-	return fd >= 0 ? fd : -errno;
+	return tb_accel_open(TB_ACCEL_LOAD);
 }
 
 static inline int hu_accel_pin(int afd, void *addr, uint64_t len,

@@ -4,23 +4,21 @@
 
 $(eval $(call unit_test,test-units,tests/unit/test_units.c,,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-heat,tests/unit/test_heat.c,-lm))
+$(eval $(call unit_test,test-tiers,tests/unit/test_tiers.c,))
 
-CFLAGS_tests_unit_test_config += -Iagent
 $(eval $(call unit_test,test-config,tests/unit/test_config.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
-CFLAGS_tests_unit_test_policy += -Iagent
 $(eval $(call unit_test,test-policy,tests/unit/test_policy.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
 KVREPLAY_TEST_SRCS := tests/unit/test_kvreplay.c tools/kvreplay/trace.c tools/kvreplay/sim.c \
 		      tools/kvreplay/baselines.c tools/kvreplay/report.c tools/kvreplay/scale.c
-CFLAGS_tests_unit_test_kvreplay += -Iagent -Itools/kvreplay $(JSONC_CFLAGS)
+CFLAGS_tests_unit_test_kvreplay += -Itools/kvreplay $(JSONC_CFLAGS)
 $(eval $(call unit_test,test-kvreplay,$(KVREPLAY_TEST_SRCS),$(CXLTIERD_CORE_LIBS) $(JSONC_LIBS) -lm,$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
-CFLAGS_tests_unit_test_topology += -Iagent
 $(eval $(call unit_test,test-topology,tests/unit/test_topology.c,$(TOPOLOGY_LIBS),$(TOPOLOGY_A)))
 $(eval $(call unit_test,test-proto,tests/unit/test_proto.c,,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-libcxltier,tests/unit/test_libcxltier.c,$(LIBCXLTIER_LINK) -ldl,$(LIBCXLTIER_SO)))
-CFLAGS_tests_unit_test_plan += -Iagent
 $(eval $(call unit_test,test-plan,tests/unit/test_plan.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
-CFLAGS_tests_unit_test_metrics += -Iagent
-$(eval $(call unit_test,test-metrics,tests/unit/test_metrics.c agent/metrics.c,,))
+$(eval $(call unit_test,test-metrics,tests/unit/test_metrics.c agent/metrics.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-executor,tests/unit/test_executor.c agent/executor.c agent/plan.c agent/server.c agent/metrics.c agent/log.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-server,tests/unit/test_server.c agent/server.c agent/log.c,,$(LIBCXLTIER_A)))

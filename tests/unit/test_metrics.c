@@ -71,9 +71,9 @@ TEST_F(met, counters)
 {
 	char *t;
 
-	self->m.migrations[MET_PROMOTE][MET_HANDSHAKE] = 3;
-	self->m.migrated_bytes[MET_DEMOTE] = 4096;
-	self->m.failures[MET_FAIL_PINNED] = 2;
+	self->m.migrations[MOVE_PROMOTE][MET_HANDSHAKE] = 3;
+	self->m.migrated_bytes[MOVE_DEMOTE] = 4096;
+	self->m.failures[MOVE_FAIL_PINNED] = 2;
 	self->m.reload_failures = 1;
 	ASSERT_EQ(0, metrics_write(&self->m, self->path));
 	EXPECT_EQ(1, entries(self->dir));

@@ -62,7 +62,7 @@ FIXTURE(plan)
 	struct plan_nodes nodes;
 	struct obs_range ranges[2];
 	struct obs_snapshot snap;
-	struct exec_move *moves;
+	struct plan_move *moves;
 	size_t n;
 };
 
@@ -112,7 +112,7 @@ static void heat(struct obs_range *r, unsigned int first, unsigned int count)
 }
 
 /* Apply @moves to the snapshot (as if the executor did them all). */
-static void apply(struct obs_snapshot *snap, struct exec_move *moves, size_t n)
+static void apply(struct obs_snapshot *snap, struct plan_move *moves, size_t n)
 {
 	size_t i, k;
 	uint64_t c;
@@ -156,18 +156,18 @@ TEST_F(plan, hot_set_in_cold_out)
 		if (!self->n)
 			break;
 		for (i = 0; i < self->n; i++) {
-			const struct exec_move *m = &self->moves[i];
+			const struct plan_move *m = &self->moves[i];
 
 			EXPECT_EQ(7, m->range_id);
 			EXPECT_LE(m->first_chunk + m->nr_chunks, 16);
-			if (m->dir == MET_PROMOTE) {
+			if (m->dir == MOVE_PROMOTE) {
 				EXPECT_EQ(0, m->to_node);
 				EXPECT_EQ(2, m->from_node);
 				EXPECT_EQ(8, m->first_chunk);
 				EXPECT_EQ(4, m->nr_chunks);
 				promoted += m->nr_chunks;
 			} else {
-				EXPECT_EQ(MET_DEMOTE, m->dir);
+				EXPECT_EQ(MOVE_DEMOTE, m->dir);
 				EXPECT_NE(0, m->to_node);
 				EXPECT_GT(8, m->first_chunk);
 			}
@@ -262,7 +262,7 @@ TEST_F(plan, fixed_range_stays)
 TEST_F(plan, min_residency_remembered)
 {
 	struct obs_range *r = &self->ranges[0];
-	struct exec_move *first;
+	struct plan_move *first;
 	size_t i, n_first;
 
 	heat(r, 8, 4);
@@ -277,7 +277,7 @@ TEST_F(plan, min_residency_remembered)
 	ASSERT_EQ(0, plan_build(self->p, &self->cfg, &self->nodes, &self->snap,
 				12000, &self->moves, &self->n));
 	for (i = 0; i < self->n; i++)
-		EXPECT_FALSE(self->moves[i].dir == MET_PROMOTE &&
+		EXPECT_FALSE(self->moves[i].dir == MOVE_PROMOTE &&
 			     self->moves[i].first_chunk < 4)
 			TH_LOG("chunks 0-3 moved 2 s ago and came back already");
 	free(self->moves);
@@ -342,36 +342,10 @@ TEST_F(plan, tiers_and_directions)
 	EXPECT_EQ(0, plan_node_tier(&self->nodes, 0));
 	EXPECT_EQ(2, plan_node_tier(&self->nodes, 2));
 	EXPECT_EQ(-1, plan_node_tier(&self->nodes, 5));
-	EXPECT_EQ(MET_PROMOTE, plan_direction(&self->nodes, 2, 0));
-	EXPECT_EQ(MET_DEMOTE, plan_direction(&self->nodes, 0, 1));
-	EXPECT_EQ(MET_LATERAL, plan_direction(&self->nodes, 2, 2));
-	EXPECT_EQ(MET_LATERAL, plan_direction(&self->nodes, -2, 0));
-}
-
-/*
- * A failed demotion holds back as many bytes of the promotions after it;
- * demotions, lateral moves and a clean gate pass.
- */
-TEST(gate_holds_promotions_after_failed_demotions)
-{
-	struct plan_gate g = { 0 };
-
-	ASSERT_TRUE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
-	plan_gate_record(&g, MET_PROMOTE, CHUNK, 0);
-	ASSERT_EQ(0, g.debt);	/* a failed promotion owes nothing */
-	ASSERT_TRUE(plan_gate_allows(&g, MET_DEMOTE, 2 * CHUNK));
-	plan_gate_record(&g, MET_DEMOTE, 2 * CHUNK, CHUNK / 2);
-	ASSERT_EQ(2 * CHUNK - CHUNK / 2, g.debt);
-	ASSERT_TRUE(plan_gate_allows(&g, MET_DEMOTE, CHUNK));
-	ASSERT_TRUE(plan_gate_allows(&g, MET_LATERAL, CHUNK));
-	ASSERT_FALSE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
-	ASSERT_EQ(CHUNK / 2, g.debt);
-	ASSERT_FALSE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
-	ASSERT_EQ(0, g.debt);	/* paid off, never below zero */
-	ASSERT_TRUE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
-	plan_gate_record(&g, MET_DEMOTE, CHUNK, CHUNK);
-	ASSERT_EQ(0, g.debt);	/* a demotion that moved everything */
-	ASSERT_TRUE(plan_gate_allows(&g, MET_PROMOTE, CHUNK));
+	EXPECT_EQ(MOVE_PROMOTE, plan_direction(&self->nodes, 2, 0));
+	EXPECT_EQ(MOVE_DEMOTE, plan_direction(&self->nodes, 0, 1));
+	EXPECT_EQ(MOVE_LATERAL, plan_direction(&self->nodes, 2, 2));
+	EXPECT_EQ(MOVE_LATERAL, plan_direction(&self->nodes, -2, 0));
 }
 
 TEST_HARNESS_MAIN

@@ -691,4 +691,24 @@ TEST_F(sock, hang_up)
 	EXPECT_EQ(-ECONNRESET, proto_send(self->sv[0], &self->agent, &m, NULL));
 }
 
+/* The sub-range rule: whole chunks, inside, the last one possibly short. */
+TEST(range_rule)
+{
+	const uint64_t cs = 2 << 20, len = 5 * cs + 4096;	/* 6th chunk short */
+
+	EXPECT_TRUE(proto_range_ok(len, cs, 0, cs));
+	EXPECT_TRUE(proto_range_ok(len, cs, cs, 2 * cs));
+	EXPECT_TRUE(proto_range_ok(len, cs, 0, len));
+	EXPECT_TRUE(proto_range_ok(len, cs, 5 * cs, 4096));	/* the short one */
+	EXPECT_TRUE(proto_range_ok(len, cs, 4 * cs, cs + 4096));
+	EXPECT_FALSE(proto_range_ok(len, cs, 0, 0));		/* empty */
+	EXPECT_FALSE(proto_range_ok(len, cs, 4096, cs));	/* unaligned start */
+	EXPECT_FALSE(proto_range_ok(len, cs, 0, cs + 4096));	/* unaligned end */
+	EXPECT_FALSE(proto_range_ok(len, cs, 5 * cs, 8192));	/* past the end */
+	EXPECT_FALSE(proto_range_ok(len, cs, 6 * cs, cs));	/* starts past it */
+	EXPECT_FALSE(proto_range_ok(len, cs, cs, UINT64_MAX));	/* wraps */
+	EXPECT_FALSE(proto_range_ok(len, 0, 0, cs));		/* no chunks */
+	EXPECT_FALSE(proto_range_ok(0, cs, 0, cs));		/* no buffer */
+}
+
 TEST_HARNESS_MAIN

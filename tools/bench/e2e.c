@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <numa.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,14 +110,14 @@ int cmd_e2e(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct e2e_opts o = { 16, 4, 3, 0, -1, 120, 0 };
-	char app[512], conf[1024], log[160], out[4096], line[256];
-	char nchunks[16], nfar[16], sfar[16], sdram[16], logarg[176];
+	char app[512], conf[1024], log[PATH_MAX + 16], out[4096], line[256];
+	char nchunks[16], nfar[16], sfar[16], sdram[16];
 	char *args[32], cmds[8][48];
 	struct json_object *sum = NULL, *j, *v;
 	long long cap = 0;
 	unsigned int p, k;
 	int c, status, worst = 0, n;
-	struct bench_agent a;
+	struct tb_agent a;
 	double migrations;
 	FILE *f;
 
@@ -169,7 +170,7 @@ int cmd_e2e(int argc, char **argv)
 		fprintf(stderr, "cxltier-bench: need a DRAM node and a far node\n");
 		return BENCH_EXIT_USAGE;
 	}
-	n = bench_accel_open();
+	n = tb_accel_open(TB_ACCEL_LOAD | TB_ACCEL_UNLOAD_AT_EXIT);
 	if (n < 0) {
 		fprintf(stderr, "cxltier-bench: fake accelerator: %s\n",
 			strerror(-n));
@@ -194,9 +195,8 @@ int cmd_e2e(int argc, char **argv)
 		return BENCH_EXIT_FAIL;
 	}
 
-	bench_sibling("cxltier-e2e-app", app, sizeof(app));
+	tb_sibling("cxltier-e2e-app", app, sizeof(app));
 	snprintf(log, sizeof(log), "%s/app.log", a.dir);
-	snprintf(logarg, sizeof(logarg), "%s", log);
 	snprintf(nchunks, sizeof(nchunks), "%u", o.chunks);
 	snprintf(nfar, sizeof(nfar), "%u", o.chunks / 2);
 	snprintf(sfar, sizeof(sfar), "%d", o.far);
@@ -216,7 +216,7 @@ int cmd_e2e(int argc, char **argv)
 	args[k++] = "--socket";
 	args[k++] = a.socket;
 	args[k++] = "--log";
-	args[k++] = logarg;
+	args[k++] = log;
 	for (p = 0; p < o.phases; p++) {
 		snprintf(cmds[p], sizeof(cmds[p]), "converge:%u:%u:%u", o.timeout,
 			 e2e_hot_first(&o, p), o.hot);
@@ -226,7 +226,7 @@ int cmd_e2e(int argc, char **argv)
 	args[k++] = "summary";
 	args[k] = NULL;
 	status = e2e_run_app(args, out, sizeof(out));
-	migrations = bench_metric(&a, "cxltier_migrations_total");
+	migrations = tb_agent_metric(&a, "cxltier_migrations_total");
 
 	/* The slowest phase. */
 	f = fopen(log, "re");

@@ -2,6 +2,7 @@
 /*
  * cxltier-bench: dispatch a subcommand.  See cxltier-bench(8).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,31 @@ static const struct bench_cmd bench_cmds[] = {
 	{ "migrate", cmd_migrate,
 	  "pinned and unpinned migration throughput versus memcpy" },
 };
+
+int bench_agent_start(struct tb_agent *a, const char *config_text)
+{
+	char agent[PATH_MAX], err[PATH_MAX + 128];
+	int ret;
+
+	ret = tb_agent_init(a, NULL, "cxltier-bench", err, sizeof(err));
+	if (!ret)
+		ret = tb_agent_write_config(a, config_text, err, sizeof(err));
+	if (!ret)
+		ret = tb_sibling("cxltierd", agent, sizeof(agent));
+	if (!ret)
+		ret = tb_agent_start(a, agent, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "cxltier-bench: %s\n", err);
+	return ret;
+}
+
+int bench_agent_stop(struct tb_agent *a, int keep)
+{
+	int ret = tb_agent_stop(a);
+
+	tb_agent_cleanup(a, keep, "cxltier-bench");
+	return ret;
+}
 
 static void usage(FILE *f)
 {

@@ -30,6 +30,7 @@
 #include <json-c/json.h>
 
 #include "bench.h"
+#include "clock.h"
 #include "libcxltier.h"
 
 #define MG_BATCH 1024
@@ -145,9 +146,9 @@ static uint64_t mg_memcpy(const struct mg_opts *o)
 	if (!src || !dst)
 		return 0;
 	for (r = 0; r < o->runs; r++) {
-		t0 = bench_now_ns();
+		t0 = clock_now_ns();
 		memcpy(dst, src, o->size);
-		t = bench_now_ns() - t0;
+		t = clock_now_ns() - t0;
 		if (t < best)
 			best = t;
 	}
@@ -167,9 +168,9 @@ static uint64_t mg_unpinned(const struct mg_opts *o)
 	if (!p)
 		return 0;
 	for (r = 0; r < o->runs; r++) {
-		t0 = bench_now_ns();
+		t0 = clock_now_ns();
 		there = mg_move_pages(p, o->size, o->to);
-		t = bench_now_ns() - t0;
+		t = clock_now_ns() - t0;
 		if (there != (long)(o->size / 4096)) {
 			fprintf(stderr, "cxltier-bench: move_pages moved %ld of %zu pages\n",
 				there, o->size / 4096);
@@ -199,7 +200,7 @@ static int mg_pass(struct cxltier_buffer *b, const struct mg_opts *o,
 	return 0;
 }
 
-static uint64_t mg_pinned(const struct mg_opts *o, struct bench_agent *a)
+static uint64_t mg_pinned(const struct mg_opts *o, struct tb_agent *a)
 {
 	struct cxltier_buffer_desc d;
 	struct cxltier_options co;
@@ -240,9 +241,9 @@ static uint64_t mg_pinned(const struct mg_opts *o, struct bench_agent *a)
 	}
 	best = UINT64_MAX;
 	for (r = 0; r < o->runs; r++) {
-		t0 = bench_now_ns();
+		t0 = clock_now_ns();
 		ret = mg_pass(b, o, o->to, &moved);
-		t = bench_now_ns() - t0;
+		t = clock_now_ns() - t0;
 		if (ret || moved != o->size ||
 		    mg_pages_on(p, o->size, o->to) != (long)(o->size / 4096)) {
 			fprintf(stderr, "cxltier-bench: pinned pass: %s, %llu of %zu bytes moved\n",
@@ -291,7 +292,7 @@ int cmd_migrate(int argc, char **argv)
 	};
 	struct mg_opts o = { 64 << 20, 2 << 20, 0, -1, 5, 0 };
 	uint64_t t_copy, t_move, t_pin;
-	struct bench_agent a;
+	struct tb_agent a;
 	struct json_object *j;
 	double gb_copy, gb_move, gb_pin;
 	int c, fd, n;
@@ -342,7 +343,7 @@ int cmd_migrate(int argc, char **argv)
 		fprintf(stderr, "cxltier-bench: need two memory nodes\n");
 		return BENCH_EXIT_USAGE;
 	}
-	fd = bench_accel_open();
+	fd = tb_accel_open(TB_ACCEL_LOAD | TB_ACCEL_UNLOAD_AT_EXIT);
 	if (fd < 0) {
 		fprintf(stderr, "cxltier-bench: fake accelerator: %s\n",
 			strerror(-fd));

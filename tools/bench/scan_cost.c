@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "bench.h"
+#include "clock.h"
 
 #define CHUNK	(2UL << 20)
 
@@ -56,7 +57,7 @@ static int sc_measure(struct kdev *dev, size_t size, int thp,
 	size_t k;
 	int ret;
 
-	buf = bench_buffer(size, thp);
+	buf = tb_map(size, 2UL << 20, (thp ? TB_MAP_THP : TB_MAP_NOTHP) | TB_MAP_TOUCH);
 	h = calloc(nr, sizeof(*h));
 	ts = calloc(runs, sizeof(*ts));
 	tr = calloc(runs, sizeof(*tr));
@@ -64,7 +65,7 @@ static int sc_measure(struct kdev *dev, size_t size, int thp,
 		ret = -ENOMEM;
 		goto out;
 	}
-	*thp_kb = bench_thp_kb(buf);
+	*thp_kb = tb_thp_kb(buf);
 	ret = kdev_track(dev, 0, (uintptr_t)buf, size, CHUNK, CXLTIER_SRC_CPU,
 			 "scan-cost", &id, NULL);
 	if (ret)
@@ -73,21 +74,21 @@ static int sc_measure(struct kdev *dev, size_t size, int thp,
 		/* Make every page young again, then scan. */
 		for (k = 0; k < size; k += 4096)
 			buf[k]++;
-		t0 = bench_now_ns();
+		t0 = clock_now_ns();
 		ret = kdev_get_heat(dev, id, 0, h, nr, CXLTIER_HEAT_REFRESH,
 				    NULL, NULL);
-		ts[i] = bench_now_ns() - t0;
+		ts[i] = clock_now_ns() - t0;
 		if (ret)
 			goto out_untrack;
 		if (h[0].resident_pages != CHUNK / 4096) {
 			ret = -EPROTO;
 			goto out_untrack;
 		}
-		t0 = bench_now_ns();
+		t0 = clock_now_ns();
 		sum = 0;
 		for (p = (const uint64_t *)buf; p < (const uint64_t *)(buf + size); p++)
 			sum += *p;
-		tr[i] = bench_now_ns() - t0;
+		tr[i] = clock_now_ns() - t0;
 		sc_sink += sum;
 	}
 	*scan_ns = median(ts, runs);
@@ -99,7 +100,7 @@ out:
 	free(ts);
 	free(h);
 	if (buf)
-		bench_buffer_free(buf, size);
+		tb_unmap(buf, size);
 	return ret;
 }
 
@@ -116,11 +117,11 @@ static int sc_metadata(struct kdev *dev, long long *bytes)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	before = bench_sysfs_get("stats/metadata_bytes");
+	before = tb_sysfs_get("stats/metadata_bytes");
 	ret = kdev_track(dev, 0, (uintptr_t)p, gib, CHUNK, CXLTIER_SRC_ALL,
 			 "metadata", &id, NULL);
 	if (!ret) {
-		*bytes = bench_sysfs_get("stats/metadata_bytes") - before;
+		*bytes = tb_sysfs_get("stats/metadata_bytes") - before;
 		kdev_untrack(dev, id);
 	}
 	munmap(p, gib);
@@ -144,7 +145,7 @@ int cmd_scan_cost(int argc, char **argv)
 	uint64_t scan[2], rd[2];
 	size_t size = 256UL << 20;
 	unsigned int runs = 5;
-	struct bench_tunables saved;
+	struct tb_tunables saved;
 	struct json_object *obj;
 	long long meta = 0;
 	long thp_kb[2];
@@ -171,13 +172,13 @@ int cmd_scan_cost(int argc, char **argv)
 		fprintf(stderr, "cxltier-bench: /dev/cxltier: %s\n", strerror(-ret));
 		return BENCH_EXIT_NODEV;
 	}
-	bench_tunables_save(&saved);
-	bench_sysfs_set("scan_interval_ms", 60000);
+	tb_tunables_save(&saved);
+	tb_sysfs_set("scan_interval_ms", 60000);
 	for (t = 0; t < 2 && !ret; t++)
 		ret = sc_measure(&dev, size, t, runs, &scan[t], &rd[t], &thp_kb[t]);
 	if (!ret)
 		ret = sc_metadata(&dev, &meta);
-	bench_tunables_restore(&saved);
+	tb_tunables_restore(&saved);
 	kdev_close(&dev);
 	if (ret) {
 		fprintf(stderr, "cxltier-bench: scan-cost: %s\n", strerror(-ret));

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmds.h"
 #include "ranges.h"
 
@@ -49,21 +50,19 @@ static void node_tiers(const struct ctl_opts *opts, int tiers[CTL_MAX_NODES])
 static void wait_epoch(const struct kdev *dev, int ms, uint64_t seen)
 {
 	struct pollfd p = { .fd = dev->fd, .events = POLLIN };
-	struct timespec start, now;
 	struct cxltier_event ev;
+	uint64_t start;
 	long left = ms;
 
 	if (!(dev->features & CXLTIER_FEAT_POLL)) {
 		nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = clock_now_ms();
 	while (left > 0 && poll(&p, 1, (int)left) == 1) {
 		if (kdev_read_event(dev, &ev) || ev.epoch > seen)
 			return;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
-			     (now.tv_nsec - start.tv_nsec) / 1000000);
+		left = ms - (long)(clock_now_ms() - start);
 	}
 }
 

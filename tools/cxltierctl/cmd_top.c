@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "metrics.h"
 #include "ranges.h"
 #include "units.h"
 
@@ -149,7 +150,7 @@ int cmd_top(int argc, char **argv, const struct ctl_opts *opts)
 		{ "metrics", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *metrics = CTL_DEFAULT_METRICS;
+	const char *metrics = METRICS_DEFAULT_PATH;
 	double delay = 1.0, last_moves = -1, last_bytes = -1;
 	uint32_t frames = 0, f;
 	struct kdev dev;

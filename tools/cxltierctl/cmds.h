@@ -17,9 +17,6 @@
 #define CTL_EXIT_USAGE	2	/* bad command line */
 #define CTL_EXIT_NODEV	3	/* /dev/cxltier missing or unusable */
 
-/* Where cxltierd writes its node-exporter metrics by default. */
-#define CTL_DEFAULT_METRICS "/var/lib/prometheus/node-exporter/cxltier.prom"
-
 /* Global options, parsed before the subcommand. */
 struct ctl_opts {
 	const char *dev_path;	/* --device, default /dev/cxltier */

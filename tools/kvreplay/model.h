@@ -12,8 +12,8 @@
  *
  * A backend runs one placement over a trace and fills a kvr_result:
  * the simulated ones (sim.c: cxltier, through agent/policy.c;
- * baselines.c: static, lru, oracle-static, belady) today, a real one
- * (the module, the agent and the fake accelerator in a guest) later;
+ * baselines.c: static, lru, oracle-static, belady) and the real one
+ * (real.c: the module, the agent and the fake accelerator, --real);
  * report.c prints results whichever backend made them.
  */
 #ifndef KVREPLAY_MODEL_H

@@ -28,60 +28,46 @@
  *  - every block is checked against its pattern after each move and at
  *    the end.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <numaif.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 
 #include <linux/cxltier.h>
+#include <linux/cxltier_test_accel.h>
 
-#include "cxltier_test_accel.h"
+#include "clock.h"
 #include "kdev.h"
 #include "libcxltier.h"
 #include "real.h"
 #include "scale.h"
+#include "testbed.h"
 
-#define ACCEL_DEV	"/dev/cxltier_test_accel"
 /* Bytes of a block a device read covers. */
 #define READ_BYTES	4096
 /* Far memory left free on each node when laying out the pool. */
 #define FAR_MARGIN	(64ULL << 20)
-/* Longest wait for the daemon's socket, and for it to stop. */
-#define AGENT_START_S	30
-#define AGENT_STOP_S	10
 
 /**
  * struct pool - the replay's state
+ * @tb: the pinned pool (chunk n is block n); its lock serialises device
+ *	reads, block creation and the handshake, and protects @from and
+ *	@created
  * @t: the trace
  * @p: parameters
  * @info: counters for the report
  * @res: the result
- * @base: the pool
- * @bytes: its length
- * @block: bytes per block
  * @is_dram: node n is in the DRAM tier (as cxltierd sees it)
- * @accel: the fake accelerator's file
- * @handle: the pool's pin handle
- * @ctx: libcxltier context
- * @buf: the registered pool
  * @sum: checksum of each block's first READ_BYTES, once created
- * @lock: serialises device reads, block creation and the callbacks;
- *	protects @released, @from and @created
- * @released: block released to the daemon for a move right now
  * @from: node of a released block before its move
  * @created: blocks created so far (they are 0..created-1)
  * @kd: /dev/cxltier, for epoch events and the heat log
@@ -90,21 +76,13 @@
  * @samples: heat log samples written
  */
 struct pool {
+	struct tb_pool tb;
 	const struct kvr_trace *t;
 	const struct kvr_params *p;
 	struct kvr_real_info *info;
 	struct kvr_result *res;
-	uint8_t *base;
-	size_t bytes;
-	uint64_t block;
 	bool is_dram[CONFIG_MAX_NODES];
-	int accel;
-	uint32_t handle;
-	struct cxltier *ctx;
-	struct cxltier_buffer *buf;
 	uint64_t *sum;
-	pthread_mutex_t lock;
-	bool *released;
 	int *from;
 	uint32_t created;
 	struct kdev kd;
@@ -123,14 +101,6 @@ static void lib_log(void *priv, int priority, const char *msg)
 		fprintf(stderr, "libcxltier: %s\n", msg);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void story(const struct kvr_real_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void story(const struct kvr_real_opts *o, const char *fmt, ...)
@@ -145,99 +115,36 @@ static void story(const struct kvr_real_opts *o, const char *fmt, ...)
 	fflush(o->story);
 }
 
-/* --- the pattern --------------------------------------------------------- */
-
-static uint64_t pattern_seed(uint32_t b)
-{
-	return ((uint64_t)b + 1) * 0x9e3779b97f4a7c15ULL;
-}
-
-static void pattern_fill(uint64_t *w, uint64_t nwords, uint32_t b)
-{
-	uint64_t seed = pattern_seed(b), i;
-
-	for (i = 0; i < nwords; i++)
-		w[i] = seed ^ i;
-}
-
-/* Bytes of block @b that differ from its pattern. */
-static uint64_t pattern_check(const uint64_t *w, uint64_t nwords, uint32_t b)
-{
-	uint64_t seed = pattern_seed(b), i, bad = 0, d;
-	int k;
-
-	for (i = 0; i < nwords; i++) {
-		d = w[i] ^ (seed ^ i);
-		if (!d)
-			continue;
-		for (k = 0; k < 8; k++, d >>= 8)
-			bad += (d & 0xff) != 0;
-	}
-	return bad;
-}
-
-static uint64_t fnv(const uint8_t *p, size_t len)
-{
-	uint64_t h = CXLTA_FNV_OFFSET;
-
-	while (len--) {
-		h ^= *p++;
-		h *= CXLTA_FNV_PRIME;
-	}
-	return h;
-}
-
 static uint8_t *block_addr(const struct pool *pl, uint32_t b)
 {
-	return pl->base + (uint64_t)b * pl->block;
+	return tb_pool_chunk(&pl->tb, b);
 }
 
 /* Node of the first page of block @b, or -errno. */
 static int block_node(const struct pool *pl, uint32_t b)
 {
-	void *page = block_addr(pl, b);
-	int status = -ENOENT;
-
-	if (move_pages(0, 1, &page, NULL, &status, 0) < 0)
-		return -errno;
-	return status;
+	return tb_page_node(block_addr(pl, b));
 }
 
-/* --- callbacks: the device lets go of a range, takes it back ------------- */
+/* --- the handshake: the device lets go of a range, takes it back --------- */
 
-static void range_blocks(const struct pool *pl, const struct cxltier_range *r,
-			 uint32_t *first, uint32_t *end)
+/* Under the pool's lock: where the blocks are before the move. */
+static void on_released(struct tb_pool *tb, uint32_t first, uint32_t end)
 {
-	*first = (uint32_t)(r->offset / pl->block);
-	*end = (uint32_t)((r->offset + r->length + pl->block - 1) / pl->block);
-	if (*end > pl->t->nr_blocks)
-		*end = pl->t->nr_blocks;
-}
+	struct pool *pl = tb->priv;
+	uint32_t c;
 
-static int on_release(struct cxltier_buffer *b, const struct cxltier_range *r, void *priv)
-{
-	struct pool *pl = priv;
-	uint32_t c, first, end;
-
-	range_blocks(pl, r, &first, &end);
-	/* Taking the lock waits for a device read in progress. */
-	pthread_mutex_lock(&pl->lock);
-	for (c = first; c < end; c++) {
+	for (c = first; c < end; c++)
 		pl->from[c] = block_node(pl, c);
-		pl->released[c] = true;
-	}
-	pthread_mutex_unlock(&pl->lock);
-	return 0;
 }
 
-static int on_repin(struct cxltier_buffer *b, const struct cxltier_range *r, void *priv)
+/* Under the pool's lock: which way each block went, and its bytes. */
+static void on_repinned(struct tb_pool *tb, uint32_t first, uint32_t end)
 {
-	struct pool *pl = priv;
-	uint32_t c, first, end;
+	struct pool *pl = tb->priv;
+	uint32_t c;
 	int to;
 
-	range_blocks(pl, r, &first, &end);
-	pthread_mutex_lock(&pl->lock);
 	for (c = first; c < end; c++) {
 		to = block_node(pl, c);
 		if (to >= 0 && pl->from[c] >= 0 && to < CONFIG_MAX_NODES &&
@@ -250,33 +157,21 @@ static int on_repin(struct cxltier_buffer *b, const struct cxltier_range *r, voi
 		}
 		if (c < pl->created) {
 			pl->info->corrupt_bytes +=
-				pattern_check((const uint64_t *)block_addr(pl, c),
-					      pl->block / 8, c);
-			pl->info->bytes_verified += pl->block;
+				tb_pattern_check(block_addr(pl, c), tb->chunk, c);
+			pl->info->bytes_verified += tb->chunk;
 		}
-		pl->released[c] = false;
 	}
-	pl->info->handshakes++;
-	pthread_mutex_unlock(&pl->lock);
-	return 0;
 }
+
+static const struct tb_pool_ops pool_ops = {
+	.released = on_released,
+	.repinned = on_repinned,
+};
 
 /* --- the daemon ---------------------------------------------------------- */
 
-static int write_file(const char *path, const char *text, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "we");
-
-	if (!f || fputs(text, f) < 0 || fclose(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (f)
-			fclose(f);
-		return -EIO;
-	}
-	return 0;
-}
-
-static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+/* Read the main config file given, to be the agent's. */
+static int copy_config(const char *from, const struct tb_agent *a, char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -298,7 +193,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
 	fclose(in);
 	if (fclose(out))
 		return -ENOMEM;
-	rc = write_file(to, text, err, errlen);
+	rc = tb_agent_write_config(a, text, err, errlen);
 	free(text);
 	return rc;
 }
@@ -308,20 +203,19 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
  * conf.d/50-kvreplay.conf (the run's settings).  Reads them back as the
  * daemon will and checks they say what the run needs.
  */
-static int write_config(const struct kvr_real_opts *o, struct kvr_real_info *info,
-			char *err, size_t errlen)
+static int write_config(const struct kvr_real_opts *o, const struct tb_agent *a,
+			struct kvr_real_info *info, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 32], e[CONFIG_ERR_LEN];
 	struct config back;
 	FILE *f;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/cxltierd.conf", info->workdir);
 	if (o->config_path)
-		rc = copy_file(o->config_path, path, err, errlen);
+		rc = copy_config(o->config_path, a, err, errlen);
 	else
-		rc = write_file(path, "# cxltierd's defaults; kvreplay's settings are in conf.d/\n",
-				err, errlen);
+		rc = tb_agent_write_config(a, "# cxltierd's defaults; kvreplay's settings are in conf.d/\n",
+					   err, errlen);
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "%s/conf.d", info->workdir);
@@ -344,138 +238,32 @@ static int write_config(const struct kvr_real_opts *o, struct kvr_real_info *inf
 		snprintf(err, errlen, "%s: cannot write", info->dropin);
 		return -EIO;
 	}
-	snprintf(path, sizeof(path), "%s/cxltierd.conf", info->workdir);
-	if (config_load(&back, path, 0, e, sizeof(e))) {
+	if (config_load(&back, a->config, 0, e, sizeof(e))) {
 		snprintf(err, errlen, "the daemon's settings do not load: %s", e);
 		return -EINVAL;
 	}
 	back.nr_files = info->cfg_wall.nr_files;
 	if (memcmp(&back, &info->cfg_wall, sizeof(back))) {
-		snprintf(err, errlen, "%s: reads back other settings than written", path);
+		snprintf(err, errlen, "%s: reads back other settings than written", a->config);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/*
- * Start cxltierd with its files in @dir and its socket at @sock; its
- * pid, or -errno with @err set.
- */
-static pid_t start_agent(const struct kvr_real_opts *o, const char *dir, const char *sock,
-			 char *err, size_t errlen)
-{
-	char conf[PATH_MAX + 32], met[PATH_MAX + 32], log[PATH_MAX + 32];
-	double end;
-	struct stat st;
-	pid_t pid;
-	int status, fd;
-
-	snprintf(conf, sizeof(conf), "%s/cxltierd.conf", dir);
-	snprintf(met, sizeof(met), "%s/metrics.prom", dir);
-	snprintf(log, sizeof(log), "%s/cxltierd.log", dir);
-	unlink(sock);
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", log, strerror(errno));
-		return -errno;
-	}
-	pid = fork();
-	if (pid < 0) {
-		close(fd);
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		return -errno;
-	}
-	if (!pid) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execlp(o->agent, o->agent, "--foreground", "--config", conf, "--socket", sock,
-		       "--metrics", met, (char *)NULL);
-		dprintf(2, "kvreplay: cannot run %s: %s\n", o->agent, strerror(errno));
-		_exit(127);
-	}
-	close(fd);
-	for (end = now_s() + AGENT_START_S; now_s() < end; usleep(50000)) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-				snprintf(err, errlen,
-					 "cannot run the agent %s: not found or not executable (--agent PATH)",
-					 o->agent);
-				return -ENOENT;
-			}
-			snprintf(err, errlen, "%s exited %s %d before it was ready (see %s)",
-				 o->agent, WIFEXITED(status) ? "with status" : "on signal",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), log);
-			return -ECHILD;
-		}
-		if (!stat(sock, &st) && S_ISSOCK(st.st_mode))
-			return pid;
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	snprintf(err, errlen, "%s: no socket after %d s (see %s)", o->agent, AGENT_START_S, log);
-	return -ETIMEDOUT;
-}
-
-/* Stop it; 0 when it exited 0. */
-static int stop_agent(pid_t pid)
-{
-	double end = now_s() + AGENT_STOP_S;
-	int status;
-
-	kill(pid, SIGTERM);
-	while (waitpid(pid, &status, WNOHANG) != pid) {
-		if (now_s() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		usleep(20000);
-	}
-	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
-}
-
 /* The daemon's migration counters from its metrics file. */
-static void read_metrics(const char *dir, struct kvr_real_info *info)
+static void read_metrics(const struct tb_agent *a, struct kvr_real_info *info)
 {
-	char path[PATH_MAX + 32], line[512];
-	unsigned long long v;
-	FILE *f;
+	double v;
 
-	snprintf(path, sizeof(path), "%s/metrics.prom", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		const char *sp = strrchr(line, ' ');
-
-		if (!sp || sscanf(sp, " %llu", &v) != 1)
-			continue;
-		if (!strncmp(line, "cxltier_migrations_total{direction=\"promote\"", 44))
-			info->agent_promotions += v;
-		else if (!strncmp(line, "cxltier_migrations_total{direction=\"demote\"", 43))
-			info->agent_demotions += v;
-		else if (!strncmp(line, "cxltier_migrated_bytes_total{", 29))
-			info->agent_migrated_bytes += v;
-	}
-	fclose(f);
-}
-
-static void remove_tree(const char *dir)
-{
-	static const char *const files[] = {
-		"conf.d/50-kvreplay.conf", "cxltierd.conf",
-		"metrics.prom", "cxltierd.log",
-	};
-	char path[PATH_MAX + 32];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/conf.d", dir);
-	rmdir(path);
-	rmdir(dir);
+	v = tb_agent_metric(a, "cxltier_migrations_total{direction=\"promote\"");
+	if (v > 0)
+		info->agent_promotions += (uint64_t)v;
+	v = tb_agent_metric(a, "cxltier_migrations_total{direction=\"demote\"");
+	if (v > 0)
+		info->agent_demotions += (uint64_t)v;
+	v = tb_agent_metric(a, "cxltier_migrated_bytes_total{");
+	if (v > 0)
+		info->agent_migrated_bytes += (uint64_t)v;
 }
 
 /* --- preparation --------------------------------------------------------- */
@@ -594,14 +382,6 @@ int kvr_real_prepare(const struct kvr_trace *t, struct kvr_params *p,
 
 /* --- the run -------------------------------------------------------------- */
 
-static int place(void *addr, uint64_t len, int node)
-{
-	unsigned long mask[CONFIG_MAX_NODES / (8 * sizeof(long))] = { 0 };
-
-	mask[node / (8 * sizeof(long))] |= 1UL << (node % (8 * sizeof(long)));
-	return mbind(addr, len, MPOL_BIND, mask, CONFIG_MAX_NODES, MPOL_MF_STRICT) ? -errno : 0;
-}
-
 /*
  * Lay the pool out: blocks below the budget on the DRAM node, the others
  * on the far node with the most room, each page written once.
@@ -639,23 +419,23 @@ static int layout(struct pool *pl, const struct config *cfg, char *err, size_t e
 		if (b >= pl->p->dram_blocks) {
 			best = -1;
 			for (i = 0; i < CONFIG_MAX_NODES; i++)
-				if (room[i] >= pl->block && (best < 0 || room[i] > room[best]))
+				if (room[i] >= pl->tb.chunk && (best < 0 || room[i] > room[best]))
 					best = (int)i;
 			if (best < 0) {
 				snprintf(err, errlen, "the pool (%zu MiB) does not fit in far memory",
-					 pl->bytes >> 20);
+					 pl->tb.bytes >> 20);
 				return -ENOSPC;
 			}
-			room[best] -= pl->block;
+			room[best] -= pl->tb.chunk;
 			node = best;
 			used[best] = true;
 		}
-		rc = place(block_addr(pl, b), pl->block, node);
+		rc = tb_bind(block_addr(pl, b), pl->tb.chunk, node);
 		if (rc) {
 			snprintf(err, errlen, "mbind to node %d: %s", node, strerror(-rc));
 			return rc;
 		}
-		for (w = 0; w < pl->block; w += 4096)
+		for (w = 0; w < pl->tb.chunk; w += 4096)
 			block_addr(pl, b)[w] = 0;
 	}
 	for (i = 0; i < CONFIG_MAX_NODES; i++)
@@ -663,9 +443,10 @@ static int layout(struct pool *pl, const struct config *cfg, char *err, size_t e
 			len += snprintf(pl->info->far_nodes + len,
 					sizeof(pl->info->far_nodes) - len, "%s%u", len ? "," : "", i);
 	/* The policy only placed the pages: migration must not obey it. */
-	if (mbind(pl->base, pl->bytes, MPOL_DEFAULT, NULL, 0, 0)) {
-		snprintf(err, errlen, "mbind: %s", strerror(errno));
-		return -errno;
+	rc = tb_unbind(pl->tb.base, pl->tb.bytes);
+	if (rc) {
+		snprintf(err, errlen, "mbind: %s", strerror(-rc));
+		return rc;
 	}
 	return 0;
 }
@@ -683,15 +464,10 @@ static int query(struct pool *pl, const uint32_t *blocks, size_t nr, void **page
 /* The device reads block @b's first page; 0 when it saw the right bytes. */
 static int device_read(struct pool *pl, uint32_t b)
 {
-	struct cxlta_dma d;
+	uint64_t sum;
 
-	memset(&d, 0, sizeof(d));
-	d.argsz = sizeof(d);
-	d.handle = pl->handle;
-	d.offset = (uint64_t)b * pl->block;
-	d.length = READ_BYTES;
 	pl->info->dma_reads++;
-	if (ioctl(pl->accel, CXLTA_IOC_DMA, &d) < 0 || d.checksum != pl->sum[b]) {
+	if (tb_pool_dma(&pl->tb, b, 0, READ_BYTES, 0, 0, &sum) || sum != pl->sum[b]) {
 		pl->info->dma_errors++;
 		return -EIO;
 	}
@@ -719,22 +495,22 @@ static void request(struct pool *pl, const struct kvr_request *q, void **pages,
 			/* Dense ids follow creation: b == created. */
 			uint8_t *a = block_addr(pl, b);
 
-			pattern_fill((uint64_t *)a, pl->block / 8, b);
-			pl->sum[b] = fnv(a, READ_BYTES);
+			tb_pattern_fill(a, pl->tb.chunk, b);
+			pl->sum[b] = tb_fnv(CXLTA_FNV_OFFSET, a, READ_BYTES);
 			pl->created = b + 1;
 			node = block_node(pl, b);
 			if (node < 0 || node >= CONFIG_MAX_NODES ||
 			    pl->is_dram[node] != (b < pl->p->dram_blocks))
 				pl->info->misplaced++;
 			if (pl->p->report_writes)
-				cxltier_report(pl->buf, (uint64_t)b * pl->block, pl->block, 1);
+				cxltier_report(pl->tb.buf, (uint64_t)b * pl->tb.chunk, pl->tb.chunk, 1);
 		} else {
 			/* A block may come twice in a request: it is reused once. */
 			if (k < nr_reused && reused[k] == b)
 				node = rc ? rc : status[k++];
 			else	/* created earlier in this request */
 				node = block_node(pl, b);
-			if (pl->released[b]) {
+			if (pl->tb.released[b]) {
 				/* Being moved: it is still where it was. */
 				node = pl->from[b];
 				pl->info->dma_skipped++;
@@ -742,7 +518,7 @@ static void request(struct pool *pl, const struct kvr_request *q, void **pages,
 				device_read(pl, b);
 			}
 			hit = node >= 0 && node < CONFIG_MAX_NODES && pl->is_dram[node];
-			cxltier_report(pl->buf, (uint64_t)b * pl->block, pl->block, 1);
+			cxltier_report(pl->tb.buf, (uint64_t)b * pl->tb.chunk, pl->tb.chunk, 1);
 		}
 		kvr_account(pl->res, hit, first);
 	}
@@ -822,7 +598,7 @@ static int replay(struct pool *pl, uint32_t speed)
 	 */
 	wait_epoch(pl);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	t0 = now_s();
+	t0 = clock_now_s();
 	/* Heat log: a sample every heat_log_every intervals of trace. */
 	every = (double)pl->p->cfg.interval_ms * pl->p->heat_log_every / 1000 / speed;
 	next_sample = t0;
@@ -831,7 +607,7 @@ static int replay(struct pool *pl, uint32_t speed)
 		uint64_t ns = q->t_ms * 1000000ULL / speed;
 		double late;
 
-		if (pl->p->heat_log && now_s() >= next_sample) {
+		if (pl->p->heat_log && clock_now_s() >= next_sample) {
 			heat_sample(pl);
 			next_sample += every;
 		}
@@ -843,15 +619,15 @@ static int replay(struct pool *pl, uint32_t speed)
 		}
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
 			;
-		late = (now_s() - t0) * 1000 - (double)ns / 1e6;
+		late = (clock_now_s() - t0) * 1000 - (double)ns / 1e6;
 		if (late > pl->info->max_late_ms)
 			pl->info->max_late_ms = late;
-		pthread_mutex_lock(&pl->lock);
+		pthread_mutex_lock(&pl->tb.lock);
 		request(pl, q, pages, status, reused);
-		pthread_mutex_unlock(&pl->lock);
-		cxltier_flush(pl->ctx);
+		pthread_mutex_unlock(&pl->tb.lock);
+		cxltier_flush(pl->tb.ctx);
 	}
-	pl->info->wall_s = now_s() - t0;
+	pl->info->wall_s = clock_now_s() - t0;
 	if (pl->p->heat_log)
 		heat_sample(pl);
 	free(pages);
@@ -864,7 +640,7 @@ static int replay(struct pool *pl, uint32_t speed)
 static uint64_t dram_other(const struct pool *pl, const struct config *cfg)
 {
 	struct cxltier_node_info *nodes = NULL;
-	uint64_t used = 0, pool = (uint64_t)pl->p->dram_blocks * pl->block;
+	uint64_t used = 0, pool = (uint64_t)pl->p->dram_blocks * pl->tb.chunk;
 	uint32_t nr = 0, tiers, i;
 	struct kdev dev;
 
@@ -888,130 +664,68 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 		.p = p,
 		.info = info,
 		.res = res,
-		.block = p->block_bytes,
-		.accel = -1,
-		.lock = PTHREAD_MUTEX_INITIALIZER,
 	};
-	struct cxltier_buffer_desc d;
-	struct cxltier_options co;
-	char sock[PATH_MAX + 32], sockdir[PATH_MAX] = "", arg[32];
-	bool tmp = !o->workdir, kd_open = false;
-	uint8_t *raw = MAP_FAILED;
-	uint64_t h;
-	pid_t agent = -1;
+	struct tb_pool_reg reg = {
+		.label = o->label,
+		.sources = CXLTIER_BUF_SRC_DEVICE,
+		.log = lib_log,
+	};
+	bool kd_open = false, pool_init = false;
+	struct tb_agent agent;
+	uint64_t block = p->block_bytes;
 	uint32_t b;
 	int rc;
 
-	if (tmp) {
-		snprintf(info->workdir, sizeof(info->workdir), "%s/kvreplay.XXXXXX",
-			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-		if (!mkdtemp(info->workdir)) {
-			snprintf(err, errlen, "%s: %s", info->workdir, strerror(errno));
-			return -errno;
-		}
-	} else {
-		snprintf(info->workdir, sizeof(info->workdir), "%s", o->workdir);
-		if (mkdir(info->workdir, 0755) && errno != EEXIST) {
-			snprintf(err, errlen, "%s: %s", info->workdir, strerror(errno));
-			return -errno;
-		}
-	}
-	rc = write_config(o, info, err, errlen);
+	rc = tb_agent_init(&agent, o->workdir, "kvreplay", err, errlen);
+	snprintf(info->workdir, sizeof(info->workdir), "%s", agent.dir);
+	if (rc)
+		goto out;
+	rc = write_config(o, &agent, info, err, errlen);
 	if (rc)
 		goto out;
 
-	pl.bytes = (size_t)t->nr_blocks * pl.block;
 	pl.sum = calloc(t->nr_blocks ? t->nr_blocks : 1, sizeof(*pl.sum));
-	pl.released = calloc(t->nr_blocks ? t->nr_blocks : 1, sizeof(*pl.released));
 	pl.from = calloc(t->nr_blocks ? t->nr_blocks : 1, sizeof(*pl.from));
-	if (!pl.sum || !pl.released || !pl.from || !pl.bytes) {
-		rc = pl.bytes ? -ENOMEM : -EINVAL;
-		snprintf(err, errlen, "%s", pl.bytes ? "out of memory" : "an empty trace");
+	if (!pl.sum || !pl.from || !t->nr_blocks) {
+		rc = t->nr_blocks ? -ENOMEM : -EINVAL;
+		snprintf(err, errlen, "%s", t->nr_blocks ? "out of memory" : "an empty trace");
 		goto out;
 	}
-	/* Chunk-aligned, so that chunk n is block n. */
-	raw = mmap(NULL, pl.bytes + pl.block, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (raw == MAP_FAILED) {
-		rc = -errno;
-		snprintf(err, errlen, "mmap of %zu MiB: %s", pl.bytes >> 20, strerror(errno));
-		goto out;
-	}
-	pl.base = (uint8_t *)(((uintptr_t)raw + pl.block - 1) & ~(uintptr_t)(pl.block - 1));
 	/*
-	 * A chunk smaller than a huge page cannot move alone out of one
-	 * whose other chunks stay pinned (the move fails): no huge pages.
+	 * Chunk-aligned, so that chunk n is block n.  A chunk smaller than a
+	 * huge page cannot move alone out of one whose other chunks stay
+	 * pinned (the move fails): no huge pages then.
 	 */
-	if (pl.block < (2 << 20) && madvise(raw, pl.bytes + pl.block, MADV_NOHUGEPAGE)) {
-		rc = -errno;
-		snprintf(err, errlen, "madvise: %s", strerror(errno));
+	rc = tb_pool_init(&pl.tb, t->nr_blocks, block,
+			  TB_MAP_NORESERVE | (block < (2 << 20) ? TB_MAP_NOTHP : 0));
+	if (rc) {
+		snprintf(err, errlen, "a pool of %llu MiB: %s",
+			 (unsigned long long)(t->nr_blocks * block) >> 20, strerror(-rc));
 		goto out;
 	}
+	pool_init = true;
+	pl.tb.ops = &pool_ops;
+	pl.tb.priv = &pl;
 	rc = layout(&pl, &p->cfg, err, errlen);
 	if (rc)
 		goto out;
 	story(o, "pool:     %u blocks of %llu KiB (%zu MiB): %u in DRAM (node %d), the rest on node %s\n",
-	      t->nr_blocks, (unsigned long long)(pl.block >> 10), pl.bytes >> 20,
+	      t->nr_blocks, (unsigned long long)(block >> 10), pl.tb.bytes >> 20,
 	      p->dram_blocks, info->dram_node, info->far_nodes[0] ? info->far_nodes : "-");
 
-	/* The socket in a directory of its own: --workdir may not take one. */
-	snprintf(sockdir, sizeof(sockdir), "%s/kvreplay-sock.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(sockdir)) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", sockdir, strerror(errno));
-		sockdir[0] = 0;
+	rc = tb_agent_start(&agent, o->agent, err, errlen);
+	if (rc == -ENOENT && strlen(err) + 16 < errlen)
+		strcat(err, " (--agent PATH)");
+	if (rc)
 		goto out;
-	}
-	snprintf(sock, sizeof(sock), "%s/cxltierd.sock", sockdir);
-	agent = start_agent(o, info->workdir, sock, err, errlen);
-	if (agent < 0) {
-		rc = agent;
-		goto out;
-	}
 	story(o, "agent:    %s running, settings %s\n", o->agent, info->dropin);
 
-	pl.accel = open(ACCEL_DEV, O_RDWR | O_CLOEXEC);
-	if (pl.accel < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", ACCEL_DEV, strerror(errno));
-		goto out;
-	}
-	memset(&co, 0, sizeof(co));
-	co.size = sizeof(co);
-	co.socket_path = sock;
-	co.log = lib_log;
 	lib_quiet = 0;
-	rc = cxltier_open(&co, &pl.ctx);
-	if (rc) {
-		snprintf(err, errlen, "cannot connect to the agent: %s", strerror(-rc));
+	reg.socket = agent.socket;
+	rc = tb_pool_register(&pl.tb, &reg, err, errlen);
+	if (rc)
 		goto out;
-	}
-	snprintf(arg, sizeof(arg), "fd=%d", pl.accel);
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.addr = pl.base;
-	d.length = pl.bytes;
-	d.label = o->label;
-	d.chunk_size = pl.block;
-	d.sources = CXLTIER_BUF_SRC_DEVICE;
-	d.adapter = "test-accel";
-	d.adapter_arg = arg;
-	d.release = on_release;
-	d.repin = on_repin;
-	d.priv = &pl;
-	rc = cxltier_register(pl.ctx, &d, &pl.buf);
-	if (rc) {
-		snprintf(err, errlen, "cannot register the pool: %s", strerror(-rc));
-		goto out;
-	}
-	if (cxltier_buffer_handle(pl.buf, &h)) {
-		rc = -EIO;
-		snprintf(err, errlen, "the pool has no accelerator handle");
-		goto out;
-	}
-	pl.handle = (uint32_t)h;
-	pl.id = cxltier_buffer_id(pl.buf);
+	pl.id = cxltier_buffer_id(pl.tb.buf);
 	rc = kdev_open(&pl.kd, NULL);
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", CXLTIER_DEV_PATH, strerror(-rc));
@@ -1038,7 +752,7 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	info->dram_other = dram_other(&pl, &p->cfg);
 	p->dram_other_bytes = info->dram_other;
 	story(o, "buffer:   registered as range %u, label \"%s\", pinned by test-accel; replaying %zu requests at %ux\n",
-	      cxltier_buffer_id(pl.buf), o->label, t->nr_req, o->speed);
+	      pl.id, o->label, t->nr_req, o->speed);
 
 	rc = replay(&pl, o->speed);
 	if (rc) {
@@ -1046,13 +760,12 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 		goto out;
 	}
 	/* Every block, at the end. */
-	pthread_mutex_lock(&pl.lock);
+	pthread_mutex_lock(&pl.tb.lock);
 	for (b = 0; b < pl.created; b++) {
-		info->corrupt_bytes += pattern_check((const uint64_t *)block_addr(&pl, b),
-						     pl.block / 8, b);
-		info->bytes_verified += pl.block;
+		info->corrupt_bytes += tb_pattern_check(block_addr(&pl, b), block, b);
+		info->bytes_verified += block;
 	}
-	pthread_mutex_unlock(&pl.lock);
+	pthread_mutex_unlock(&pl.tb.lock);
 	rc = 0;
 out:
 	/*
@@ -1060,42 +773,33 @@ out:
 	 * (the library re-pins a range it was moving).
 	 */
 	lib_quiet = 1;
-	if (agent > 0) {
-		int arc = stop_agent(agent);
+	if (agent.pid > 0) {
+		int arc = tb_agent_stop(&agent);
 
-		read_metrics(info->workdir, info);
+		read_metrics(&agent, info);
 		if (arc && !rc) {
 			rc = arc;
-			snprintf(err, errlen, "%s did not stop cleanly (see %s/cxltierd.log)",
-				 o->agent, info->workdir);
+			snprintf(err, errlen, "%s did not stop cleanly (see %s)", o->agent,
+				 agent.log);
 		}
 	}
-	if (pl.buf) {
-		int urc = cxltier_unregister(pl.buf);
+	if (pool_init) {
+		int urc = tb_pool_unregister(&pl.tb);
 
 		if (urc && !rc) {
 			rc = urc;
 			snprintf(err, errlen, "cannot unregister the pool: %s", strerror(-urc));
 		}
+		info->handshakes = pl.tb.handshakes;
+		tb_pool_destroy(&pl.tb);
 	}
-	if (pl.ctx)
-		cxltier_close(pl.ctx);
-	if (pl.accel >= 0)
-		close(pl.accel);
 	if (kd_open)
 		kdev_close(&pl.kd);
 	free(pl.heat);
-	if (sockdir[0]) {
-		unlink(sock);
-		rmdir(sockdir);
-	}
-	if (raw != MAP_FAILED)
-		munmap(raw, pl.bytes + pl.block);
 	free(pl.sum);
-	free(pl.released);
 	free(pl.from);
 	kvr_finish(res, p);
-	if (tmp && !rc)
-		remove_tree(info->workdir);
+	/* A failed run keeps its directory, for the agent's log. */
+	tb_agent_cleanup(&agent, rc != 0, NULL);
 	return rc;
 }

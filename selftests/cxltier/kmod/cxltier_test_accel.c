@@ -22,7 +22,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "cxltier_test_accel.h"
+#include <uapi/linux/cxltier_test_accel.h>
 
 /**
  * struct cxlta_buf - one pinned buffer

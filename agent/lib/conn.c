@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libcxltier: the connection to the agent and the service thread, under
+ * ctx->lock.  See private.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "clock.h"
+#include "private.h"
+
+/* --- connection, under ctx->lock, service thread only ------------------ */
+
+static void buf_repin_locked(struct cxltier *ctx, struct cxltier_buffer *b,
+			     uint32_t ack_to);
+
+/* Close the connection: re-pin whatever the agent holds, fail waiters. */
+static void conn_close(struct cxltier *ctx, const char *why)
+{
+	struct cxltier_buffer *b;
+	struct lib_waiter *w;
+
+	if (ctx->sock < 0)
+		return;
+	if (ctx->conn == CONN_READY)
+		lib_log(ctx, ctx->stop ? LOG_DEBUG : LOG_WARNING,
+			"connection to cxltierd closed: %s", why);
+	close(ctx->sock);
+	ctx->sock = -1;
+	ctx->conn = CONN_DOWN;
+	ctx->broken = false;
+	ctx->next_connect_ms = clock_now_ms() + LIB_RECONNECT_MS;
+	for (w = ctx->waiters; w; w = w->next) {
+		w->done = true;
+		w->err = -ECONNRESET;
+	}
+	for (b = ctx->buffers; b; b = b->next) {
+		b->registered = false;
+		b->reg_seq = 0;
+		if (b->busy && b->released_seq) {
+			lib_log(ctx, LOG_WARNING,
+				"buffer %u: re-pinning [%#llx, +%#llx) after the agent left",
+				b->id, (unsigned long long)b->held.offset,
+				(unsigned long long)b->held.length);
+			buf_repin_locked(ctx, b, 0);
+		}
+	}
+	pthread_cond_broadcast(&ctx->cond);
+}
+
+int lib_conn_send(struct cxltier *ctx, struct proto_msg *m)
+{
+	const char *why = NULL;
+	int ret;
+
+	if (ctx->sock < 0)
+		return -ENOTCONN;
+	ret = proto_send(ctx->sock, &ctx->peer, m, &why);
+	if (ret) {
+		lib_log(ctx, LOG_ERR, "cannot send %s: %s%s%s",
+			proto_type_name(m->type), strerror(-ret),
+			why ? ": " : "", why ? why : "");
+		ctx->broken = true;
+		lib_wake_service(ctx);
+	}
+	return ret;
+}
+
+/* Send REGISTER for @b; its answer is handled by the service thread. */
+static int buf_send_register(struct cxltier *ctx, struct cxltier_buffer *b)
+{
+	struct proto_msg m;
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_REGISTER;
+	m.buffer = b->id;
+	m.addr = b->pin.addr;
+	m.length = b->pin.length;
+	m.chunk_size = b->pin.chunk_size;
+	memcpy(m.label, b->label, sizeof(m.label));
+	ret = lib_conn_send(ctx, &m);
+	if (!ret)
+		b->reg_seq = m.seq;
+	return ret;
+}
+
+static void conn_open(struct cxltier *ctx)
+{
+	struct sockaddr_un sa;
+	struct timeval tv;
+	struct proto_msg m;
+	int fd, ret;
+
+	ctx->next_connect_ms = clock_now_ms() + LIB_RECONNECT_MS;
+	/*
+	 * Non-blocking connect: a frozen agent whose backlog is full must
+	 * not stall this thread, which re-pins on timeouts (EAGAIN: retry).
+	 */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		ctx->connect_err = -errno;
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, ctx->socket_path, sizeof(sa.sun_path));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		ctx->connect_err = -errno;
+		close(fd);
+		return;
+	}
+	/* A send never blocks longer than the answers' timeout. */
+	tv.tv_sec = ctx->timeout_ms / 1000;
+	tv.tv_usec = (ctx->timeout_ms % 1000) * 1000;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+
+	ctx->sock = fd;
+	proto_peer_init(&ctx->peer, PROTO_FROM_CLIENT);
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_HELLO;
+	ret = lib_conn_send(ctx, &m);
+	if (ret) {
+		close(fd);
+		ctx->sock = -1;
+		ctx->connect_err = ret;
+		return;
+	}
+	ctx->conn = CONN_HELLO;
+	ctx->hello_deadline_ms = clock_now_ms() + ctx->timeout_ms;
+}
+
+static void conn_ready(struct cxltier *ctx)
+{
+	struct cxltier_buffer *b;
+
+	ctx->conn = CONN_READY;
+	ctx->connect_err = 0;
+	ctx->connects++;
+	lib_log(ctx, LOG_INFO, "connected to cxltierd at %s", ctx->socket_path);
+	/* A new agent knows nothing of us: register everything again. */
+	for (b = ctx->buffers; b; b = b->next)
+		if (!b->closing && !b->reg_seq && buf_send_register(ctx, b))
+			break;
+	pthread_cond_broadcast(&ctx->cond);
+}
+
+/* --- handshake, service thread ----------------------------------------- */
+
+static struct cxltier_buffer *buf_find(struct cxltier *ctx, uint32_t id)
+{
+	struct cxltier_buffer *b;
+
+	for (b = ctx->buffers; b; b = b->next)
+		if (b->id == id)
+			return b;
+	return NULL;
+}
+
+/*
+ * Release b->held: the application quiesces (and, adapter "none", drops
+ * the pin), then the adapter drops its pin.  Called without ctx->lock.
+ */
+static int buf_do_release(struct cxltier_buffer *b)
+{
+	const struct cxltier_range *r = &b->held;
+	int ret = 0;
+
+	if (b->release)
+		ret = b->release(b, r, b->priv);
+	if (ret)
+		return ret < 0 ? ret : -EIO;
+	if (b->adapter->release) {
+		ret = b->adapter->release(&b->pin, r->offset, r->length);
+		if (ret && b->repin)
+			b->repin(b, r, b->priv); /* resume, still pinned */
+	}
+	return ret;
+}
+
+/* The reverse of buf_do_release().  Called without ctx->lock. */
+static int buf_do_repin(struct cxltier_buffer *b)
+{
+	const struct cxltier_range *r = &b->held;
+	int ret = 0;
+
+	if (b->adapter->repin)
+		ret = b->adapter->repin(&b->pin, r->offset, r->length);
+	if (ret)
+		return ret;
+	if (b->repin)
+		ret = b->repin(b, r, b->priv);
+	return ret < 0 ? ret : (ret ? -EIO : 0);
+}
+
+/*
+ * Pin b->held again and end the handshake; @ack_to: the REPIN to answer
+ * with ACK, 0 for none.  Drops ctx->lock around the callbacks.
+ */
+static void buf_repin_locked(struct cxltier *ctx, struct cxltier_buffer *b,
+			     uint32_t ack_to)
+{
+	uint64_t connects = ctx->connects;
+	struct proto_msg m;
+	int ret;
+
+	pthread_mutex_unlock(&ctx->lock);
+	ret = buf_do_repin(b);
+	pthread_mutex_lock(&ctx->lock);
+	if (ret)
+		lib_log(ctx, LOG_ERR,
+			"buffer %u: cannot pin [%#llx, +%#llx) again: %s", b->id,
+			(unsigned long long)b->held.offset,
+			(unsigned long long)b->held.length, strerror(-ret));
+	if (ack_to && ctx->connects == connects && ctx->sock >= 0) {
+		memset(&m, 0, sizeof(m));
+		m.type = PROTO_ACK;
+		m.reply_to = ack_to;
+		m.buffer = b->id;
+		m.status = ret;
+		m.addr = b->held.offset;
+		m.length = b->held.length;
+		lib_conn_send(ctx, &m);
+	}
+	b->busy = false;
+	b->released_seq = 0;
+	pthread_cond_broadcast(&ctx->cond);
+}
+
+/* Is [@off, @off + @len) whole chunks of @b (the protocol's rule)? */
+bool lib_range_ok(const struct cxltier_buffer *b, uint64_t off, uint64_t len)
+{
+	return proto_range_ok(b->pin.length, b->pin.chunk_size, off, len);
+}
+
+static void handle_prepare(struct cxltier *ctx, const struct proto_msg *m)
+{
+	struct cxltier_buffer *b = buf_find(ctx, m->buffer);
+	uint64_t connects = ctx->connects;
+	struct proto_msg r;
+	int ret = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.type = PROTO_RELEASED;
+	r.reply_to = m->seq;
+	r.buffer = m->buffer;
+	r.addr = m->addr;
+	r.length = m->length;
+
+	if (!b || !b->registered || b->closing)
+		ret = -ENOENT;
+	else if (b->busy)
+		ret = -EBUSY;
+	else if (!lib_range_ok(b, m->addr, m->length))
+		ret = -EINVAL;
+	if (ret) {
+		lib_log(ctx, LOG_WARNING, "refusing PREPARE of buffer %u: %s",
+			m->buffer, strerror(-ret));
+		r.status = ret;
+		lib_conn_send(ctx, &r);
+		return;
+	}
+
+	b->busy = true;
+	b->released_seq = 0;
+	b->held.offset = m->addr;
+	b->held.length = m->length;
+	pthread_mutex_unlock(&ctx->lock);
+	ret = buf_do_release(b);
+	pthread_mutex_lock(&ctx->lock);
+
+	/* Only this thread closes the connection: it is still there. */
+	r.status = ret;
+	if (ctx->connects != connects || lib_conn_send(ctx, &r)) {
+		if (!ret)
+			buf_repin_locked(ctx, b, 0);
+		b->busy = false;
+		pthread_cond_broadcast(&ctx->cond);
+		return;
+	}
+	if (ret) {
+		lib_log(ctx, LOG_WARNING,
+			"buffer %u: release of [%#llx, +%#llx) failed: %s",
+			b->id, (unsigned long long)m->addr,
+			(unsigned long long)m->length, strerror(-ret));
+		b->busy = false;
+		pthread_cond_broadcast(&ctx->cond);
+		return;
+	}
+	b->released_seq = r.seq;
+	b->deadline_ms = clock_now_ms() + m->hold_ms + LIB_HOLD_GRACE_MS;
+}
+
+static void handle_repin(struct cxltier *ctx, const struct proto_msg *m)
+{
+	struct cxltier_buffer *b = buf_find(ctx, m->buffer);
+
+	/* proto_peer_recv() matched it to our RELEASED: b is busy. */
+	if (!b || !b->busy || b->released_seq != m->reply_to) {
+		ctx->broken = true;
+		return;
+	}
+	if (m->status)
+		lib_log(ctx, LOG_INFO, "buffer %u: agent could not move [%#llx, +%#llx): %s",
+			b->id, (unsigned long long)m->addr,
+			(unsigned long long)m->length, strerror(-m->status));
+	buf_repin_locked(ctx, b, m->seq);
+}
+
+static void handle_answer(struct cxltier *ctx, const struct proto_msg *m)
+{
+	struct cxltier_buffer *b;
+	struct lib_waiter *w;
+
+	if (m->type == PROTO_HELLO_REPLY) {
+		if (m->status) {
+			ctx->connect_err = m->status;
+			lib_log(ctx, LOG_ERR, "cxltierd refused HELLO: %s",
+				strerror(-m->status));
+			conn_close(ctx, "HELLO refused");
+			pthread_cond_broadcast(&ctx->cond);
+			return;
+		}
+		conn_ready(ctx);
+		return;
+	}
+	if (m->type == PROTO_REGISTER_REPLY) {
+		b = buf_find(ctx, m->buffer);
+		if (b && b->reg_seq == m->reply_to) {
+			b->reg_seq = 0;
+			b->registered = !m->status;
+			if (m->status)
+				lib_log(ctx, LOG_WARNING,
+					"cxltierd refused buffer %u: %s", b->id,
+					strerror(-m->status));
+		}
+	}
+	for (w = ctx->waiters; w; w = w->next)
+		if (w->seq == m->reply_to) {
+			w->reply = *m;
+			w->done = true;
+			pthread_cond_broadcast(&ctx->cond);
+			break;
+		}
+}
+
+/* Read and handle every frame waiting on the socket. */
+static void conn_read(struct cxltier *ctx)
+{
+	struct proto_msg m;
+	const char *why = NULL;
+	int ret;
+
+	while (ctx->sock >= 0 && !ctx->broken) {
+		ret = proto_recv(ctx->sock, &ctx->peer, &m, NULL, &why);
+		if (ret == -EAGAIN)
+			return;
+		if (ret) {
+			if (ret != -ECONNRESET)
+				lib_log(ctx, LOG_ERR,
+					"bad frame from cxltierd: %s: %s",
+					strerror(-ret), why ? why : "");
+			conn_close(ctx, why ? why : strerror(-ret));
+			return;
+		}
+		switch (m.type) {
+		case PROTO_PREPARE:
+			handle_prepare(ctx, &m);
+			break;
+		case PROTO_REPIN:
+			handle_repin(ctx, &m);
+			break;
+		default:
+			handle_answer(ctx, &m);
+			break;
+		}
+	}
+}
+
+/* Re-pin ranges the agent kept past its promise; then hang up on it. */
+static void check_deadlines(struct cxltier *ctx, uint64_t now)
+{
+	struct cxltier_buffer *b;
+	bool late = false;
+
+	for (b = ctx->buffers; b; b = b->next)
+		if (b->busy && b->released_seq && now >= b->deadline_ms) {
+			lib_log(ctx, LOG_WARNING,
+				"buffer %u: no REPIN from cxltierd in time, re-pinning [%#llx, +%#llx)",
+				b->id, (unsigned long long)b->held.offset,
+				(unsigned long long)b->held.length);
+			buf_repin_locked(ctx, b, 0);
+			late = true;
+			break; /* the list may have changed while unlocked */
+		}
+	if (late)
+		ctx->broken = true;
+}
+
+/* --- the service thread -------------------------------------------------- */
+
+void *lib_service_main(void *arg)
+{
+	struct cxltier *ctx = arg;
+	struct pollfd pfd[2];
+	struct cxltier_buffer *b;
+	uint64_t now, next, val;
+	int timeout, nfds;
+	bool flush;
+
+	pthread_mutex_lock(&ctx->lock);
+	while (!ctx->stop) {
+		now = clock_now_ms();
+		if (ctx->broken)
+			conn_close(ctx, "timeout or protocol error");
+		if (ctx->conn == CONN_DOWN && now >= ctx->next_connect_ms) {
+			conn_open(ctx);
+			pthread_cond_broadcast(&ctx->cond);
+		}
+		if (ctx->conn == CONN_HELLO && now >= ctx->hello_deadline_ms) {
+			ctx->connect_err = -ETIMEDOUT;
+			conn_close(ctx, "no answer to HELLO");
+		}
+		check_deadlines(ctx, now);
+		if (ctx->broken)
+			continue;
+
+		next = now + 60000;
+		if (ctx->conn == CONN_DOWN && ctx->next_connect_ms < next)
+			next = ctx->next_connect_ms;
+		if (ctx->conn == CONN_HELLO && ctx->hello_deadline_ms < next)
+			next = ctx->hello_deadline_ms;
+		for (b = ctx->buffers; b; b = b->next)
+			if (b->busy && b->released_seq && b->deadline_ms < next)
+				next = b->deadline_ms;
+		if (ctx->nr_recs && ctx->recs_since_ms + LIB_REPORT_FLUSH_MS < next)
+			next = ctx->recs_since_ms + LIB_REPORT_FLUSH_MS;
+		timeout = next > now ? (int)(next - now) : 0;
+
+		pfd[0].fd = ctx->wake_fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = ctx->sock;
+		pfd[1].events = POLLIN;
+		nfds = ctx->sock >= 0 ? 2 : 1;
+		pthread_mutex_unlock(&ctx->lock);
+
+		poll(pfd, nfds, timeout);
+		if (pfd[0].revents & POLLIN) {
+			if (read(ctx->wake_fd, &val, sizeof(val)) < 0) {
+				/* Nothing to do: it was only a wake-up. */
+			}
+		}
+		pthread_mutex_lock(&ctx->rlock);
+		flush = ctx->nr_recs &&
+			clock_now_ms() >= ctx->recs_since_ms + LIB_REPORT_FLUSH_MS;
+		if (flush)
+			lib_flush_locked(ctx);
+		pthread_mutex_unlock(&ctx->rlock);
+
+		pthread_mutex_lock(&ctx->lock);
+		if (nfds == 2 && pfd[1].revents && ctx->sock == pfd[1].fd)
+			conn_read(ctx);
+	}
+	conn_close(ctx, "closing");
+	pthread_mutex_unlock(&ctx->lock);
+	return NULL;
+}
