@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen.h"
 #include "model.h"
 #include "real.h"
 #include "report.h"
@@ -51,10 +52,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: kvreplay --simulate [OPTIONS] TRACE\n"
 		"       kvreplay --real [OPTIONS] TRACE\n"
+		"       kvreplay generate FAMILY [--seed N] [--requests N] [--duration S]\n"
+		"                [--prefixes N] [--prefix-blocks N] [--turns N] [--think S]\n"
+		"                [--zipf X] [--phases N]\n"
 		"\n"
 		"Replay a Mooncake-format KV-cache trace (one JSON object per line;\n"
 		"\"-\" reads standard input) and report the share of block accesses\n"
 		"served from DRAM for each placement policy.\n"
+		"\n"
+		"generate writes a trace of one family (chat, shared, agentic, rag, scan,\n"
+		"shift) to standard output.\n"
 		"\n"
 		"Options:\n"
 		"  --simulate               model the placement on the host\n"
@@ -297,6 +304,86 @@ static int run_real(const char *name, const struct kvr_trace *t, struct kvr_para
 	return status;
 }
 
+/* kvreplay generate FAMILY [OPTIONS]: a trace on standard output. */
+static int generate(int argc, char **argv)
+{
+	static const struct option gopts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "requests", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "prefixes", required_argument, NULL, 'p' },
+		{ "prefix-blocks", required_argument, NULL, 'b' },
+		{ "turns", required_argument, NULL, 't' },
+		{ "think", required_argument, NULL, 'k' },
+		{ "zipf", required_argument, NULL, 'z' },
+		{ "phases", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kvr_gen_params gp = { 0 };
+	uint64_t v, max;
+	uint32_t *field;
+	double z;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", gopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (parse_count(optarg, 0, UINT64_MAX, &gp.seed) &&
+			    strcmp(optarg, "0")) {
+				fprintf(stderr, "kvreplay: generate: --seed: '%s' is not an unsigned integer\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			if (!strcmp(optarg, "0"))
+				gp.seed = 0;
+			continue;
+		case 'z':
+			if (parse_double(optarg, 0.01, 4, &z)) {
+				fprintf(stderr, "kvreplay: generate: --zipf: '%s' is not in [0.01, 4]\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			gp.zipf_centi = (uint32_t)lround(z * 100);
+			continue;
+		case 'r': field = &gp.requests; max = 10000000; break;
+		case 'd': field = &gp.duration_s; max = 10000000; break;
+		case 'p': field = &gp.prefixes; max = 1000000; break;
+		case 'b': field = &gp.prefix_blocks; max = 128; break;
+		case 't': field = &gp.turns; max = 1000; break;
+		case 'k': field = &gp.think_s; max = 86400; break;
+		case 'f': field = &gp.phases; max = 1000; break;
+		case 'h':
+			usage(stdout);
+			return KVR_EXIT_OK;
+		default:
+			usage(stderr);
+			return KVR_EXIT_USAGE;
+		}
+		if (parse_count(optarg, 1, max, &v)) {
+			fprintf(stderr, "kvreplay: generate: %s: '%s' is not an integer in [1, %llu]\n",
+				argv[optind - 1], optarg, (unsigned long long)max);
+			return KVR_EXIT_USAGE;
+		}
+		*field = (uint32_t)v;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "kvreplay: generate: give one family\n");
+		usage(stderr);
+		return KVR_EXIT_USAGE;
+	}
+	rc = kvr_generate(argv[optind], &gp, stdout);
+	if (rc == -EINVAL) {
+		fprintf(stderr, "kvreplay: generate: '%s' is not a family (chat, shared, agentic, rag, scan, shift), or its parameters do not fit it\n",
+			argv[optind]);
+		return KVR_EXIT_USAGE;
+	}
+	if (rc) {
+		fprintf(stderr, "kvreplay: generate: %s\n", strerror(-rc));
+		return KVR_EXIT_FAIL;
+	}
+	return KVR_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -364,6 +451,8 @@ int main(int argc, char **argv)
 	struct json_object *arr = NULL;
 	char err[CONFIG_ERR_LEN];
 
+	if (argc > 1 && !strcmp(argv[1], "generate"))
+		return generate(argc - 1, argv + 1);
 	kvr_trace_opts_init(&topts);
 	for (i = 0; i < KVR_NR_POLICIES; i++)
 		selected[i] = true;
