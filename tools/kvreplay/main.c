@@ -44,6 +44,7 @@ static const struct kvr_policy kvr_policies[] = {
 	{ "lru", kvr_run_lru },
 	{ "oracle-static", kvr_run_oracle_static },
 	{ "cxltier", kvr_run_cxltier },
+	{ "cxltier+hints", kvr_run_cxltier_hints },
 };
 #define KVR_NR_POLICIES (sizeof(kvr_policies) / sizeof(kvr_policies[0]))
 
@@ -75,8 +76,9 @@ static void usage(FILE *f)
 		"                           there (default: a temporary directory)\n"
 		"  --max-diff D             --real: fail when the real and simulated\n"
 		"                           cxltier hit ratios differ by more than D\n"
-		"  --policy LIST            of static, lru, oracle-static, cxltier (default:\n"
-		"                           all; OPT and the reactive ceiling are always shown)\n"
+		"  --policy LIST            of static, lru, oracle-static, cxltier,\n"
+		"                           cxltier+hints (default: all; OPT and the\n"
+		"                           reactive ceiling are always shown)\n"
 		"  --dram-fraction LIST     DRAM capacity as fractions of the distinct\n"
 		"                           blocks, e.g. 0.05,0.1,0.25 (default 0.1)\n"
 		"  --block-size SIZE        bytes of one block/chunk (default 2MiB,\n"
@@ -87,8 +89,16 @@ static void usage(FILE *f)
 		"  --dram-bw GBPS           DRAM bandwidth, GB/s (default 100)\n"
 		"  --far-bw GBPS            far-memory bandwidth, GB/s (default 30)\n"
 		"  --device-weight N        heat of one device access (default 1)\n"
-		"  --report-writes          report the write that creates a block as an\n"
-		"                           access too (default: reads only)\n"
+		"  --report-writes          report the write that creates a block as a\n"
+		"                           whole read (--write-weight 1)\n"
+		"  --write-weight F         --simulate: heat of the creating write, as a\n"
+		"                           fraction of a read's, 0-16 (default 0.25)\n"
+		"  --no-recency             --simulate: do not tell the policy each block's\n"
+		"                           last access (ties of heat go by block)\n"
+		"  --hint-lead MS           cxltier+hints: a request's will-read hint comes\n"
+		"                           this long before it (default 10)\n"
+		"  --hint-bw SIZE           cxltier+hints: bytes per second of hinted\n"
+		"                           promotions (default 10GiB)\n"
 		"  --requests N             replay only the first N requests\n"
 		"  --heat-log FILE          write cxltier's heat and tiers per decision, for\n"
 		"                           cxltierctl heatmap --input (one DRAM fraction;\n"
@@ -392,6 +402,7 @@ int main(int argc, char **argv)
 		OPT_MAX_LINE, OPT_MAX_REQ, OPT_MAX_ACC, OPT_MAX_BLOCKS, OPT_JSON,
 		OPT_VERSION, OPT_WRITES, OPT_HEAT_LOG, OPT_HEAT_EVERY, OPT_HEAT_CHUNKS,
 		OPT_REAL, OPT_SPEED, OPT_AGENT, OPT_WORKDIR, OPT_MAX_DIFF,
+		OPT_WRITE_WEIGHT, OPT_NO_RECENCY, OPT_HINT_LEAD, OPT_HINT_BW,
 	};
 	static const struct option longopts[] = {
 		{ "simulate", no_argument, NULL, OPT_SIMULATE },
@@ -409,6 +420,10 @@ int main(int argc, char **argv)
 		{ "far-bw", required_argument, NULL, OPT_FAR_BW },
 		{ "device-weight", required_argument, NULL, OPT_WEIGHT },
 		{ "report-writes", no_argument, NULL, OPT_WRITES },
+		{ "write-weight", required_argument, NULL, OPT_WRITE_WEIGHT },
+		{ "no-recency", no_argument, NULL, OPT_NO_RECENCY },
+		{ "hint-lead", required_argument, NULL, OPT_HINT_LEAD },
+		{ "hint-bw", required_argument, NULL, OPT_HINT_BW },
 		{ "heat-log", required_argument, NULL, OPT_HEAT_LOG },
 		{ "heat-log-every", required_argument, NULL, OPT_HEAT_EVERY },
 		{ "heat-log-chunks", required_argument, NULL, OPT_HEAT_CHUNKS },
@@ -428,6 +443,10 @@ int main(int argc, char **argv)
 		.dram_GBps = 100,
 		.far_GBps = 30,
 		.device_weight = 1,
+		.write_weight_pm = 250,
+		.recency = 1,
+		.hint_lead_ms = 10,
+		.hint_Bps = 10ULL << 30,
 		.heat_log_every = 1,
 		.heat_log_chunks = 1000,
 	};
@@ -441,7 +460,7 @@ int main(int argc, char **argv)
 	size_t nr_sets = 0;
 	uint64_t v, requests = UINT64_MAX;
 	int simulate = 0, real = 0, json = 0, c, rc, status = KVR_EXIT_OK;
-	int block_set = 0, policy_set = 0, real_only = 0;
+	int block_set = 0, policy_set = 0, real_only = 0, sim_only = 0;
 	struct kvr_real_opts ro = {
 		.speed = 10,
 		.agent = "cxltierd",
@@ -577,6 +596,38 @@ int main(int argc, char **argv)
 			break;
 		case OPT_WRITES:
 			p.report_writes = 1;
+			p.write_weight_pm = 1000;
+			break;
+		case OPT_WRITE_WEIGHT: {
+			double w;
+
+			if (parse_double(optarg, 0, 16, &w)) {
+				fprintf(stderr, "kvreplay: --write-weight: '%s' is not in [0, 16]\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			p.write_weight_pm = (uint32_t)lround(w * 1000);
+			sim_only = 1;
+			break;
+		}
+		case OPT_NO_RECENCY:
+			p.recency = 0;
+			sim_only = 1;
+			break;
+		case OPT_HINT_LEAD:
+			if (parse_count(optarg, 0, 60000, &v) && strcmp(optarg, "0")) {
+				fprintf(stderr, "kvreplay: --hint-lead: '%s' is not milliseconds in [0, 60000]\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			p.hint_lead_ms = strcmp(optarg, "0") ? (uint32_t)v : 0;
+			sim_only = 1;
+			break;
+		case OPT_HINT_BW:
+			if (units_parse_size(optarg, &v) || v < (1 << 20) || v > (1ULL << 40)) {
+				fprintf(stderr, "kvreplay: --hint-bw: '%s' is not a size per second in [1MiB, 1TiB]\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			p.hint_Bps = v;
+			sim_only = 1;
 			break;
 		case OPT_HEAT_LOG:
 			heat_log = optarg;
@@ -649,6 +700,15 @@ int main(int argc, char **argv)
 	if (simulate && real_only) {
 		fprintf(stderr, "kvreplay: --speed, --agent, --workdir and --max-diff go with --real\n");
 		return KVR_EXIT_USAGE;
+	}
+	if (real && sim_only) {
+		fprintf(stderr, "kvreplay: --write-weight, --no-recency, --hint-lead and --hint-bw go with --simulate\n");
+		return KVR_EXIT_USAGE;
+	}
+	if (real) {
+		/* The daemon's model: whole reads, no last access, no hints. */
+		p.write_weight_pm = p.report_writes ? 1000 : 0;
+		p.recency = 0;
 	}
 	if (real && (nr_fractions != 1 || policy_set)) {
 		fprintf(stderr, "kvreplay: --real runs one --dram-fraction and no --policy\n");

@@ -3,6 +3,7 @@
  * report: tables and JSON.  The keys are documented in kvreplay(1).
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "report.h"
 #include "units.h"
@@ -136,6 +137,12 @@ void kvr_report_json(struct json_object *arr, const struct kvr_params *p,
 			add_u64(o, "deferred_bytes", r->deferred_bytes);
 			add_u64(o, "max_interval_bytes", r->max_interval_bytes);
 			add_ratio(o, "policy_cpu_s", r->policy_cpu_s);
+		}
+		if (!strcmp(r->policy, "cxltier+hints")) {
+			add_u64(o, "hint_lead_ms", p->hint_lead_ms);
+			add_u64(o, "hint_bytes_per_s", p->hint_Bps);
+			add_u64(o, "hint_promoted_blocks", r->hint_promoted);
+			add_u64(o, "hint_late_reads", r->hint_late);
 		}
 		json_object_array_add(arr, o);
 	}
