@@ -326,6 +326,7 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 
 			pc->heat = r->chunks[c].heat;
 			pc->moved_ms = m->moved_ms[c];
+			pc->last_ms = 0;	/* not known: ties go by chunk */
 			pc->bytes = (uint32_t)(r->info.length - off < cs ?
 						       r->info.length - off : cs);
 			pc->node = r->chunks[c].node;

@@ -18,12 +18,14 @@
 /**
  * struct pol_cand - a chunk that may move, as ranked
  * @score: heat, plus the hysteresis bonus for a chunk in DRAM
+ * @last: the chunk's last access (policy_chunk.last_ms)
  * @chunk: index in policy_input.chunks
  * @prio: class priority + PRIO_BIAS
  * @in_dram: the chunk is on a DRAM node
  */
 struct pol_cand {
 	uint64_t score;
+	uint64_t last;
 	uint32_t chunk;
 	uint16_t prio;
 	uint8_t in_dram;
@@ -44,6 +46,9 @@ struct pol_cand {
  * @node_idx: index in policy_input.nodes of each node id, or -1
  * @node_free: free bytes of each input node as the plan goes
  * @scratch_free: the same, for checking an order of the moves
+ * @mark: per chunk, the hint batch (@gen) that named it will-read
+ * @mark_room: entries allocated at @mark
+ * @gen: the current hint batch
  */
 struct policy_ctx {
 	struct pol_cand *cand;
@@ -58,6 +63,9 @@ struct policy_ctx {
 	int16_t node_idx[CONFIG_MAX_NODES];
 	uint64_t node_free[CONFIG_MAX_NODES];
 	uint64_t scratch_free[CONFIG_MAX_NODES];
+	uint32_t *mark;
+	size_t mark_room;
+	uint32_t gen;
 };
 
 /**
@@ -98,6 +106,7 @@ void policy_ctx_free(struct policy_ctx *ctx)
 	free(ctx->want);
 	free(ctx->unwanted);
 	free(ctx->moves);
+	free(ctx->mark);
 	free(ctx);
 }
 
@@ -112,6 +121,10 @@ const char *policy_reason_name(uint32_t reason)
 		return "share";
 	case POLICY_DEMOTE_SWAP:
 		return "swap";
+	case POLICY_PROMOTE_HINT:
+		return "hint";
+	case POLICY_DEMOTE_HINT:
+		return "hint-swap";
 	}
 	return "unknown";
 }
@@ -159,16 +172,19 @@ static uint16_t prio_key(int priority)
 /*
  * Byte @d of the rank key, 0 = least significant; smaller sorts first.
  * The key, most significant first: priority (descending), score
- * (descending), in DRAM first.  The sort is stable and the candidates
- * start in chunk order, so ties end in chunk order.
+ * (descending), last access (latest first), in DRAM first.  The sort is
+ * stable and the candidates start in chunk order, so ties end in chunk
+ * order.
  */
 static unsigned int rank_byte(const struct pol_cand *c, unsigned int d)
 {
 	if (d == 0)
 		return !c->in_dram;
 	if (d <= 8)
-		return (unsigned int)((~c->score >> (8 * (d - 1))) & 0xff);
-	return (unsigned int)(((0xffffU - c->prio) >> (8 * (d - 9))) & 0xff);
+		return (unsigned int)((~c->last >> (8 * (d - 1))) & 0xff);
+	if (d <= 16)
+		return (unsigned int)((~c->score >> (8 * (d - 9))) & 0xff);
+	return (unsigned int)(((0xffffU - c->prio) >> (8 * (d - 17))) & 0xff);
 }
 
 /*
@@ -181,7 +197,7 @@ static void rank_sort(struct pol_cand *a, struct pol_cand *tmp, size_t n)
 	size_t count[256], i, sum;
 	unsigned int d, b;
 
-	for (d = 0; d < 11; d++) {
+	for (d = 0; d < 19; d++) {
 		memset(count, 0, sizeof(count));
 		for (i = 0; i < n; i++)
 			count[rank_byte(&a[i], d)]++;
@@ -276,7 +292,7 @@ static void emit(struct pol_run *r, uint32_t idx, int to, uint32_t reason)
 		ctx->node_free[from] = sat_add(ctx->node_free[from], c->bytes);
 	if (!r->unlimited)
 		r->tokens -= c->bytes;
-	if (reason == POLICY_PROMOTE) {
+	if (reason == POLICY_PROMOTE || reason == POLICY_PROMOTE_HINT) {
 		plan->nr_promote++;
 		plan->promote_bytes += c->bytes;
 		r->tracked += c->bytes;
@@ -354,6 +370,7 @@ static int select_chunks(struct pol_run *r, size_t *nr_want, size_t *nr_unwanted
 		p->chunk = (uint32_t)i;
 		p->prio = prio_key(cfg->classes[k].priority);
 		p->in_dram = dram;
+		p->last = c->last_ms;
 		p->score = c->heat;
 		if (dram)
 			p->score = sat_add(c->heat, mul_div(c->heat, cfg->hysteresis_bp,
@@ -649,5 +666,218 @@ int policy_plan(struct policy_ctx *ctx, const struct policy_input *in,
 	plan->state.last_ms = in->now_ms;
 	plan->state.tokens = r->unlimited ? 0 : r->tokens;
 	free(r);
+	return 0;
+}
+
+/* @a ranks below @b (a colder victim): priority, heat, last access. */
+static bool colder(const struct pol_cand *a, const struct pol_cand *b)
+{
+	if (a->prio != b->prio)
+		return a->prio < b->prio;
+	if (a->score != b->score)
+		return a->score < b->score;
+	if (a->last != b->last)
+		return a->last < b->last;
+	return a->chunk > b->chunk;
+}
+
+/* Max-heap on "warmth" of the @n coldest victims kept so far. */
+static void victim_push(struct pol_cand *h, size_t *n, size_t k, const struct pol_cand *c)
+{
+	size_t i;
+
+	if (*n == k) {
+		if (!colder(c, &h[0]))
+			return;
+		/* Replace the warmest and sift down. */
+		i = 0;
+		h[0] = *c;
+		for (;;) {
+			size_t l = 2 * i + 1, r = l + 1, m = i;
+			struct pol_cand t;
+
+			if (l < *n && colder(&h[m], &h[l]))
+				m = l;
+			if (r < *n && colder(&h[m], &h[r]))
+				m = r;
+			if (m == i)
+				return;
+			t = h[i];
+			h[i] = h[m];
+			h[m] = t;
+			i = m;
+		}
+	}
+	i = (*n)++;
+	h[i] = *c;
+	while (i && colder(&h[(i - 1) / 2], &h[i])) {
+		struct pol_cand t = h[i];
+
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static int cand_colder_first(const void *a, const void *b)
+{
+	const struct pol_cand *x = a, *y = b;
+
+	return colder(x, y) ? -1 : colder(y, x) ? 1 : 0;
+}
+
+int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
+		     const struct policy_hints *h, struct policy_plan *plan)
+{
+	struct pol_run r = { 0 };
+	size_t i, nv = 0, need = 0, next = 0, nr_done_dram = 0;
+	uint64_t budget;
+	uint32_t gen;
+	int rc;
+
+	if (!plan)
+		return -EINVAL;
+	memset(plan, 0, sizeof(*plan));
+	if (!ctx || !in || !h || !in->cfg || (in->nr_nodes && !in->nodes) ||
+	    (in->nr_chunks && !in->chunks) || (h->nr_will_read && !h->will_read) ||
+	    (h->nr_done && !h->done))
+		return -EINVAL;
+	if (in->nr_chunks > UINT32_MAX)
+		return -E2BIG;
+	for (i = 0; i < h->nr_will_read; i++)
+		if (h->will_read[i] >= in->nr_chunks)
+			return -EINVAL;
+	for (i = 0; i < h->nr_done; i++)
+		if (h->done[i] >= in->nr_chunks)
+			return -EINVAL;
+	r.ctx = ctx;
+	r.in = in;
+	r.plan = plan;
+	r.unlimited = true;
+	memset(ctx->node_idx, 0xff, sizeof(ctx->node_idx));
+	r.nr_nodes = in->nr_nodes < CONFIG_MAX_NODES ? in->nr_nodes : CONFIG_MAX_NODES;
+	for (i = 0; i < r.nr_nodes; i++) {
+		const struct policy_node *n = &in->nodes[i];
+
+		ctx->node_free[i] = 0;
+		if (n->node < 0 || n->node >= CONFIG_MAX_NODES || ctx->node_idx[n->node] >= 0)
+			continue;
+		ctx->node_free[i] = n->free < n->capacity ? n->free : n->capacity;
+		ctx->node_idx[n->node] = (int16_t)i;
+	}
+	if (reserve((void **)&ctx->mark, &ctx->mark_room, in->nr_chunks ? in->nr_chunks : 1,
+		    sizeof(*ctx->mark)))
+		return -ENOMEM;
+	/* A new batch number; on wrap-around, clear the marks. */
+	if (!++ctx->gen) {
+		memset(ctx->mark, 0, ctx->mark_room * sizeof(*ctx->mark));
+		ctx->gen = 1;
+	}
+	gen = ctx->gen;
+	/* Will-read chunks: marked (never victims); those in far memory counted. */
+	for (i = 0; i < h->nr_will_read; i++) {
+		uint32_t c = h->will_read[i];
+
+		if (ctx->mark[c] == gen)
+			continue;
+		ctx->mark[c] = gen;
+		if (in->chunks[c].bytes && !is_dram(&r, in->chunks[c].node) &&
+		    (in->chunks[c].node == CXLTIER_NODE_MIXED ||
+		     node_index(ctx, in->chunks[c].node) >= 0))
+			need++;
+	}
+	/* Victims: done chunks in DRAM first (marked gen + 1 would clash: listed apart). */
+	rc = reserve((void **)&ctx->cand, &ctx->cand_room, need + h->nr_done + 1,
+		     sizeof(*ctx->cand));
+	if (!rc)
+		rc = reserve((void **)&ctx->moves, &ctx->moves_room, 2 * need + 1,
+			     sizeof(*ctx->moves));
+	if (rc)
+		return -ENOMEM;
+	plan->moves = ctx->moves;
+	if (!need)
+		return 0;
+	for (i = 0; i < h->nr_done; i++) {
+		uint32_t c = h->done[i];
+		const struct policy_chunk *pc = &in->chunks[c];
+
+		if (ctx->mark[c] == gen || !pc->bytes || !is_dram(&r, pc->node) ||
+		    (pc->flags & POLICY_CHUNK_FIXED))
+			continue;
+		ctx->mark[c] = gen;	/* listed once */
+		ctx->cand[nr_done_dram].chunk = c;
+		ctx->cand[nr_done_dram].score = 0;
+		ctx->cand[nr_done_dram].last = 0;
+		ctx->cand[nr_done_dram].prio = 0;
+		ctx->cand[nr_done_dram].in_dram = 1;
+		nr_done_dram++;
+	}
+	/* Then the coldest other DRAM chunks, as many as still needed. */
+	if (nr_done_dram < need) {
+		struct pol_cand *heap = ctx->cand + nr_done_dram;
+		size_t k = need - nr_done_dram;
+
+		for (i = 0; i < in->nr_chunks; i++) {
+			const struct policy_chunk *pc = &in->chunks[i];
+			struct pol_cand c;
+
+			if (ctx->mark[i] == gen || !pc->bytes || !is_dram(&r, pc->node) ||
+			    (pc->flags & POLICY_CHUNK_FIXED))
+				continue;
+			c.chunk = (uint32_t)i;
+			c.score = pc->heat;
+			c.last = pc->last_ms;
+			c.prio = prio_key(in->cfg->classes[chunk_class(&r, pc)].priority);
+			c.in_dram = 1;
+			victim_push(heap, &nv, k, &c);
+		}
+		qsort(heap, nv, sizeof(*heap), cand_colder_first);
+	}
+	nv += nr_done_dram;
+
+	/* Promotions in read order, each with a victim when DRAM has no room. */
+	budget = h->budget;
+	for (i = 0; i < h->nr_will_read; i++) {
+		uint32_t c = h->will_read[i];
+		const struct policy_chunk *pc = &in->chunks[c];
+		int to, far;
+
+		if (!pc->bytes || is_dram(&r, pc->node) ||
+		    (pc->node != CXLTIER_NODE_MIXED && node_index(ctx, pc->node) < 0) ||
+		    (pc->flags & POLICY_CHUNK_FIXED))
+			continue;
+		/* Listed twice: promoted already. */
+		if (ctx->mark[c] != gen)
+			continue;
+		ctx->mark[c] = gen - 1;
+		if (budget < pc->bytes) {
+			plan->deferred_bytes += pc->bytes;
+			budget = 0;
+			continue;
+		}
+		to = pick_dram(&r, pc->bytes);
+		if (to < 0) {
+			/* One victim of at least its size. */
+			while (next < nv && in->chunks[ctx->cand[next].chunk].bytes < pc->bytes)
+				next++;
+			if (next == nv) {
+				plan->blocked_bytes += pc->bytes;
+				continue;
+			}
+			far = pick_far(&r, in->chunks[ctx->cand[next].chunk].bytes);
+			if (far < 0) {
+				plan->blocked_bytes += pc->bytes;
+				continue;
+			}
+			emit(&r, ctx->cand[next++].chunk, far, POLICY_DEMOTE_HINT);
+			to = pick_dram(&r, pc->bytes);
+			if (to < 0) {
+				plan->blocked_bytes += pc->bytes;
+				continue;
+			}
+		}
+		emit(&r, c, to, POLICY_PROMOTE_HINT);
+		budget -= pc->bytes;
+	}
 	return 0;
 }

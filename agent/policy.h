@@ -22,7 +22,10 @@
  *  2. Ranking.  Every chunk that may move is ranked by its class's
  *     priority, then by score = heat, plus hysteresis% of it for a chunk
  *     already in DRAM (so a far chunk must be that much hotter to take
- *     its place); ties keep the chunk in DRAM, then go by chunk index.
+ *     its place); ties go to the chunk accessed last (last_ms, where the
+ *     caller knows it: heat that has decayed to the same value, often 0,
+ *     says nothing of recency), then keep the chunk in DRAM, then go by
+ *     chunk index.
  *     A stable radix sort: O(n) per byte of the key, so the whole
  *     decision is O(n) (4 million chunks: under a second).
  *
@@ -89,6 +92,8 @@ struct policy_node {
  *	reports it
  * @moved_ms: when the chunk last moved, on the caller's clock (the one
  *	of policy_input.now_ms); 0 = never
+ * @last_ms: when the chunk was last accessed, on the same clock, if the
+ *	caller knows it (0 = unknown or never): breaks ties of heat
  * @bytes: size of the chunk (0: ignored)
  * @node: node holding its pages, or CXLTIER_NODE_NONE (not resident:
  *	ignored) or CXLTIER_NODE_MIXED (counted as far memory; a promotion
@@ -99,6 +104,7 @@ struct policy_node {
 struct policy_chunk {
 	uint64_t heat;
 	uint64_t moved_ms;
+	uint64_t last_ms;
 	uint32_t bytes;
 	int32_t node;
 	uint16_t klass;
@@ -141,6 +147,8 @@ enum policy_reason {
 	POLICY_DEMOTE_PRESSURE,		/* DRAM is over its budget */
 	POLICY_DEMOTE_SHARE,		/* its class holds more than dram_share */
 	POLICY_DEMOTE_SWAP,		/* makes room for a hotter chunk */
+	POLICY_PROMOTE_HINT,		/* a will-read hint */
+	POLICY_DEMOTE_HINT,		/* makes room for a will-read chunk */
 };
 
 /**
@@ -223,10 +231,54 @@ int policy_plan(struct policy_ctx *ctx, const struct policy_input *in,
 		const struct policy_state *prev, struct policy_plan *plan);
 
 /**
+ * struct policy_hints - what the runtime says about the blocks it uses
+ * @will_read: chunk indices that a queued request is about to read, in
+ *	the order it reads them (a scheduler's prefix match)
+ * @nr_will_read: entries in @will_read
+ * @done: chunk indices that no request is expected to read again
+ * @nr_done: entries in @done
+ * @budget: bytes the promotions may move (the hint's own bandwidth over
+ *	its lead time, or what is left of the rate limit); 0 = none
+ */
+struct policy_hints {
+	const uint32_t *will_read;
+	size_t nr_will_read;
+	const uint32_t *done;
+	size_t nr_done;
+	uint64_t budget;
+};
+
+/**
+ * policy_hint_plan() - urgent moves for a batch of hints
+ * @ctx: scratch memory
+ * @in: tiers, chunks, settings and time, as for policy_plan()
+ * @h: the hints
+ * @plan: filled with the moves (nr_promote, nr_demote and their bytes,
+ *	deferred_bytes for will-read chunks the budget left out)
+ *
+ * Every will-read chunk in far memory is promoted, in the order given,
+ * while @h->budget lasts; room is taken from free DRAM first, then by
+ * demoting, one for one: done chunks in DRAM first, then the coldest
+ * DRAM chunks (the ranking of policy_plan(): class priority, heat, last
+ * access; a will-read chunk is never a victim).  A promotion with no
+ * victim or no far room for it is left out (blocked_bytes).  One pass
+ * over the chunks to find the victims: O(n log k) for k promotions.
+ * Watermarks, hysteresis and min_residency do not apply: a hint is
+ * urgent.  Done chunks are not demoted by themselves (they are the
+ * first victims, here and for the next hint).
+ *
+ * Return: 0; -EINVAL for a NULL argument or a chunk index out of range;
+ * -ENOMEM.  On error @plan holds no moves.
+ */
+int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
+		     const struct policy_hints *h, struct policy_plan *plan);
+
+/**
  * policy_reason_name() - a reason for logs and JSON
  * @reason: enum policy_reason
  *
- * Return: "promote", "pressure", "share", "swap" or "unknown".
+ * Return: "promote", "pressure", "share", "swap", "hint", "hint-swap" or
+ * "unknown".
  */
 const char *policy_reason_name(uint32_t reason);
 

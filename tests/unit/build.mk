@@ -11,7 +11,8 @@ $(eval $(call unit_test,test-config,tests/unit/test_config.c,$(CXLTIERD_CORE_LIB
 $(eval $(call unit_test,test-policy,tests/unit/test_policy.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
 KVREPLAY_TEST_SRCS := tests/unit/test_kvreplay.c tools/kvreplay/trace.c tools/kvreplay/sim.c \
-		      tools/kvreplay/baselines.c tools/kvreplay/report.c tools/kvreplay/scale.c
+		      tools/kvreplay/baselines.c tools/kvreplay/report.c tools/kvreplay/scale.c \
+		      tools/kvreplay/gen.c
 CFLAGS_tests_unit_test_kvreplay += -Itools/kvreplay $(JSONC_CFLAGS)
 $(eval $(call unit_test,test-kvreplay,$(KVREPLAY_TEST_SRCS),$(CXLTIERD_CORE_LIBS) $(JSONC_LIBS) -lm,$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 

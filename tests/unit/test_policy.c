@@ -887,4 +887,123 @@ TEST(converges)
 	world_free(&w);
 }
 
+/* Ties of heat go to the chunk accessed last, not to the lower index. */
+TEST(tie_break_by_last_access)
+{
+	struct world w;
+
+	world_init(&w, 4, 2, 10);
+	put(&w, 0, 0, 0);
+	put(&w, 1, 0, 0);
+	put(&w, 2, 1, H(2));
+	put(&w, 3, 1, H(2));
+	w.chunks[0].last_ms = 900;	/* DRAM, accessed last: stays */
+	w.chunks[1].last_ms = 100;	/* DRAM, oldest: the victim */
+	w.chunks[2].last_ms = 200;
+	w.chunks[3].last_ms = 800;	/* the later of two equal far chunks */
+	w.cfg.rate_limit_Bps = 2 * CHUNK;	/* one swap */
+	w.cfg.interval_ms = 1000;
+	ASSERT_EQ(0, plan(&w));
+	ASSERT_EQ(2, w.plan.nr_moves);
+	EXPECT_EQ(1, w.plan.moves[0].chunk);
+	EXPECT_EQ(POLICY_DEMOTE_SWAP, w.plan.moves[0].reason);
+	EXPECT_EQ(3, w.plan.moves[1].chunk);
+	/* Without last access (0), the lower index wins the tie. */
+	w.chunks[0].last_ms = w.chunks[1].last_ms = 0;
+	w.chunks[2].last_ms = w.chunks[3].last_ms = 0;
+	memset(&w.state, 0, sizeof(w.state));
+	ASSERT_EQ(0, plan(&w));
+	ASSERT_EQ(2, w.plan.nr_moves);
+	EXPECT_EQ(1, w.plan.moves[0].chunk);
+	EXPECT_EQ(2, w.plan.moves[1].chunk);
+	world_free(&w);
+}
+
+static int hint(struct world *w, const uint32_t *wr, size_t nw, const uint32_t *done,
+		size_t nd, uint64_t budget)
+{
+	struct policy_input in = {
+		.cfg = &w->cfg,
+		.nodes = w->nodes,
+		.nr_nodes = w->nr_nodes,
+		.chunks = w->chunks,
+		.nr_chunks = w->nr,
+		.now_ms = w->now,
+	};
+	struct policy_hints h = {
+		.will_read = wr, .nr_will_read = nw, .done = done, .nr_done = nd,
+		.budget = budget,
+	};
+
+	return policy_hint_plan(w->ctx, &in, &h, &w->plan);
+}
+
+/*
+ * A will-read hint promotes its far chunks in read order, into free DRAM
+ * first, then each against the coldest DRAM chunk that is not will-read;
+ * done chunks are the first victims; the budget stops it.
+ */
+TEST(hint_will_read_and_done)
+{
+	static const uint32_t wr[] = { 5, 0, 4, 5, 6 };
+	static const uint32_t done[] = { 2 };
+	struct world w;
+
+	/* DRAM 4: 0 (cold but will-read), 1 (cold), 2 (hot, done), 3 (hot). */
+	world_init(&w, 8, 4, 10);
+	put(&w, 0, 0, 0);
+	put(&w, 1, 0, H(1));
+	put(&w, 2, 0, H(50));
+	put(&w, 3, 0, H(40));
+	put(&w, 4, 1, 0);
+	put(&w, 5, 1, 0);
+	put(&w, 6, 1, 0);
+	w.chunks[7].bytes = CHUNK;
+	w.chunks[7].node = CXLTIER_NODE_NONE;	/* not resident: ignored */
+	ASSERT_EQ(0, hint(&w, wr, 5, done, 1, UINT64_MAX));
+	ASSERT_EQ(6, w.plan.nr_moves);
+	/* 5: room from the done chunk 2; 4: from the coldest, 1; 6: from 3. */
+	EXPECT_EQ(2, w.plan.moves[0].chunk);
+	EXPECT_EQ(POLICY_DEMOTE_HINT, w.plan.moves[0].reason);
+	EXPECT_EQ(5, w.plan.moves[1].chunk);
+	EXPECT_EQ(POLICY_PROMOTE_HINT, w.plan.moves[1].reason);
+	EXPECT_EQ(0, w.plan.moves[1].to);
+	EXPECT_EQ(1, w.plan.moves[2].chunk);
+	EXPECT_EQ(4, w.plan.moves[3].chunk);
+	EXPECT_EQ(3, w.plan.moves[4].chunk);
+	EXPECT_EQ(6, w.plan.moves[5].chunk);
+	EXPECT_EQ(3, w.plan.nr_promote);
+	EXPECT_EQ(3, w.plan.nr_demote);
+	/* Budget for one promotion: the rest is deferred. */
+	ASSERT_EQ(0, hint(&w, wr, 5, done, 1, CHUNK));
+	EXPECT_EQ(1, w.plan.nr_promote);
+	EXPECT_EQ(5, w.plan.moves[1].chunk);
+	EXPECT_EQ(2 * CHUNK, w.plan.deferred_bytes);
+	/* Free DRAM: no victim. */
+	w.nodes[0].capacity = w.nodes[0].free = 10 * CHUNK;
+	w.nodes[0].free -= 4 * CHUNK;
+	ASSERT_EQ(0, hint(&w, wr, 5, NULL, 0, UINT64_MAX));
+	EXPECT_EQ(3, w.plan.nr_promote);
+	EXPECT_EQ(0, w.plan.nr_demote);
+	/* Every DRAM chunk will be read: nothing can make room. */
+	w.nodes[0].capacity = 4 * CHUNK;
+	w.nodes[0].free = 0;
+	{
+		static const uint32_t all[] = { 0, 1, 2, 3, 4 };
+
+		ASSERT_EQ(0, hint(&w, all, 5, NULL, 0, UINT64_MAX));
+		EXPECT_EQ(0, w.plan.nr_moves);
+		EXPECT_EQ(CHUNK, w.plan.blocked_bytes);
+	}
+	/* Bad input. */
+	{
+		static const uint32_t bad[] = { 8 };
+
+		EXPECT_EQ(-EINVAL, hint(&w, bad, 1, NULL, 0, UINT64_MAX));
+		EXPECT_EQ(-EINVAL, hint(&w, NULL, 1, NULL, 0, UINT64_MAX));
+		EXPECT_EQ(0, w.plan.nr_moves);
+	}
+	world_free(&w);
+}
+
 TEST_HARNESS_MAIN

@@ -7,11 +7,17 @@
  *                 happens to pinned buffers today)
  *  lru            promote on every access, evict the least recently used
  *                 block: idealised, every migration is free and instant
- *  oracle-static  the dram_blocks blocks with the most accesses over the
- *                 whole trace, in DRAM before it starts, never moved
- *  belady         optimal with free, instant migration: on a miss the
- *                 block goes to DRAM unless it is the one whose next
- *                 access is farthest, which is evicted instead
+ *  oracle-static  the dram_blocks blocks with the most re-reads over the
+ *                 whole trace, given their DRAM place before it starts,
+ *                 never moved; the creating write is a miss, as for every
+ *                 other placement (nothing to read yet)
+ *  belady         the reactive ceiling (demand-fetch Belady): optimal for
+ *                 a cache that admits a block only on its own access,
+ *                 with free, instant migration: on a miss the block goes
+ *                 to DRAM unless it is the one whose next access is
+ *                 farthest, which is evicted instead.  Not a bound for a
+ *                 tier manager, which may promote any block before it is
+ *                 read: OPT (every re-read hits, report.c) is.
  *
  * Each is O(accesses) or O(accesses log dram_blocks).
  */
@@ -138,10 +144,17 @@ int kvr_run_oracle_static(const struct kvr_trace *t, const struct kvr_params *p,
 		free(seen);
 		return -ENOMEM;
 	}
-	for (i = 0; i < t->nr_access; i++)
-		if (++count[t->blocks[i]] > max)
-			max = count[t->blocks[i]];
-	/* The dram_blocks most accessed blocks, by a histogram of counts. */
+	/* Re-reads: the creating write is a miss wherever the block is. */
+	for (i = 0; i < t->nr_access; i++) {
+		uint32_t b = t->blocks[i];
+
+		if (!seen[b])
+			seen[b] = 1;
+		else if (++count[b] > max)
+			max = count[b];
+	}
+	memset(seen, 0, n ? n : 1);
+	/* The dram_blocks most re-read blocks, by a histogram of counts. */
 	hist = calloc((size_t)max + 2, sizeof(*hist));
 	if (!hist) {
 		free(count);
@@ -168,7 +181,7 @@ int kvr_run_oracle_static(const struct kvr_trace *t, const struct kvr_params *p,
 		int first = !seen[b];
 
 		seen[b] = 1;
-		kvr_account(res, in_dram[b], first);
+		kvr_account(res, in_dram[b] && !first, first);
 	}
 	free(hist);
 	free(count);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen.h"
 #include "model.h"
 #include "real.h"
 #include "report.h"
@@ -42,8 +43,8 @@ static const struct kvr_policy kvr_policies[] = {
 	{ "static", kvr_run_static },
 	{ "lru", kvr_run_lru },
 	{ "oracle-static", kvr_run_oracle_static },
-	{ "belady", kvr_run_belady },
 	{ "cxltier", kvr_run_cxltier },
+	{ "cxltier+hints", kvr_run_cxltier_hints },
 };
 #define KVR_NR_POLICIES (sizeof(kvr_policies) / sizeof(kvr_policies[0]))
 
@@ -52,10 +53,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: kvreplay --simulate [OPTIONS] TRACE\n"
 		"       kvreplay --real [OPTIONS] TRACE\n"
+		"       kvreplay generate FAMILY [--seed N] [--requests N] [--duration S]\n"
+		"                [--prefixes N] [--prefix-blocks N] [--turns N] [--think S]\n"
+		"                [--zipf X] [--phases N]\n"
 		"\n"
 		"Replay a Mooncake-format KV-cache trace (one JSON object per line;\n"
 		"\"-\" reads standard input) and report the share of block accesses\n"
 		"served from DRAM for each placement policy.\n"
+		"\n"
+		"generate writes a trace of one family (chat, shared, agentic, rag, scan,\n"
+		"shift) to standard output.\n"
 		"\n"
 		"Options:\n"
 		"  --simulate               model the placement on the host\n"
@@ -69,8 +76,9 @@ static void usage(FILE *f)
 		"                           there (default: a temporary directory)\n"
 		"  --max-diff D             --real: fail when the real and simulated\n"
 		"                           cxltier hit ratios differ by more than D\n"
-		"  --policy LIST            of static, lru, oracle-static, belady, cxltier\n"
-		"                           (default: all)\n"
+		"  --policy LIST            of static, lru, oracle-static, cxltier,\n"
+		"                           cxltier+hints (default: all; OPT and the\n"
+		"                           reactive ceiling are always shown)\n"
 		"  --dram-fraction LIST     DRAM capacity as fractions of the distinct\n"
 		"                           blocks, e.g. 0.05,0.1,0.25 (default 0.1)\n"
 		"  --block-size SIZE        bytes of one block/chunk (default 2MiB,\n"
@@ -81,8 +89,16 @@ static void usage(FILE *f)
 		"  --dram-bw GBPS           DRAM bandwidth, GB/s (default 100)\n"
 		"  --far-bw GBPS            far-memory bandwidth, GB/s (default 30)\n"
 		"  --device-weight N        heat of one device access (default 1)\n"
-		"  --report-writes          report the write that creates a block as an\n"
-		"                           access too (default: reads only)\n"
+		"  --report-writes          report the write that creates a block as a\n"
+		"                           whole read (--write-weight 1)\n"
+		"  --write-weight F         --simulate: heat of the creating write, as a\n"
+		"                           fraction of a read's, 0-16 (default 0.25)\n"
+		"  --no-recency             --simulate: do not tell the policy each block's\n"
+		"                           last access (ties of heat go by block)\n"
+		"  --hint-lead MS           cxltier+hints: a request's will-read hint comes\n"
+		"                           this long before it (default 10)\n"
+		"  --hint-bw SIZE           cxltier+hints: bytes per second of hinted\n"
+		"                           promotions (default 10GiB)\n"
 		"  --requests N             replay only the first N requests\n"
 		"  --heat-log FILE          write cxltier's heat and tiers per decision, for\n"
 		"                           cxltierctl heatmap --input (one DRAM fraction;\n"
@@ -298,6 +314,86 @@ static int run_real(const char *name, const struct kvr_trace *t, struct kvr_para
 	return status;
 }
 
+/* kvreplay generate FAMILY [OPTIONS]: a trace on standard output. */
+static int generate(int argc, char **argv)
+{
+	static const struct option gopts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "requests", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "prefixes", required_argument, NULL, 'p' },
+		{ "prefix-blocks", required_argument, NULL, 'b' },
+		{ "turns", required_argument, NULL, 't' },
+		{ "think", required_argument, NULL, 'k' },
+		{ "zipf", required_argument, NULL, 'z' },
+		{ "phases", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kvr_gen_params gp = { 0 };
+	uint64_t v, max;
+	uint32_t *field;
+	double z;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", gopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (parse_count(optarg, 0, UINT64_MAX, &gp.seed) &&
+			    strcmp(optarg, "0")) {
+				fprintf(stderr, "kvreplay: generate: --seed: '%s' is not an unsigned integer\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			if (!strcmp(optarg, "0"))
+				gp.seed = 0;
+			continue;
+		case 'z':
+			if (parse_double(optarg, 0.01, 4, &z)) {
+				fprintf(stderr, "kvreplay: generate: --zipf: '%s' is not in [0.01, 4]\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			gp.zipf_centi = (uint32_t)lround(z * 100);
+			continue;
+		case 'r': field = &gp.requests; max = 10000000; break;
+		case 'd': field = &gp.duration_s; max = 10000000; break;
+		case 'p': field = &gp.prefixes; max = 1000000; break;
+		case 'b': field = &gp.prefix_blocks; max = 128; break;
+		case 't': field = &gp.turns; max = 1000; break;
+		case 'k': field = &gp.think_s; max = 86400; break;
+		case 'f': field = &gp.phases; max = 1000; break;
+		case 'h':
+			usage(stdout);
+			return KVR_EXIT_OK;
+		default:
+			usage(stderr);
+			return KVR_EXIT_USAGE;
+		}
+		if (parse_count(optarg, 1, max, &v)) {
+			fprintf(stderr, "kvreplay: generate: %s: '%s' is not an integer in [1, %llu]\n",
+				argv[optind - 1], optarg, (unsigned long long)max);
+			return KVR_EXIT_USAGE;
+		}
+		*field = (uint32_t)v;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "kvreplay: generate: give one family\n");
+		usage(stderr);
+		return KVR_EXIT_USAGE;
+	}
+	rc = kvr_generate(argv[optind], &gp, stdout);
+	if (rc == -EINVAL) {
+		fprintf(stderr, "kvreplay: generate: '%s' is not a family (chat, shared, agentic, rag, scan, shift), or its parameters do not fit it\n",
+			argv[optind]);
+		return KVR_EXIT_USAGE;
+	}
+	if (rc) {
+		fprintf(stderr, "kvreplay: generate: %s\n", strerror(-rc));
+		return KVR_EXIT_FAIL;
+	}
+	return KVR_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -306,6 +402,7 @@ int main(int argc, char **argv)
 		OPT_MAX_LINE, OPT_MAX_REQ, OPT_MAX_ACC, OPT_MAX_BLOCKS, OPT_JSON,
 		OPT_VERSION, OPT_WRITES, OPT_HEAT_LOG, OPT_HEAT_EVERY, OPT_HEAT_CHUNKS,
 		OPT_REAL, OPT_SPEED, OPT_AGENT, OPT_WORKDIR, OPT_MAX_DIFF,
+		OPT_WRITE_WEIGHT, OPT_NO_RECENCY, OPT_HINT_LEAD, OPT_HINT_BW,
 	};
 	static const struct option longopts[] = {
 		{ "simulate", no_argument, NULL, OPT_SIMULATE },
@@ -323,6 +420,10 @@ int main(int argc, char **argv)
 		{ "far-bw", required_argument, NULL, OPT_FAR_BW },
 		{ "device-weight", required_argument, NULL, OPT_WEIGHT },
 		{ "report-writes", no_argument, NULL, OPT_WRITES },
+		{ "write-weight", required_argument, NULL, OPT_WRITE_WEIGHT },
+		{ "no-recency", no_argument, NULL, OPT_NO_RECENCY },
+		{ "hint-lead", required_argument, NULL, OPT_HINT_LEAD },
+		{ "hint-bw", required_argument, NULL, OPT_HINT_BW },
 		{ "heat-log", required_argument, NULL, OPT_HEAT_LOG },
 		{ "heat-log-every", required_argument, NULL, OPT_HEAT_EVERY },
 		{ "heat-log-chunks", required_argument, NULL, OPT_HEAT_CHUNKS },
@@ -342,6 +443,10 @@ int main(int argc, char **argv)
 		.dram_GBps = 100,
 		.far_GBps = 30,
 		.device_weight = 1,
+		.write_weight_pm = 250,
+		.recency = 1,
+		.hint_lead_ms = 10,
+		.hint_Bps = 10ULL << 30,
 		.heat_log_every = 1,
 		.heat_log_chunks = 1000,
 	};
@@ -355,7 +460,7 @@ int main(int argc, char **argv)
 	size_t nr_sets = 0;
 	uint64_t v, requests = UINT64_MAX;
 	int simulate = 0, real = 0, json = 0, c, rc, status = KVR_EXIT_OK;
-	int block_set = 0, policy_set = 0, real_only = 0;
+	int block_set = 0, policy_set = 0, real_only = 0, sim_only = 0;
 	struct kvr_real_opts ro = {
 		.speed = 10,
 		.agent = "cxltierd",
@@ -365,6 +470,8 @@ int main(int argc, char **argv)
 	struct json_object *arr = NULL;
 	char err[CONFIG_ERR_LEN];
 
+	if (argc > 1 && !strcmp(argv[1], "generate"))
+		return generate(argc - 1, argv + 1);
 	kvr_trace_opts_init(&topts);
 	for (i = 0; i < KVR_NR_POLICIES; i++)
 		selected[i] = true;
@@ -419,6 +526,11 @@ int main(int argc, char **argv)
 				for (i = 0; i < KVR_NR_POLICIES; i++)
 					if (!strcmp(tok, kvr_policies[i].name))
 						break;
+				if (i == KVR_NR_POLICIES && !strcmp(tok, "belady")) {
+					fprintf(stderr, "kvreplay: --policy: belady is the reactive_ceiling yardstick, reported with every policy\n");
+					free(list);
+					return KVR_EXIT_USAGE;
+				}
 				if (i == KVR_NR_POLICIES) {
 					fprintf(stderr, "kvreplay: --policy: unknown policy '%s'\n", tok);
 					free(list);
@@ -484,6 +596,38 @@ int main(int argc, char **argv)
 			break;
 		case OPT_WRITES:
 			p.report_writes = 1;
+			p.write_weight_pm = 1000;
+			break;
+		case OPT_WRITE_WEIGHT: {
+			double w;
+
+			if (parse_double(optarg, 0, 16, &w)) {
+				fprintf(stderr, "kvreplay: --write-weight: '%s' is not in [0, 16]\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			p.write_weight_pm = (uint32_t)lround(w * 1000);
+			sim_only = 1;
+			break;
+		}
+		case OPT_NO_RECENCY:
+			p.recency = 0;
+			sim_only = 1;
+			break;
+		case OPT_HINT_LEAD:
+			if (parse_count(optarg, 0, 60000, &v) && strcmp(optarg, "0")) {
+				fprintf(stderr, "kvreplay: --hint-lead: '%s' is not milliseconds in [0, 60000]\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			p.hint_lead_ms = strcmp(optarg, "0") ? (uint32_t)v : 0;
+			sim_only = 1;
+			break;
+		case OPT_HINT_BW:
+			if (units_parse_size(optarg, &v) || v < (1 << 20) || v > (1ULL << 40)) {
+				fprintf(stderr, "kvreplay: --hint-bw: '%s' is not a size per second in [1MiB, 1TiB]\n", optarg);
+				return KVR_EXIT_USAGE;
+			}
+			p.hint_Bps = v;
+			sim_only = 1;
 			break;
 		case OPT_HEAT_LOG:
 			heat_log = optarg;
@@ -556,6 +700,15 @@ int main(int argc, char **argv)
 	if (simulate && real_only) {
 		fprintf(stderr, "kvreplay: --speed, --agent, --workdir and --max-diff go with --real\n");
 		return KVR_EXIT_USAGE;
+	}
+	if (real && sim_only) {
+		fprintf(stderr, "kvreplay: --write-weight, --no-recency, --hint-lead and --hint-bw go with --simulate\n");
+		return KVR_EXIT_USAGE;
+	}
+	if (real) {
+		/* The daemon's model: whole reads, no last access, no hints. */
+		p.write_weight_pm = p.report_writes ? 1000 : 0;
+		p.recency = 0;
 	}
 	if (real && (nr_fractions != 1 || policy_set)) {
 		fprintf(stderr, "kvreplay: --real runs one --dram-fraction and no --policy\n");

@@ -39,7 +39,14 @@
  * @device_weight: heat of one device access, as the module's
  *	device_weight tunable
  * @report_writes: the write that creates a block is reported as an
- *	access too (else only reads are)
+ *	access too (else only reads are); kvreplay --real's model
+ * @write_weight_pm: --simulate: heat of the creating write, thousandths
+ *	of a read's (0: not reported; 1000 with report_writes)
+ * @recency: the policy is told each block's last access (breaks ties)
+ * @hints: cxltier+hints: a will-read hint for each request's blocks
+ *	@hint_lead_ms before it, its promotions copied at @hint_Bps
+ * @hint_lead_ms: see @hints
+ * @hint_Bps: bytes per second of hinted promotions, one after another
  * @cfg: cxltierd settings for the cxltier policy ([policy], [heat])
  * @heat_log: where the cxltier run writes its heat log, or NULL
  * @heat_log_every: log every this many decisions
@@ -62,6 +69,11 @@ struct kvr_params {
 	double far_GBps;
 	uint32_t device_weight;
 	int report_writes;
+	uint32_t write_weight_pm;
+	int recency;
+	int hints;
+	uint32_t hint_lead_ms;
+	uint64_t hint_Bps;
 	struct config cfg;
 	FILE *heat_log;
 	uint32_t heat_log_every;
@@ -90,6 +102,9 @@ struct kvr_params {
  * @transfer_s: modelled time to migrate @migrated_bytes at far bandwidth
  * @read_s: modelled time to read every accessed block from where it was
  * @policy_cpu_s: host CPU time spent in policy_plan() (cxltier)
+ * @hint_promoted: cxltier+hints: blocks promoted for a will-read hint
+ * @hint_late: cxltier+hints: reads of a hinted block whose copy to DRAM
+ *	had not finished (misses)
  */
 struct kvr_result {
 	char policy[32];
@@ -107,6 +122,8 @@ struct kvr_result {
 	double transfer_s;
 	double read_s;
 	double policy_cpu_s;
+	uint64_t hint_promoted;
+	uint64_t hint_late;
 };
 
 /* One placement: fills @res, 0 or -errno. */
@@ -124,6 +141,9 @@ int kvr_run_belady(const struct kvr_trace *t, const struct kvr_params *p,
 		   struct kvr_result *res);
 int kvr_run_cxltier(const struct kvr_trace *t, const struct kvr_params *p,
 		    struct kvr_result *res);
+/* cxltier with will-read hints (sim.c), whatever p->hints says. */
+int kvr_run_cxltier_hints(const struct kvr_trace *t, const struct kvr_params *p,
+			  struct kvr_result *res);
 
 /* Count one access; @hit: served from DRAM; @first: it created its block. */
 static inline void kvr_account(struct kvr_result *res, int hit, int first)

@@ -3,6 +3,7 @@
  * report: tables and JSON.  The keys are documented in kvreplay(1).
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "report.h"
 #include "units.h"
@@ -10,6 +11,12 @@
 static double ratio(uint64_t a, uint64_t b)
 {
 	return b ? (double)a / (double)b : 0.0;
+}
+
+/* OPT: every access but the one that creates its block hits. */
+static uint64_t opt_hits(const struct kvr_result *r)
+{
+	return r->accesses - r->first_accesses;
 }
 
 void kvr_report_header(FILE *f, const char *name, const struct kvr_trace *t,
@@ -47,7 +54,7 @@ void kvr_report_table(FILE *f, const struct kvr_params *p,
 {
 	char sz[32];
 	size_t i;
-	int w = 14;
+	int w = 17;
 
 	for (i = 0; i < n; i++)
 		if (res[i].mode[0])
@@ -55,15 +62,24 @@ void kvr_report_table(FILE *f, const struct kvr_params *p,
 	fprintf(f, "\nDRAM %.4g of distinct blocks = %u blocks (%s)\n", p->dram_fraction,
 		p->dram_blocks,
 		units_format_size((uint64_t)p->dram_blocks * p->block_bytes, sz, sizeof(sz)));
-	fprintf(f, "  %-*s %9s %8s %8s %9s %12s %10s\n", w, "policy", "dram_hit", "/belady",
+	fprintf(f, "  %-*s %9s %8s %8s %9s %12s %10s\n", w, "policy", "dram_hit", "/opt",
 		"/lru", "reuse_hit", "migrated", "transfer_s");
+	/* The yardsticks first: OPT, then the reactive ceiling. */
+	fprintf(f, "  %-*s %9.3f %8.3f %8.3f %9.3f %12s %10s\n", w, "OPT (bound)",
+		ratio(opt_hits(lru), lru->accesses), 1.0, ratio(opt_hits(lru), lru->dram_hits),
+		1.0, "-", "-");
+	fprintf(f, "  %-*s %9.3f %8.3f %8.3f %9.3f %12s %10.3f\n", w, "reactive_ceiling",
+		ratio(belady->dram_hits, belady->accesses),
+		ratio(belady->dram_hits, opt_hits(lru)), ratio(belady->dram_hits, lru->dram_hits),
+		ratio(belady->reuse_hits, belady->accesses - belady->first_accesses),
+		units_format_size(belady->migrated_bytes, sz, sizeof(sz)), belady->transfer_s);
 	for (i = 0; i < n; i++) {
 		const struct kvr_result *r = &res[i];
 		char name[64];
 
 		snprintf(name, sizeof(name), "%s%s%s", r->policy, r->mode[0] ? " " : "", r->mode);
 		fprintf(f, "  %-*s %9.3f %8.3f %8.3f %9.3f %12s %10.3f\n", w, name,
-			ratio(r->dram_hits, r->accesses), ratio(r->dram_hits, belady->dram_hits),
+			ratio(r->dram_hits, r->accesses), ratio(r->dram_hits, opt_hits(r)),
 			ratio(r->dram_hits, lru->dram_hits),
 			ratio(r->reuse_hits, r->accesses - r->first_accesses),
 			units_format_size(r->migrated_bytes, sz, sizeof(sz)), r->transfer_s);
@@ -103,7 +119,11 @@ void kvr_report_json(struct json_object *arr, const struct kvr_params *p,
 		add_u64(o, "accesses", r->accesses);
 		add_u64(o, "dram_hits", r->dram_hits);
 		add_ratio(o, "dram_hit_ratio", ratio(r->dram_hits, r->accesses));
-		add_ratio(o, "ratio_to_belady", ratio(r->dram_hits, belady->dram_hits));
+		add_ratio(o, "opt_hit_ratio", ratio(opt_hits(r), r->accesses));
+		add_ratio(o, "ratio_to_opt", ratio(r->dram_hits, opt_hits(r)));
+		add_ratio(o, "reactive_ceiling_hit_ratio",
+			  ratio(belady->dram_hits, belady->accesses));
+		add_ratio(o, "ratio_to_reactive_ceiling", ratio(r->dram_hits, belady->dram_hits));
 		add_ratio(o, "ratio_to_lru", ratio(r->dram_hits, lru->dram_hits));
 		add_ratio(o, "reuse_hit_ratio",
 			  ratio(r->reuse_hits, r->accesses - r->first_accesses));
@@ -117,6 +137,12 @@ void kvr_report_json(struct json_object *arr, const struct kvr_params *p,
 			add_u64(o, "deferred_bytes", r->deferred_bytes);
 			add_u64(o, "max_interval_bytes", r->max_interval_bytes);
 			add_ratio(o, "policy_cpu_s", r->policy_cpu_s);
+		}
+		if (!strcmp(r->policy, "cxltier+hints")) {
+			add_u64(o, "hint_lead_ms", p->hint_lead_ms);
+			add_u64(o, "hint_bytes_per_s", p->hint_Bps);
+			add_u64(o, "hint_promoted_blocks", r->hint_promoted);
+			add_u64(o, "hint_late_reads", r->hint_late);
 		}
 		json_object_array_add(arr, o);
 	}
