@@ -168,7 +168,8 @@ struct cxltier_tunables {
  * @young_found: young base pages found (and cleared)
  * @device_reports: device access records applied
  * @scan_passes: scanner passes
- * @scan_skipped: ranges skipped because their mm was busy or gone
+ * @scan_skipped: ranges skipped because their mm was busy or gone, or
+ *	walks stopped by an apply_to_existing_page_range() error
  * @metadata_bytes: memory held by range and chunk metadata
  */
 struct cxltier_stats {
@@ -232,6 +233,7 @@ static inline unsigned long cxltier_chunk_end(const struct cxltier_range *r,
 /* scan.c: Accessed-bit scanner and synchronous walks. */
 int cxltier_scan_refresh(struct cxltier_range *r, u32 first, u32 nr);
 void cxltier_scan_pass(void);
+int cxltier_scan_selfcheck(void);
 
 /* heat.c: epochs, decay, the kthread, read()/poll(). */
 int cxltier_heat_init(void);

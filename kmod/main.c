@@ -61,6 +61,9 @@ static int __init cxltier_init(void)
 {
 	int ret;
 
+	ret = cxltier_scan_selfcheck();
+	if (ret)
+		return ret;
 	ret = cxltier_sysfs_init();
 	if (ret)
 		return ret;

@@ -31,13 +31,18 @@
  * for.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
 #include <linux/sched/mm.h>
+#include <linux/uaccess.h>
 
 #include "internal.h"
 
@@ -217,9 +222,14 @@ static void cxltier_scan_pmd(struct cxltier_walk *w, struct mm_struct *mm,
 				  pmd_pfn(pmd), addr & PMD_MASK, addr, next);
 		w->budget--;
 	} else if (!pmd_bad(pmd)) {
-		apply_to_existing_page_range(mm, addr, next - addr,
-					     cxltier_scan_pte, w);
-		w->budget -= (next - addr) >> PAGE_SHIFT;
+		/* Our callback never fails: an error is the walker's own. */
+		if (apply_to_existing_page_range(mm, addr, next - addr,
+						 cxltier_scan_pte, w)) {
+			atomic64_inc(&cxltier_stats.scan_skipped);
+			w->budget = 0;
+		} else {
+			w->budget -= (next - addr) >> PAGE_SHIFT;
+		}
 	}
 	spin_unlock(ptl);
 }
@@ -458,4 +468,62 @@ void cxltier_scan_pass(void)
 		if (!id)	/* wrapped past U32_MAX */
 			break;
 	}
+}
+
+/* Self-check callback: count the present PTEs the walker hands us. */
+static int cxltier_selfcheck_pte(pte_t *ptep, unsigned long addr, void *data)
+{
+	if (pte_present(ptep_get(ptep)))
+		(*(unsigned int *)data)++;
+	return 0;
+}
+
+/**
+ * cxltier_scan_selfcheck() - does apply_to_existing_page_range() work here?
+ *
+ * Before the stable fix of April 2025 (6.1.135, 6.12.25 and upstream
+ * 6.15), apply_to_existing_page_range() skipped every PTE after the first
+ * empty one of a page table, so the scanner would read most of a range as
+ * cold.  Vendor kernels backport by their own numbering, so this asks the
+ * kernel itself: three pages of the loading process, the first and the
+ * last touched, the middle one empty, must yield two present PTEs.
+ *
+ * Context: module load, in the process that loads the module.
+ * Return: 0, -EOPNOTSUPP for a broken walker, or a negative errno when the
+ * check could not be set up.
+ */
+int cxltier_scan_selfcheck(void)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned int found = 0;
+	unsigned long addr;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	addr = vm_mmap(NULL, 0, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	/* The three pages share one page table unless they straddle a PMD. */
+	if (put_user(1, (char __user *)addr) ||
+	    put_user(1, (char __user *)addr + 2 * PAGE_SIZE)) {
+		ret = -EFAULT;
+		goto out_unmap;
+	}
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out_unmap;
+	}
+	ret = apply_to_existing_page_range(mm, addr, 3 * PAGE_SIZE,
+					   cxltier_selfcheck_pte, &found);
+	mmap_read_unlock(mm);
+	if (!ret && found != 2) {
+		pr_err("this kernel's apply_to_existing_page_range() skips PTEs after a hole (found %u of 2): heat would read cold; refusing to load (fixed in 6.1.135, 6.12.25)\n",
+		       found);
+		ret = -EOPNOTSUPP;
+	}
+out_unmap:
+	vm_munmap(addr, 3 * PAGE_SIZE);
+	return ret;
 }
