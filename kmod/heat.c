@@ -30,6 +30,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/freezer.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/overflow.h>
@@ -143,6 +144,8 @@ static int cxltier_heatd_fn(void *unused)
 {
 	unsigned long next_epoch, next_scan, now, wait;
 
+	/* Suspend must not find the scanner halfway through a page table. */
+	set_freezable();
 	next_epoch = jiffies + msecs_to_jiffies(READ_ONCE(cxltier_tunables.epoch_ms));
 	next_scan = jiffies;
 	while (!kthread_should_stop()) {
@@ -176,10 +179,10 @@ static int cxltier_heatd_fn(void *unused)
 		wait = min(next_epoch - now, next_scan - now);
 		if (time_after_eq(now, next_epoch) || time_after_eq(now, next_scan))
 			wait = 1;
-		wait_event_interruptible_timeout(cxltier_heatd_wq,
-						 kthread_should_stop() ||
-						 READ_ONCE(cxltier_heatd_kicked),
-						 wait);
+		wait_event_freezable_timeout(cxltier_heatd_wq,
+					     kthread_should_stop() ||
+					     READ_ONCE(cxltier_heatd_kicked),
+					     wait);
 	}
 	return 0;
 }

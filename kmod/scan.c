@@ -61,6 +61,7 @@
 /**
  * struct cxltier_walk - a walk over part of one range
  * @r: the range
+ * @vma: the VMA being walked, under mmap_lock
  * @chunk: chunk whose figures are being gathered
  * @nid: node of the chunk's resident pages so far, CXLTIER_NODE_NONE or
  *	CXLTIER_NODE_MIXED
@@ -74,6 +75,7 @@
  */
 struct cxltier_walk {
 	struct cxltier_range *r;
+	struct vm_area_struct *vma;
 	u32 chunk;
 	s32 nid;
 	u32 resident;
@@ -172,6 +174,19 @@ static struct page *cxltier_pfn_page(unsigned long pfn)
 	return pfn_to_online_page(pfn);
 }
 
+/*
+ * Is @page, mapped by a leaf entry of @vma, the huge zero page?  Its
+ * symbols are not exported; it is the one large folio mapped in an
+ * anonymous VMA that is neither anonymous nor in a file's mapping.
+ */
+static bool cxltier_is_huge_zero(struct vm_area_struct *vma, struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	return vma_is_anonymous(vma) && !folio_test_anon(folio) &&
+		!READ_ONCE(folio->mapping);
+}
+
 /* apply_to_existing_page_range() callback, under the PTE lock. */
 static int cxltier_scan_pte(pte_t *ptep, unsigned long addr, void *data)
 {
@@ -200,6 +215,10 @@ static void cxltier_scan_leaf(struct cxltier_walk *w, unsigned long *entry,
 {
 	struct page *page = cxltier_pfn_page(pfn + ((addr - base) >> PAGE_SHIFT));
 	bool young = false;
+
+	/* Reads of an untouched THP-enabled area: nothing is resident. */
+	if (page && cxltier_is_huge_zero(w->vma, page))
+		page = NULL;
 
 	if (w->clear_young && is_young)
 		young = test_and_clear_bit(_PAGE_BIT_ACCESSED, entry);
@@ -317,11 +336,17 @@ static unsigned long cxltier_scan_span(struct cxltier_walk *w,
 			addr = vma->vm_start;
 		}
 		vend = min(vma->vm_end, end);
-		if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+		/*
+		 * hugetlb is refused at TRACK, but a VMA may be replaced
+		 * later: its shared PMDs are not stable under our mmap_lock.
+		 */
+		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    is_vm_hugetlb_page(vma)) {
 			w->budget--;
 			addr = vend;
 			continue;
 		}
+		w->vma = vma;
 		addr = cxltier_scan_vma(w, mm, addr, vend);
 	}
 	cxltier_walk_advance(w, addr);
