@@ -53,6 +53,8 @@ struct cxltier_tunables cxltier_tunables = {
 	.device_weight		= 1,
 	.max_ranges_per_fd	= 1024,
 	.max_chunks		= 1U << 20,
+	.max_user_chunks	= 1U << 18,
+	.max_user_ranges	= 4096,
 };
 
 /* Counters shown under /sys/kernel/cxltier/stats/. */
@@ -318,8 +320,9 @@ out_free:
  *
  * Return: 0 with nr_chunks set to the range's chunk count and epoch to
  * the completed epochs, or -EINVAL (flags, reserved, entry_size,
- * first_chunk past the end), -ENOENT (no such range), -EPERM (another
- * process's range without CAP_SYS_ADMIN), -EFAULT, -ENOMEM, -EINTR.
+ * first_chunk past the end), -ENOENT (no such range, or another
+ * process's range and the file was not opened with CAP_SYS_ADMIN),
+ * -EFAULT, -ENOMEM, -EINTR.
  */
 long cxltier_ioc_get_heat(struct cxltier_file *cf, void *karg)
 {
@@ -335,13 +338,9 @@ long cxltier_ioc_get_heat(struct cxltier_file *cf, void *karg)
 	    g->entry_size > PAGE_SIZE)
 		return -EINVAL;
 
-	r = cxltier_range_get(g->id);
+	r = cxltier_range_get_for(cf, g->id);
 	if (!r)
 		return -ENOENT;
-	if (!cxltier_range_may_access(r)) {
-		ret = -EPERM;
-		goto out_put;
-	}
 	if (g->first_chunk > r->nr_chunks) {
 		ret = -EINVAL;
 		goto out_put;
