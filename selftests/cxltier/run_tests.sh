@@ -33,6 +33,7 @@ tests=(
 	"cxltier-heat-abi-test	basic	loaded"
 	"cxltier-fuzz-ioctl	basic	loaded"
 	"cxltier-accel-test	basic	loaded"
+	"cxltier-hostile-test	basic	loaded"
 	"cxltier-heat-accuracy-test basic	loaded"
 	"e2e_handshake.sh	kmem	loaded"
 	"e2e_perm.sh		kmem	loaded"
