@@ -7,7 +7,7 @@ $(eval $(call program,cxltier-abi-test,selftests/cxltier/abi_test.c,))
 CFLAGS_selftests_cxltier_tiers_test += -Wno-clobbered
 $(eval $(call program,cxltier-tiers-test,selftests/cxltier/tiers_test.c,))
 $(eval $(call program,cxltier-heat-abi-test,selftests/cxltier/heat_abi_test.c,-lpthread))
-$(eval $(call program,cxltier-fuzz-ioctl,selftests/cxltier/fuzz_ioctl.c,))
+$(eval $(call program,cxltier-fuzz-ioctl,selftests/cxltier/fuzz_ioctl.c,-lpthread))
 $(eval $(call program,cxltier-accel-test,selftests/cxltier/accel_test.c,))
 $(eval $(call program,cxltier-hostile-test,selftests/cxltier/hostile_test.c,))
 $(eval $(call program,cxltier-heat-accuracy-test,selftests/cxltier/heat_accuracy_test.c tools/bench/heat_accuracy.c tools/bench/util.c,$(JSONC_LIBS),$(LIBCXLTIER_A)))
