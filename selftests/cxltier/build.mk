@@ -10,10 +10,11 @@ $(eval $(call program,cxltier-heat-abi-test,selftests/cxltier/heat_abi_test.c,-l
 $(eval $(call program,cxltier-fuzz-ioctl,selftests/cxltier/fuzz_ioctl.c,-lpthread))
 $(eval $(call program,cxltier-accel-test,selftests/cxltier/accel_test.c,))
 $(eval $(call program,cxltier-hostile-test,selftests/cxltier/hostile_test.c,))
+$(eval $(call program,cxltier-race-test,selftests/cxltier/race_test.c,-lpthread))
 $(eval $(call program,cxltier-heat-accuracy-test,selftests/cxltier/heat_accuracy_test.c tools/bench/heat_accuracy.c tools/bench/util.c,$(JSONC_LIBS),$(LIBCXLTIER_A)))
 CFLAGS_tools_bench_heat_accuracy += $(JSONC_CFLAGS)
 # The harness's setjmp trips -Wclobbered in long TEST_F bodies.
-$(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test hostile_test,\
+$(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test hostile_test race_test,\
 	$(eval CFLAGS_selftests_cxltier_$(t) += -Wno-clobbered))
 
 # End-to-end: the test application (libcxltier, test-accel adapter).
