@@ -6,6 +6,8 @@
 #                     kernel, user space into build/bin and build/lib
 #   make KDIR=<dir>   the module for that one kernel only
 #   make check        everything, host unit tests, guest selftests
+#   make stress       the long runs: a million fuzzed ioctls and long
+#                     races, per kernel (scripts/stress)
 #   make demo         the emulated DRAM + CXL test bed, end to end: a
 #                     KV-cache trace replayed for real (TRACE=FILE: a
 #                     Mooncake-format trace; default: data/'s)
@@ -155,6 +157,10 @@ check:
 	$(Q)$(MAKE) --no-print-directory WERROR=1 all
 	$(Q)scripts/check $(KVERS)
 
+stress:
+	$(Q)$(MAKE) --no-print-directory WERROR=1 all
+	$(Q)scripts/stress $(KVERS)
+
 demo: all
 	$(Q)scripts/demo $(TRACE)
 
@@ -170,5 +176,5 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps deps-if-missing modules user unit print-unit-tests check demo \
+.PHONY: all deps deps-if-missing modules user unit print-unit-tests check stress demo \
 	install clean
