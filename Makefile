@@ -12,6 +12,8 @@
 #   make KDIR=<dir>   the module for that one kernel only
 #   make check        deps, everything, host unit tests, the fresh-machine
 #                     stage, guest selftests
+#   make stress       the long runs: a million fuzzed ioctls and long
+#                     races, per kernel (scripts/stress)
 #   make demo         the emulated DRAM + CXL test bed, end to end: a
 #                     KV-cache trace replayed for real (TRACE=FILE: a
 #                     Mooncake-format trace; default: data/'s)
@@ -166,6 +168,10 @@ check:
 	$(Q)$(MAKE) --no-print-directory WERROR=1 all
 	$(Q)scripts/check $(if $(KDIR),$(KVERS))
 
+stress:
+	$(Q)$(MAKE) --no-print-directory WERROR=1 all
+	$(Q)scripts/stress $(if $(KDIR),$(KVERS))
+
 demo:
 	$(Q)scripts/deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -190,5 +196,5 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps deps-build modules user unit print-unit-tests check demo \
+.PHONY: all deps deps-build modules user unit print-unit-tests check stress demo \
 	install uninstall clean

@@ -30,6 +30,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/freezer.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/overflow.h>
@@ -52,6 +53,8 @@ struct cxltier_tunables cxltier_tunables = {
 	.device_weight		= 1,
 	.max_ranges_per_fd	= 1024,
 	.max_chunks		= 1U << 20,
+	.max_user_chunks	= 1U << 18,
+	.max_user_ranges	= 4096,
 };
 
 /* Counters shown under /sys/kernel/cxltier/stats/. */
@@ -143,6 +146,8 @@ static int cxltier_heatd_fn(void *unused)
 {
 	unsigned long next_epoch, next_scan, now, wait;
 
+	/* Suspend must not find the scanner halfway through a page table. */
+	set_freezable();
 	next_epoch = jiffies + msecs_to_jiffies(READ_ONCE(cxltier_tunables.epoch_ms));
 	next_scan = jiffies;
 	while (!kthread_should_stop()) {
@@ -176,10 +181,10 @@ static int cxltier_heatd_fn(void *unused)
 		wait = min(next_epoch - now, next_scan - now);
 		if (time_after_eq(now, next_epoch) || time_after_eq(now, next_scan))
 			wait = 1;
-		wait_event_interruptible_timeout(cxltier_heatd_wq,
-						 kthread_should_stop() ||
-						 READ_ONCE(cxltier_heatd_kicked),
-						 wait);
+		wait_event_freezable_timeout(cxltier_heatd_wq,
+					     kthread_should_stop() ||
+					     READ_ONCE(cxltier_heatd_kicked),
+					     wait);
 	}
 	return 0;
 }
@@ -315,8 +320,9 @@ out_free:
  *
  * Return: 0 with nr_chunks set to the range's chunk count and epoch to
  * the completed epochs, or -EINVAL (flags, reserved, entry_size,
- * first_chunk past the end), -ENOENT (no such range), -EPERM (another
- * process's range without CAP_SYS_ADMIN), -EFAULT, -ENOMEM, -EINTR.
+ * first_chunk past the end), -ENOENT (no such range, or another
+ * process's range and the file was not opened with CAP_SYS_ADMIN),
+ * -EFAULT, -ENOMEM, -EINTR.
  */
 long cxltier_ioc_get_heat(struct cxltier_file *cf, void *karg)
 {
@@ -332,13 +338,9 @@ long cxltier_ioc_get_heat(struct cxltier_file *cf, void *karg)
 	    g->entry_size > PAGE_SIZE)
 		return -EINVAL;
 
-	r = cxltier_range_get(g->id);
+	r = cxltier_range_get_for(cf, g->id);
 	if (!r)
 		return -ENOENT;
-	if (!cxltier_range_may_access(r)) {
-		ret = -EPERM;
-		goto out_put;
-	}
 	if (g->first_chunk > r->nr_chunks) {
 		ret = -EINVAL;
 		goto out_put;

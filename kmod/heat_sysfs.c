@@ -65,6 +65,8 @@ CXLTIER_TUNABLE(epoch_ms, 10, 3600000);
 CXLTIER_TUNABLE(device_weight, 0, 1U << 20);
 CXLTIER_TUNABLE(max_ranges_per_fd, 1, 1U << 16);
 CXLTIER_TUNABLE(max_chunks, 1, 1U << 28);
+CXLTIER_TUNABLE(max_user_chunks, 0, 1U << 28);
+CXLTIER_TUNABLE(max_user_ranges, 0, 1U << 20);
 
 static struct attribute *cxltier_tunable_attrs[] = {
 	&cxltier_tunable_scan_interval_ms.attr.attr,
@@ -74,6 +76,8 @@ static struct attribute *cxltier_tunable_attrs[] = {
 	&cxltier_tunable_device_weight.attr.attr,
 	&cxltier_tunable_max_ranges_per_fd.attr.attr,
 	&cxltier_tunable_max_chunks.attr.attr,
+	&cxltier_tunable_max_user_chunks.attr.attr,
+	&cxltier_tunable_max_user_ranges.attr.attr,
 	NULL,
 };
 
@@ -88,12 +92,27 @@ static ssize_t _name##_show(struct kobject *kobj,			\
 	return sysfs_emit(buf, "%lld\n",				\
 			  (long long)atomic64_read(&cxltier_stats._name)); \
 }									\
+static struct kobj_attribute cxltier_stat_##_name =			\
+	__ATTR_RO_MODE(_name, 0400)
+
+/*
+ * Counters that follow what the tracked processes do are root's only
+ * (0400): /dev/cxltier may be opened to several users.  epochs is a
+ * clock and scan_passes the scanner's, both 0444.
+ */
+#define CXLTIER_STAT_PUBLIC(_name)					\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  (long long)atomic64_read(&cxltier_stats._name)); \
+}									\
 static struct kobj_attribute cxltier_stat_##_name = __ATTR_RO(_name)
 
 CXLTIER_STAT(pages_scanned);
 CXLTIER_STAT(young_found);
 CXLTIER_STAT(device_reports);
-CXLTIER_STAT(scan_passes);
+CXLTIER_STAT_PUBLIC(scan_passes);
 CXLTIER_STAT(scan_skipped);
 CXLTIER_STAT(metadata_bytes);
 
@@ -115,9 +134,25 @@ static ssize_t chunks_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", cxltier_nr_chunks());
 }
 
+static ssize_t user_ranges_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", cxltier_nr_user_ranges());
+}
+
+static ssize_t user_chunks_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", cxltier_nr_user_chunks());
+}
+
+static struct kobj_attribute cxltier_stat_user_ranges =
+	__ATTR_RO_MODE(user_ranges, 0400);
+static struct kobj_attribute cxltier_stat_user_chunks =
+	__ATTR_RO_MODE(user_chunks, 0400);
 static struct kobj_attribute cxltier_stat_epochs = __ATTR_RO(epochs);
-static struct kobj_attribute cxltier_stat_ranges = __ATTR_RO(ranges);
-static struct kobj_attribute cxltier_stat_chunks = __ATTR_RO(chunks);
+static struct kobj_attribute cxltier_stat_ranges = __ATTR_RO_MODE(ranges, 0400);
+static struct kobj_attribute cxltier_stat_chunks = __ATTR_RO_MODE(chunks, 0400);
 
 static struct attribute *cxltier_stat_attrs[] = {
 	&cxltier_stat_pages_scanned.attr,
@@ -126,6 +161,8 @@ static struct attribute *cxltier_stat_attrs[] = {
 	&cxltier_stat_epochs.attr,
 	&cxltier_stat_ranges.attr,
 	&cxltier_stat_chunks.attr,
+	&cxltier_stat_user_ranges.attr,
+	&cxltier_stat_user_chunks.attr,
 	&cxltier_stat_scan_passes.attr,
 	&cxltier_stat_scan_skipped.attr,
 	&cxltier_stat_metadata_bytes.attr,

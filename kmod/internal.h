@@ -8,9 +8,11 @@
 #include <linux/kobject.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <uapi/linux/cxltier.h>
 
 /* Module version, shown in /sys/kernel/cxltier/version and modinfo. */
@@ -22,12 +24,20 @@
  * @ranges: ranges this file tracks (cxltier_range.file_node), under @lock
  * @nr_ranges: length of @ranges, under @lock
  * @seen_epoch: last heat epoch reported to read() on this file, under @lock
+ * @admin: the opener had CAP_SYS_ADMIN: every range is open to this file
+ * @ptrace: the opener had CAP_SYS_PTRACE: with @admin, it may track
+ *	another process's memory
+ * @uid: the opener's uid: whose per-user limits the file's ranges count
+ *	against when it is not @admin
  */
 struct cxltier_file {
-	struct mutex lock;
+	struct mutex lock;	/* this file's state, as above */
 	struct list_head ranges;
 	unsigned int nr_ranges;
 	u64 seen_epoch;
+	bool admin;
+	bool ptrace;
+	kuid_t uid;
 };
 
 /* ioctl.c: argument copy-in, validation and dispatch. */
@@ -89,15 +99,16 @@ struct cxltier_chunk {
  * struct cxltier_mm - cxltier's state for one address space
  * @mn: our mmu_notifier subscription; one user per range, so the
  *	mm_struct stays allocated while a range points at it
- * @node: in cxltier_mms, under cxltier_track_lock; empty when unlisted
- * @ranges: registered ranges of this mm (cxltier_range.mm_node), under
- *	cxltier_track_lock
+ * @node: in the cxltier_mms hash, under cxltier_track_lock; unhashed when
+ *	the mm has no range
+ * @ranges: interval tree of the registered ranges of this mm
+ *	(cxltier_range.mm_node), by address; under cxltier_track_lock
  * @dead: the address space is gone (mmu_notifier release ran)
  */
 struct cxltier_mm {
 	struct mmu_notifier mn;
-	struct list_head node;
-	struct list_head ranges;
+	struct hlist_node node;
+	struct rb_root_cached ranges;
 	bool dead;
 };
 
@@ -108,6 +119,7 @@ struct cxltier_mm {
  * @owner: the file that created the range; NULL once removed
  * @file_node: in owner->ranges, under owner->lock
  * @mm_node: in cmm->ranges, under cxltier_track_lock
+ * @mm_subtree_last: interval tree bookkeeping for @mm_node
  * @cmm: the owner's address space state (holds one notifier user)
  * @mm: the owner's mm_struct (kept allocated by @cmm, not alive)
  * @pid: the owner's thread group
@@ -119,6 +131,9 @@ struct cxltier_mm {
  * @removed: untracked or its file closed; walks and folds skip it
  * @heat_lock: serialises the epoch fold with GET_HEAT snapshots
  * @label: NUL-terminated label
+ * @uid: the owner file's opener, when @user is set
+ * @user: per-user accounting entry (a holder), NULL for a range of a
+ *	file opened with CAP_SYS_ADMIN
  * @chunks: per-chunk state
  */
 struct cxltier_range {
@@ -126,7 +141,8 @@ struct cxltier_range {
 	u32 id;
 	struct cxltier_file *owner;
 	struct list_head file_node;
-	struct list_head mm_node;
+	struct rb_node mm_node;
+	unsigned long mm_subtree_last;
 	struct cxltier_mm *cmm;
 	struct mm_struct *mm;
 	struct pid *pid;
@@ -136,8 +152,10 @@ struct cxltier_range {
 	u32 nr_chunks;
 	u32 sources;
 	bool removed;
-	struct mutex heat_lock;
+	struct mutex heat_lock;	/* the fold against GET_HEAT snapshots */
 	char label[CXLTIER_LABEL_LEN];
+	kuid_t uid;
+	struct cxltier_user *user;
 	struct cxltier_chunk *chunks;
 };
 
@@ -151,6 +169,9 @@ struct cxltier_range {
  * @device_weight: heat of one reported device access, in accesses
  * @max_ranges_per_fd: ranges one open file may track
  * @max_chunks: chunks all ranges together may have
+ * @max_user_chunks: chunks one user's ranges may have (files opened
+ *	without CAP_SYS_ADMIN)
+ * @max_user_ranges: ranges one user may have (same files)
  */
 struct cxltier_tunables {
 	u32 scan_interval_ms;
@@ -160,6 +181,8 @@ struct cxltier_tunables {
 	u32 device_weight;
 	u32 max_ranges_per_fd;
 	u32 max_chunks;
+	u32 max_user_chunks;
+	u32 max_user_ranges;
 };
 
 /**
@@ -168,7 +191,8 @@ struct cxltier_tunables {
  * @young_found: young base pages found (and cleared)
  * @device_reports: device access records applied
  * @scan_passes: scanner passes
- * @scan_skipped: ranges skipped because their mm was busy or gone
+ * @scan_skipped: ranges skipped because their mm was busy or gone, or
+ *	walks stopped by an apply_to_existing_page_range() error
  * @metadata_bytes: memory held by range and chunk metadata
  */
 struct cxltier_stats {
@@ -192,11 +216,16 @@ void cxltier_track_file_release(struct cxltier_file *cf);
 struct cxltier_range *cxltier_range_get_next(unsigned long *id);
 struct cxltier_range *cxltier_range_get(u32 id);
 void cxltier_range_put(struct cxltier_range *r);
-bool cxltier_range_may_access(const struct cxltier_range *r);
-u64 cxltier_track_credit_mm(struct mm_struct *mm, unsigned long addr,
-			    unsigned long end, u64 count);
+bool cxltier_range_may_access(const struct cxltier_file *cf,
+			      const struct cxltier_range *r);
+struct cxltier_range *cxltier_range_get_for(const struct cxltier_file *cf,
+					    u32 id);
+int cxltier_track_credit_mm(struct mm_struct *mm, unsigned long addr,
+			    unsigned long end, u64 count, u64 *credited);
 u64 cxltier_nr_ranges(void);
 u64 cxltier_nr_chunks(void);
+u64 cxltier_nr_user_ranges(void);
+u64 cxltier_nr_user_chunks(void);
 long cxltier_ioc_track(struct cxltier_file *cf, void *karg);
 long cxltier_ioc_untrack(struct cxltier_file *cf, void *karg);
 long cxltier_ioc_get_ranges(struct cxltier_file *cf, void *karg);
@@ -232,6 +261,7 @@ static inline unsigned long cxltier_chunk_end(const struct cxltier_range *r,
 /* scan.c: Accessed-bit scanner and synchronous walks. */
 int cxltier_scan_refresh(struct cxltier_range *r, u32 first, u32 nr);
 void cxltier_scan_pass(void);
+int cxltier_scan_selfcheck(void);
 
 /* heat.c: epochs, decay, the kthread, read()/poll(). */
 int cxltier_heat_init(void);

@@ -13,6 +13,7 @@
 
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/nospec.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 
@@ -110,7 +111,8 @@ u64 cxltier_features(void)
 {
 	return CXLTIER_FEAT_TIERS | CXLTIER_FEAT_RETIER |
 	       CXLTIER_FEAT_TRACK | CXLTIER_FEAT_CPU_SCAN |
-	       CXLTIER_FEAT_DEV_REPORT | CXLTIER_FEAT_POLL;
+	       CXLTIER_FEAT_DEV_REPORT | CXLTIER_FEAT_POLL |
+	       CXLTIER_FEAT_PIDFD;
 }
 
 /**
@@ -138,7 +140,8 @@ long cxltier_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	nr = _IOC_NR(cmd);
 	if (nr < CXLTIER_BASE || nr - CXLTIER_BASE >= ARRAY_SIZE(cxltier_ioctls))
 		return -ENOTTY;
-	desc = &cxltier_ioctls[nr - CXLTIER_BASE];
+	nr = array_index_nospec(nr - CXLTIER_BASE, ARRAY_SIZE(cxltier_ioctls));
+	desc = &cxltier_ioctls[nr];
 	if (!desc->handler)
 		return -ENOTTY;
 

@@ -8,6 +8,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -23,6 +25,10 @@ static int cxltier_open(struct inode *inode, struct file *file)
 	if (!cf)
 		return -ENOMEM;
 	mutex_init(&cf->lock);
+	/* The opener's credentials decide, once; no audit record on a no. */
+	cf->admin = ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
+	cf->ptrace = ns_capable_noaudit(&init_user_ns, CAP_SYS_PTRACE);
+	cf->uid = file->f_cred->uid;
 	cxltier_track_file_init(cf);
 	file->private_data = cf;
 	return 0;
@@ -61,6 +67,9 @@ static int __init cxltier_init(void)
 {
 	int ret;
 
+	ret = cxltier_scan_selfcheck();
+	if (ret)
+		return ret;
 	ret = cxltier_sysfs_init();
 	if (ret)
 		return ret;

@@ -29,9 +29,9 @@
  * unbalanced once cxltier unregisters (clear_node_memory_type() puts the
  * type it is given when the node's map count is already 0).
  *
- * Undo (retier set to 0, or unload): a type the kernel took is cleared
- * from an offline node; a node that came online in it keeps it (clearing
- * would free a type still linked into a tier) and that is logged.
+ * Undo (retier set to 0, or unload) forgets the types but leaves them to
+ * the nodes until reboot, logged: taking one back races memory hotplug
+ * (see __cxltier_retier_undo()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -199,7 +199,15 @@ void __cxltier_retier_update(struct cxltier_table *t)
 		   CXLTIER_RETIER_STATUS_AGREES);
 }
 
-/* Take back every memory type the kernel took.  Under the lock. */
+/*
+ * Forget every memory type the kernel took.  Under the lock.
+ *
+ * The node keeps the type (the kernel's reference keeps it alive; it is
+ * kernel memory, not the module's): clearing it would race memory
+ * hotplug, since a node that comes online between a check of N_MEMORY
+ * and clear_node_memory_type() links the type into a tier that the clear
+ * then frees, and the hotplug locks are not exported to modules.
+ */
 static void __cxltier_retier_undo(void)
 {
 	int nid;
@@ -209,11 +217,8 @@ static void __cxltier_retier_undo(void)
 		struct cxltier_retier_node *rn = &cxltier_retier_nodes[nid];
 
 		if (rn->state == CXLTIER_RETIER_APPLIED) {
-			if (!node_state(nid, N_MEMORY))
-				clear_node_memory_type(nid, rn->mtype);
-			else
-				pr_info("retier: node %d keeps abstract distance %d until its memory goes offline\n",
-					nid, rn->mtype->adistance);
+			pr_info("retier: node %d keeps abstract distance %d until reboot\n",
+				nid, rn->mtype->adistance);
 			cxltier_put_memory_type(rn->mtype);
 			rn->mtype = NULL;
 		}

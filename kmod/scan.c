@@ -31,13 +31,18 @@
  * for.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
 #include <linux/sched/mm.h>
+#include <linux/uaccess.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -57,6 +62,7 @@
 /**
  * struct cxltier_walk - a walk over part of one range
  * @r: the range
+ * @vma: the VMA being walked, under mmap_lock
  * @chunk: chunk whose figures are being gathered
  * @nid: node of the chunk's resident pages so far, CXLTIER_NODE_NONE or
  *	CXLTIER_NODE_MIXED
@@ -70,6 +76,7 @@
  */
 struct cxltier_walk {
 	struct cxltier_range *r;
+	struct vm_area_struct *vma;
 	u32 chunk;
 	s32 nid;
 	u32 resident;
@@ -169,6 +176,19 @@ static struct page *cxltier_pfn_page(unsigned long pfn)
 }
 
 /*
+ * Is @page, mapped by a leaf entry of @vma, the huge zero page?  Its
+ * symbols are not exported; it is the one large folio mapped in an
+ * anonymous VMA that is neither anonymous nor in a file's mapping.
+ */
+static bool cxltier_is_huge_zero(struct vm_area_struct *vma, struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	return vma_is_anonymous(vma) && !folio_test_anon(folio) &&
+		!READ_ONCE(folio->mapping);
+}
+
+/*
  * cxltier_apply_to_pte_table() callback, under the PTE lock; called for
  * pte_none() entries too where that is apply_to_page_range().
  */
@@ -200,6 +220,10 @@ static void cxltier_scan_leaf(struct cxltier_walk *w, unsigned long *entry,
 	struct page *page = cxltier_pfn_page(pfn + ((addr - base) >> PAGE_SHIFT));
 	bool young = false;
 
+	/* Reads of an untouched THP-enabled area: nothing is resident. */
+	if (page && cxltier_is_huge_zero(w->vma, page))
+		page = NULL;
+
 	if (w->clear_young && is_young)
 		young = test_and_clear_bit(_PAGE_BIT_ACCESSED, entry);
 	cxltier_walk_account(w, addr, (next - addr) >> PAGE_SHIFT, page, young);
@@ -221,9 +245,14 @@ static void cxltier_scan_pmd(struct cxltier_walk *w, struct mm_struct *mm,
 				  pmd_pfn(pmd), addr & PMD_MASK, addr, next);
 		w->budget--;
 	} else if (!pmd_bad(pmd)) {
-		cxltier_apply_to_pte_table(mm, addr, next - addr,
-					   cxltier_scan_pte, w);
-		w->budget -= (next - addr) >> PAGE_SHIFT;
+		/* Our callback never fails: an error is the walker's own. */
+		if (cxltier_apply_to_pte_table(mm, addr, next - addr,
+					       cxltier_scan_pte, w)) {
+			atomic64_inc(&cxltier_stats.scan_skipped);
+			w->budget = 0;
+		} else {
+			w->budget -= (next - addr) >> PAGE_SHIFT;
+		}
 	}
 	spin_unlock(ptl);
 }
@@ -311,11 +340,17 @@ static unsigned long cxltier_scan_span(struct cxltier_walk *w,
 			addr = vma->vm_start;
 		}
 		vend = min(vma->vm_end, end);
-		if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+		/*
+		 * hugetlb is refused at TRACK, but a VMA may be replaced
+		 * later: its shared PMDs are not stable under our mmap_lock.
+		 */
+		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    is_vm_hugetlb_page(vma)) {
 			w->budget--;
 			addr = vend;
 			continue;
 		}
+		w->vma = vma;
 		addr = cxltier_scan_vma(w, mm, addr, vend);
 	}
 	cxltier_walk_advance(w, addr);
@@ -462,4 +497,63 @@ void cxltier_scan_pass(void)
 		if (!id)	/* wrapped past U32_MAX */
 			break;
 	}
+}
+
+/* Self-check callback: count the present PTEs the walker hands us. */
+static int cxltier_selfcheck_pte(pte_t *ptep, unsigned long addr, void *data)
+{
+	if (pte_present(ptep_get(ptep)))
+		(*(unsigned int *)data)++;
+	return 0;
+}
+
+/**
+ * cxltier_scan_selfcheck() - does apply_to_existing_page_range() work here?
+ *
+ * Before the stable fix of April 2025 (6.1.135, 6.12.25 and upstream
+ * 6.15), apply_to_existing_page_range() skipped every PTE after the first
+ * empty one of a page table, so the scanner would read most of a range as
+ * cold.  Vendor kernels backport by their own numbering, so this asks the
+ * kernel itself: three pages of the loading process, the first and the
+ * last touched, the middle one empty, must yield two present PTEs.
+ *
+ * Context: module load, in the process that loads the module.
+ * Return: 0, -EOPNOTSUPP for a broken walker, or a negative errno when the
+ * check could not be set up.
+ */
+int cxltier_scan_selfcheck(void)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned int found = 0;
+	unsigned long addr;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	addr = vm_mmap(NULL, 0, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	/* The three pages share one page table unless they straddle a PMD. */
+	if (put_user(1, (char __user *)addr) ||
+	    put_user(1, (char __user *)addr + 2 * PAGE_SIZE)) {
+		ret = -EFAULT;
+		goto out_unmap;
+	}
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out_unmap;
+	}
+	/* The scanner's own walker (compat.h); both pages' tables exist. */
+	ret = cxltier_apply_to_pte_table(mm, addr, 3 * PAGE_SIZE,
+					 cxltier_selfcheck_pte, &found);
+	mmap_read_unlock(mm);
+	if (!ret && found != 2) {
+		pr_err("this kernel's apply_to_existing_page_range() skips PTEs after a hole (found %u of 2): heat would read cold; refusing to load (fixed in 6.1.135, 6.12.25)\n",
+		       found);
+		ret = -EOPNOTSUPP;
+	}
+out_unmap:
+	vm_munmap(addr, 3 * PAGE_SIZE);
+	return ret;
 }

@@ -8,7 +8,7 @@
  *   cxltier_ranges (xarray, id -> range)  holds one kref until removal;
  *                                         lookups take a kref under xa_lock
  *   the owning file's list                 under cxltier_file.lock
- *   its cxltier_mm's list                  under cxltier_track_lock
+ *   its cxltier_mm's interval tree         under cxltier_track_lock
  *
  *   file ---owns---> range ---notifier user---> cxltier_mm ---mm_count--> mm
  *
@@ -29,7 +29,12 @@
 
 #include <linux/capability.h>
 #include <linux/ctype.h>
+#include <linux/file.h>
+#include <linux/hashtable.h>
+#include <linux/interval_tree_generic.h>
+#include <linux/hugetlb.h>
 #include <linux/log2.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
@@ -40,7 +45,11 @@
 
 #include "internal.h"
 
-/* Serialises registration and removal, the per-mm lists and cxltier_mms. */
+/*
+ * Serialises registration and removal, the per-mm trees and cxltier_mms.
+ * Nothing allocates under it: the mm-exit path (the notifier's release)
+ * waits for it.
+ */
 DEFINE_MUTEX(cxltier_track_lock);
 
 /* Every registered range by id (ids from 1, allocated cyclically). */
@@ -49,12 +58,78 @@ static DEFINE_XARRAY_ALLOC1(cxltier_ranges);
 /* Next id to try, for cyclic allocation; under xa_lock. */
 static u32 cxltier_next_id;
 
-/* Address spaces that have ranges (cxltier_mm.node); cxltier_track_lock. */
-static LIST_HEAD(cxltier_mms);
+/*
+ * Address spaces that have ranges (cxltier_mm.node), hashed by mm_struct
+ * pointer; under cxltier_track_lock.
+ */
+static DEFINE_HASHTABLE(cxltier_mms, 6);
 
 /* Registered ranges and their chunks; under cxltier_track_lock. */
 static u64 cxltier_ranges_count;
 static u64 cxltier_chunks_count;
+
+/* The part of those held by files opened without CAP_SYS_ADMIN; as above. */
+static u64 cxltier_user_ranges_count;
+static u64 cxltier_user_chunks_count;
+
+/*
+ * Per-user accounting of ranges tracked through files opened without
+ * CAP_SYS_ADMIN, keyed by the opener's uid; an entry lives while its
+ * user has a range or a TRACK under way.  Lookups and inserts under the
+ * xarray's lock; the counts under cxltier_track_lock.
+ */
+static DEFINE_XARRAY(cxltier_users);
+
+/**
+ * struct cxltier_user - one user's tracked ranges and chunks
+ * @users: ranges and TRACK calls holding the entry, under the xa_lock
+ * @ranges: ranges of this user, under cxltier_track_lock
+ * @chunks: chunks of those ranges, under cxltier_track_lock
+ */
+struct cxltier_user {
+	unsigned long users;
+	u64 ranges;
+	u64 chunks;
+};
+
+/* The accounting entry of @uid with one more holder, or NULL (no memory). */
+static struct cxltier_user *cxltier_user_get(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	struct cxltier_user *u, *fresh;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!fresh)
+		return NULL;
+	xa_lock(&cxltier_users);
+	u = xa_load(&cxltier_users, key);
+	if (!u) {
+		u = fresh;
+		fresh = NULL;
+		if (xa_err(__xa_store(&cxltier_users, key, u,
+				      GFP_ATOMIC | __GFP_NOWARN))) {
+			xa_unlock(&cxltier_users);
+			kfree(u);
+			return NULL;
+		}
+	}
+	u->users++;
+	xa_unlock(&cxltier_users);
+	kfree(fresh);
+	return u;
+}
+
+static void cxltier_user_put(kuid_t uid, struct cxltier_user *u)
+{
+	if (!u)
+		return;
+	xa_lock(&cxltier_users);
+	if (!--u->users) {
+		__xa_erase(&cxltier_users, __kuid_val(uid));
+		kfree(u);
+	}
+	xa_unlock(&cxltier_users);
+}
 
 static struct mmu_notifier *cxltier_mm_alloc(struct mm_struct *mm)
 {
@@ -63,8 +138,8 @@ static struct mmu_notifier *cxltier_mm_alloc(struct mm_struct *mm)
 	cmm = kzalloc(sizeof(*cmm), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!cmm)
 		return ERR_PTR(-ENOMEM);
-	INIT_LIST_HEAD(&cmm->node);
-	INIT_LIST_HEAD(&cmm->ranges);
+	INIT_HLIST_NODE(&cmm->node);
+	cmm->ranges = RB_ROOT_CACHED;
 	return &cmm->mn;
 }
 
@@ -102,6 +177,7 @@ static void cxltier_range_release(struct kref *kref)
 	atomic64_sub(cxltier_range_bytes(r->nr_chunks),
 		     &cxltier_stats.metadata_bytes);
 	mmu_notifier_put(&r->cmm->mn);
+	cxltier_user_put(r->uid, r->user);
 	put_pid(r->pid);
 	mutex_destroy(&r->heat_lock);
 	kvfree(r->chunks);
@@ -157,17 +233,43 @@ struct cxltier_range *cxltier_range_get_next(unsigned long *id)
 }
 
 /**
- * cxltier_range_may_access() - may the caller read or report on a range?
+ * cxltier_range_may_access() - may a file read or report on a range?
+ * @cf: the calling file
  * @r: the range
  *
  * Ranges of the caller's own address space are open to it; any range is
- * open to CAP_SYS_ADMIN (the agent).
+ * open to a file whose opener had CAP_SYS_ADMIN (the agent).  The
+ * credentials are the opener's, taken once at open, so a denial writes no
+ * audit record.
  *
  * Return: true when allowed.
  */
-bool cxltier_range_may_access(const struct cxltier_range *r)
+bool cxltier_range_may_access(const struct cxltier_file *cf,
+			      const struct cxltier_range *r)
 {
-	return r->mm == current->mm || capable(CAP_SYS_ADMIN);
+	return cf->admin || r->mm == current->mm;
+}
+
+/**
+ * cxltier_range_get_for() - look a range up for a file that may use it
+ * @cf: the calling file
+ * @id: range id
+ *
+ * A range the file may not use is not found, so that ids of other users'
+ * ranges cannot be told from ids that are free.
+ *
+ * Return: the range with a reference held, or NULL.
+ */
+struct cxltier_range *cxltier_range_get_for(const struct cxltier_file *cf,
+					    u32 id)
+{
+	struct cxltier_range *r = cxltier_range_get(id);
+
+	if (r && !cxltier_range_may_access(cf, r)) {
+		cxltier_range_put(r);
+		r = NULL;
+	}
+	return r;
 }
 
 /**
@@ -190,17 +292,39 @@ u64 cxltier_nr_chunks(void)
 	return READ_ONCE(cxltier_chunks_count);
 }
 
+/**
+ * cxltier_nr_user_ranges() - ranges of files opened without CAP_SYS_ADMIN
+ *
+ * Return: the count.
+ */
+u64 cxltier_nr_user_ranges(void)
+{
+	return READ_ONCE(cxltier_user_ranges_count);
+}
+
+/**
+ * cxltier_nr_user_chunks() - chunks of those ranges
+ *
+ * Return: the count.
+ */
+u64 cxltier_nr_user_chunks(void)
+{
+	return READ_ONCE(cxltier_user_chunks_count);
+}
+
+/* The ranges of one mm by address, [start, end - 1]: cxltier_rtree_*(). */
+#define CXLTIER_RANGE_START(r)	((r)->start)
+#define CXLTIER_RANGE_LAST(r)	((r)->end - 1)
+INTERVAL_TREE_DEFINE(struct cxltier_range, mm_node, unsigned long,
+		     mm_subtree_last, CXLTIER_RANGE_START, CXLTIER_RANGE_LAST,
+		     static, cxltier_rtree);
+
 /* Called under cxltier_track_lock: does [start, end) overlap a range of cmm? */
 static bool __cxltier_mm_overlaps(struct cxltier_mm *cmm, unsigned long start,
 				  unsigned long end)
 {
-	struct cxltier_range *r;
-
 	lockdep_assert_held(&cxltier_track_lock);
-	list_for_each_entry(r, &cmm->ranges, mm_node)
-		if (start < r->end && r->start < end)
-			return true;
-	return false;
+	return cxltier_rtree_iter_first(&cmm->ranges, start, end - 1);
 }
 
 /*
@@ -214,11 +338,17 @@ static void __cxltier_range_remove(struct cxltier_file *cf,
 
 	mutex_lock(&cxltier_track_lock);
 	xa_erase(&cxltier_ranges, r->id);
-	list_del_init(&r->mm_node);
-	if (list_empty(&r->cmm->ranges))
-		list_del_init(&r->cmm->node);
+	cxltier_rtree_remove(r, &r->cmm->ranges);
+	if (RB_EMPTY_ROOT(&r->cmm->ranges.rb_root))
+		hash_del(&r->cmm->node);
 	cxltier_ranges_count--;
 	cxltier_chunks_count -= r->nr_chunks;
+	if (r->user) {
+		r->user->ranges--;
+		r->user->chunks -= r->nr_chunks;
+		cxltier_user_ranges_count--;
+		cxltier_user_chunks_count -= r->nr_chunks;
+	}
 	WRITE_ONCE(r->removed, true);
 	r->owner = NULL;
 	mutex_unlock(&cxltier_track_lock);
@@ -226,6 +356,28 @@ static void __cxltier_range_remove(struct cxltier_file *cf,
 	list_del_init(&r->file_node);
 	cf->nr_ranges--;
 	cxltier_range_put(r);
+}
+
+/*
+ * Called under cxltier_track_lock: may @r be added?  Every range counts
+ * against max_chunks.  A range of a file opened without CAP_SYS_ADMIN also
+ * counts against its user's max_user_chunks and max_user_ranges, and all
+ * such ranges together may hold at most three quarters of max_chunks, so
+ * that users cannot starve the agent.
+ */
+static bool cxltier_track_fits(const struct cxltier_range *r)
+{
+	u64 max = READ_ONCE(cxltier_tunables.max_chunks);
+
+	lockdep_assert_held(&cxltier_track_lock);
+	if (cxltier_chunks_count + r->nr_chunks > max)
+		return false;
+	if (!r->user)
+		return true;
+	return r->user->chunks + r->nr_chunks <=
+			READ_ONCE(cxltier_tunables.max_user_chunks) &&
+		r->user->ranges < READ_ONCE(cxltier_tunables.max_user_ranges) &&
+		cxltier_user_chunks_count + r->nr_chunks <= max - max / 4;
 }
 
 /* A label is printable ASCII up to a NUL within CXLTIER_LABEL_LEN bytes. */
@@ -243,36 +395,79 @@ static bool cxltier_label_valid(const char *label)
 }
 
 /*
- * The mm to track for @pid (0: the caller), with a user reference, and
- * its thread group.  Another process's needs CAP_SYS_ADMIN and, standing
- * in for ptrace read access (ptrace_may_access() is not exported to
- * modules), CAP_SYS_PTRACE.
+ * The struct pid of a pidfd, or NULL when @file is not one.  pidfd_pid()
+ * is not exported.  From 6.9 a pidfd is the only kind of file on pidfs
+ * and its inode's i_private is the pid; before, it is the only
+ * anonymous-inode file named "[pidfd]" and its private_data is the pid.
  */
-static struct mm_struct *cxltier_owner_mm(pid_t pid, struct pid **tgid)
+static struct pid *cxltier_file_pid(const struct file *file)
+{
+	const struct super_block *sb = file_inode(file)->i_sb;
+
+#ifdef PID_FS_MAGIC
+	if (sb->s_magic == PID_FS_MAGIC)
+		return file_inode(file)->i_private;
+#else
+	if (sb->s_magic == ANON_INODE_FS_MAGIC &&
+	    !strcmp(file->f_path.dentry->d_name.name, "[pidfd]"))
+		return file->private_data;
+#endif
+	return NULL;
+}
+
+/* The struct pid a pidfd refers to, with a reference, or an ERR_PTR. */
+static struct pid *cxltier_pidfd_get_pid(int fd)
+{
+	struct file *file;
+	struct pid *pid;
+
+	if (fd < 0)
+		return ERR_PTR(-EBADF);
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	pid = cxltier_file_pid(file);
+	pid = pid ? get_pid(pid) : ERR_PTR(-EINVAL);
+	fput(file);
+	return pid;
+}
+
+/*
+ * The mm to track for @t (pid 0: the caller; with CXLTIER_TRACK_PIDFD, a
+ * pidfd), with a user reference, and its thread group.  Another process's
+ * needs a file opened with CAP_SYS_ADMIN and CAP_SYS_PTRACE, standing in
+ * for ptrace read access (ptrace_may_access() is not exported to
+ * modules).
+ */
+static struct mm_struct *cxltier_owner_mm(const struct cxltier_file *cf,
+					  const struct cxltier_track *t,
+					  struct pid **tgid)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
 	struct pid *p;
 
-	if (pid < 0)
+	if (t->flags & CXLTIER_TRACK_PIDFD) {
+		p = cxltier_pidfd_get_pid(t->pid);
+		if (IS_ERR(p))
+			return ERR_CAST(p);
+	} else if (t->pid < 0) {
 		return ERR_PTR(-EINVAL);
-	if (!pid) {
-		task = current;
-		get_task_struct(task);
+	} else if (!t->pid) {
+		p = get_task_pid(current, PIDTYPE_PID);
 	} else {
-		p = find_get_pid(pid);
+		p = find_get_pid(t->pid);
 		if (!p)
 			return ERR_PTR(-ESRCH);
-		task = get_pid_task(p, PIDTYPE_PID);
-		put_pid(p);
-		if (!task)
-			return ERR_PTR(-ESRCH);
 	}
+	task = get_pid_task(p, PIDTYPE_PID);
+	put_pid(p);
+	if (!task)
+		return ERR_PTR(-ESRCH);
 	mm = get_task_mm(task);
 	if (!mm) {
-		mm = ERR_PTR(pid ? -ESRCH : -EINVAL);
-	} else if (mm != current->mm &&
-		   (!capable(CAP_SYS_ADMIN) || !capable(CAP_SYS_PTRACE))) {
+		mm = ERR_PTR(task == current ? -EINVAL : -ESRCH);
+	} else if (mm != current->mm && (!cf->admin || !cf->ptrace)) {
 		mmput(mm);
 		mm = ERR_PTR(-EPERM);
 	} else {
@@ -295,6 +490,9 @@ static int cxltier_check_vmas(struct mm_struct *mm, unsigned long start,
 			return -EFAULT;
 		if (vma->vm_flags & (VM_IO | VM_PFNMAP))
 			return -EINVAL;
+		/* Shared hugetlb PMDs change under another mm's lock. */
+		if (is_vm_hugetlb_page(vma))
+			return -EOPNOTSUPP;
 		addr = vma->vm_end;
 	}
 	return 0;
@@ -305,7 +503,7 @@ static int cxltier_track_check(struct cxltier_track *t)
 {
 	u64 end;
 
-	if (t->flags || t->id || t->nr_chunks ||
+	if ((t->flags & ~CXLTIER_TRACK_PIDFD) || t->id || t->nr_chunks ||
 	    !cxltier_reserved_zero(t->reserved, sizeof(t->reserved)))
 		return -EINVAL;
 	if (!t->sources || (t->sources & ~CXLTIER_SRC_ALL))
@@ -329,11 +527,12 @@ static int cxltier_track_check(struct cxltier_track *t)
  * @cf: the calling file, which will own the range
  * @karg: struct cxltier_track
  *
- * Return: 0 with id and nr_chunks filled, or -EINVAL (bad argument),
- * -EPERM (another process without the capabilities), -ESRCH (no such
- * process or it has no address space), -EFAULT (part of the range is not
- * mapped), -EEXIST (overlaps a range of the same mm), -ENOSPC (a limit),
- * -ENOMEM, -EINTR.
+ * Return: 0 with id and nr_chunks filled, or -EINVAL (bad argument, or
+ * CXLTIER_TRACK_PIDFD with a file that is not a pidfd), -EBADF (no such
+ * file descriptor), -EPERM (another process without the capabilities),
+ * -ESRCH (no such process or it has no address space), -EFAULT (part of
+ * the range is not mapped), -EOPNOTSUPP (part of it is hugetlb), -EEXIST
+ * (overlaps a range of the same mm), -ENOSPC (a limit), -ENOMEM, -EINTR.
  */
 long cxltier_ioc_track(struct cxltier_file *cf, void *karg)
 {
@@ -349,7 +548,10 @@ long cxltier_ioc_track(struct cxltier_file *cf, void *karg)
 	if (ret)
 		return ret;
 	nr_chunks = DIV_ROUND_UP(t->length, t->chunk_size);
-	if (nr_chunks > READ_ONCE(cxltier_tunables.max_chunks))
+	/* Before anything is allocated for it. */
+	if (nr_chunks > READ_ONCE(cxltier_tunables.max_chunks) ||
+	    (!cf->admin &&
+	     nr_chunks > READ_ONCE(cxltier_tunables.max_user_chunks)))
 		return -ENOSPC;
 
 	mutex_lock(&cf->lock);
@@ -358,7 +560,7 @@ long cxltier_ioc_track(struct cxltier_file *cf, void *karg)
 		goto out_unlock_file;
 	}
 
-	mm = cxltier_owner_mm(t->pid, &tgid);
+	mm = cxltier_owner_mm(cf, t, &tgid);
 	if (IS_ERR(mm)) {
 		ret = PTR_ERR(mm);
 		goto out_unlock_file;
@@ -378,7 +580,6 @@ long cxltier_ioc_track(struct cxltier_file *cf, void *karg)
 	kref_init(&r->kref);
 	mutex_init(&r->heat_lock);
 	INIT_LIST_HEAD(&r->file_node);
-	INIT_LIST_HEAD(&r->mm_node);
 	r->mm = mm;
 	r->start = t->start;
 	r->end = t->start + t->length;
@@ -388,6 +589,14 @@ long cxltier_ioc_track(struct cxltier_file *cf, void *karg)
 	strscpy(r->label, t->label, sizeof(r->label));
 	for (nr_chunks = 0; nr_chunks < r->nr_chunks; nr_chunks++)
 		r->chunks[nr_chunks].node = CXLTIER_NODE_NONE;
+	if (!cf->admin) {
+		r->uid = cf->uid;
+		r->user = cxltier_user_get(r->uid);
+		if (!r->user) {
+			ret = -ENOMEM;
+			goto out_free_chunks;
+		}
+	}
 
 	if (mmap_read_lock_killable(mm)) {
 		ret = -EINTR;
@@ -406,9 +615,16 @@ long cxltier_ioc_track(struct cxltier_file *cf, void *karg)
 	}
 	r->cmm = container_of(mn, struct cxltier_mm, mn);
 
+	/* Reserve an id (a NULL entry, invisible to lookups) outside the lock. */
+	ret = xa_alloc_cyclic(&cxltier_ranges, &r->id, NULL, xa_limit_32b,
+			      &cxltier_next_id, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (ret < 0) {
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto out_put_notifier;
+	}
+
 	mutex_lock(&cxltier_track_lock);
-	if (cxltier_chunks_count + r->nr_chunks >
-	    READ_ONCE(cxltier_tunables.max_chunks)) {
+	if (!cxltier_track_fits(r)) {
 		ret = -ENOSPC;
 		goto out_unlock_track;
 	}
@@ -420,17 +636,19 @@ long cxltier_ioc_track(struct cxltier_file *cf, void *karg)
 		ret = -EEXIST;
 		goto out_unlock_track;
 	}
-	ret = xa_alloc_cyclic(&cxltier_ranges, &r->id, r, xa_limit_32b,
-			      &cxltier_next_id, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (ret < 0) {
-		ret = ret == -EBUSY ? -ENOSPC : ret;
-		goto out_unlock_track;
-	}
-	if (list_empty(&r->cmm->node))
-		list_add(&r->cmm->node, &cxltier_mms);
-	list_add_tail(&r->mm_node, &r->cmm->ranges);
+	/* The id was reserved above: storing into its slot allocates nothing. */
+	xa_store(&cxltier_ranges, r->id, r, GFP_NOWAIT);
+	if (hlist_unhashed(&r->cmm->node))
+		hash_add(cxltier_mms, &r->cmm->node, (unsigned long)mm);
+	cxltier_rtree_insert(r, &r->cmm->ranges);
 	cxltier_ranges_count++;
 	cxltier_chunks_count += r->nr_chunks;
+	if (r->user) {
+		r->user->ranges++;
+		r->user->chunks += r->nr_chunks;
+		cxltier_user_ranges_count++;
+		cxltier_user_chunks_count += r->nr_chunks;
+	}
 	r->owner = cf;
 	r->pid = tgid;
 	mutex_unlock(&cxltier_track_lock);
@@ -448,15 +666,21 @@ long cxltier_ioc_track(struct cxltier_file *cf, void *karg)
 
 out_unlock_track:
 	mutex_unlock(&cxltier_track_lock);
+	xa_erase(&cxltier_ranges, r->id);
+out_put_notifier:
 	mmu_notifier_put(mn);
 out_free_chunks:
+	cxltier_user_put(r->uid, r->user);
 	mutex_destroy(&r->heat_lock);
 	kvfree(r->chunks);
 out_free_range:
 	kfree(r);
 out_mmput:
+	mutex_unlock(&cf->lock);
 	put_pid(tgid);
+	/* The last mmput() may run exit_mmap(): never under cf->lock. */
 	mmput(mm);
+	return ret;
 out_unlock_file:
 	mutex_unlock(&cf->lock);
 	return ret;
@@ -517,7 +741,9 @@ static void cxltier_range_info_fill(struct cxltier_range_info *info,
  * it out, so no lock is held across a user-memory fault.
  *
  * Return: 0, -EINVAL (flags, reserved, entry_size), -EPERM
- * (CXLTIER_RANGES_ALL without CAP_SYS_ADMIN), -EFAULT, -ENOMEM.
+ * (CXLTIER_RANGES_ALL on a file not opened with CAP_SYS_ADMIN), -EAGAIN
+ * (ranges kept being added while the room was allocated), -EFAULT,
+ * -ENOMEM.
  */
 long cxltier_ioc_get_ranges(struct cxltier_file *cf, void *karg)
 {
@@ -525,7 +751,7 @@ long cxltier_ioc_get_ranges(struct cxltier_file *cf, void *karg)
 	struct cxltier_range_info *snap = NULL;
 	bool all = g->flags & CXLTIER_RANGES_ALL;
 	struct cxltier_range *r;
-	u32 room, n = 0, avail;
+	u32 room, n = 0, avail, tries = 0;
 	unsigned long id;
 	long ret = 0;
 
@@ -535,20 +761,35 @@ long cxltier_ioc_get_ranges(struct cxltier_file *cf, void *karg)
 	if (g->entry_size < sizeof(struct cxltier_range_info) ||
 	    g->entry_size > PAGE_SIZE)
 		return -EINVAL;
-	if (all && !capable(CAP_SYS_ADMIN))
+	if (all && !cf->admin)
 		return -EPERM;
 
-	mutex_lock(&cf->lock);
-	mutex_lock(&cxltier_track_lock);
-	avail = all ? cxltier_ranges_count : cf->nr_ranges;
+	/*
+	 * Room for what exists now, allocated before the locks (nothing
+	 * allocates under cxltier_track_lock); if ranges were added in
+	 * between so that more would fit, measure again.
+	 */
+again:
+	avail = all ? cxltier_nr_ranges() : READ_ONCE(cf->nr_ranges);
 	room = min(g->nr_ranges, avail);
 	if (room) {
 		snap = kvcalloc(room, sizeof(*snap),
 				GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-		if (!snap) {
-			ret = -ENOMEM;
-			goto out_unlock;
-		}
+		if (!snap)
+			return -ENOMEM;
+	}
+
+	mutex_lock(&cf->lock);
+	mutex_lock(&cxltier_track_lock);
+	avail = all ? cxltier_ranges_count : cf->nr_ranges;
+	if (min(g->nr_ranges, avail) > room) {
+		mutex_unlock(&cxltier_track_lock);
+		mutex_unlock(&cf->lock);
+		kvfree(snap);
+		snap = NULL;
+		if (++tries > 8)
+			return -EAGAIN;
+		goto again;
 	}
 	if (all) {
 		xa_for_each(&cxltier_ranges, id, r) {
@@ -563,11 +804,8 @@ long cxltier_ioc_get_ranges(struct cxltier_file *cf, void *karg)
 			cxltier_range_info_fill(&snap[n++], r);
 		}
 	}
-out_unlock:
 	mutex_unlock(&cxltier_track_lock);
 	mutex_unlock(&cf->lock);
-	if (ret)
-		return ret;
 
 	for (id = 0; id < n; id++) {
 		void __user *dst = u64_to_user_ptr(g->ranges +
@@ -610,44 +848,82 @@ void cxltier_track_file_release(struct cxltier_file *cf)
 	mutex_unlock(&cf->lock);
 }
 
+/* Called under cxltier_track_lock: the cxltier_mm of @mm, or NULL. */
+static struct cxltier_mm *__cxltier_mm_find(struct mm_struct *mm)
+{
+	struct cxltier_mm *cmm;
+
+	lockdep_assert_held(&cxltier_track_lock);
+	hash_for_each_possible(cxltier_mms, cmm, node, (unsigned long)mm)
+		if (cmm->mn.mm == mm)
+			return cmm;
+	return NULL;
+}
+
+/* First and last chunk of @r that [addr, end) overlaps; false if none. */
+static bool cxltier_range_span(const struct cxltier_range *r,
+			       unsigned long addr, unsigned long end,
+			       u32 *first, u32 *last)
+{
+	if (!(r->sources & CXLTIER_SRC_DEVICE) || end <= r->start ||
+	    r->end <= addr)
+		return false;
+	*first = (max(addr, r->start) - r->start) >> r->chunk_shift;
+	*last = (min(end, r->end) - 1 - r->start) >> r->chunk_shift;
+	return true;
+}
+
 /**
  * cxltier_track_credit_mm() - credit device accesses to the ranges of an mm
  * @mm: the address space
  * @addr: first byte accessed
  * @end: one past the last byte accessed, > @addr
  * @count: accesses to credit to each overlapping chunk
+ * @credited: out: the number of chunks credited
  *
  * Adds @count to pending_dev of every chunk, of every range of @mm with
- * CXLTIER_SRC_DEVICE, that overlaps [@addr, @end).
+ * CXLTIER_SRC_DEVICE, that overlaps [@addr, @end), unless they are more
+ * than CXLTIER_REPORT_MAX_CHUNKS: the work under cxltier_track_lock is
+ * bounded by the ranges of @mm plus that many chunks.
  *
- * Return: the number of chunks credited.
+ * Return: 0, or -E2BIG (too many chunks; nothing credited).
  */
-u64 cxltier_track_credit_mm(struct mm_struct *mm, unsigned long addr,
-			    unsigned long end, u64 count)
+int cxltier_track_credit_mm(struct mm_struct *mm, unsigned long addr,
+			    unsigned long end, u64 count, u64 *credited)
 {
 	struct cxltier_range *r;
 	struct cxltier_mm *cmm;
 	u32 first, last, i;
-	u64 credited = 0;
+	u64 total = 0;
+	int ret = 0;
 
+	*credited = 0;
 	mutex_lock(&cxltier_track_lock);
-	list_for_each_entry(cmm, &cxltier_mms, node) {
-		if (cmm->mn.mm != mm)
-			continue;
-		list_for_each_entry(r, &cmm->ranges, mm_node) {
-			if (!(r->sources & CXLTIER_SRC_DEVICE) ||
-			    end <= r->start || r->end <= addr)
-				continue;
-			first = (max(addr, r->start) - r->start) >> r->chunk_shift;
-			last = (min(end, r->end) - 1 - r->start) >> r->chunk_shift;
-			for (i = first; i <= last; i++)
-				atomic64_add(count, &r->chunks[i].pending_dev);
-			credited += last - first + 1;
-		}
-		break;
+	cmm = __cxltier_mm_find(mm);
+	if (!cmm)
+		goto out_unlock;
+	for (r = cxltier_rtree_iter_first(&cmm->ranges, addr, end - 1); r;
+	     r = cxltier_rtree_iter_next(r, addr, end - 1))
+		if (cxltier_range_span(r, addr, end, &first, &last))
+			total += (u64)last - first + 1;
+	if (total > CXLTIER_REPORT_MAX_CHUNKS) {
+		ret = -E2BIG;
+		goto out_unlock;
 	}
+	for (r = cxltier_rtree_iter_first(&cmm->ranges, addr, end - 1); r;
+	     r = cxltier_rtree_iter_next(r, addr, end - 1)) {
+		if (!cxltier_range_span(r, addr, end, &first, &last))
+			continue;
+		for (i = first; i <= last; i++) {
+			atomic64_add(count, &r->chunks[i].pending_dev);
+			if (!(i & 1023))
+				cond_resched();
+		}
+	}
+	*credited = total;
+out_unlock:
 	mutex_unlock(&cxltier_track_lock);
-	return credited;
+	return ret;
 }
 
 /**
@@ -669,6 +945,8 @@ int cxltier_track_init(void)
 void cxltier_track_exit(void)
 {
 	WARN_ON_ONCE(!xa_empty(&cxltier_ranges));
+	WARN_ON_ONCE(!xa_empty(&cxltier_users));
 	mmu_notifier_synchronize();
 	xa_destroy(&cxltier_ranges);
+	xa_destroy(&cxltier_users);
 }

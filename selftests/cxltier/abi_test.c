@@ -186,6 +186,8 @@ TEST_F(dev, unknown_ioctl)
 	EXPECT_EQ(-ENOTTY, xioctl(self->fd, _IOWR(CXLTIER_TYPE, CXLTIER_BASE,
 						  struct cxltier_handshake), &hs));
 	EXPECT_EQ(-ENOTTY, xioctl(self->fd, _IOR(CXLTIER_TYPE, CXLTIER_BASE, int), &hs));
+	/* API version 1's type, 0xCE, is the CXL subsystem's: not ours now. */
+	EXPECT_EQ(-ENOTTY, xioctl(self->fd, _IO(0xCE, CXLTIER_BASE), &hs));
 	/* Generic tty/file ioctls are not ours either. */
 	EXPECT_EQ(-ENOTTY, xioctl(self->fd, TCGETS, &hs));
 }

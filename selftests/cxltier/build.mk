@@ -9,13 +9,15 @@ $(eval $(call program,cxltier-tiers-test,selftests/cxltier/tiers_test.c,))
 # heat_util.h's and e2e_app.c's sysfs, tunables and accelerator are the
 # test bed's (tools/testbed/).
 $(call testbed_user,$(addprefix selftests/cxltier/,heat_abi_test.c fuzz_ioctl.c accel_test.c \
-	heat_accuracy_test.c cli_buf.c e2e_app.c))
+	heat_accuracy_test.c cli_buf.c e2e_app.c hostile_test.c race_test.c))
 $(eval $(call program,cxltier-heat-abi-test,selftests/cxltier/heat_abi_test.c,$(TESTBED_LIBS),$(TESTBED_A)))
 $(eval $(call program,cxltier-fuzz-ioctl,selftests/cxltier/fuzz_ioctl.c,$(TESTBED_LIBS),$(TESTBED_A)))
 $(eval $(call program,cxltier-accel-test,selftests/cxltier/accel_test.c,$(TESTBED_LIBS),$(TESTBED_A)))
+$(eval $(call program,cxltier-hostile-test,selftests/cxltier/hostile_test.c,$(TESTBED_LIBS),$(TESTBED_A)))
+$(eval $(call program,cxltier-race-test,selftests/cxltier/race_test.c,$(TESTBED_LIBS),$(TESTBED_A)))
 $(eval $(call program,cxltier-heat-accuracy-test,selftests/cxltier/heat_accuracy_test.c,$(TESTBED_LIBS),$(TESTBED_A) $(LIBCXLTIER_A)))
 # The harness's setjmp trips -Wclobbered in long TEST_F bodies.
-$(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test,\
+$(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test hostile_test race_test,\
 	$(eval CFLAGS_selftests_cxltier_$(t) += -Wno-clobbered))
 
 # End-to-end: the test application (libcxltier, test-accel adapter).

@@ -7,10 +7,18 @@
  * call must return 0 or an errno the ABI documents, and once every file is
  * closed the ranges and chunks counters must be back to zero.
  *
- * CXLTIER_FUZZ_ITERS (default 100000) sets the number of calls,
- * CXLTIER_FUZZ_SEED the seed (default: time), printed for replay.
+ * A second test runs sequences (track, report, heat, untrack, close and
+ * reopen, in random orders) from several processes of several threads
+ * that share their files, so that one thread's close or untrack races
+ * another's use.
+ *
+ * CXLTIER_FUZZ_ITERS (default 100000) sets the number of calls of each
+ * test, CXLTIER_FUZZ_SEED the seed (default: time), printed for replay.
  */
 #include <poll.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "heat_util.h"
@@ -41,6 +49,7 @@ struct fuzz {
 	int fds[NFDS];
 	char *area;
 	char *scratch;
+	int pidfd;		/* a pidfd of this process */
 	uint32_t ids[64];	/* ids seen from TRACK, any file */
 	unsigned int nids;
 	long calls, ok;
@@ -124,6 +133,10 @@ static void seed_arg(struct fuzz *f, unsigned int nr, uint8_t *buf)
 		a->chunk_size = rnd_below(2) ? 0 : 1ULL << (16 + rnd_below(15));
 		if (rnd_below(2))
 			strcpy(a->label, "fuzz");
+		if (!rnd_below(8)) {	/* a pidfd, or any other descriptor */
+			a->flags = CXLTIER_TRACK_PIDFD;
+			a->pid = rnd_below(2) ? f->pidfd : (int)rnd_below(8) - 1;
+		}
 		break;
 	}
 	case 3: {
@@ -221,7 +234,7 @@ static int documented(int err)
 	switch (err) {
 	case 0: case EINVAL: case E2BIG: case EFAULT: case ENOTTY:
 	case ENOENT: case EEXIST: case ENOSPC: case ENOMEM: case EPERM:
-	case ESRCH: case EINTR:
+	case ESRCH: case EINTR: case EBADF: case EOPNOTSUPP: case EAGAIN:
 		return 1;
 	}
 	return 0;
@@ -326,6 +339,8 @@ TEST_F_TIMEOUT(fz, all_ioctls, 1200)
 	memset(f.area, 1, AREA / 2);
 	madvise(f.area + AREA / 2, AREA / 2, MADV_HUGEPAGE);
 
+	f.pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+	ASSERT_LE(0, f.pidfd);
 	for (i = 0; i < NFDS; i++) {
 		f.fds[i] = open(CXLTIER_DEV, O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, f.fds[i]);
@@ -339,11 +354,205 @@ TEST_F_TIMEOUT(fz, all_ioctls, 1200)
 	}
 	for (i = 0; i < NFDS; i++)
 		close(f.fds[i]);
+	close(f.pidfd);
 	fprintf(stderr, "# %ld calls, %ld succeeded\n", f.calls, f.ok);
 	EXPECT_LT(100, f.ok);
 	EXPECT_EQ(0, hu_sysfs_get("stats/ranges"));
 	EXPECT_EQ(0, hu_sysfs_get("stats/chunks"));
 	munmap(m, AREA + SCRATCH + GUARD);
+}
+
+#define SEQ_PROCS	3
+#define SEQ_THREADS	3
+#define SEQ_BUF		(4ULL << 20)
+
+/* One process's state: files its threads share, and the calls made. */
+struct seq_proc {
+	int fds[2];		/* slots other threads may close and reopen */
+	char *buf;		/* this process's memory to track */
+	long calls_each;	/* calls per thread */
+	long calls;		/* made, all threads */
+	long bad;		/* undocumented errnos */
+	pthread_mutex_t lock;	/* for calls and bad */
+};
+
+struct seq_thread {
+	struct seq_proc *p;
+	uint64_t rng;
+};
+
+static uint64_t seq_rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+/* An ioctl whose errno must be one the ABI documents. */
+static int seq_ioctl(struct seq_proc *p, long *calls, long *bad, int fd,
+		     unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg) < 0 ? errno : 0;
+
+	(*calls)++;
+	if (!documented(ret)) {
+		(*bad)++;
+		fprintf(stderr, "# cmd %#lx: errno %d\n", cmd, ret);
+	}
+	return ret;
+}
+
+/* Random sequences of the calls a runtime makes, on shared files. */
+static void *seq_thread_fn(void *arg)
+{
+	struct seq_thread *t = arg;
+	struct seq_proc *p = t->p;
+	struct cxltier_access_record rec[4];
+	struct cxltier_chunk_heat heat[8];
+	long calls = 0, bad = 0;
+	uint32_t ids[8];
+	unsigned int nids = 0;
+
+	while (calls < p->calls_each) {
+		int slot = seq_rnd(&t->rng) % 2, fd = __atomic_load_n(&p->fds[slot], __ATOMIC_RELAXED);
+		unsigned int op = seq_rnd(&t->rng) % 8, i;
+
+		switch (op) {
+		case 0: case 1: {	/* track a random part of the buffer */
+			uint64_t off = (seq_rnd(&t->rng) % (SEQ_BUF / 4096 - 1)) << 12;
+			struct cxltier_track tr;
+
+			hu_track_init(&tr, p->buf + off,
+				      (1 + seq_rnd(&t->rng) % ((SEQ_BUF - off) / 4096)) << 12,
+				      1ULL << (16 + seq_rnd(&t->rng) % 6),
+				      1 + seq_rnd(&t->rng) % 3);
+			if (!seq_ioctl(p, &calls, &bad, fd, CXLTIER_IOC_TRACK, &tr) &&
+			    nids < 8)
+				ids[nids++] = tr.id;
+			break;
+		}
+		case 2: {		/* report on what this thread tracked */
+			struct cxltier_report r = {
+				.argsz = sizeof(r), .record_size = sizeof(rec[0]),
+				.records = (uintptr_t)rec,
+			};
+
+			r.nr_records = 1 + seq_rnd(&t->rng) % 4;
+			for (i = 0; i < r.nr_records; i++) {
+				rec[i].id = nids ? ids[seq_rnd(&t->rng) % nids] : 1;
+				rec[i].first_chunk = seq_rnd(&t->rng) % 4;
+				rec[i].nr_chunks = 1 + seq_rnd(&t->rng) % 4;
+				rec[i].count = 1 + seq_rnd(&t->rng) % 9;
+			}
+			seq_ioctl(p, &calls, &bad, fd, CXLTIER_IOC_REPORT, &r);
+			break;
+		}
+		case 3: case 4: {	/* heat, sometimes with a walk */
+			struct cxltier_get_heat g;
+
+			hu_get_heat_init(&g, nids ? ids[seq_rnd(&t->rng) % nids] : 1,
+					 heat, 8, seq_rnd(&t->rng) % 2 ?
+					 CXLTIER_HEAT_REFRESH : 0);
+			seq_ioctl(p, &calls, &bad, fd, CXLTIER_IOC_GET_HEAT, &g);
+			break;
+		}
+		case 5:			/* untrack one */
+			if (nids) {
+				struct cxltier_untrack u = { .argsz = sizeof(u) };
+
+				i = seq_rnd(&t->rng) % nids;
+				u.id = ids[i];
+				ids[i] = ids[--nids];
+				seq_ioctl(p, &calls, &bad, fd, CXLTIER_IOC_UNTRACK, &u);
+			}
+			break;
+		case 6:			/* touch the memory */
+			p->buf[seq_rnd(&t->rng) % SEQ_BUF] = 1;
+			break;
+		default: {		/* close a shared file under the others */
+			int nfd = open(CXLTIER_DEV, O_RDWR | O_CLOEXEC);
+
+			if (nfd >= 0) {
+				/* dup2 replaces it atomically: no fd reuse race. */
+				dup2(nfd, fd);
+				close(nfd);
+			}
+			nids = 0;
+			calls++;
+			break;
+		}
+		}
+	}
+	pthread_mutex_lock(&p->lock);
+	p->calls += calls;
+	p->bad += bad;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* One process: threads over two shared files; exit status = bad calls. */
+static int seq_proc_run(long calls_each, uint64_t seed)
+{
+	struct seq_thread th[SEQ_THREADS];
+	pthread_t tid[SEQ_THREADS];
+	struct seq_proc p = { .calls_each = calls_each };
+	int i;
+
+	pthread_mutex_init(&p.lock, NULL);
+	p.buf = mmap(NULL, SEQ_BUF, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p.buf == MAP_FAILED)
+		return 100;
+	memset(p.buf, 1, SEQ_BUF / 2);
+	for (i = 0; i < 2; i++) {
+		p.fds[i] = open(CXLTIER_DEV, O_RDWR | O_CLOEXEC);
+		if (p.fds[i] < 0)
+			return 101;
+	}
+	for (i = 0; i < SEQ_THREADS; i++) {
+		th[i].p = &p;
+		th[i].rng = seed + 977 * i + 1;
+		if (pthread_create(&tid[i], NULL, seq_thread_fn, &th[i]))
+			return 102;
+	}
+	for (i = 0; i < SEQ_THREADS; i++)
+		pthread_join(tid[i], NULL);
+	fprintf(stderr, "# process %d: %ld calls, %ld with an undocumented errno\n",
+		getpid(), p.calls, p.bad);
+	/* Exit with the files open: the kernel's release frees the ranges. */
+	return p.bad ? 1 : 0;
+}
+
+/* Sequences from SEQ_PROCS processes of SEQ_THREADS threads each. */
+TEST_F_TIMEOUT(fz, sequences, 1200)
+{
+	const char *e = getenv("CXLTIER_FUZZ_ITERS");
+	long iters = e ? atol(e) : 100000;
+	long each = iters / (SEQ_PROCS * SEQ_THREADS) + 1;
+	uint64_t seed;
+	pid_t pid[SEQ_PROCS];
+	int i, status;
+
+	e = getenv("CXLTIER_FUZZ_SEED");
+	seed = e ? strtoull(e, NULL, 0) : (uint64_t)time(NULL) * 2654435761ULL;
+	fprintf(stderr, "# seed %#llx, %d processes x %d threads x %ld calls\n",
+		(unsigned long long)seed, SEQ_PROCS, SEQ_THREADS, each);
+	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "10"));
+	ASSERT_EQ(0, hu_sysfs_set("epoch_ms", "50"));
+	for (i = 0; i < SEQ_PROCS; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i])
+			_exit(seq_proc_run(each, seed + 7919 * i));
+	}
+	for (i = 0; i < SEQ_PROCS; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status));
+	}
+	EXPECT_EQ(0, hu_sysfs_get("stats/ranges"));
+	EXPECT_EQ(0, hu_sysfs_get("stats/chunks"));
 }
 
 TEST_HARNESS_MAIN

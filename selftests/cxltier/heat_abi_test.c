@@ -13,6 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <sys/stat.h>
+
 #include "heat_util.h"
 #include "kselftest_harness.h"
 
@@ -261,14 +263,22 @@ TEST_F(heat, track_other_process)
 	close(c2p[1]);
 }
 
-/* Without CAP_SYS_ADMIN: no other process's ranges, no RANGES_ALL. */
+/*
+ * A file opened without CAP_SYS_ADMIN: other processes' ranges look
+ * absent, no RANGES_ALL, no cross-process TRACK; root's file, inherited,
+ * keeps root's authority.
+ */
 TEST_F(heat, eperm_unprivileged)
 {
+	struct stat st;
 	uint32_t id;
 	pid_t pid;
 	int status;
 
 	ASSERT_EQ(0, hu_track(self->fd, self->buf, BUFSZ, 0, CXLTIER_SRC_ALL, &id));
+	/* Open the device to others for the child, as a runtime's group would. */
+	ASSERT_EQ(0, stat(CXLTIER_DEV, &st));
+	ASSERT_EQ(0, chmod(CXLTIER_DEV, 0666));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -279,29 +289,39 @@ TEST_F(heat, eperm_unprivileged)
 		};
 		struct cxltier_track t;
 		char *m;
-		int fails = 0;
+		int fails = 0, fd;
 
 		/* The child is another mm; drop root (and with it all caps). */
 		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
 			_exit(100);
-		fails += hu_get_heat(self->fd, id, &h, 1, 0, NULL) != -EPERM;
-		fails += hu_report(self->fd, id, 0, 1, 1) != -EPERM;
-		fails += hu_ioctl(self->fd, CXLTIER_IOC_GET_RANGES, &g) != -EPERM;
+		/*
+		 * Authority is the opener's: a file of its own, opened after
+		 * dropping root, sees the parent's range as no range at all.
+		 */
+		fd = open(CXLTIER_DEV, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(101);
+		fails += hu_get_heat(fd, id, &h, 1, 0, NULL) != -ENOENT;
+		fails += hu_report(fd, id, 0, 1, 1) != -ENOENT;
+		fails += hu_ioctl(fd, CXLTIER_IOC_GET_RANGES, &g) != -EPERM;
 		hu_track_init(&t, self->buf, BUFSZ, 0, CXLTIER_SRC_CPU);
 		t.pid = getppid();
-		fails += hu_ioctl(self->fd, CXLTIER_IOC_TRACK, &t) != -EPERM;
+		fails += hu_ioctl(fd, CXLTIER_IOC_TRACK, &t) != -EPERM;
+		/* root's file keeps root's authority in this process. */
+		fails += hu_get_heat(self->fd, id, &h, 1, 0, NULL) != 0;
 		/* Its own memory is fine. */
 		m = mmap(NULL, 2 * MB, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		hu_track_init(&t, m, 2 * MB, 0, CXLTIER_SRC_ALL);
 		t.pid = getpid();	/* itself, named explicitly */
-		fails += hu_ioctl(self->fd, CXLTIER_IOC_TRACK, &t) != 0;
-		fails += hu_get_heat(self->fd, t.id, &h, 1, CXLTIER_HEAT_REFRESH, NULL) != 0;
-		fails += hu_report(self->fd, t.id, 0, 1, 1) != 0;
-		fails += hu_untrack(self->fd, t.id) != 0;
+		fails += hu_ioctl(fd, CXLTIER_IOC_TRACK, &t) != 0;
+		fails += hu_get_heat(fd, t.id, &h, 1, CXLTIER_HEAT_REFRESH, NULL) != 0;
+		fails += hu_report(fd, t.id, 0, 1, 1) != 0;
+		fails += hu_untrack(fd, t.id) != 0;
 		_exit(fails);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	chmod(CXLTIER_DEV, st.st_mode & 07777);
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(0, hu_untrack(self->fd, id));

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run_tests.sh [--list] [TEST...]: run cxltier's selftests for the current
-# kernel and topology, as root, with TAP output.  Loads cxltier.ko (and
+# run_tests.sh [--list] [--multi] [TEST...]: run cxltier's selftests for
+# the current kernel and topology, as root, with TAP output.  --multi
+# runs the tests marked "multi" instead of the others: races that want
+# two vCPUs running at once (vm-run with CXLTIER_VM_TCG_THREAD=multi).  Loads cxltier.ko (and
 # the test modules) before the tests that need it and unloads it after;
 # fails when the kernel log gains anything above info level.
 #
@@ -19,8 +21,9 @@ topology=${CXLTIER_TOPOLOGY:-none}
 export PATH="$bin:$PATH"
 
 # Test table: name, where it runs (a topology, "any" or "basic+kmem"),
-# and the module state it needs ("unloaded" or "loaded").  Scripts are
-# in this directory, programs in build/bin.
+# the module state it needs ("unloaded" or "loaded"), and optionally
+# "multi" (run only with --multi).  Scripts are in this directory,
+# programs in build/bin.
 tests=(
 	"load_unload.sh		basic	unloaded"
 	"cxltier-abi-test	basic	loaded"
@@ -33,6 +36,8 @@ tests=(
 	"cxltier-heat-abi-test	basic	loaded"
 	"cxltier-fuzz-ioctl	basic	loaded"
 	"cxltier-accel-test	basic	loaded"
+	"cxltier-hostile-test	basic	loaded"
+	"cxltier-race-test	basic	loaded	multi"
 	"cxltier-heat-accuracy-test basic	loaded"
 	"e2e_handshake.sh	kmem	loaded"
 	"e2e_perm.sh		kmem	loaded"
@@ -52,11 +57,20 @@ applies() { # applies WHERE
 }
 
 list=0
-if [ "${1:-}" = --list ]; then
-	list=1
-	shift
-fi
+multi=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--list) list=1; shift ;;
+	--multi) multi=1; shift ;;
+	*) break ;;
+	esac
+done
 only=("$@")
+
+# wanted OPT: does a test with table option OPT belong to this run?
+wanted() {
+	if [ "$multi" = 1 ]; then [ "$1" = multi ]; else [ "$1" != multi ]; fi
+}
 
 selected() { # selected NAME
 	local t
@@ -69,8 +83,8 @@ selected() { # selected NAME
 
 if [ $list = 1 ]; then
 	for t in "${tests[@]}"; do
-		read -r name where state <<<"$t"
-		applies "$where" && echo "$name"
+		read -r name where state opt <<<"$t"
+		applies "$where" && wanted "${opt:-}" && echo "$name"
 	done
 	exit 0
 fi
@@ -122,8 +136,9 @@ before=$(log_problems)
 for state in unloaded loaded; do
 	[ "$state" = loaded ] && { load || { echo "not ok insmod cxltier.ko"; exit 1; }; }
 	for t in "${tests[@]}"; do
-		read -r name where need <<<"$t"
-		[ "$need" = "$state" ] && applies "$where" && selected "$name" && run "$name"
+		read -r name where need opt <<<"$t"
+		[ "$need" = "$state" ] && applies "$where" && wanted "${opt:-}" &&
+			selected "$name" && run "$name"
 	done
 done
 

@@ -13,7 +13,7 @@
  * macro's suffix in lower case with '-' for '_' (cxltierctl(8)).
  */
 static const char *const feature_names[] = {
-	"tiers", "track", "cpu-scan", "dev-report", "poll", "retier",
+	"tiers", "track", "cpu-scan", "dev-report", "poll", "retier", "pidfd",
 };
 
 static const char *const ioctl_names[] = {

@@ -26,11 +26,15 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-/* Version of this interface; bumped when an ioctl or a field is added. */
-#define CXLTIER_API_VERSION	1
+/*
+ * Version of this interface; bumped when an ioctl, a field or a flag is
+ * added or the encoding changes.  2: ioctl type 0xC9 (1 used 0xCE, the
+ * CXL subsystem's), CXLTIER_TRACK_PIDFD, CXLTIER_REPORT_MAX_CHUNKS.
+ */
+#define CXLTIER_API_VERSION	2
 
-/* ioctl type 0xCE, numbers 0x40-0x5f (0xCE 0x01-0x02 are cxl_mem.h). */
-#define CXLTIER_TYPE		0xCE
+/* ioctl type 0xC9 (free in ioctl-number.rst), numbers 0x40-0x5f. */
+#define CXLTIER_TYPE		0xC9
 #define CXLTIER_BASE		0x40
 
 /* Length of a range label, including the terminating NUL. */
@@ -46,6 +50,7 @@
 #define CXLTIER_FEAT_DEV_REPORT	(1ULL << 3) /* device access reports */
 #define CXLTIER_FEAT_POLL	(1ULL << 4) /* poll()/read() epoch events */
 #define CXLTIER_FEAT_RETIER	(1ULL << 5) /* kernel memory-tier re-registration */
+#define CXLTIER_FEAT_PIDFD	(1ULL << 6) /* CXLTIER_TRACK_PIDFD */
 
 /**
  * struct cxltier_handshake - CXLTIER_IOC_HANDSHAKE argument
@@ -164,12 +169,18 @@ struct cxltier_get_nodes {
 #define CXLTIER_CHUNK_MAX	(1ULL << 30)	/* 1 GiB */
 #define CXLTIER_CHUNK_DEFAULT	(2ULL << 20)	/* 2 MiB */
 
+/* cxltier_track.flags */
+/* @pid is a pidfd (pidfd_open(2), clone(CLONE_PIDFD)), not a pid number. */
+#define CXLTIER_TRACK_PIDFD	(1U << 0)
+
 /**
  * struct cxltier_track - CXLTIER_IOC_TRACK argument
  * @argsz: sizeof(struct cxltier_track)
- * @flags: must be 0
- * @pid: owner process; 0 = the caller.  Another process needs
- *	CAP_SYS_ADMIN and ptrace read access to it
+ * @flags: CXLTIER_TRACK_*
+ * @pid: owner process: a pid number (0 = the caller) or, with
+ *	CXLTIER_TRACK_PIDFD, a pidfd.  Another process needs a file opened
+ *	with CAP_SYS_ADMIN and CAP_SYS_PTRACE; a pid number may be reused
+ *	before the call, a pidfd cannot
  * @sources: CXLTIER_SRC_* (at least one)
  * @start: first byte, page aligned
  * @length: bytes, page aligned, not 0; [start, start + length) must be
@@ -234,12 +245,15 @@ struct cxltier_access_record {
 
 /* Most records one CXLTIER_IOC_REPORT call accepts. */
 #define CXLTIER_REPORT_MAX	4096
+/* Most chunks the records of one CXLTIER_IOC_REPORT call cover together. */
+#define CXLTIER_REPORT_MAX_CHUNKS	65536
 
 /**
  * struct cxltier_report - CXLTIER_IOC_REPORT argument
  * @argsz: sizeof(struct cxltier_report)
  * @flags: must be 0
- * @nr_records: records at @records, 1..CXLTIER_REPORT_MAX
+ * @nr_records: records at @records, 1..CXLTIER_REPORT_MAX, whose
+ *	nr_chunks add up to at most CXLTIER_REPORT_MAX_CHUNKS
  * @record_size: sizeof(struct cxltier_access_record) as the caller knows it
  * @records: user pointer to the records
  * @error_index: out: on error, index of the first bad record
