@@ -10,6 +10,7 @@
 
 #include <linux/cxltier.h>
 
+#include "cxltier/heat.h"
 #include "policy.h"
 
 /* Offset that makes a class priority (-1000..1000) unsigned. */
@@ -880,4 +881,265 @@ int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
 		budget -= pc->bytes;
 	}
 	return 0;
+}
+
+/**
+ * struct policy_adapt - shadow heats and their scores
+ * @n: shadows
+ * @set: their settings
+ * @factor: per-epoch decay factor of each, Q32
+ * @window_ms: scores halve after this much decision time
+ * @nr: chunks tracked
+ * @room: chunks allocated
+ * @heat: heat of chunk c in shadow k at [c * n + k]
+ * @reads: reads of each chunk in the current epoch
+ * @wrote: the chunk was created in the current epoch
+ * @thr: each shadow's threshold heat, from the last decision
+ * @all_fit: every chunk fitted in DRAM at the last decision
+ * @score: decayed hits, CXLTIER_HEAT_ONE per hit
+ * @hits: hits since the last decision
+ * @last_ms: time of the last decision (0: none)
+ * @cur: the shadow followed
+ * @scratch: heats of one shadow, for the selection
+ */
+/*
+ * Shadow heat: 32 fractional bits (CXLTIER_HEAT_SHIFT + 16), so that a
+ * single access stays above zero for at least 16 half-lives at every
+ * half-life up to 1 h at 1 s epochs (the module's 16 bits: under 5 at
+ * 1 h, rounding down every epoch); at most 2^32 accesses (saturating).
+ * Handed to the policy in CXLTIER_HEAT_ONE units, rounded up: a chunk
+ * with any heat left keeps some.
+ */
+#define ADAPT_SHIFT	32
+#define ADAPT_DOWN	(ADAPT_SHIFT - CXLTIER_HEAT_SHIFT)
+
+struct policy_adapt {
+	unsigned int n;
+	struct policy_adapt_setting set[POLICY_ADAPT_MAX];
+	uint64_t factor[POLICY_ADAPT_MAX];
+	uint32_t window_ms;
+	size_t nr, room;
+	uint64_t *heat;
+	uint32_t *reads;
+	uint8_t *wrote;
+	uint64_t thr[POLICY_ADAPT_MAX];
+	bool all_fit;
+	uint64_t score[POLICY_ADAPT_MAX];
+	uint64_t hits[POLICY_ADAPT_MAX];
+	uint64_t last_ms;
+	unsigned int cur;
+	uint64_t *scratch;
+};
+
+struct policy_adapt *policy_adapt_new(const struct policy_adapt_setting *set,
+				      unsigned int n, uint32_t epoch_ms, uint32_t window_ms)
+{
+	struct policy_adapt *a;
+	unsigned int k;
+
+	if (!set || !n || n > POLICY_ADAPT_MAX || !epoch_ms || !window_ms)
+		return NULL;
+	for (k = 0; k < n; k++)
+		if (set[k].write_weight_pm > 16000)
+			return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->n = n;
+	a->window_ms = window_ms;
+	a->all_fit = true;
+	for (k = 0; k < n; k++) {
+		a->set[k] = set[k];
+		a->factor[k] = cxltier_heat_factor(epoch_ms, set[k].half_life_ms);
+	}
+	return a;
+}
+
+void policy_adapt_free(struct policy_adapt *a)
+{
+	if (!a)
+		return;
+	free(a->heat);
+	free(a->reads);
+	free(a->wrote);
+	free(a->scratch);
+	free(a);
+}
+
+int policy_adapt_resize(struct policy_adapt *a, size_t nr)
+{
+	size_t room;
+
+	if (nr > a->room) {
+		room = a->room ? a->room : 1024;
+		while (room < nr)
+			room *= 2;
+		if (room > SIZE_MAX / (sizeof(uint64_t) * POLICY_ADAPT_MAX))
+			return -ENOMEM;
+		{
+			uint64_t *h = realloc(a->heat, room * a->n * sizeof(*h));
+
+			if (!h)
+				return -ENOMEM;
+			a->heat = h;
+		}
+		{
+			uint32_t *r = realloc(a->reads, room * sizeof(*r));
+
+			if (!r)
+				return -ENOMEM;
+			a->reads = r;
+		}
+		{
+			uint8_t *w = realloc(a->wrote, room);
+
+			if (!w)
+				return -ENOMEM;
+			a->wrote = w;
+		}
+		{
+			uint64_t *t = realloc(a->scratch, room * sizeof(*t));
+
+			if (!t)
+				return -ENOMEM;
+			a->scratch = t;
+		}
+		a->room = room;
+	}
+	if (nr > a->nr) {
+		memset(a->heat + a->nr * a->n, 0, (nr - a->nr) * a->n * sizeof(*a->heat));
+		memset(a->reads + a->nr, 0, (nr - a->nr) * sizeof(*a->reads));
+		memset(a->wrote + a->nr, 0, nr - a->nr);
+	}
+	a->nr = nr;
+	return 0;
+}
+
+void policy_adapt_read(struct policy_adapt *a, size_t chunk, uint32_t reads)
+{
+	const uint64_t *h;
+	unsigned int k;
+
+	if (chunk >= a->nr || !reads)
+		return;
+	h = a->heat + chunk * a->n;
+	for (k = 0; k < a->n; k++)
+		if (a->all_fit || h[k] > a->thr[k] || (h[k] == a->thr[k] && a->thr[k]))
+			a->hits[k] += reads;
+	a->reads[chunk] = a->reads[chunk] > UINT32_MAX - reads ? UINT32_MAX : a->reads[chunk] + reads;
+}
+
+void policy_adapt_write(struct policy_adapt *a, size_t chunk)
+{
+	if (chunk < a->nr)
+		a->wrote[chunk] = 1;
+}
+
+void policy_adapt_epoch(struct policy_adapt *a)
+{
+	size_t c;
+	unsigned int k;
+
+	for (c = 0; c < a->nr; c++) {
+		uint64_t *h = a->heat + c * a->n;
+		uint32_t r = a->reads[c];
+		bool w = a->wrote[c];
+
+		for (k = 0; k < a->n; k++) {
+			uint64_t add = (uint64_t)r << ADAPT_SHIFT, x;
+
+			if (!h[k] && !r && !w)
+				continue;
+			if (w)
+				add += ((1ULL << ADAPT_SHIFT) / 1000) * a->set[k].write_weight_pm;
+			x = cxltier_heat_decay(h[k], a->factor[k]);
+			h[k] = x > UINT64_MAX - add ? UINT64_MAX : x + add;
+		}
+		a->reads[c] = 0;
+		a->wrote[c] = 0;
+	}
+}
+
+/* The @rank-th largest (0 = largest) of @v[0..@n): a radix select, O(n). */
+static uint64_t select_rank(uint64_t *v, size_t n, size_t rank)
+{
+	uint64_t prefix = 0, mask = 0;
+	int d;
+
+	/* Byte by byte from the top: keep the values matching the prefix. */
+	for (d = 7; d >= 0; d--) {
+		size_t count[256] = { 0 }, i, m = 0;
+		unsigned int b;
+
+		for (i = 0; i < n; i++)
+			count[(v[i] >> (8 * d)) & 0xff]++;
+		for (b = 256; b-- > 0;) {
+			if (rank < count[b])
+				break;
+			rank -= count[b];
+		}
+		prefix |= (uint64_t)b << (8 * d);
+		mask |= 0xffULL << (8 * d);
+		for (i = 0; i < n; i++)
+			if ((v[i] & mask) == prefix)
+				v[m++] = v[i];
+		n = m;
+	}
+	return prefix;
+}
+
+unsigned int policy_adapt_decide(struct policy_adapt *a, uint64_t now_ms, size_t capacity,
+				 struct policy_chunk *chunks, size_t n)
+{
+	unsigned int k, best;
+	size_t c;
+
+	if (n > a->nr)
+		n = a->nr;
+	/* Scores: decay by the time since the last decision, add the hits. */
+	for (k = 0; k < a->n; k++) {
+		uint64_t f = CXLTIER_HEAT_FACTOR_ONE;
+
+		if (a->last_ms && now_ms > a->last_ms) {
+			uint64_t dt = now_ms - a->last_ms;
+
+			f = cxltier_heat_factor(dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt,
+						a->window_ms);
+		}
+		a->score[k] = cxltier_heat_add(f == CXLTIER_HEAT_FACTOR_ONE ? a->score[k] :
+					       cxltier_heat_decay(a->score[k], f),
+					       a->hits[k] > UINT32_MAX ? UINT32_MAX : a->hits[k]);
+		a->hits[k] = 0;
+	}
+	a->last_ms = now_ms;
+	/* The winner, if it beats the one followed by 1%. */
+	best = a->cur;
+	for (k = 0; k < a->n; k++)
+		if (a->score[k] > a->score[best])
+			best = k;
+	if (best != a->cur && a->score[best] - a->score[best] / 100 > a->score[a->cur])
+		a->cur = best;
+	/* Thresholds for the next interval. */
+	a->all_fit = capacity >= a->nr;
+	for (k = 0; k < a->n && !a->all_fit; k++) {
+		for (c = 0; c < a->nr; c++)
+			a->scratch[c] = a->heat[c * a->n + k];
+		a->thr[k] = capacity ? select_rank(a->scratch, a->nr, capacity - 1) : UINT64_MAX;
+	}
+	for (c = 0; c < n; c++) {
+		uint64_t h = a->heat[c * a->n + a->cur];
+
+		chunks[c].heat = (h >> ADAPT_DOWN) + !!(h & ((1ULL << ADAPT_DOWN) - 1));
+	}
+	return a->cur;
+}
+
+uint64_t policy_adapt_score(const struct policy_adapt *a, unsigned int k)
+{
+	return k < a->n ? a->score[k] : 0;
+}
+
+uint64_t policy_adapt_heat(const struct policy_adapt *a, size_t chunk, unsigned int k)
+{
+	return chunk < a->nr && k < a->n ? a->heat[chunk * a->n + k] : 0;
 }

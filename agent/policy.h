@@ -273,6 +273,95 @@ struct policy_hints {
 int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
 		     const struct policy_hints *h, struct policy_plan *plan);
 
+/*
+ * Adaptive heat: a few shadow settings of the heat (half-life x weight
+ * of the creating write), each keeping its own heat of every chunk,
+ * scored by the hits they would have had, and the decision follows the
+ * best one.
+ *
+ *  - every read of a chunk scores a hit for each shadow whose heat of
+ *    the chunk, at the last decision, ranked it within DRAM's capacity
+ *    (heat above the shadow's threshold: its capacity-th hottest heat,
+ *    or equal to a threshold above 0);
+ *  - a shadow's score decays by half every window_ms of decisions;
+ *  - at each decision the shadow with the best score becomes the one
+ *    whose heat the chunks are ranked by, if it beats the current one
+ *    by 1% or more (no flapping).
+ *
+ * Cost per decision, n chunks, S shadows: S selections of the
+ * threshold, O(n) each (a radix select on the heat's bytes), and a copy
+ * of the winner's heat: about 9 passes over n per shadow, 54 passes
+ * over 1M chunks (~8 bytes each) for the default 6 shadows, tens of ms;
+ * per epoch S decays of each chunk with heat; per read S comparisons;
+ * memory 8 * S + 13 bytes per chunk.
+ */
+#define POLICY_ADAPT_MAX	8
+
+/**
+ * struct policy_adapt_setting - one shadow
+ * @half_life_ms: heat half-life (0: no memory)
+ * @write_weight_pm: heat of the creating write, thousandths of a read
+ */
+struct policy_adapt_setting {
+	uint32_t half_life_ms;
+	uint32_t write_weight_pm;
+};
+
+struct policy_adapt;
+
+/**
+ * policy_adapt_new() - shadows
+ * @set: the settings, 1 to POLICY_ADAPT_MAX
+ * @n: entries in @set
+ * @epoch_ms: the heat epoch (policy_adapt_epoch() is called once per)
+ * @window_ms: scores halve after this much decision time (>= 1)
+ *
+ * Return: the shadows, NULL on bad arguments or out of memory.  The
+ * first setting is followed until another scores better.
+ */
+struct policy_adapt *policy_adapt_new(const struct policy_adapt_setting *set,
+				      unsigned int n, uint32_t epoch_ms, uint32_t window_ms);
+
+void policy_adapt_free(struct policy_adapt *a);
+
+/* Track @nr chunks (new ones start cold).  0 or -ENOMEM. */
+int policy_adapt_resize(struct policy_adapt *a, size_t nr);
+
+/* @reads reads of chunk @chunk (< the size), scored and counted. */
+void policy_adapt_read(struct policy_adapt *a, size_t chunk, uint32_t reads);
+
+/* The write that creates chunk @chunk (< the size). */
+void policy_adapt_write(struct policy_adapt *a, size_t chunk);
+
+/* The end of a heat epoch: every shadow's heat decays, takes the epoch in. */
+void policy_adapt_epoch(struct policy_adapt *a);
+
+/**
+ * policy_adapt_decide() - score, pick the winner, hand its heat over
+ * @a: the shadows
+ * @now_ms: the decision's time (scores decay by the time since the last)
+ * @capacity: chunks DRAM holds (the thresholds' rank)
+ * @chunks: policy input; @chunks[i].heat is set to the winner's heat
+ * @n: entries of @chunks (at most the size)
+ *
+ * Return: the index of the setting followed now.
+ */
+unsigned int policy_adapt_decide(struct policy_adapt *a, uint64_t now_ms, size_t capacity,
+				 struct policy_chunk *chunks, size_t n);
+
+/* A shadow's decayed score (CXLTIER_HEAT_ONE per hit), for reports and tests. */
+uint64_t policy_adapt_score(const struct policy_adapt *a, unsigned int k);
+
+/*
+ * Chunk @chunk's heat in shadow @k, in POLICY_ADAPT_ONE units: 32
+ * fractional bits, so that one access stays above zero for at least 16
+ * half-lives at any half-life up to 1 h at 1 s epochs (the module's 16
+ * bits: under 5 at 1 h), at most 2^32 accesses (saturating).  policy_adapt_decide() hands it over in
+ * CXLTIER_HEAT_ONE units, rounded up.
+ */
+#define POLICY_ADAPT_ONE	(1ULL << 32)
+uint64_t policy_adapt_heat(const struct policy_adapt *a, size_t chunk, unsigned int k);
+
 /**
  * policy_reason_name() - a reason for logs and JSON
  * @reason: enum policy_reason

@@ -87,4 +87,56 @@ TEST(steady_state)
 	EXPECT_GT(0.001, fabs((double)h / CXLTIER_HEAT_ONE - want) / want);
 }
 
+/*
+ * One access does not round to zero within one half-life, for every
+ * half-life the settings allow (1 s to 1 h at 1 s epochs): after h of
+ * idle epochs it is about half an access (rounding down every epoch
+ * costs at most one unit of 2^-16 each: 3% at 1 h), above zero after 8
+ * more up to 5 min; 16 fractional bits reach zero within 16 half-lives,
+ * within 5 at 1 h (the policy's adaptive heat keeps 32, test_policy.c).
+ */
+TEST(no_underflow_within_half_life)
+{
+	static const uint32_t hl_ms[] = { 1000, 5000, 30000, 60000, 120000, 3600000 };
+	size_t i;
+
+	for (i = 0; i < sizeof(hl_ms) / sizeof(hl_ms[0]); i++) {
+		uint64_t f = cxltier_heat_factor(1000, hl_ms[i]);
+		uint64_t heat = cxltier_heat_epoch(0, f, 1);
+		uint32_t k, epochs = hl_ms[i] / 1000;
+
+		for (k = 0; k < epochs; k++)
+			heat = cxltier_heat_decay(heat, f);
+		EXPECT_LT(fabs((double)heat / CXLTIER_HEAT_ONE - 0.5), 0.02)
+			TH_LOG("half-life %u ms: %llu", hl_ms[i], (unsigned long long)heat);
+		for (k = 0; k < 8 * epochs && epochs < 1000; k++)
+			heat = cxltier_heat_decay(heat, f);
+		EXPECT_LT(0, heat) TH_LOG("half-life %u ms", hl_ms[i]);
+		for (k = 0; k < 8 * epochs; k++)
+			heat = cxltier_heat_decay(heat, f);
+		EXPECT_EQ(0, heat) TH_LOG("half-life %u ms", hl_ms[i]);
+	}
+}
+
+/* The largest weight adds without wrapping: heat saturates and stays. */
+TEST(no_overflow_at_largest_weight)
+{
+	uint64_t f = cxltier_heat_factor(1000, 3600000), heat = 0;
+	int k;
+
+	/* 1,000,000 (the largest device_weight) x 2^32 - 1 accesses an epoch. */
+	for (k = 0; k < 100; k++) {
+		uint64_t next = cxltier_heat_epoch(heat, f, 1000000ULL * UINT32_MAX);
+
+		ASSERT_LE(heat, next);
+		heat = next;
+	}
+	EXPECT_EQ(~0ULL, heat);
+	/* The largest count that fits, and one more. */
+	EXPECT_EQ(~0ULL >> CXLTIER_HEAT_SHIFT << CXLTIER_HEAT_SHIFT,
+		  cxltier_heat_add(0, ~0ULL >> CXLTIER_HEAT_SHIFT));
+	EXPECT_EQ(~0ULL, cxltier_heat_add(0, (~0ULL >> CXLTIER_HEAT_SHIFT) + 1));
+	EXPECT_EQ(~0ULL, cxltier_heat_add(0x10000, ~0ULL >> CXLTIER_HEAT_SHIFT));
+}
+
 TEST_HARNESS_MAIN

@@ -716,6 +716,60 @@ TEST(parse_speed)
 	EXPECT_EQ(-EINVAL, kvr_parse_speed(NULL, &v));
 }
 
+/*
+ * cxltier+hints: DRAM 1 block, held by block 1; block 2 is created in
+ * far memory and read again at 5 s.  The policy alone never promotes
+ * (promote_min_heat out of reach): a miss.  A hint 10 ms ahead at
+ * 10 GiB/s copies it in 0.2 ms: a hit, block 1 the victim.  At 100 MiB/s
+ * the copy takes 20 ms: a late hint, a miss.
+ */
+TEST(sim_hints)
+{
+	static const char text[] =
+		"{\"timestamp\": 0, \"hash_ids\": [1, 2]}\n"
+		"{\"timestamp\": 5000, \"hash_ids\": [2]}\n";
+	struct kvr_params p;
+	struct kvr_result r;
+	struct kvr_trace t;
+	char *msgs;
+
+	ASSERT_EQ(0, load(text, 0, &t, &msgs));
+	params(&p, 1);
+	p.cfg.high_watermark_bp = p.cfg.low_watermark_bp = CONFIG_BP_ONE;
+	p.cfg.promote_min_heat = 1000ULL << 16;
+	p.hint_lead_ms = 10;
+	p.hint_Bps = 10ULL << 30;
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, kvr_run_cxltier(&t, &p, &r));
+	EXPECT_EQ(0, r.dram_hits);
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, kvr_run_cxltier_hints(&t, &p, &r));
+	EXPECT_EQ(1, r.dram_hits);
+	EXPECT_EQ(1, r.hint_promoted);
+	EXPECT_EQ(1, r.demoted);
+	EXPECT_EQ(0, r.hint_late);
+	p.hint_Bps = 100ULL << 20;
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, kvr_run_cxltier_hints(&t, &p, &r));
+	EXPECT_EQ(0, r.dram_hits);
+	EXPECT_EQ(1, r.hint_late);
+	/* No bandwidth for hints: refused. */
+	p.hint_Bps = 0;
+	memset(&r, 0, sizeof(r));
+	EXPECT_EQ(-EINVAL, kvr_run_cxltier_hints(&t, &p, &r));
+	/* The adaptive heat runs the same trace. */
+	p.hint_Bps = 10ULL << 30;
+	p.nr_adapt = 2;
+	p.adapt[0] = (struct policy_adapt_setting){ 5000, 250 };
+	p.adapt[1] = (struct policy_adapt_setting){ 60000, 1000 };
+	p.adapt_window_ms = 60000;
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, kvr_run_cxltier_hints(&t, &p, &r));
+	EXPECT_EQ(1, r.dram_hits);
+	kvr_trace_free(&t);
+	free(msgs);
+}
+
 /* A generated trace as text. */
 static char *gen_text(const char *family, const struct kvr_gen_params *gp, int *rc)
 {

@@ -6,6 +6,7 @@
  * checked over random inputs.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1004,6 +1005,135 @@ TEST(hint_will_read_and_done)
 		EXPECT_EQ(0, w.plan.nr_moves);
 	}
 	world_free(&w);
+}
+
+/*
+ * Adaptive heat: a shadow with a long memory (followed first) keeps an
+ * old hot chunk above the one read now; a shadow with no memory ranks
+ * the chunk read now first, scores its hits and takes over, and its
+ * heat becomes the chunks' heat.
+ */
+TEST(adapt_switches_to_the_winner)
+{
+	static const struct policy_adapt_setting set[2] = {
+		{ .half_life_ms = 3600000, .write_weight_pm = 0 },
+		{ .half_life_ms = 1000, .write_weight_pm = 0 },
+	};
+	struct policy_chunk chunks[2] = { { 0 } };
+	struct policy_adapt *a = policy_adapt_new(set, 2, 1000, 10000);
+	uint64_t now = 1000;
+	int e;
+
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, policy_adapt_resize(a, 2));
+	/* Chunk 0: 50 reads, long ago. */
+	policy_adapt_read(a, 0, 50);
+	policy_adapt_epoch(a);
+	EXPECT_EQ(0, policy_adapt_decide(a, now, 1, chunks, 2));
+	EXPECT_EQ(50 * CXLTIER_HEAT_ONE, chunks[0].heat);
+	/* Then chunk 1, once a second: only the short memory sees it first. */
+	for (e = 0; e < 30; e++) {
+		policy_adapt_read(a, 1, 1);
+		policy_adapt_epoch(a);
+		now += 1000;
+		policy_adapt_decide(a, now, 1, chunks, 2);
+	}
+	EXPECT_LT(policy_adapt_score(a, 0), policy_adapt_score(a, 1));
+	EXPECT_EQ(1, policy_adapt_decide(a, now + 1000, 1, chunks, 2));
+	EXPECT_GT(chunks[1].heat, chunks[0].heat);
+	/* Chunk 1's heat under 1 s half-life: about 2 (1 + 1/2 + 1/4 ...). */
+	EXPECT_LT(chunks[1].heat, 2 * CXLTIER_HEAT_ONE + 1);
+	EXPECT_GT(chunks[1].heat, CXLTIER_HEAT_ONE);
+	/*
+	 * Then the two in turn: the short memory always ranks the other one
+	 * first and misses; the long one keeps chunk 0 and hits half: it
+	 * wins again.
+	 */
+	for (e = 0; e < 60; e++) {
+		policy_adapt_read(a, e % 2, 1);
+		policy_adapt_epoch(a);
+		now += 1000;
+		policy_adapt_decide(a, now, 1, chunks, 2);
+	}
+	EXPECT_EQ(0, policy_adapt_decide(a, now + 1000, 1, chunks, 2));
+	policy_adapt_free(a);
+}
+
+/*
+ * Adaptive heat: the creating write's weight, bad settings, saturation,
+ * and one access that stays above zero for 16 half-lives at the longest
+ * half-life at 1 s epochs, 31 at the shortest (1 s); the module's 16
+ * fractional bits reach zero within 5 at 1 h (test_heat.c).
+ */
+TEST(adapt_weights_and_limits)
+{
+	struct policy_adapt_setting set[2] = {
+		{ .half_life_ms = 60000, .write_weight_pm = 250 },
+		{ .half_life_ms = 60000, .write_weight_pm = 16000 },
+	};
+	struct policy_chunk chunks[1] = { { 0 } };
+	struct policy_adapt *a;
+	int k;
+
+	EXPECT_EQ(NULL, policy_adapt_new(set, 0, 1000, 1000));
+	EXPECT_EQ(NULL, policy_adapt_new(set, POLICY_ADAPT_MAX + 1, 1000, 1000));
+	EXPECT_EQ(NULL, policy_adapt_new(set, 2, 0, 1000));
+	set[1].write_weight_pm = 16001;
+	EXPECT_EQ(NULL, policy_adapt_new(set, 2, 1000, 1000));
+	set[1].write_weight_pm = 16000;
+	a = policy_adapt_new(set, 2, 1000, 1000);
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, policy_adapt_resize(a, 1));
+	policy_adapt_write(a, 0);
+	policy_adapt_write(a, 5);	/* out of range: ignored */
+	policy_adapt_read(a, 5, 1);
+	policy_adapt_epoch(a);
+	policy_adapt_decide(a, 1000, 1, chunks, 1);
+	EXPECT_EQ(CXLTIER_HEAT_ONE / 4, chunks[0].heat);
+	/* The largest reads, many epochs: saturates, never wraps. */
+	for (k = 0; k < 40; k++) {
+		uint64_t before = chunks[0].heat;
+
+		policy_adapt_read(a, 0, UINT32_MAX);
+		policy_adapt_read(a, 0, UINT32_MAX);
+		policy_adapt_epoch(a);
+		policy_adapt_decide(a, 2000 + 1000 * k, 1, chunks, 1);
+		ASSERT_LE(before, chunks[0].heat);
+	}
+	EXPECT_LT(UINT64_MAX >> 17, chunks[0].heat);
+	EXPECT_LT(UINT64_MAX / 2, policy_adapt_heat(a, 0, 1));
+	policy_adapt_free(a);
+
+	{
+		static const uint32_t hl[] = { 1000, 3600000 };
+		struct policy_adapt_setting one[2] = {
+			{ .half_life_ms = hl[0] }, { .half_life_ms = hl[1] },
+		};
+		uint64_t e;
+
+		a = policy_adapt_new(one, 2, 1000, 1000);
+		ASSERT_NE(NULL, a);
+		ASSERT_EQ(0, policy_adapt_resize(a, 1));
+		policy_adapt_read(a, 0, 1);
+		policy_adapt_epoch(a);
+		for (e = 1; e <= 16 * 3600; e++) {
+			policy_adapt_epoch(a);
+			if (e == 31)
+				EXPECT_LT(0, policy_adapt_heat(a, 0, 0));
+			if (e == 3600) {
+				double h = (double)policy_adapt_heat(a, 0, 1) / POLICY_ADAPT_ONE;
+
+				/* The factor's exponent is Q16: 1.2% off at 1 h. */
+				EXPECT_GT(0.01, fabs(h - 0.5)) TH_LOG("%f", h);
+			}
+		}
+		EXPECT_LT(0, policy_adapt_heat(a, 0, 1));
+		/* The 1 s shadow (followed) is at 0 by now, and hands over 0. */
+		EXPECT_EQ(0, policy_adapt_heat(a, 0, 0));
+		EXPECT_EQ(0, policy_adapt_decide(a, 1000, 0, chunks, 1));
+		EXPECT_EQ(0, chunks[0].heat);
+		policy_adapt_free(a);
+	}
 }
 
 TEST_HARNESS_MAIN

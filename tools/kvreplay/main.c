@@ -31,6 +31,9 @@ enum {
 	KVR_EXIT_USAGE = 2,	/* bad command line or settings */
 };
 
+/* The adaptive heat's shadows by default (kvreplay(1)). */
+#define KVR_ADAPT_DEFAULT	"5s:0.25,20s:0.25,60s:0.25,5s:1,20s:1,60s:1"
+
 /* Most DRAM sizes in one run. */
 #define KVR_MAX_FRACTIONS	16
 
@@ -95,6 +98,10 @@ static void usage(FILE *f)
 		"                           fraction of a read's, 0-16 (default 0.25)\n"
 		"  --no-recency             --simulate: do not tell the policy each block's\n"
 		"                           last access (ties of heat go by block)\n"
+		"  --adaptive LIST          --simulate: follow the best of these heat settings,\n"
+		"                           HALF_LIFE:WRITE_WEIGHT,... (default\n"
+		"                           " KVR_ADAPT_DEFAULT ")\n"
+		"  --no-adaptive            --simulate: [heat] half_life and --write-weight alone\n"
 		"  --hint-lead MS           cxltier+hints: a request's will-read hint comes\n"
 		"                           this long before it (default 10)\n"
 		"  --hint-bw SIZE           cxltier+hints: bytes per second of hinted\n"
@@ -129,6 +136,39 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* HALF_LIFE:WEIGHT,... into @p's shadows; 0 or -EINVAL. */
+static int parse_adapt(const char *arg, struct kvr_params *p)
+{
+	char *list = strdup(arg), *tok, *save = NULL;
+	unsigned int n = 0;
+	int rc = -EINVAL;
+
+	if (!list)
+		return -ENOMEM;
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+		uint64_t ms;
+		double w;
+
+		if (!colon || n == POLICY_ADAPT_MAX)
+			goto out;
+		*colon = 0;
+		if (units_parse_ms(tok, &ms) || ms > 3600000 ||
+		    parse_double(colon + 1, 0, 16, &w))
+			goto out;
+		p->adapt[n].half_life_ms = (uint32_t)ms;
+		p->adapt[n].write_weight_pm = (uint32_t)lround(w * 1000);
+		n++;
+	}
+	if (n) {
+		p->nr_adapt = n;
+		rc = 0;
+	}
+out:
+	free(list);
+	return rc;
 }
 
 static int parse_count(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -403,6 +443,7 @@ int main(int argc, char **argv)
 		OPT_VERSION, OPT_WRITES, OPT_HEAT_LOG, OPT_HEAT_EVERY, OPT_HEAT_CHUNKS,
 		OPT_REAL, OPT_SPEED, OPT_AGENT, OPT_WORKDIR, OPT_MAX_DIFF,
 		OPT_WRITE_WEIGHT, OPT_NO_RECENCY, OPT_HINT_LEAD, OPT_HINT_BW,
+		OPT_ADAPTIVE, OPT_NO_ADAPTIVE,
 	};
 	static const struct option longopts[] = {
 		{ "simulate", no_argument, NULL, OPT_SIMULATE },
@@ -422,6 +463,8 @@ int main(int argc, char **argv)
 		{ "report-writes", no_argument, NULL, OPT_WRITES },
 		{ "write-weight", required_argument, NULL, OPT_WRITE_WEIGHT },
 		{ "no-recency", no_argument, NULL, OPT_NO_RECENCY },
+		{ "adaptive", required_argument, NULL, OPT_ADAPTIVE },
+		{ "no-adaptive", no_argument, NULL, OPT_NO_ADAPTIVE },
 		{ "hint-lead", required_argument, NULL, OPT_HINT_LEAD },
 		{ "hint-bw", required_argument, NULL, OPT_HINT_BW },
 		{ "heat-log", required_argument, NULL, OPT_HEAT_LOG },
@@ -472,6 +515,9 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "generate"))
 		return generate(argc - 1, argv + 1);
+	p.adapt_window_ms = 60000;
+	if (parse_adapt(KVR_ADAPT_DEFAULT, &p))
+		return KVR_EXIT_FAIL;
 	kvr_trace_opts_init(&topts);
 	for (i = 0; i < KVR_NR_POLICIES; i++)
 		selected[i] = true;
@@ -609,6 +655,18 @@ int main(int argc, char **argv)
 			sim_only = 1;
 			break;
 		}
+		case OPT_ADAPTIVE:
+			if (parse_adapt(optarg, &p)) {
+				fprintf(stderr, "kvreplay: --adaptive: '%s' is not a list of at most %d HALF_LIFE:WEIGHT (0-1h, 0-16)\n",
+					optarg, POLICY_ADAPT_MAX);
+				return KVR_EXIT_USAGE;
+			}
+			sim_only = 1;
+			break;
+		case OPT_NO_ADAPTIVE:
+			p.nr_adapt = 0;
+			sim_only = 1;
+			break;
 		case OPT_NO_RECENCY:
 			p.recency = 0;
 			sim_only = 1;
@@ -709,6 +767,7 @@ int main(int argc, char **argv)
 		/* The daemon's model: whole reads, no last access, no hints. */
 		p.write_weight_pm = p.report_writes ? 1000 : 0;
 		p.recency = 0;
+		p.nr_adapt = 0;
 	}
 	if (real && (nr_fractions != 1 || policy_set)) {
 		fprintf(stderr, "kvreplay: --real runs one --dram-fraction and no --policy\n");
@@ -723,9 +782,10 @@ int main(int argc, char **argv)
 
 	/*
 	 * Settings: a config file, or cxltierd's defaults with the
-	 * watermarks at 100%: the modelled DRAM is the part of DRAM the pool
-	 * may use, the headroom a real machine keeps is outside the model.
-	 * Then -o.
+	 * watermarks at 99% and 97%: the modelled DRAM is the part of DRAM
+	 * the pool may use, the headroom a real machine keeps for others is
+	 * outside the model, and the pool keeps a little of its own free so
+	 * that a new block lands in DRAM.  Then -o.
 	 */
 	if (config_path) {
 		if (config_load(&p.cfg, config_path, 0, err, sizeof(err))) {
@@ -736,8 +796,9 @@ int main(int argc, char **argv)
 		config_init(&p.cfg);
 		/* --real: the daemon's own watermarks, on the real DRAM. */
 		if (!real) {
-			p.cfg.high_watermark_bp = CONFIG_BP_ONE;
-			p.cfg.low_watermark_bp = CONFIG_BP_ONE;
+			/* 1-3% of the pool's DRAM kept free: new blocks land there. */
+			p.cfg.high_watermark_bp = 9900;
+			p.cfg.low_watermark_bp = 9700;
 		}
 	}
 	ro.config_path = config_path;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "policy.h"
 #include "trace.h"
 
 /* Tokens in one block of the Mooncake trace. */
@@ -47,6 +48,10 @@
  *	@hint_lead_ms before it, its promotions copied at @hint_Bps
  * @hint_lead_ms: see @hints
  * @hint_Bps: bytes per second of hinted promotions, one after another
+ * @nr_adapt: --simulate: shadows of the adaptive heat (0: the heat of
+ *	[heat] half_life and @write_weight_pm alone)
+ * @adapt: their settings
+ * @adapt_window_ms: their scores halve after this long
  * @cfg: cxltierd settings for the cxltier policy ([policy], [heat])
  * @heat_log: where the cxltier run writes its heat log, or NULL
  * @heat_log_every: log every this many decisions
@@ -74,6 +79,9 @@ struct kvr_params {
 	int hints;
 	uint32_t hint_lead_ms;
 	uint64_t hint_Bps;
+	unsigned int nr_adapt;
+	struct policy_adapt_setting adapt[POLICY_ADAPT_MAX];
+	uint32_t adapt_window_ms;
 	struct config cfg;
 	FILE *heat_log;
 	uint32_t heat_log_every;
@@ -105,6 +113,8 @@ struct kvr_params {
  * @hint_promoted: cxltier+hints: blocks promoted for a will-read hint
  * @hint_late: cxltier+hints: reads of a hinted block whose copy to DRAM
  *	had not finished (misses)
+ * @adapt_switches: adaptive heat: decisions that changed the setting
+ * @adapt_last: adaptive heat: the setting followed at the end
  */
 struct kvr_result {
 	char policy[32];
@@ -124,6 +134,8 @@ struct kvr_result {
 	double policy_cpu_s;
 	uint64_t hint_promoted;
 	uint64_t hint_late;
+	uint64_t adapt_switches;
+	unsigned int adapt_last;
 };
 
 /* One placement: fills @res, 0 or -errno. */

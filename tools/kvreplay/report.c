@@ -138,6 +138,12 @@ void kvr_report_json(struct json_object *arr, const struct kvr_params *p,
 			add_u64(o, "max_interval_bytes", r->max_interval_bytes);
 			add_ratio(o, "policy_cpu_s", r->policy_cpu_s);
 		}
+		if (r->decisions && p->nr_adapt) {
+			add_u64(o, "adaptive_switches", r->adapt_switches);
+			add_u64(o, "adaptive_half_life_ms", p->adapt[r->adapt_last].half_life_ms);
+			add_ratio(o, "adaptive_write_weight",
+				  p->adapt[r->adapt_last].write_weight_pm / 1000.0);
+		}
 		if (!strcmp(r->policy, "cxltier+hints")) {
 			add_u64(o, "hint_lead_ms", p->hint_lead_ms);
 			add_u64(o, "hint_bytes_per_s", p->hint_Bps);

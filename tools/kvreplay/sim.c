@@ -69,6 +69,7 @@
  * @factor: per-epoch decay factor, Q32
  * @ctx: policy scratch memory
  * @state: policy state between decisions
+ * @adapt: adaptive heat's shadows, or NULL
  */
 struct sim {
 	const struct kvr_trace *t;
@@ -85,6 +86,7 @@ struct sim {
 	uint64_t factor;
 	struct policy_ctx *ctx;
 	struct policy_state state;
+	struct policy_adapt *adapt;
 };
 
 static double cpu_seconds(void)
@@ -100,9 +102,12 @@ static void sim_epoch(struct sim *s)
 {
 	uint32_t i;
 
+	if (s->adapt) {
+		policy_adapt_epoch(s->adapt);
+		return;
+	}
 	for (i = 0; i < s->nr_seen; i++) {
 		struct policy_chunk *c = &s->chunks[i];
-
 		uint64_t h;
 
 		if (!c->heat && !s->pending[i])
@@ -176,6 +181,14 @@ static int sim_decide(struct sim *s, uint64_t now_ms)
 
 		nodes[0].capacity = p->dram_node_bytes;
 		nodes[0].free = used < p->dram_node_bytes ? p->dram_node_bytes - used : 0;
+	}
+	if (s->adapt) {
+		unsigned int k = policy_adapt_decide(s->adapt, now_ms, p->dram_blocks,
+						     s->chunks, s->nr_seen);
+
+		if (s->res->decisions && k != s->res->adapt_last)
+			s->res->adapt_switches++;
+		s->res->adapt_last = k;
 	}
 	rc = policy_plan(s->ctx, &in, &s->state, &plan);
 	s->res->policy_cpu_s += cpu_seconds() - t0;
@@ -350,6 +363,14 @@ static int run_cxltier(const struct kvr_trace *t, const struct kvr_params *p,
 
 	if (!s.chunks || !s.pending || !s.ready_us || !s.hint_ids || !s.ctx)
 		goto out;
+	if (p->nr_adapt) {
+		s.adapt = policy_adapt_new(p->adapt, p->nr_adapt, cfg->epoch_ms,
+					   p->adapt_window_ms);
+		if (!s.adapt || policy_adapt_resize(s.adapt, n)) {
+			rc = s.adapt ? -ENOMEM : -EINVAL;
+			goto out;
+		}
+	}
 	if (p->heat_log)
 		fprintf(p->heat_log,
 			"# kvreplay heat log: sample = every %u decisions of %u ms, chunk = block\n"
@@ -427,6 +448,13 @@ static int run_cxltier(const struct kvr_trace *t, const struct kvr_params *p,
 			kvr_account(res, hit, first);
 			if (p->recency)
 				c->last_ms = q->t_ms ? q->t_ms : 1;
+			if (s.adapt) {
+				if (first)
+					policy_adapt_write(s.adapt, b);
+				else
+					policy_adapt_read(s.adapt, b, p->device_weight);
+				continue;
+			}
 			/* The device reports reads; the creating write at its weight. */
 			add = first ? write_fx : read_fx;
 			s.pending[b] = s.pending[b] > UINT64_MAX - add ? UINT64_MAX : s.pending[b] + add;
@@ -436,6 +464,7 @@ static int run_cxltier(const struct kvr_trace *t, const struct kvr_params *p,
 	rc = 0;
 out:
 	policy_ctx_free(s.ctx);
+	policy_adapt_free(s.adapt);
 	free(s.chunks);
 	free(s.pending);
 	free(s.ready_us);
