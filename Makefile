@@ -92,15 +92,22 @@ deps-build:
 
 # --- kernel modules, one tree per kernel ------------------------------
 
+# The test modules link against cxltier.ko's exports: Kbuild does not
+# relink them when those change (their CRCs, with MODVERSIONS), so they
+# are rebuilt whenever cxltier's Module.symvers differs from the one
+# they were built against.
 modules: | deps-build
 	+$(Q)kvers="$(KVERS)"; [ -n "$$kvers" ] || kvers=$$(scripts/kernels); \
 	[ -n "$$kvers" ] || { echo "no supported kernel headers found (make deps)"; exit 1; }; \
 	for k in $$kvers; do \
 		echo "  MODULES $$k"; \
 		scripts/kbuild $$k kmod $(B)/$$k/kmod CONFIG_CXLTIER=m $(SPARSE) || exit 1; \
+		cmp -s $(B)/$$k/kmod/Module.symvers $(B)/$$k/selftests/.cxltier-symvers || \
+			rm -rf $(B)/$$k/selftests; \
 		scripts/kbuild $$k selftests/cxltier/kmod $(B)/$$k/selftests \
 			CONFIG_CXLTIER_TEST_ACCEL=m CONFIG_CXLTIER_TEST_WARN=m \
 			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/$$k/kmod/Module.symvers || exit 1; \
+		cp $(B)/$$k/kmod/Module.symvers $(B)/$$k/selftests/.cxltier-symvers; \
 	done
 
 # --- user space -------------------------------------------------------

@@ -345,6 +345,44 @@ TEST_F(hostile, hugetlb_after_track)
 	}
 }
 
+/*
+ * Reading an untouched THP-enabled area maps the huge zero page: nothing
+ * is resident, and a walk must say so (it used to count 512 pages).
+ */
+TEST_F(hostile, huge_zero_page_not_resident)
+{
+	struct cxltier_chunk_heat h[2];
+	char mode[64] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	volatile char sink;
+	uint32_t id;
+	char *m;
+
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = 0;
+		fclose(f);
+	}
+	if (strstr(mode, "[never]") || !mode[0])
+		SKIP(return, "not applicable: transparent huge pages are off");
+	m = mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	m = (char *)(((uintptr_t)m + 2 * MB - 1) & ~(2 * MB - 1));
+	ASSERT_EQ(0, madvise(m, 2 * MB, MADV_HUGEPAGE));
+	sink = m[0];
+	sink = m[2 * MB - 1];
+	(void)sink;
+	ASSERT_EQ(0, hu_track(self->fd, m, 2 * MB, 0, CXLTIER_SRC_ALL, &id));
+	ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 1, CXLTIER_HEAT_REFRESH, NULL));
+	EXPECT_EQ(0, h[0].resident_pages);
+	/* A write makes it real memory: all of it resident. */
+	m[0] = 1;
+	ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 1, CXLTIER_HEAT_REFRESH, NULL));
+	EXPECT_LT(0, h[0].resident_pages);
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+}
+
 static int pidfd_open(pid_t pid)
 {
 	return syscall(SYS_pidfd_open, pid, 0);
