@@ -85,7 +85,12 @@ static const struct attribute_group cxltier_tunable_group = {
 	.attrs = cxltier_tunable_attrs,
 };
 
-#define CXLTIER_STAT(_name)						\
+/*
+ * Counters that follow what the tracked processes do are root's only
+ * (0400): /dev/cxltier may be opened to several users.  epochs is a
+ * clock and scan_passes the scanner's, both 0444.
+ */
+#define CXLTIER_STAT_MODE(_name, _mode)					\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
 {									\
@@ -93,21 +98,9 @@ static ssize_t _name##_show(struct kobject *kobj,			\
 			  (long long)atomic64_read(&cxltier_stats._name)); \
 }									\
 static struct kobj_attribute cxltier_stat_##_name =			\
-	__ATTR_RO_MODE(_name, 0400)
-
-/*
- * Counters that follow what the tracked processes do are root's only
- * (0400): /dev/cxltier may be opened to several users.  epochs is a
- * clock and scan_passes the scanner's, both 0444.
- */
-#define CXLTIER_STAT_PUBLIC(_name)					\
-static ssize_t _name##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  (long long)atomic64_read(&cxltier_stats._name)); \
-}									\
-static struct kobj_attribute cxltier_stat_##_name = __ATTR_RO(_name)
+	__ATTR_RO_MODE(_name, _mode)
+#define CXLTIER_STAT(_name)		CXLTIER_STAT_MODE(_name, 0400)
+#define CXLTIER_STAT_PUBLIC(_name)	CXLTIER_STAT_MODE(_name, 0444)
 
 CXLTIER_STAT(pages_scanned);
 CXLTIER_STAT(young_found);
