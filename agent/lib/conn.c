@@ -79,19 +79,24 @@ int lib_conn_send(struct cxltier *ctx, struct proto_msg *m)
 	return ret;
 }
 
+void lib_register_msg(const struct cxltier_buffer *b, struct proto_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_REGISTER;
+	m->buffer = b->id;
+	m->addr = b->pin.addr;
+	m->length = b->pin.length;
+	m->chunk_size = b->pin.chunk_size;
+	memcpy(m->label, b->label, sizeof(m->label));
+}
+
 /* Send REGISTER for @b; its answer is handled by the service thread. */
 static int buf_send_register(struct cxltier *ctx, struct cxltier_buffer *b)
 {
 	struct proto_msg m;
 	int ret;
 
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_REGISTER;
-	m.buffer = b->id;
-	m.addr = b->pin.addr;
-	m.length = b->pin.length;
-	m.chunk_size = b->pin.chunk_size;
-	memcpy(m.label, b->label, sizeof(m.label));
+	lib_register_msg(b, &m);
 	ret = lib_conn_send(ctx, &m);
 	if (!ret)
 		b->reg_seq = m.seq;

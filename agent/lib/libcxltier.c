@@ -339,13 +339,7 @@ int cxltier_register(struct cxltier *ctx, const struct cxltier_buffer_desc *desc
 	b->next = ctx->buffers;
 	ctx->buffers = b;
 	if (ctx->conn == CONN_READY) {
-		memset(&m, 0, sizeof(m));
-		m.type = PROTO_REGISTER;
-		m.buffer = b->id;
-		m.addr = b->pin.addr;
-		m.length = b->pin.length;
-		m.chunk_size = b->pin.chunk_size;
-		memcpy(m.label, b->label, sizeof(m.label));
+		lib_register_msg(b, &m);
 		ret = request_locked(ctx, &m, &reply, ctx->timeout_ms,
 				     &b->reg_seq);
 		if (!ret)

@@ -185,6 +185,8 @@ void lib_wake_service(struct cxltier *ctx);
 void *lib_service_main(void *arg);
 /* Send @m on the connection (seq assigned), under ctx->lock.  0 or -errno. */
 int lib_conn_send(struct cxltier *ctx, struct proto_msg *m);
+/* The REGISTER message for @b, as both the first try and a reconnect send it. */
+void lib_register_msg(const struct cxltier_buffer *b, struct proto_msg *m);
 /* Is [@off, @off + @len) whole chunks of @b (the protocol's rule)? */
 bool lib_range_ok(const struct cxltier_buffer *b, uint64_t off, uint64_t len);
 
