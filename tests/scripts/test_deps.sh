@@ -13,13 +13,13 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-stubs=$tmp/bin
-mkdir -p "$stubs"
+standins=$tmp/bin
+mkdir -p "$standins"
 
 # dpkg-query -W -f=FORMAT PATTERN...: the installed packages matching
 # each glob PATTERN, in FORMAT (${Package} and ${Status} only); exit 1
 # when a pattern matches nothing, as dpkg-query does.
-cat >"$stubs/dpkg-query" <<'EOF'
+cat >"$standins/dpkg-query" <<'EOF'
 #!/bin/bash
 fmt='${Package}\n' rc=0
 while [ $# -gt 0 ]; do
@@ -46,7 +46,7 @@ done
 exit $rc
 EOF
 # apt-get update | install [OPTIONS] PKG...
-cat >"$stubs/apt-get" <<'EOF'
+cat >"$standins/apt-get" <<'EOF'
 #!/bin/bash
 echo "apt-get $*" >>"$STUB_STATE/calls"
 case "$1" in
@@ -76,14 +76,14 @@ esac
 exit 1
 EOF
 # apt-cache search --names-only REGEX
-cat >"$stubs/apt-cache" <<'EOF'
+cat >"$standins/apt-cache" <<'EOF'
 #!/bin/bash
 [ "$1" = search ] || exit 1
 grep -E "${!#}" "$STUB_STATE/available" | sed 's/$/ - stand-in package/'
 exit 0
 EOF
-printf '#!/bin/sh\necho 0\n' >"$stubs/id"
-chmod +x "$stubs"/*
+printf '#!/bin/sh\necho 0\n' >"$standins/id"
+chmod +x "$standins"/*
 
 k612=6.12.117+deb12-amd64
 # Every package scripts/deps names, plus the versioned 6.12 kernel.
@@ -101,7 +101,7 @@ scenario() {
 	unset STUB_UPDATE_FAIL
 }
 run_deps() { # run_deps ARGS...: output in $out, status in $rc
-	out=$(PATH="$stubs:$PATH" "$root/scripts/deps" "$@" 2>&1)
+	out=$(PATH="$standins:$PATH" "$root/scripts/deps" "$@" 2>&1)
 	rc=$?
 }
 has() { grep -qxF "$1" "$STUB_STATE/installed"; }
