@@ -108,7 +108,7 @@ struct cxltier_handshake {
  * @write_latency_ns: HMAT write latency, or 0
  * @read_bandwidth_MBps: HMAT read bandwidth, or 0
  * @write_bandwidth_MBps: HMAT write bandwidth, or 0
- * @capacity_kB: present memory
+ * @capacity_kB: managed memory (the node's MemTotal)
  * @free_kB: free memory
  * @movable_kB: memory in ZONE_MOVABLE (cannot hold long-term pins)
  * @memory_tier: the kernel's memory_tier id for the node, or -1
