@@ -46,6 +46,7 @@ tests=(
 	"e2e_reload.sh		kmem	loaded"
 	"e2e_policy.sh		kmem	loaded"
 	"cli_test.sh		kmem	loaded"
+	"cli_user.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"
 )
 

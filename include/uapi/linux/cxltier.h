@@ -345,6 +345,12 @@ struct cxltier_get_heat {
 /* cxltier_get_ranges.flags */
 /* Every range (CAP_SYS_ADMIN); without it, the ranges of this file. */
 #define CXLTIER_RANGES_ALL	(1U << 0)
+/*
+ * The ranges of every file opened by this file's opener's user, except
+ * files opened with CAP_SYS_ADMIN: what a runtime user may list and read
+ * heat of.  Modules before it answer -EINVAL.
+ */
+#define CXLTIER_RANGES_USER	(1U << 1)
 
 /**
  * struct cxltier_range_info - one tracked range
