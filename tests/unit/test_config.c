@@ -630,8 +630,8 @@ TEST(shipped_example)
 	fclose(f);
 	ASSERT_EQ(0, config_parse_string(&cfg, "cxltierd.conf", text, err, sizeof(err)))
 		TH_LOG("%s", err);
-	/* Every key of [tiers], [policy], [heat] and of a class. */
-	EXPECT_EQ(13, keys);
+	/* Every key of [tiers], [policy], [heat], [socket] and of a class. */
+	EXPECT_EQ(21, keys);
 	cfg.nr_files = def.nr_files = 0;
 	EXPECT_EQ(0, memcmp(&def, &cfg, sizeof(cfg)))
 		TH_LOG("an uncommented value differs from the default");
