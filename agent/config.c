@@ -433,6 +433,11 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: pattern longer than %d characters", k->name,
 					 CONFIG_PATTERN_LEN - 1);
+		/* "key = ;x" would read back as a comment (config_print()). */
+		if (value[0] == ';')
+			return cfg_error(ld, -EINVAL, ld->cf.line,
+					 "%s: a pattern cannot start with ';' (it reads as a comment)",
+					 k->name);
 		for (p = value; *p; p++)
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 				return cfg_error(ld, -EINVAL, ld->cf.line,

@@ -100,10 +100,12 @@ static void one(struct fuzz_run *r, char *text, char *out)
 	out[olen < ROOM ? olen : ROOM - 1] = '\0';
 	config_init(&back);
 	if (config_parse_string(&back, "printed.conf", out, err2, sizeof(err2)))
-		fuzz_fail(r, NAME, "printed settings do not read back: %s\n%s", err2, out);
+		fuzz_fail(r, NAME, "printed settings do not read back: %s\n--- input\n%s\n--- printed\n%s",
+			  err2, text, out);
 	cfg.nr_files = back.nr_files = 0;
 	if (memcmp(&cfg, &back, sizeof(cfg)))
-		fuzz_fail(r, NAME, "printed settings read back differently:\n%s", out);
+		fuzz_fail(r, NAME, "printed settings read back differently:\n--- input\n%s\n--- printed\n%s",
+			  text, out);
 }
 
 int main(int argc, char **argv)
@@ -111,7 +113,7 @@ int main(int argc, char **argv)
 	struct fuzz_run r;
 	char *text, *out;
 
-	if (fuzz_args(&r, argc, argv, 20000))
+	if (fuzz_args(&r, argc, argv, 50000))
 		return 2;
 	text = malloc(ROOM);
 	out = malloc(ROOM);

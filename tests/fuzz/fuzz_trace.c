@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	FILE *null;
 	char *text;
 
-	if (fuzz_args(&r, argc, argv, 10000))
+	if (fuzz_args(&r, argc, argv, 30000))
 		return 2;
 	text = malloc(ROOM);
 	null = fopen("/dev/null", "w");
