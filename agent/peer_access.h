@@ -28,7 +28,8 @@ int peer_access_group(const char *name, gid_t *gid);
 
 /*
  * Give the socket file @path to root and @group (PEER_NO_GROUP: root's
- * group) with @mode.  0 or -errno.
+ * group) with @mode; run by another user than root, only the mode.
+ * 0 or -errno.
  */
 int peer_access_socket(const char *path, gid_t group, mode_t mode);
 

@@ -28,6 +28,13 @@
 
 /* Frames read from one client per server_process(), for fairness. */
 #define SRV_FRAMES_PER_ROUND	16
+/*
+ * Connections accepted (or refused) per turn, and the listen backlog: a
+ * flood of connections must not fill the backlog, or root's connect()
+ * fails with EAGAIN until the loop comes round again.
+ */
+#define SRV_ACCEPTS_PER_ROUND	256
+#define SRV_BACKLOG		SOMAXCONN
 /* Buffers remembered in back-off. */
 #define SRV_BACKOFF_SLOTS	64
 
@@ -551,16 +558,18 @@ int server_add_client(struct server *s, int fd)
 
 static void client_accept(struct server *s)
 {
-	int fd;
+	int fd, k;
 
-	fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			ratelimit_log(&s->rl_refuse, LOG_WARNING, "accept: %s",
-				      strerror(errno));
-		return;
+	for (k = 0; k < SRV_ACCEPTS_PER_ROUND; k++) {
+		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				ratelimit_log(&s->rl_refuse, LOG_WARNING, "accept: %s",
+					      strerror(errno));
+			return;
+		}
+		server_add_client(s, fd);
 	}
-	server_add_client(s, fd);
 }
 
 /* --- the socket ---------------------------------------------------------- */
@@ -600,7 +609,7 @@ static int bind_listen(struct server *s)
 		close(fd);
 		return err;
 	}
-	if (listen(fd, 64))
+	if (listen(fd, SRV_BACKLOG))
 		goto err;
 	return fd;
 err:

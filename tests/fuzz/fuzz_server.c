@@ -539,7 +539,8 @@ int main(int argc, char **argv)
 	o.path = st.path;
 	o.timeout_ms = TIMEOUT_MS;
 	o.hello_timeout_ms = 20;
-	o.group = FAKE_GROUP;
+	/* Not root: one uid, ours, in the access group. */
+	o.group = st.as_root ? FAKE_GROUP : getegid();
 	o.mode = 0660;
 	/* Small limits, so that every one of them is hit. */
 	o.limits.max_clients = 8;
