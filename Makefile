@@ -150,6 +150,7 @@ include agent/lib/build.mk
 include agent/build.mk
 include tools/build.mk
 include tests/unit/build.mk
+include tests/fuzz/build.mk
 include selftests/cxltier/build.mk
 
 user: $(PROGS) $(LIBS_BUILT)

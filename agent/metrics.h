@@ -27,6 +27,19 @@ enum met_method {
 #define MET_NR_BUCKETS 10
 extern const uint64_t met_bucket_us[MET_NR_BUCKETS];
 
+/* Reasons of a socket counter (refused or dropped connections). */
+#define MET_NR_REASONS 8
+
+/**
+ * struct met_reason - one reason's count
+ * @name: the reason label ("uid_limit"), a static string
+ * @count: how many times
+ */
+struct met_reason {
+	const char *name;
+	uint64_t count;
+};
+
 /**
  * struct met_usage - bytes of one class on one node, a gauge
  * @node: NUMA node
@@ -60,6 +73,12 @@ struct met_usage {
  * @epoch: the module's heat epoch at the last decision
  * @last_cycle_time: wall-clock time of the last decision (s)
  * @cycle_seconds: how long the last decision and its moves took
+ * @nr_refused: entries in @refused
+ * @refused: connections the socket refused, by reason
+ * @nr_dropped: entries in @dropped
+ * @dropped: connections the agent dropped, by reason
+ * @limit_refusals: REGISTER and MOVE requests refused by a per-uid
+ *	limit ([0] buffers, [1] requests)
  * @nr_usage: entries in @usage
  * @usage: bytes per node (tier) and class at the last decision
  */
@@ -81,6 +100,11 @@ struct metrics {
 	uint64_t epoch;
 	double last_cycle_time;
 	double cycle_seconds;
+	unsigned int nr_refused;
+	struct met_reason refused[MET_NR_REASONS];
+	unsigned int nr_dropped;
+	struct met_reason dropped[MET_NR_REASONS];
+	uint64_t limit_refusals[2];
 	size_t nr_usage;
 	struct met_usage *usage;
 };

@@ -41,6 +41,8 @@ tests=(
 	"cxltier-heat-accuracy-test basic	loaded"
 	"e2e_handshake.sh	kmem	loaded"
 	"e2e_perm.sh		kmem	loaded"
+	"e2e_flood.sh		kmem	loaded"
+	"e2e_stuck.sh		kmem	loaded"
 	"e2e_kill_agent.sh	kmem	loaded"
 	"e2e_kill_app.sh	kmem	loaded"
 	"e2e_reload.sh		kmem	loaded"
