@@ -235,7 +235,9 @@ typedef uint64_t cxltier_block_t;
  * @sources: CXLTIER_BUF_SRC_* for heat; 0: both
  * @adapter: who pins, as cxltier_buffer_desc.adapter ("none": mlock)
  * @adapter_arg: as cxltier_buffer_desc.adapter_arg
- * @copy_threads: worker threads that copy; 0: 1, at most 16
+ * @copy_threads: threads that copy one cxltier_pool_move() batch, the
+ *	calling thread included (it copies too); 0: 1 (the caller alone),
+ *	at most 16
  * @move_wait_ms: how long a move waits for brackets on the old slot
  *	before it leaves the slot to be freed later; 0: 100
  */
@@ -384,8 +386,8 @@ struct cxltier_block_move {
 };
 
 /*
- * Move @n blocks now, on the pool's worker threads, and wait for them
- * all.  Returns the number of blocks moved (>= 0) and each block's
+ * Move @n blocks now, on the calling thread and the pool's other copy
+ * threads, and wait for them all.  Returns the number of blocks moved (>= 0) and each block's
  * result in @moves, or a negative errno (-EINVAL: @n too large).
  */
 int cxltier_pool_move(struct cxltier_pool *pool,
@@ -414,6 +416,7 @@ int cxltier_pool_move(struct cxltier_pool *pool,
  * @hints_will_read: will-read hints taken
  * @hints_done: done hints taken
  * @hints_stale: hints naming freed blocks
+ * @move_cpu_ns: CPU time of the copy threads spent on moves, in ns
  */
 struct cxltier_pool_stats {
 	size_t size;
@@ -437,6 +440,7 @@ struct cxltier_pool_stats {
 	uint64_t hints_will_read;
 	uint64_t hints_done;
 	uint64_t hints_stale;
+	uint64_t move_cpu_ns;
 };
 
 /* Fill @stats (set @stats->size first). */

@@ -4,7 +4,7 @@
  * table's logic is pool_table.c, the slabs' memory pool_slab.c; pool.h
  * says which lock covers what.
  *
- * A move, on a worker: claim the block and a free slot on the target
+ * A move, on the calling thread and the pool's helper threads: claim the block and a free slot on the target
  * tier (pt_move_begin), copy, publish the new slot, wait a bounded time
  * for brackets still on the old slot, then let go of it: it is poisoned
  * and freed now, or by the put of its last bracket.
@@ -22,7 +22,7 @@
 #include "pool.h"
 #include "private.h"
 
-/* A freed slot: poison the start of each page, so a stale read shows. */
+/* A freed slot: poison it (pool.h), so a stale read shows. */
 static void poison_slot(struct pt_table *t, uint32_t slot, void *priv)
 {
 	struct cxltier_pool *p = priv;
@@ -32,8 +32,10 @@ static void poison_slot(struct pt_table *t, uint32_t slot, void *priv)
 	if (p->flags & CXLTIER_POOL_NO_POISON)
 		return;
 	a = pool_slot_addr(p, slot);
-	for (off = 0; off < p->block_size; off += 4096)
+	for (off = 0; off < p->block_size; off += POOL_POISON_STRIDE)
 		memset(a + off, POOL_POISON, POOL_POISON_BYTES);
+	memset(a + p->block_size - POOL_POISON_BYTES, POOL_POISON,
+	       POOL_POISON_BYTES);
 }
 
 /* Wait up to @ms for the brackets on @slot to go. */
@@ -56,10 +58,18 @@ static void wait_unheld(struct cxltier_pool *p, uint32_t slot, unsigned int ms)
 	}
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static void move_one(struct cxltier_pool *p, struct cxltier_block_move *m)
 {
+	uint64_t t0, c0 = thread_cpu_ns();
 	uint32_t from, to;
-	uint64_t t0;
 	int ret;
 
 	m->moved = 0;
@@ -77,6 +87,8 @@ static void move_one(struct cxltier_pool *p, struct cxltier_block_move *m)
 				  memory_order_relaxed);
 	wait_unheld(p, from, p->move_wait_ms);
 	pt_slot_release(&p->table, from);
+	atomic_fetch_add_explicit(&p->move_cpu_ns, thread_cpu_ns() - c0,
+				  memory_order_relaxed);
 	m->result = 0;
 	m->moved = 1;
 }
@@ -117,6 +129,7 @@ int cxltier_pool_move(struct cxltier_pool *p, struct cxltier_block_move *moves,
 		      size_t n)
 {
 	struct pool_batch b, **pp;
+	size_t i;
 
 	if (!p || (n && !moves) || n > POOL_MAX_BATCH)
 		return -EINVAL;
@@ -128,13 +141,26 @@ int cxltier_pool_move(struct cxltier_pool *p, struct cxltier_block_move *moves,
 	atomic_init(&b.next, 0);
 	atomic_init(&b.moved, 0);
 	pthread_mutex_lock(&p->wlock);
-	for (pp = &p->queue; *pp; pp = &(*pp)->next_batch)
-		;
-	*pp = &b;
-	pthread_cond_broadcast(&p->wcond);
+	if (p->nr_threads) {
+		for (pp = &p->queue; *pp; pp = &(*pp)->next_batch)
+			;
+		*pp = &b;
+		pthread_cond_broadcast(&p->wcond);
+	}
+	pthread_mutex_unlock(&p->wlock);
+	/* The caller copies too: one copy thread is the caller alone. */
+	while ((i = atomic_fetch_add(&b.next, 1)) < n) {
+		move_one(p, &moves[i]);
+		if (moves[i].moved)
+			atomic_fetch_add(&b.moved, 1);
+		pthread_mutex_lock(&p->wlock);
+		b.done++;
+		pthread_mutex_unlock(&p->wlock);
+	}
+	pthread_mutex_lock(&p->wlock);
 	while (b.done < b.n)
 		pthread_cond_wait(&p->dcond, &p->wlock);
-	/* Still queued if no worker saw it run out. */
+	/* Still queued if no helper saw it run out. */
 	for (pp = &p->queue; *pp; pp = &(*pp)->next_batch)
 		if (*pp == &b) {
 			*pp = b.next_batch;
@@ -321,7 +347,8 @@ int cxltier_pool_create(struct cxltier *ctx, const struct cxltier_pool_desc *des
 	for (t = 0; t < p->table.nr_slots; t++)
 		poison_slot(&p->table, t, p);
 
-	for (t = 0; t < (d.copy_threads ? d.copy_threads : 1); t++) {
+	/* Helpers: the thread that asks for a move is the first copier. */
+	for (t = 0; t + 1 < (d.copy_threads ? d.copy_threads : 1); t++) {
 		ret = -pthread_create(&p->threads[t], NULL, worker_main, p);
 		if (ret) {
 			snprintf(why, sizeof(why), "cannot start a copy thread: %s",
@@ -526,6 +553,7 @@ int cxltier_pool_stats(struct cxltier_pool *p, struct cxltier_pool_stats *out)
 	st.hints_will_read = atomic_load(&ps->hints_will_read);
 	st.hints_done = atomic_load(&ps->hints_done);
 	st.hints_stale = atomic_load(&ps->hints_stale);
+	st.move_cpu_ns = atomic_load(&p->move_cpu_ns);
 	if (size > sizeof(st)) {
 		memset((char *)out + sizeof(st), 0, size - sizeof(st));
 		size = sizeof(st);

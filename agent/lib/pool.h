@@ -30,8 +30,14 @@
 #define POOL_MAX_BATCH		(1U << 20)
 /* cudaHostRegister of 512 GiB or more fails: register in pieces. */
 #define POOL_CUDA_PIECE		(64ULL << 30)
-/* Poison: this many bytes at the start of every page of a freed slot. */
+/*
+ * Poison: POOL_POISON_BYTES at the start of every POOL_POISON_STRIDE of
+ * a freed slot (and of the slot's last stride), so that any stale read
+ * of a whole block, or of any 64 KiB of it, shows; cheaper than a full
+ * fill, which would cost as much as the copy.
+ */
 #define POOL_POISON_BYTES	64
+#define POOL_POISON_STRIDE	(64ULL << 10)
 #define POOL_POISON		0xdb
 
 struct cxltier;
@@ -97,10 +103,11 @@ struct pool_batch {
  * @dcond: a batch finished
  * @queue: batches with entries left to take, under @wlock
  * @stop: workers must exit, under @wlock
- * @threads: the workers
- * @nr_threads: started workers
+ * @threads: the helper threads (copy_threads - 1)
+ * @nr_threads: started helpers
  * @bytes_moved: atomic
  * @copy_ns: atomic
+ * @move_cpu_ns: atomic
  */
 struct cxltier_pool {
 	struct cxltier *ctx;
@@ -124,6 +131,7 @@ struct cxltier_pool {
 
 	_Atomic uint64_t bytes_moved;
 	_Atomic uint64_t copy_ns;
+	_Atomic uint64_t move_cpu_ns;
 };
 
 /* Address of slot @slot. */
