@@ -47,6 +47,8 @@ tests=(
 	"e2e_policy.sh		kmem	loaded"
 	"cli_test.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"
+	"cxltier-pool-test	kmem	loaded"
+	"pool_blockmove.sh	kmem	loaded"
 )
 
 applies() { # applies WHERE
