@@ -267,7 +267,7 @@ int cxltier_pool_create(struct cxltier *ctx, const struct cxltier_pool_desc *des
 	struct cxltier_pool_desc d;
 	struct cxltier_pool *p;
 	char why[256] = "";
-	unsigned int t;
+	unsigned int t, u;
 	int ret;
 
 	if (!ctx || !poolp || !desc ||
@@ -342,6 +342,11 @@ int cxltier_pool_create(struct cxltier *ctx, const struct cxltier_pool_desc *des
 				 swhy[0] ? swhy : strerror(-ret));
 			goto err_free;
 		}
+		/* Later slabs on the same node find that much less free. */
+		for (u = t + 1; u < p->nr_tiers; u++)
+			if (nodes[u] == nodes[t])
+				free_bytes[u] = free_bytes[u] > s->len ?
+							free_bytes[u] - s->len : 0;
 	}
 	/* Initial poison: a read of a never-written slot shows too. */
 	for (t = 0; t < p->table.nr_slots; t++)
