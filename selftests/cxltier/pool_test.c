@@ -5,7 +5,9 @@
  * clearly when the far slab cannot be had, moves under concurrent device
  * reads and writes with every byte checked, moves of blocks freed in
  * between, writers and full tiers refusing moves, and the bracket
- * keeping an old copy alive (then poisoned) across a move.  Needs
+ * keeping an old copy alive (then poisoned) across a move, and kill -9
+ * of the application in the middle of its moves (pins constant while it
+ * runs, all gone when it dies).  Needs
  * cxltier.ko; loads the fake accelerator.
  */
 #include <errno.h>
@@ -16,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include <linux/cxltier_test_accel.h>
 
@@ -534,6 +538,112 @@ TEST(moves_under_device_traffic)
 				break;
 			}
 	env_close(&e);
+}
+
+/* /proc/vmstat: long-term pins the kernel holds now. */
+static long long pins_held(void)
+{
+	long long a = -1, r = -1, v;
+	char name[64];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			a = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			r = v;
+	}
+	fclose(f);
+	return a < 0 || r < 0 ? -1 : a - r;
+}
+
+/* Pins once two readings a second apart agree (per-CPU folding lags). */
+static long long pins_settled(void)
+{
+	long long a, b = pins_held();
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		sleep(1);
+		a = b;
+		b = pins_held();
+		if (a == b)
+			break;
+	}
+	return b;
+}
+
+/* The application: a pool, then batches of moves until it is killed. */
+static void app_main(int ready)
+{
+	struct cxltier_block_move mv[8];
+	struct cxltier_pool_desc d;
+	struct pool_env e;
+	cxltier_block_t b[16];
+	unsigned int round = 0;
+	int i;
+
+	if (env_open(&e))
+		_exit(2);
+	desc_init(&e, &d, 16, 16, 8);
+	if (cxltier_pool_create(e.ctx, &d, &e.pool))
+		_exit(3);
+	for (i = 0; i < 16; i++)
+		if (cxltier_block_alloc(e.pool, 0, &b[i]) ||
+		    fill(e.pool, b[i], (uint32_t)i))
+			_exit(4);
+	if (write(ready, "R", 1) != 1)
+		_exit(5);
+	for (;;) {
+		memset(mv, 0, sizeof(mv));
+		for (i = 0; i < 8; i++) {
+			mv[i].block = b[(round * 3 + (unsigned int)i * 2) % 16];
+			mv[i].tier = round % 2;
+		}
+		cxltier_pool_move(e.pool, mv, 8);
+		round++;
+	}
+}
+
+/*
+ * kill -9 of the application in the middle of its batches: its pins stay
+ * put (constant) while it moves, and all go when it dies.
+ */
+TEST(app_killed_mid_batch)
+{
+	long long base, during, v;
+	int fds[2], st, i;
+	char c;
+	pid_t pid;
+
+	base = pins_settled();
+	ASSERT_LE(0, base) TH_LOG("no pin counters in /proc/vmstat");
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(fds[0]);
+		app_main(fds[1]);
+	}
+	close(fds[1]);
+	ASSERT_EQ(1, read(fds[0], &c, 1)) TH_LOG("the application did not start");
+	during = pins_settled();
+	/* Both slabs pinned: 24 slots of 64 pages. */
+	EXPECT_EQ(base + 24 * (BS / 4096), during);
+	for (i = 0; i < 5; i++) {
+		usleep(200000);
+		v = pins_held();
+		EXPECT_EQ(during, v) TH_LOG("pins changed while blocks moved");
+	}
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFSIGNALED(st));
+	for (i = 0; i < 100 && pins_held() != base; i++)
+		usleep(100000);
+	EXPECT_EQ(base, pins_settled());
+	close(fds[0]);
 }
 
 TEST_HARNESS_MAIN
