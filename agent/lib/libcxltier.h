@@ -345,9 +345,9 @@ int cxltier_block_lookup(struct cxltier_pool *pool, cxltier_block_t block,
 
 /*
  * Tell the pool what the runtime knows of @n blocks: CXLTIER_HINT_*
- * @kind, for a will-read hint within @lead_ms (0: unknown), for
- * placement to use (libcxltier(3) says how).  Batched in memory, no
- * syscall per block.  Stale handles are ignored (counted in the stats);
+ * @kind, for a will-read hint within @lead_ms (0: unknown).  Recorded
+ * with each block and counted, in memory, no syscall; this version does
+ * not act on them yet (libcxltier(3)).  Stale handles are ignored (counted in the stats);
  * -EINVAL: bad kind.
  */
 int cxltier_pool_hint(struct cxltier_pool *pool, unsigned int kind,
