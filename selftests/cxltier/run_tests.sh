@@ -50,6 +50,8 @@ tests=(
 	"cli_test.sh		kmem	loaded"
 	"cli_user.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"
+	"cxltier-pool-test	kmem	loaded"
+	"pool_blockmove.sh	kmem	loaded"
 )
 
 applies() { # applies WHERE
