@@ -148,8 +148,10 @@ endef
 
 include agent/lib/build.mk
 include agent/build.mk
+include agent/preload/build.mk
 include tools/build.mk
 include tests/unit/build.mk
+include tests/preload/build.mk
 include selftests/cxltier/build.mk
 
 user: $(PROGS) $(LIBS_BUILT)
