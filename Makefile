@@ -73,6 +73,8 @@ MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 UNITDIR		?= /lib/systemd/system
 MODDIR		?= /lib/modules
+# Debian's python3 site directory (the cxltier package).
+PYTHONDIR	?= /usr/lib/python3/dist-packages
 
 PROGS		:=
 UNIT_TESTS	:=
@@ -193,7 +195,7 @@ INSTALL_ARGS = --destdir "$(DESTDIR)" --prefix "$(PREFIX)" \
 		--bindir "$(BINDIR)" --sbindir "$(SBINDIR)" --libdir "$(LIBDIR)" \
 		--includedir "$(INCLUDEDIR)" --mandir "$(MANDIR)" \
 		--sysconfdir "$(SYSCONFDIR)" --unitdir "$(UNITDIR)" \
-		--moddir "$(MODDIR)" --version "$(VERSION)" \
+		--moddir "$(MODDIR)" --pythondir "$(PYTHONDIR)" --version "$(VERSION)" \
 		$(if $(KDIR),--kvers "$(KVERS)")
 
 install:
