@@ -48,6 +48,7 @@ tests=(
 	"cli_test.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"
 	"preload_kmem.sh	kmem	loaded"
+	"python_kmem.sh		kmem	loaded"
 )
 
 applies() { # applies WHERE
