@@ -288,6 +288,34 @@ def t_bad_pool():
 check("a bad pool: EINVAL, or ENODEV with the library's message", t_bad_pool)
 
 
+def t_example():
+    """The example KV offload manager, in this process (torch imported once)."""
+    import contextlib
+    import io
+    sys.path.insert(0, os.path.join(here, "..", "..", "examples"))
+    import kv_offload
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = kv_offload.main(["--socket", sock, "--dram-node", str(dram),
+                              "--far-node", str(far), "--check", "--requests", "40",
+                              "--blocks", "32", "--dram-slots", "8",
+                              "--block-size", "64K", "--label", "py-example"])
+    text = out.getvalue()
+    for line in text.splitlines():
+        note("  " + line)
+    assert rc == 0, rc
+    assert "copies with torch on cpu" in text, text
+    assert "checked every loaded block: 0 corrupt" in text, text
+    assert "tier 1: " in text and "hints: will-read 0" not in text, text
+
+
+if torch is not None:
+    check("the example KV offload manager with torch tensors: every loaded byte checks",
+          t_example)
+else:
+    skip("the example with torch tensors", "not applicable: torch is absent")
+
+
 def t_close():
     ctx.close()
     assert "py-kv" not in labels() and "py-buf" not in labels(), labels()

@@ -49,6 +49,7 @@ tests=(
 	"kvreplay_real.sh	kmem	loaded"
 	"preload_kmem.sh	kmem	loaded"
 	"python_kmem.sh		kmem	loaded"
+	"example_kmem.sh	kmem	loaded"
 )
 
 applies() { # applies WHERE

@@ -15,4 +15,5 @@ if [ ! -f "$root/build/lib/libcxltier.so.1" ]; then
 	exit 0
 fi
 export PYTHONPATH=$root/python PYTHONDONTWRITEBYTECODE=1
-exec /usr/bin/python3 "$root/tests/python/test_host.py"
+/usr/bin/python3 "$root/tests/python/test_host.py" || exit 1
+/usr/bin/python3 "$root/examples/test_kv_offload.py"
