@@ -52,6 +52,9 @@ tests=(
 	"kvreplay_real.sh	kmem	loaded"
 	"cxltier-pool-test	kmem	loaded"
 	"pool_blockmove.sh	kmem	loaded"
+	"preload_kmem.sh	kmem	loaded"
+	"python_kmem.sh		kmem	loaded"
+	"example_kmem.sh	kmem	loaded"
 )
 
 applies() { # applies WHERE
