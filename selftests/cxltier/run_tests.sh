@@ -47,6 +47,7 @@ tests=(
 	"e2e_policy.sh		kmem	loaded"
 	"cli_test.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"
+	"bench_migrate.sh	kmem	loaded"
 )
 
 applies() { # applies WHERE
