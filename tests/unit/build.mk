@@ -22,4 +22,5 @@ $(eval $(call unit_test,test-libcxltier,tests/unit/test_libcxltier.c,$(LIBCXLTIE
 $(eval $(call unit_test,test-plan,tests/unit/test_plan.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-metrics,tests/unit/test_metrics.c agent/metrics.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-executor,tests/unit/test_executor.c agent/executor.c agent/plan.c agent/server.c agent/metrics.c agent/log.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-observe,tests/unit/test_observe.c agent/observe.c,,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-server,tests/unit/test_server.c agent/server.c agent/log.c,,$(LIBCXLTIER_A)))
