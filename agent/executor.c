@@ -595,9 +595,7 @@ static void move_span(struct executor *e, const struct cxltier_range_info *r,
 			 (unsigned long long)len, to, live,
 			 b ? " (one handshake)" : "");
 		e->met->dry_run += live;
-		for (i = 0; i < nr; i++)
-			runs[i].live = false;
-		return;
+		goto out;
 	}
 
 	hm.pid = r->pid;

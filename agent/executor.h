@@ -26,7 +26,7 @@
  * write (it returned early with a positive count) still holds it. */
 #define EXEC_STATUS_UNSET	(-2147483647 - 1)
 /* Most bytes one handshake releases (the REPIN promise grows with it). */
-#define EXEC_SPAN_MAX_BYTES	(256ULL << 20)
+#define EXEC_SPAN_MAX_BYTES	(64ULL << 20)
 /* Free memory a move must leave on its target node. */
 #define EXEC_RESERVE_BYTES	(32ULL << 20)
 

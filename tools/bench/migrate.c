@@ -19,7 +19,8 @@
  * Each figure is the median of --runs passes in the same direction, with
  * min and max (the buffer goes back, untimed, between passes).  After
  * every pass every page is checked to be on the target node, and at the
- * end every byte against the pattern written at the start.
+ * end every byte against the pattern written at the start.  NUMA
+ * balancing is off for the run (it would move the buffers itself).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -249,7 +250,7 @@ static uint64_t mg_inproc_pass(int fd, uint32_t h, char *p, size_t len, int node
 		    ta_range(fd, CXLTA_IOC_REPIN, h, len))
 			return 0;
 		if (timed) {
-			fprintf(stderr, "cxltier-bench: in-process move left %ld of %zu pages behind\n",
+			fprintf(stderr, "cxltier-bench: in-process move (%zu-byte entries) to node %d left %ld of %zu pages behind\n", step, node,
 				(long)(len / MG_PAGE) - there, len / MG_PAGE);
 			return 0;
 		}
@@ -321,6 +322,38 @@ static uint64_t mg_copy(char *dst, const char *src, size_t len)
 	memcpy(dst, src, len);
 	t = clock_now_ns() - t0;
 	return t ? t : 1;
+}
+
+#define MG_NUMA_BALANCING "/proc/sys/kernel/numa_balancing"
+
+/*
+ * /proc/sys/kernel/numa_balancing: @set (-1: read only); the value it
+ * had, -1 if unreadable.  NUMA balancing (memory tiering in particular)
+ * moves the buffers behind the benchmark's back, so it is off while the
+ * benchmark runs and put back after.
+ */
+static int mg_numa_balancing(int set)
+{
+	int fd, old = -1;
+	char buf[16];
+	ssize_t n;
+
+	fd = open(MG_NUMA_BALANCING, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		old = atoi(buf);
+	}
+	if (set >= 0) {
+		n = snprintf(buf, sizeof(buf), "%d\n", set);
+		if (pwrite(fd, buf, (size_t)n, 0) != n)
+			fprintf(stderr, "cxltier-bench: %s: %s\n", MG_NUMA_BALANCING,
+				strerror(errno));
+	}
+	close(fd);
+	return old;
 }
 
 enum { MG_MEMCPY, MG_INPROC, MG_INPROC_4K, MG_BATCHED, MG_PER_CHUNK, MG_NR };
@@ -551,7 +584,7 @@ int cmd_migrate(int argc, char **argv)
 	struct json_object *j = NULL;
 	char conf[256];
 	struct tb_agent a;
-	int c, fd, n, ret = 0, i;
+	int c, fd, n, ret = 0, i, balancing;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -619,9 +652,12 @@ int cmd_migrate(int argc, char **argv)
 		bench_agent_stop(&a, 1);
 		return BENCH_EXIT_FAIL;
 	}
+	balancing = mg_numa_balancing(0);
 	for (i = 0; i < 2 && !ret; i++)
 		if (o.kinds & (1U << i))
 			ret = mg_run_kind(&o, a.socket, i == 0, &kinds[i]);
+	if (balancing > 0)
+		mg_numa_balancing(balancing);
 	bench_agent_stop(&a, ret != 0);
 	if (ret)
 		return BENCH_EXIT_FAIL;
