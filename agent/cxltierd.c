@@ -410,7 +410,7 @@ static int cycle(struct daemon *d)
 			 (unsigned long long)(ps->dram_budget >> 20),
 			 d->o.dry_run ? "; dry run, nothing moves" : "");
 	}
-	done = executor_run(d->exec, moves, n);
+	done = executor_run(d->exec, &snap, moves, n);
 	plan_commit(d->plan, moves, n, clock_now_ms());
 	if (n && !d->o.dry_run)
 		log_info("epoch %llu: %zu of %zu moves done",
@@ -451,7 +451,6 @@ static void do_client_move(struct daemon *d, struct srv_move *mv)
 		 (unsigned long long)mv->length, mv->node,
 		 res.status ? strerror(-res.status) : "done");
 	server_move_done(d->srv, mv, res.status, res.moved, res.node);
-	write_metrics(d);
 }
 
 /* --- signals, timer, reload ---------------------------------------------- */
@@ -532,7 +531,7 @@ static int run(struct daemon *d)
 	struct signalfd_siginfo si;
 	struct srv_move *mv;
 	uint64_t ticks, now;
-	size_t nsrv, base;
+	size_t nsrv, base, nmoves;
 	bool due;
 	int timeout;
 
@@ -576,10 +575,13 @@ static int run(struct daemon *d)
 							d->cfg.interval_ms;
 
 		server_process(d->srv, pfd + base, nsrv);
-		while ((mv = server_take_move(d->srv)))
+		/* The metrics once for all the moves of this round. */
+		for (nmoves = 0; (mv = server_take_move(d->srv)); nmoves++)
 			do_client_move(d, mv);
 		if (due)
 			cycle(d);
+		else if (nmoves)
+			write_metrics(d);
 	}
 }
 

@@ -55,6 +55,7 @@ tests=(
 	"preload_kmem.sh	kmem	loaded"
 	"python_kmem.sh		kmem	loaded"
 	"example_kmem.sh	kmem	loaded"
+	"bench_migrate.sh	kmem	loaded"
 )
 
 applies() { # applies WHERE
