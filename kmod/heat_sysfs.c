@@ -9,6 +9,7 @@
 #include <linux/kstrtox.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "internal.h"
 
 /**
@@ -68,7 +69,17 @@ CXLTIER_TUNABLE(max_chunks, 1, 1U << 28);
 CXLTIER_TUNABLE(max_user_chunks, 0, 1U << 28);
 CXLTIER_TUNABLE(max_user_ranges, 0, 1U << 20);
 
+/* How the scanner tells reclaim about the uses it clears (compat.h). */
+static ssize_t reclaim_hint_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", CXLTIER_RECLAIM_HINT);
+}
+
+static struct kobj_attribute cxltier_reclaim_hint = __ATTR_RO(reclaim_hint);
+
 static struct attribute *cxltier_tunable_attrs[] = {
+	&cxltier_reclaim_hint.attr,
 	&cxltier_tunable_scan_interval_ms.attr.attr,
 	&cxltier_tunable_scan_budget_pages.attr.attr,
 	&cxltier_tunable_half_life_ms.attr.attr,

@@ -187,7 +187,8 @@ struct cxltier_tunables {
 
 /**
  * struct cxltier_stats - counters under /sys/kernel/cxltier/stats/
- * @pages_scanned: base pages of tracked ranges the scanner has examined
+ * @pages_scanned: base pages of tracked ranges the scanner and placement
+ *	walks have examined
  * @young_found: young base pages found (and cleared)
  * @device_reports: device access records applied
  * @scan_passes: scanner passes
@@ -259,7 +260,8 @@ static inline unsigned long cxltier_chunk_end(const struct cxltier_range *r,
 }
 
 /* scan.c: Accessed-bit scanner and synchronous walks. */
-int cxltier_scan_refresh(struct cxltier_range *r, u32 first, u32 nr);
+int cxltier_scan_placement(struct cxltier_range *r, u32 first, u32 nr,
+			   long budget, u32 *next);
 void cxltier_scan_pass(void);
 int cxltier_scan_selfcheck(void);
 
