@@ -5,9 +5,9 @@
 # keeps using are not reclaimed ahead of cold ones, although the scanner
 # clears their Accessed bits (cxltier tells reclaim: PG_young where the
 # kernel has it, folio_mark_accessed() elsewhere; admin guide, "Reclaim").
-# Sets up a zram swap device and a memory cgroup of 40 MiB, runs
-# cxltier-reclaim-test 16 16 32 in it (16 MiB hot, 16 MiB cold, 32 MiB of
-# pressure), and removes both.  Needs cxltier.ko loaded.  TAP output (the
+# Sets up a zram swap device and a memory cgroup of 56 MiB, runs
+# cxltier-reclaim-test 16 16 32 in it (16 MiB hot tracked, 16 MiB hot
+# untracked, 16 MiB cold tracked, 32 MiB of pressure), and removes both.  Needs cxltier.ko loaded.  TAP output (the
 # program's).
 set -uo pipefail
 
@@ -41,7 +41,7 @@ if ! grep -q '^/dev/zram' /proc/swaps; then
 		{ echo "reclaim.sh: cannot set up swap on /dev/$zram" >&2; exit 1; }
 fi
 echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
-mkdir -p "$cg" && echo 40M >"$cg/memory.max" ||
+mkdir -p "$cg" && echo 56M >"$cg/memory.max" ||
 	{ echo "reclaim.sh: cannot create the memory cgroup $cg" >&2; exit 1; }
 hint=$(cat /sys/kernel/cxltier/reclaim_hint) || exit 1
 # The child joins the cgroup before exec: every page it touches counts.

@@ -4,20 +4,21 @@
  * of Accessed bits must not make the pages a process keeps using look
  * unused to reclaim (kmod/compat.h, cxltier_folio_young()).
  *
- * Two tracked buffers (CPU source, 4 KiB pages): "hot", which the test
- * reads again in every round, and "cold", written once.  Each round reads
- * every hot page, waits until the scanner has walked everything twice
- * (so every Accessed bit reclaim could see is cleared again, and only the
- * module's hint is left), then adds 1 MiB of pressure.  Run by reclaim.sh
- * inside a memory cgroup smaller than the three buffers, with swap, so
- * reclaim must swap out HOT_MB + COLD_MB + PRESSURE_MB - memory.max.
+ * Three buffers of 4 KiB pages: "hot", tracked (CPU source) and read
+ * again in every round; "plain", the same but not tracked, what reclaim
+ * sees of hot memory without cxltier; "cold", tracked and written once.
+ * Each round reads every hot and plain page, waits until the scanner has
+ * walked everything twice (every Accessed bit of the tracked pages is
+ * cleared again: only the module's hint is left), then adds 1 MiB of
+ * pressure.  Run by reclaim.sh inside a memory cgroup smaller than the
+ * four buffers, with swap.
  *
- * Without the hint the two buffers look alike to reclaim, and the hot one,
- * populated first, is older on the LRU; with it, hot pages are referenced
- * at every look.  The test counts reclaimed pages by /proc/self/pagemap:
- * hot pages found not present before each round's reads (which fault
- * them back), cold ones at the end; it requires no more hot pages than
- * cold ones to have gone.  TAP output.
+ * The test counts reclaimed pages by /proc/self/pagemap: hot and plain
+ * pages found not present before each round's reads (which fault them
+ * back), cold ones at the end.  Tracked hot pages must fare as untracked
+ * ones do (at most 1/64 of the buffer more reclaimed) and no worse than
+ * cold ones.  Without the hint they are reclaimed hundreds of pages
+ * more.  TAP output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,11 +93,11 @@ static char *buffer(size_t len, int val)
 int main(int argc, char **argv)
 {
 	size_t hot_len, cold_len, press_len, off, i;
-	long hot_left, cold_left, hot_gone, cold_gone;
+	long hot_left, plain_left, cold_left, hot_gone, plain_gone, cold_gone;
 	struct hu_tunables saved;
 	volatile char sink = 0;
 	uint32_t hot_id = 0, cold_id = 0;
-	char *hot, *cold, *press;
+	char *hot, *plain, *cold, *press;
 	int fd, pm;
 
 	if (argc != 4) {
@@ -126,11 +127,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	hot = buffer(hot_len, 1);
+	plain = buffer(hot_len, 4);
 	cold = buffer(cold_len, 2);
 	press = mmap(NULL, press_len, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	tap(hot && cold && press != MAP_FAILED, "buffers mapped");
-	if (!hot || !cold || press == MAP_FAILED)
+	tap(hot && plain && cold && press != MAP_FAILED, "buffers mapped");
+	if (!hot || !plain || !cold || press == MAP_FAILED)
 		goto out;
 	madvise(press, press_len, MADV_NOHUGEPAGE);
 	tap(!hu_track(fd, hot, hot_len, 0, CXLTIER_SRC_CPU, &hot_id) &&
@@ -138,15 +140,18 @@ int main(int argc, char **argv)
 	    "both buffers tracked");
 	tap(!wait_passes(2), "the scanner runs");
 	hot_gone = 0;
+	plain_gone = 0;
 	for (off = 0; off <= press_len; off += MB) {
 		hot_left = resident(pm, hot, hot_len);
-		if (hot_left < 0)
+		plain_left = resident(pm, plain, hot_len);
+		if (hot_left < 0 || plain_left < 0)
 			break;
 		hot_gone += (long)(hot_len / PAGE) - hot_left;
+		plain_gone += (long)(hot_len / PAGE) - plain_left;
 		if (off == press_len)
 			break;
 		for (i = 0; i < hot_len; i += PAGE)
-			sink += hot[i];
+			sink += hot[i] + plain[i];
 		if (wait_passes(2))
 			break;
 		memset(press + off, 3, MB);
@@ -155,13 +160,15 @@ int main(int argc, char **argv)
 	tap(hot_left >= 0 && cold_left >= 0 && off == press_len,
 	    "every round ran, pagemap read");
 	cold_gone = (long)(cold_len / PAGE) - cold_left;
-	printf("# hint %s: hot %ld of %zu pages reclaimed, cold %ld of %zu\n",
+	printf("# hint %s: pages reclaimed: hot %ld, untracked hot %ld (of %zu each), cold %ld of %zu\n",
 	       getenv("CXLTIER_RECLAIM_HINT") ? getenv("CXLTIER_RECLAIM_HINT") : "?",
-	       hot_gone, hot_len / PAGE, cold_gone, cold_len / PAGE);
+	       hot_gone, plain_gone, hot_len / PAGE, cold_gone, cold_len / PAGE);
 	tap(hot_gone + cold_gone >= (long)(cold_len / PAGE / 4),
 	    "the pressure reclaimed a quarter of the buffers' size or more");
 	tap(hot_gone <= cold_gone,
 	    "no more hot pages reclaimed than cold ones");
+	tap(hot_gone <= plain_gone + (long)(hot_len / PAGE / 64),
+	    "tracked hot pages reclaimed as untracked ones are");
 	(void)hu_untrack(fd, hot_id);
 	(void)hu_untrack(fd, cold_id);
 out:
