@@ -15,10 +15,12 @@
  *
  * The test counts reclaimed pages by /proc/self/pagemap: hot and plain
  * pages found not present before each round's reads (which fault them
- * back), cold ones at the end.  Tracked hot pages must fare as untracked
- * ones do (at most 1/64 of the buffer more reclaimed) and no worse than
- * cold ones.  Without the hint they are reclaimed hundreds of pages
- * more.  TAP output.
+ * back), cold ones at the end.  Tracked hot pages must lose no more than
+ * untracked ones, or else no more than 1/64 of what the cold buffer
+ * lost (reclaim's choice between two hot buffers varies from run to
+ * run), and no more than the cold one.  With the hint removed, 211 and
+ * 241 of 4096 went on 6.12 against 4096 cold ones; with it, none.  TAP
+ * output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -167,8 +169,8 @@ int main(int argc, char **argv)
 	    "the pressure reclaimed a quarter of the buffers' size or more");
 	tap(hot_gone <= cold_gone,
 	    "no more hot pages reclaimed than cold ones");
-	tap(hot_gone <= plain_gone + (long)(hot_len / PAGE / 64),
-	    "tracked hot pages reclaimed as untracked ones are");
+	tap(hot_gone <= plain_gone || hot_gone <= cold_gone / 64,
+	    "tracked hot pages reclaimed no more than untracked ones, or than 1/64 of the cold ones");
 	(void)hu_untrack(fd, hot_id);
 	(void)hu_untrack(fd, cold_id);
 out:
