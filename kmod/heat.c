@@ -48,6 +48,8 @@
 struct cxltier_tunables cxltier_tunables = {
 	.scan_interval_ms	= 100,
 	.scan_budget_pages	= 65536,
+	.scan_exact_max_pages	= 262144,
+	.scan_sample_pages	= 16,
 	.half_life_ms		= 2000,
 	.epoch_ms		= 1000,
 	.device_weight		= 1,

@@ -25,6 +25,9 @@
  * cxltier_folio_young()), as DAMON does: otherwise folio_referenced()
  * would see our hottest pages as unused.
  *
+ * Ranges of more than scan_exact_max_pages base pages are sampled
+ * instead (sample.c): a bounded number of random pages per chunk.
+ *
  * The scanner kthread (heat.c) calls cxltier_scan_pass() every
  * scan_interval_ms.  A pass examines at most scan_budget_pages
  * page-table entries (a 4 KiB PTE or a huge PMD counts as one), resuming
@@ -484,6 +487,48 @@ struct cxltier_scan_cursor {
 /* The scanner's position between passes. */
 static struct cxltier_scan_cursor cxltier_cursor;
 
+/*
+ * Is range @r scanned by sampling?  Ranges with the CPU source of more
+ * than scan_exact_max_pages base pages are (sample.c).
+ */
+static bool cxltier_range_sampled(const struct cxltier_range *r)
+{
+	return (r->sources & CXLTIER_SRC_CPU) &&
+	       ((r->end - r->start) >> PAGE_SHIFT) >
+	       READ_ONCE(cxltier_tunables.scan_exact_max_pages);
+}
+
+/*
+ * Sampling visits of @r's chunks from @addr while *@budget lasts, under
+ * mmap_lock.  Return: where the next pass resumes (a chunk's start, or
+ * r->end); *@stopped when a writer waits for mmap_lock.
+ */
+static unsigned long cxltier_sample_range(struct cxltier_range *r,
+					  struct mm_struct *mm,
+					  unsigned long addr, long *budget,
+					  bool *stopped)
+{
+	u32 idx = 0, work;
+	u64 pages = 0;
+
+	if (addr > r->start && addr < r->end)
+		idx = (addr - r->start) >> r->chunk_shift;
+	while (idx < r->nr_chunks && *budget > 0) {
+		work = cxltier_sample_chunk(r, mm, idx);
+		*budget -= work;
+		pages += work;
+		idx++;
+		if (mmap_lock_is_contended(mm)) {
+			*stopped = true;
+			break;
+		}
+		cond_resched();
+	}
+	atomic64_add(pages, &cxltier_stats.pages_scanned);
+	atomic64_add(pages, &cxltier_stats.pages_sampled);
+	return idx < r->nr_chunks ? cxltier_chunk_start(r, idx) : r->end;
+}
+
 /* Scan range @r from the cursor; Return: true when the range is done. */
 static bool cxltier_scan_range(struct cxltier_range *r, long *budget)
 {
@@ -503,6 +548,21 @@ static bool cxltier_scan_range(struct cxltier_range *r, long *budget)
 		return true;
 	}
 
+	if (cxltier_range_sampled(r)) {
+		bool stopped = false;
+
+		addr = cxltier_sample_range(r, mm, c->id == r->id ? c->addr : 0,
+					    budget, &stopped);
+		mmap_read_unlock(mm);
+		mmput(mm);
+		if (stopped)
+			*budget = 0;
+		/* An exact walk of @r, if the mode changes, starts afresh. */
+		c->walk.r = NULL;
+		c->id = r->id;
+		c->addr = addr;
+		return addr >= r->end;
+	}
 	if (c->id != r->id || c->addr <= r->start || c->addr >= r->end ||
 	    c->walk.r != r) {
 		c->addr = r->start;

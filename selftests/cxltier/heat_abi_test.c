@@ -650,6 +650,55 @@ TEST_F(heat, placement_keeps_accessed_bits)
 	EXPECT_EQ(0, hu_untrack(self->fd, id));
 }
 
+/*
+ * Sampling mode: hot chunks read hot from a few pages each, cold chunks
+ * exactly cold (a tested page was cleared by the previous visit), and
+ * the work is scan_sample_pages entries per chunk and visit.
+ */
+TEST_F(heat, sampling_mode)
+{
+	struct cxltier_chunk_heat h[4];
+	long long sampled, passes;
+	volatile char *p = (volatile char *)self->buf;
+	uint32_t id;
+	size_t i;
+	int round;
+
+	EXPECT_EQ(-EINVAL, hu_sysfs_set("scan_exact_max_pages", "4294967296"));
+	EXPECT_EQ(-EINVAL, hu_sysfs_set("scan_sample_pages", "0"));
+	EXPECT_EQ(-EINVAL, hu_sysfs_set("scan_sample_pages", "65"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_sample_pages", "8"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_exact_max_pages", "0"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "20"));
+	ASSERT_EQ(0, hu_sysfs_set("epoch_ms", "200"));
+	ASSERT_EQ(0, madvise(self->buf, BUFSZ, MADV_NOHUGEPAGE));
+	memset(self->buf, 1, BUFSZ);
+	ASSERT_EQ(0, hu_track(self->fd, self->buf, BUFSZ, 0, CXLTIER_SRC_CPU, &id));
+	sampled = hu_sysfs_get("stats/pages_sampled");
+	passes = hu_sysfs_get("stats/scan_passes");
+	/* Chunks 0 and 1 hot, 2 and 3 cold, for three epochs. */
+	for (round = 0; round < 60; round++) {
+		for (i = 0; i < 4 * MB; i += 4096)
+			p[i]++;
+		usleep(10000);
+	}
+	ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4, CXLTIER_HEAT_PLACEMENT, NULL));
+	EXPECT_LT(0, h[0].heat);
+	EXPECT_LT(0, h[1].heat);
+	EXPECT_EQ(0, h[2].cpu_young);
+	EXPECT_EQ(0, h[3].cpu_young);
+	EXPECT_GT(h[0].heat, 4 * h[2].heat);
+	/* Placement comes from the placement walk. */
+	EXPECT_EQ(512, h[3].resident_pages);
+	/* 8 tested and 8 cleared per chunk and visit, 4 chunks a pass. */
+	passes = hu_sysfs_get("stats/scan_passes") - passes;
+	sampled = hu_sysfs_get("stats/pages_sampled") - sampled;
+	TH_LOG("%lld passes, %lld entries sampled", passes, sampled);
+	EXPECT_LT(0, sampled);
+	EXPECT_GE((passes + 1) * 4 * 16, sampled);
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+}
+
 /* GET_RANGES: this file's ranges, or all of them, count-then-fill. */
 TEST_F(heat, get_ranges)
 {

@@ -42,7 +42,7 @@ int tb_sysfs_set(const char *name, long long v);
 int tb_sysfs_write(const char *name, const char *text);
 
 /* The tunables a run may change, in tb_tunable_names order. */
-#define TB_NR_TUNABLES 7
+#define TB_NR_TUNABLES 9
 extern const char *const tb_tunable_names[TB_NR_TUNABLES];
 
 /**
