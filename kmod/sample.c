@@ -44,6 +44,7 @@
  * @leaf: start of the last huge PMD tested in this pass, 0 = none
  * @leaf_young: whether it was young
  * @young: samples found young
+ * @entries: page-table entries examined (a huge PMD once)
  */
 struct cxltier_sampler {
 	struct mm_struct *mm;
@@ -51,6 +52,7 @@ struct cxltier_sampler {
 	unsigned long leaf;
 	bool leaf_young;
 	u32 young;
+	u32 entries;
 };
 
 static int cxltier_cmp_u32(const void *a, const void *b)
@@ -139,6 +141,7 @@ static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
 	while (n < k && ((base + ((unsigned long)off[n] << PAGE_SHIFT)) &
 			 PMD_MASK) == pmd_start)
 		n++;
+	s->entries++;
 	pmdp = cxltier_sample_pmd(s->mm, addr);
 	if (!pmdp)
 		return n;
@@ -158,6 +161,7 @@ static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
 			s->young += n;
 	} else if (!pmd_bad(pmd)) {
 		pte_ptl = pte_lockptr(s->mm, pmdp);
+		s->entries += n - 1;
 		spin_lock(pte_ptl);
 		for (i = 0; i < n; i++) {
 			a = base + ((unsigned long)off[i] << PAGE_SHIFT);
@@ -176,9 +180,12 @@ static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
 	return n;
 }
 
-/* Test-and-clear the @k pages @seed chooses among the @n from @base. */
+/*
+ * Test-and-clear the @k pages @seed chooses among the @n from @base.
+ * Return: how many were young; *@entries grows by the entries examined.
+ */
 static u32 cxltier_sample_set(struct mm_struct *mm, unsigned long base,
-			      u32 n, u32 seed, u32 k)
+			      u32 n, u32 seed, u32 k, u32 *entries)
 {
 	struct cxltier_sampler s = { .mm = mm };
 	u32 off[CXLTIER_SAMPLE_MAX];
@@ -187,6 +194,7 @@ static u32 cxltier_sample_set(struct mm_struct *mm, unsigned long base,
 	cxltier_sample_offsets(seed, k, n, off);
 	while (done < k)
 		done += cxltier_sample_pmd_span(&s, base, off + done, k - done);
+	*entries += s.entries;
 	return s.young;
 }
 
@@ -200,7 +208,8 @@ static u32 cxltier_sample_set(struct mm_struct *mm, unsigned long base,
  * the chunk's young pages to its pending count, then clears a fresh
  * random set for the next visit.  Called only by the scanner thread.
  *
- * Return: the page-table entries examined.
+ * Return: the page-table entries examined: one per sample in a page
+ * table, one per huge PMD or missing level, at least 1.
  */
 u32 cxltier_sample_chunk(struct cxltier_range *r, struct mm_struct *mm,
 			 u32 idx)
@@ -210,22 +219,21 @@ u32 cxltier_sample_chunk(struct cxltier_range *r, struct mm_struct *mm,
 	u32 n = (cxltier_chunk_end(r, idx) - base) >> PAGE_SHIFT;
 	u32 k = min3(READ_ONCE(cxltier_tunables.scan_sample_pages), n,
 		     (u32)CXLTIER_SAMPLE_MAX);
-	u32 young, work = k;
+	u32 young, work = 0;
 	u64 est;
 
 	if (c->sample_seed && c->sample_nr && c->sample_nr <= n) {
 		young = cxltier_sample_set(mm, base, n, c->sample_seed,
-					   c->sample_nr);
+					   c->sample_nr, &work);
 		/* Round to nearest: h * n / k with h <= k, n <= 2^18. */
 		est = ((u64)young * n + c->sample_nr / 2) / c->sample_nr;
 		if (est) {
 			atomic64_add(est, &c->pending_cpu);
 			atomic64_add(est, &cxltier_stats.young_found);
 		}
-		work += c->sample_nr;
 	}
 	c->sample_seed = get_random_u32() | 1;
 	c->sample_nr = k;
-	cxltier_sample_set(mm, base, n, c->sample_seed, k);
+	cxltier_sample_set(mm, base, n, c->sample_seed, k, &work);
 	return work;
 }
