@@ -142,6 +142,14 @@ static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
 			 PMD_MASK) == pmd_start)
 		n++;
 	s->entries++;
+	/*
+	 * hugetlb VMAs are PMD-aligned, so the whole group is in this one;
+	 * their shared PMDs are not stable under our mmap_lock (scan.c).
+	 */
+	if (!cxltier_sample_vma_ok(s, addr) && s->vma &&
+	    s->vma->vm_start <= addr && addr < s->vma->vm_end &&
+	    is_vm_hugetlb_page(s->vma))
+		return n;
 	pmdp = cxltier_sample_pmd(s->mm, addr);
 	if (!pmdp)
 		return n;
