@@ -11,6 +11,7 @@
 
 #include "kdev.h"
 #include "observe.h"
+#include "placement.h"
 
 /* The process name of @pid into @comm (16 bytes), "" when unknown. */
 static void read_comm(pid_t pid, char *comm)
@@ -85,9 +86,8 @@ int obs_read(const struct kdev *kdev, struct obs_snapshot *snap)
 			ret = -ENOMEM;
 			goto out;
 		}
-		ret = kdev_get_heat(kdev, r->info.id, 0, r->chunks,
-				    r->info.nr_chunks, CXLTIER_HEAT_REFRESH, &n,
-				    &epoch);
+		ret = placement_read(kdev, r->info.id, r->chunks,
+				     r->info.nr_chunks, &n, &epoch);
 		if (ret == -ENOENT || (!ret && n != r->info.nr_chunks)) {
 			/* Untracked meanwhile (or replaced): leave it out. */
 			free(r->chunks);
