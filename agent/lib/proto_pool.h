@@ -196,4 +196,29 @@ int proto_pool_check_advice(const struct proto_pool_info *pi,
 int proto_pool_check_reply(const struct proto_pool_msg *advice,
 			   const struct proto_pool_msg *reply, const char **why);
 
+/*
+ * The conversation, as proto_peer_send() / proto_peer_recv() for the
+ * 128-byte frames, on the same struct proto_peer (one sequence of
+ * numbers, one table of pending requests; a pool request's pending entry
+ * has the pool id as its buffer).  Pool frames are allowed only after
+ * HELLO negotiated version 2.  Return: 0, -ENOSPC, -EOVERFLOW, -EBADMSG
+ * (wrong direction) or -EPROTO (*@why says why, for recv).
+ */
+int proto_pool_peer_send(struct proto_peer *p, struct proto_pool_msg *m);
+int proto_pool_peer_recv(struct proto_peer *p, const struct proto_pool_msg *m,
+			 struct proto_pending *req, const char **why);
+
+/*
+ * Socket helpers.  proto_pool_send() numbers, encodes and sends one pool
+ * frame.  proto_recv_any() receives one packet of either kind without
+ * blocking: a pool frame lands in *@pm and sets *@is_pool, a 128-byte
+ * frame lands in *@m; both are decoded and run through the conversation
+ * rules.  Return as proto_send() / proto_recv().
+ */
+int proto_pool_send(int fd, struct proto_peer *p, struct proto_pool_msg *m,
+		    const char **why);
+int proto_recv_any(int fd, struct proto_peer *p, struct proto_msg *m,
+		   struct proto_pool_msg *pm, bool *is_pool,
+		   struct proto_pending *req, const char **why);
+
 #endif /* CXLTIER_PROTO_POOL_H */

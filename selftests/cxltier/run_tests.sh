@@ -51,6 +51,7 @@ tests=(
 	"cli_user.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"
 	"cxltier-pool-test	kmem	loaded"
+	"cxltier-pool-advice-test	kmem	loaded"
 	"pool_blockmove.sh	kmem	loaded"
 )
 

@@ -8,8 +8,11 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "pool_advice.h"
 #include "proto.h"
 #include "proto_pool.h"
 
@@ -506,6 +509,203 @@ TEST(reply_above_proposal_refused)
 	m.version = PROTO_VERSION + 1;
 	proto_peer_init(&c, PROTO_FROM_CLIENT);
 	EXPECT_EQ(-EPROTONOSUPPORT, proto_peer_send(&c, &m));
+}
+
+/* --- the conversation over a socket pair --------------------------------- */
+
+FIXTURE(sock) {
+	int fd[2];		/* [0] client, [1] agent */
+	struct proto_peer c, a;
+	struct proto_msg m;
+	struct proto_pool_msg pm;
+	bool is_pool;
+};
+
+/* Connect and say HELLO in @version. */
+static void hello(struct _test_data_sock *self, uint16_t version)
+{
+	struct proto_msg h = { .type = PROTO_HELLO, .version = version };
+	struct proto_msg r = { .type = PROTO_HELLO_REPLY, .reply_to = 1 };
+
+	proto_peer_init(&self->c, PROTO_FROM_CLIENT);
+	proto_peer_init(&self->a, PROTO_FROM_AGENT);
+	if (proto_send(self->fd[0], &self->c, &h, NULL) ||
+	    proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm, &self->is_pool,
+			   NULL, NULL) ||
+	    proto_send(self->fd[1], &self->a, &r, NULL) ||
+	    proto_recv_any(self->fd[0], &self->c, &self->m, &self->pm, &self->is_pool,
+			   NULL, NULL))
+		abort();
+}
+
+FIXTURE_SETUP(sock)
+{
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, self->fd));
+	hello(self, PROTO_POOL_VERSION);
+	ASSERT_EQ(2, self->c.version);
+}
+
+FIXTURE_TEARDOWN(sock)
+{
+	close(self->fd[0]);
+	close(self->fd[1]);
+}
+
+/* Register, advise, answer: each frame is numbered and answered in turn. */
+TEST_F(sock, register_advise_answer)
+{
+	struct proto_pool_msg reg = valid(PROTO_POOL_REGISTER), adv = valid(PROTO_ADVICE);
+	struct proto_pool_msg rep, ans;
+	struct proto_pending req;
+	struct proto_msg u = { .type = PROTO_UNREGISTER, .buffer = 3 };
+
+	ASSERT_EQ(0, proto_pool_send(self->fd[0], &self->c, &reg, NULL));
+	ASSERT_EQ(0, proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm,
+				    &self->is_pool, NULL, NULL));
+	ASSERT_TRUE(self->is_pool);
+	EXPECT_EQ(PROTO_POOL_REGISTER, self->pm.type);
+	EXPECT_EQ(12, self->pm.slab[1].range);
+
+	rep = valid(PROTO_POOL_REGISTER_REPLY);
+	rep.reply_to = self->pm.seq;
+	rep.status = 0;
+	ASSERT_EQ(0, proto_pool_send(self->fd[1], &self->a, &rep, NULL));
+	ASSERT_EQ(0, proto_pool_send(self->fd[1], &self->a, &adv, NULL));
+	ASSERT_EQ(0, proto_recv_any(self->fd[0], &self->c, &self->m, &self->pm,
+				    &self->is_pool, &req, NULL));
+	EXPECT_EQ(PROTO_POOL_REGISTER, req.type);
+	EXPECT_EQ(5, req.buffer);
+	ASSERT_EQ(0, proto_recv_any(self->fd[0], &self->c, &self->m, &self->pm,
+				    &self->is_pool, NULL, NULL));
+	ASSERT_EQ(PROTO_ADVICE, self->pm.type);
+	EXPECT_EQ(4, self->pm.count);
+
+	ans = valid(PROTO_ADVICE_REPLY);
+	ans.reply_to = self->pm.seq;
+	ASSERT_EQ(0, proto_pool_send(self->fd[0], &self->c, &ans, NULL));
+	/* A 128-byte frame after it keeps one sequence of numbers. */
+	ASSERT_EQ(0, proto_send(self->fd[0], &self->c, &u, NULL));
+	ASSERT_EQ(0, proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm,
+				    &self->is_pool, &req, NULL));
+	EXPECT_EQ(PROTO_ADVICE, req.type);
+	EXPECT_EQ(0, proto_pool_check_reply(&adv, &self->pm, NULL));
+	ASSERT_EQ(0, proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm,
+				    &self->is_pool, NULL, NULL));
+	EXPECT_FALSE(self->is_pool);
+	EXPECT_EQ(PROTO_UNREGISTER, self->m.type);
+	EXPECT_EQ(0, self->a.nr_pending);
+}
+
+/* Answers nobody asked for, of the wrong kind, or for another pool. */
+TEST_F(sock, bad_answers)
+{
+	struct proto_pool_msg adv = valid(PROTO_ADVICE), ans;
+	struct proto_msg m = { .type = PROTO_MOVE_REPLY, .buffer = 5 };
+	const char *why = NULL;
+
+	ans = valid(PROTO_ADVICE_REPLY);
+	ans.reply_to = 1;
+	ans.seq = self->a.rx_seq + 1;
+	EXPECT_EQ(-EPROTO, proto_pool_peer_recv(&self->a, &ans, NULL, &why));
+
+	ASSERT_EQ(0, proto_pool_peer_send(&self->a, &adv));
+	ans.reply_to = adv.seq;
+	ans.pool = 6;
+	EXPECT_EQ(-EPROTO, proto_pool_peer_recv(&self->a, &ans, NULL, &why));
+	EXPECT_STREQ("answer names another pool", why);
+	ans = valid(PROTO_POOL_UNREGISTER_REPLY);
+	ans.reply_to = adv.seq;
+	ans.seq = self->c.rx_seq + 1;
+	/* An agent-side answer type is not the client's to send. */
+	EXPECT_EQ(-EPROTO, proto_pool_peer_recv(&self->a, &ans, NULL, &why));
+	/* A 128-byte answer to a pool request. */
+	m.version = 2;
+	m.seq = self->a.rx_seq + 1;
+	m.reply_to = adv.seq;
+	EXPECT_EQ(-EPROTO, proto_peer_recv(&self->a, &m, NULL, &why));
+	/* Out of sequence. */
+	ans = valid(PROTO_ADVICE_REPLY);
+	ans.reply_to = adv.seq;
+	ans.seq = self->a.rx_seq + 2;
+	EXPECT_EQ(-EPROTO, proto_pool_peer_recv(&self->a, &ans, NULL, &why));
+	ans.seq = self->a.rx_seq + 1;
+	EXPECT_EQ(0, proto_pool_peer_recv(&self->a, &ans, NULL, &why));
+	/* Once only. */
+	ans.seq++;
+	EXPECT_EQ(-EPROTO, proto_pool_peer_recv(&self->a, &ans, NULL, &why));
+}
+
+/* No pool frame on a version-1 connection, either way. */
+TEST_F(sock, version_1_has_no_pool_frames)
+{
+	struct proto_pool_msg reg = valid(PROTO_POOL_REGISTER);
+	uint8_t f[PROTO_POOL_MAX_FRAME];
+	int n;
+
+	close(self->fd[0]);
+	close(self->fd[1]);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, self->fd));
+	hello(self, 1);
+	EXPECT_EQ(-EPROTO, proto_pool_send(self->fd[0], &self->c, &reg, NULL));
+	reg.seq = self->c.tx_seq + 1;
+	n = proto_pool_encode(&reg, PROTO_FROM_CLIENT, f, NULL);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(n, send(self->fd[0], f, (size_t)n, 0));
+	EXPECT_EQ(-EPROTO, proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm,
+					  &self->is_pool, NULL, NULL));
+}
+
+/* Packets of no known size are refused by size. */
+TEST_F(sock, odd_sizes)
+{
+	uint8_t f[PROTO_POOL_MAX_FRAME + 64];
+
+	memset(f, 0, sizeof(f));
+	ASSERT_EQ(100, send(self->fd[0], f, 100, 0));
+	EXPECT_EQ(-EMSGSIZE, proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm,
+					    &self->is_pool, NULL, NULL));
+	ASSERT_EQ((ssize_t)sizeof(f), send(self->fd[0], f, sizeof(f), 0));
+	EXPECT_EQ(-EMSGSIZE, proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm,
+					    &self->is_pool, NULL, NULL));
+	/* A pool header that is too long for its count. */
+	frame(PROTO_ADVICE_REPLY);
+	ASSERT_EQ(PROTO_POOL_MAX_FRAME + 64,
+		  send(self->fd[0], buf, PROTO_POOL_MAX_FRAME + 64, 0));
+	EXPECT_EQ(-EMSGSIZE, proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm,
+					    &self->is_pool, NULL, NULL));
+	EXPECT_EQ(-EAGAIN, proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm,
+					  &self->is_pool, NULL, NULL));
+	close(self->fd[0]);
+	self->fd[0] = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	EXPECT_EQ(-ECONNRESET, proto_recv_any(self->fd[1], &self->a, &self->m, &self->pm,
+					      &self->is_pool, NULL, NULL));
+}
+
+/* --- the library's reply to an advice ------------------------------------ */
+
+TEST(reply_from_moves)
+{
+	struct proto_pool_msg adv = valid(PROTO_ADVICE), rep, out;
+	struct cxltier_block_move mv[4] = {
+		{ .result = 0, .moved = 1 },
+		{ .result = 0, .moved = 0 },
+		{ .result = -ESTALE },
+		{ .result = -EPERM }, /* not the protocol's: reported failed */
+	};
+
+	pool_advice_reply(&adv, mv, &rep);
+	EXPECT_EQ(adv.seq, rep.reply_to);
+	EXPECT_EQ(4, rep.count);
+	EXPECT_EQ(1, rep.counts[PROTO_POOL_MOVED]);
+	EXPECT_EQ(1, rep.counts[PROTO_POOL_ALREADY]);
+	EXPECT_EQ(1, rep.counts[PROTO_POOL_STALE]);
+	EXPECT_EQ(1, rep.counts[PROTO_POOL_FAILED]);
+	EXPECT_EQ(-EIO, rep.res[3].result);
+	EXPECT_EQ(adv.advice[2].block, rep.res[2].block);
+	/* It is a frame the agent accepts, once numbered. */
+	rep.seq = 1;
+	EXPECT_EQ(0, roundtrip(&rep, &out));
+	EXPECT_EQ(0, proto_pool_check_reply(&adv, &out, NULL));
 }
 
 TEST_HARNESS_MAIN
