@@ -4,8 +4,8 @@
 # the internal archive that the daemon and tools link, built from the
 # same objects.
 
-LIBCXLTIER_SRCS := agent/lib/kdev.c agent/lib/units.c agent/lib/proto.c \
-		   agent/lib/pool_table.c agent/lib/pool_slab.c agent/lib/pool.c \
+LIBCXLTIER_SRCS := agent/lib/kdev.c agent/lib/units.c agent/lib/proto.c agent/lib/proto_pool.c agent/lib/proto_pool_peer.c \
+		   agent/lib/pool_table.c agent/lib/pool_slab.c agent/lib/pool.c agent/lib/pool_advice.c \
 		   agent/lib/conn.c agent/lib/report.c \
 		   agent/lib/libcxltier.c agent/lib/adapter.c \
 		   agent/lib/adapter_test_accel.c agent/lib/adapter_cuda.c

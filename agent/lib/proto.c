@@ -264,7 +264,9 @@ int proto_decode(const void *buf, size_t len, enum proto_dir from,
 	}
 	if (get_le32(b + OFF_MAGIC) != PROTO_MAGIC)
 		BAD("bad magic");
-	if (get_le16(b + OFF_VERSION) != PROTO_VERSION) {
+	m->version = get_le16(b + OFF_VERSION);
+	if (m->version < PROTO_VERSION_MIN || m->version > PROTO_VERSION) {
+		m->version = 0;
 		if (why)
 			*why = "unsupported protocol version";
 		return -EPROTONOSUPPORT;
@@ -296,12 +298,14 @@ int proto_encode(const struct proto_msg *m, enum proto_dir from, void *buf,
 	uint8_t *b = buf;
 	int ret;
 
+	if (m->version > PROTO_VERSION)
+		BAD("unsupported protocol version");
 	ret = check_msg(m, from, why);
 	if (ret)
 		return ret;
 	memset(b, 0, PROTO_FRAME_SIZE);
 	put_le32(b + OFF_MAGIC, PROTO_MAGIC);
-	put_le16(b + OFF_VERSION, PROTO_VERSION);
+	put_le16(b + OFF_VERSION, m->version ? m->version : PROTO_VERSION_MIN);
 	put_le16(b + OFF_TYPE, m->type);
 	put_le32(b + OFF_SEQ, m->seq);
 	put_le32(b + OFF_REPLY_TO, m->reply_to);
@@ -351,6 +355,15 @@ int proto_peer_send(struct proto_peer *p, struct proto_msg *m)
 		return -EOVERFLOW;
 	if (awaits_answer(m) && p->nr_pending == PROTO_MAX_PENDING)
 		return -ENOSPC;
+	if (m->type == PROTO_HELLO) {
+		if (m->version > PROTO_VERSION)
+			return -EPROTONOSUPPORT;
+		if (!m->version)
+			m->version = PROTO_VERSION_MIN;
+		p->version = m->version;
+	} else {
+		m->version = p->version;
+	}
 
 	m->seq = ++p->tx_seq;
 	if (awaits_answer(m)) {
@@ -392,6 +405,11 @@ int proto_peer_recv(struct proto_peer *p, const struct proto_msg *m,
 	} else if (m->type == PROTO_HELLO || m->type == PROTO_HELLO_REPLY) {
 		PROTO_ERR("second HELLO");
 	}
+	if (m->type == PROTO_HELLO_REPLY && m->status == 0 &&
+	    m->version > p->version)
+		PROTO_ERR("HELLO_REPLY in a version higher than proposed");
+	if (p->hello && m->version != p->version)
+		PROTO_ERR("frame of another version than negotiated");
 
 	if (r->answers) {
 		for (i = 0; i < p->nr_pending; i++)
@@ -417,8 +435,10 @@ int proto_peer_recv(struct proto_peer *p, const struct proto_msg *m,
 
 	p->rx_seq = m->seq;
 	if (m->type == PROTO_HELLO ||
-	    (m->type == PROTO_HELLO_REPLY && m->status == 0))
+	    (m->type == PROTO_HELLO_REPLY && m->status == 0)) {
 		p->hello = true;
+		p->version = m->version;
+	}
 	return 0;
 }
 

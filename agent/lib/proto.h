@@ -31,8 +31,15 @@
 
 /* First four bytes of every frame: "CXTP" read as a little-endian u32. */
 #define PROTO_MAGIC		0x50545843U
-/* The one protocol version this code speaks. */
-#define PROTO_VERSION		1
+/*
+ * Protocol versions this code speaks: 1 (buffers and the handshake) up to
+ * 2 (1 plus the block-pool frames of proto_pool.h).  A client proposes a
+ * version in its HELLO's header; the agent answers in the same version if
+ * it speaks it, else with HELLO_REPLY -EPROTONOSUPPORT in version 1 and
+ * hangs up, and the client may connect again proposing version 1.
+ */
+#define PROTO_VERSION_MIN	1
+#define PROTO_VERSION		2
 /* Every frame is exactly this many bytes. */
 #define PROTO_FRAME_SIZE	128
 /* Label length including the NUL, as CXLTIER_LABEL_LEN. */
@@ -89,8 +96,11 @@ enum proto_dir {
  * @hold_ms: PREPARE: the agent sends REPIN at most this long after
  *	RELEASED; the client re-pins by itself a grace period later
  * @label: REGISTER: NUL-terminated printable label; else all zero
+ * @version: the header's version; 0 when encoding means: the version
+ *	negotiated (proto_peer_send() fills it in), or PROTO_VERSION_MIN
  */
 struct proto_msg {
+	uint16_t version;
 	uint16_t type;
 	uint32_t seq;
 	uint32_t reply_to;
@@ -158,6 +168,8 @@ struct proto_pending {
  * @tx_seq: sequence number of the last frame sent, 0 before the first
  * @rx_seq: sequence number of the last frame accepted
  * @hello: HELLO and its reply went through
+ * @version: the version proposed (client, before HELLO_REPLY) or
+ *	negotiated; every frame after HELLO carries it
  * @nr_pending: entries in @pending
  * @pending: frames sent that await an answer
  */
@@ -166,6 +178,7 @@ struct proto_peer {
 	uint32_t tx_seq;
 	uint32_t rx_seq;
 	bool hello;
+	uint16_t version;
 	unsigned int nr_pending;
 	struct proto_pending pending[PROTO_MAX_PENDING];
 };

@@ -26,6 +26,10 @@ $(eval $(call program,cxltier-e2e-app,selftests/cxltier/e2e_app.c,$(LIBCXLTIER_L
 $(call testbed_user,selftests/cxltier/pool_test.c)
 $(eval $(call program,cxltier-pool-test,selftests/cxltier/pool_test.c,$(LIBCXLTIER_LINK) $(TESTBED_LIBS),$(TESTBED_A) $(LIBCXLTIER_SO)))
 CFLAGS_selftests_cxltier_pool_test += -Wno-clobbered
+# The library's side of pool advice (internal: links the static library).
+$(call testbed_user,selftests/cxltier/pool_advice_test.c)
+$(eval $(call program,cxltier-pool-advice-test,selftests/cxltier/pool_advice_test.c,$(TESTBED_LIBS) -ldl,$(TESTBED_A) $(LIBCXLTIER_A)))
+CFLAGS_selftests_cxltier_pool_advice_test += -Wno-clobbered
 $(eval $(call program,cxltier-e2e-rogue,selftests/cxltier/e2e_rogue.c,,$(LIBCXLTIER_A)))
 
 # cxltierctl's tests: a tracked buffer with known contents and hot set.

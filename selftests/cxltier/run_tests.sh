@@ -52,6 +52,7 @@ tests=(
 	"cli_user.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"
 	"cxltier-pool-test	kmem	loaded"
+	"cxltier-pool-advice-test	kmem	loaded"
 	"pool_blockmove.sh	kmem	loaded"
 	"preload_kmem.sh	kmem	loaded"
 	"python_kmem.sh		kmem	loaded"

@@ -9,6 +9,7 @@ $(eval $(call unit_test,test-tiers,tests/unit/test_tiers.c,))
 $(eval $(call unit_test,test-config,tests/unit/test_config.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
 $(eval $(call unit_test,test-policy,tests/unit/test_policy.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-pool-plan,tests/unit/test_pool_plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
 KVREPLAY_TEST_SRCS := tests/unit/test_kvreplay.c tools/kvreplay/trace.c tools/kvreplay/sim.c \
 		      tools/kvreplay/baselines.c tools/kvreplay/report.c tools/kvreplay/scale.c \
@@ -18,6 +19,7 @@ $(eval $(call unit_test,test-kvreplay,$(KVREPLAY_TEST_SRCS),$(CXLTIERD_CORE_LIBS
 
 $(eval $(call unit_test,test-topology,tests/unit/test_topology.c,$(TOPOLOGY_LIBS),$(TOPOLOGY_A)))
 $(eval $(call unit_test,test-proto,tests/unit/test_proto.c,,$(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-proto-pool,tests/unit/test_proto_pool.c,-lpthread -ldl -lm,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-libcxltier,tests/unit/test_libcxltier.c,$(LIBCXLTIER_LINK) -ldl,$(LIBCXLTIER_SO)))
 $(eval $(call unit_test,test-plan,tests/unit/test_plan.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-metrics,tests/unit/test_metrics.c agent/metrics.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))

@@ -22,6 +22,7 @@ static struct proto_msg valid(uint16_t type)
 	struct proto_msg m;
 
 	memset(&m, 0, sizeof(m));
+	m.version = PROTO_VERSION_MIN;
 	m.type = type;
 	m.seq = 7;
 	switch (type) {
@@ -146,7 +147,7 @@ TEST(wire_layout)
 	EXPECT_EQ('X', buf[1]);
 	EXPECT_EQ('T', buf[2]);
 	EXPECT_EQ('P', buf[3]);
-	EXPECT_EQ(PROTO_VERSION, buf[4]);
+	EXPECT_EQ(PROTO_VERSION_MIN, buf[4]);
 	EXPECT_EQ(0, buf[5]);
 	EXPECT_EQ(PROTO_PREPARE, buf[6]);
 	EXPECT_EQ(7, buf[8]);
@@ -184,7 +185,7 @@ TEST(header_fields)
 	EXPECT_EQ(-EBADMSG, decode(buf, FS, PROTO_HELLO));
 
 	frame(PROTO_HELLO, buf);
-	buf[4] = 2;
+	buf[4] = PROTO_VERSION + 1;
 	EXPECT_EQ(-EPROTONOSUPPORT, decode(buf, FS, PROTO_HELLO));
 	buf[4] = 0;
 	EXPECT_EQ(-EPROTONOSUPPORT, decode(buf, FS, PROTO_HELLO));
