@@ -22,24 +22,6 @@ static struct json_object *sources_json(uint32_t sources)
 	return a;
 }
 
-/* /proc/PID/comm, or "" when the process is gone or hidden. */
-static void process_name(int pid, char *buf, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	buf[0] = '\0';
-	if (pid <= 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 struct json_object *ctl_range_json(const struct ctl_opts *opts,
 				   const struct ctl_range *r)
 {
@@ -51,7 +33,7 @@ struct json_object *ctl_range_json(const struct ctl_opts *opts,
 	json_object_object_add(o, "id", json_object_new_int64(r->info.id));
 	if (r->info.pid > 0)
 		json_object_object_add(o, "pid", json_object_new_int(r->info.pid));
-	process_name(r->info.pid, buf, sizeof(buf));
+	ctl_process_name(r->info.pid, buf, sizeof(buf));
 	if (buf[0])
 		json_object_object_add(o, "process", json_object_new_string(buf));
 	if (r->info.label[0]) {

@@ -84,21 +84,9 @@ static int doc_path(const struct doc_ctx *c, char *buf, size_t len, const char *
 static int doc_read(const struct doc_ctx *c, const char *abs, char *buf, size_t len)
 {
 	char path[512];
-	ssize_t n;
-	int fd, ret = doc_path(c, path, sizeof(path), abs);
+	int ret = doc_path(c, path, sizeof(path), abs);
 
-	if (ret)
-		return ret;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return ret ? ret : ctl_read_line(path, buf, len);
 }
 
 static void check_module(struct doc_ctx *c)

@@ -46,21 +46,6 @@ static int count_fds(int pid, dev_t rdev)
 	return n;
 }
 
-static void read_comm(int pid, char *buf, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 static struct json_object *holder_json(const struct ctl_opts *opts, int pid,
 				       int fds, const struct ctl_range *r, size_t nr)
 {
@@ -69,7 +54,7 @@ static struct json_object *holder_json(const struct ctl_opts *opts, int pid,
 	struct stat st;
 	size_t i;
 
-	read_comm(pid, comm, sizeof(comm));
+	ctl_process_name(pid, comm, sizeof(comm));
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	json_object_object_add(o, "pid", json_object_new_int(pid));
 	json_object_object_add(o, "process", json_object_new_string(comm));

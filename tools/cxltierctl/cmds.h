@@ -38,6 +38,12 @@ int cmd_holders(int argc, char **argv, const struct ctl_opts *opts);
 /* Print @obj as pretty JSON on stdout and drop the reference. */
 void ctl_print_json(struct json_object *obj);
 
+/* The first line of @path into @buf (no newline).  0 or -errno. */
+int ctl_read_line(const char *path, char *buf, size_t len);
+
+/* /proc/PID/comm into @buf, "" when the process is gone or hidden. */
+void ctl_process_name(int pid, char *buf, size_t len);
+
 /* Read a one-line sysfs file below opts->sysfs_root into @buf (no newline). */
 int ctl_read_sysfs(const struct ctl_opts *opts, const char *rel, char *buf,
 		   size_t len);

@@ -20,15 +20,11 @@ void ctl_print_json(struct json_object *obj)
 	json_object_put(obj);
 }
 
-int ctl_read_sysfs(const struct ctl_opts *opts, const char *rel, char *buf,
-		   size_t len)
+int ctl_read_line(const char *path, char *buf, size_t len)
 {
-	char path[512];
 	ssize_t n;
 	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", opts->sysfs_root, rel) >= sizeof(path))
-		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -39,6 +35,28 @@ int ctl_read_sysfs(const struct ctl_opts *opts, const char *rel, char *buf,
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
+}
+
+int ctl_read_sysfs(const struct ctl_opts *opts, const char *rel, char *buf,
+		   size_t len)
+{
+	char path[512];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", opts->sysfs_root, rel) >= sizeof(path))
+		return -ENAMETOOLONG;
+	return ctl_read_line(path, buf, len);
+}
+
+void ctl_process_name(int pid, char *buf, size_t len)
+{
+	char path[64];
+
+	buf[0] = '\0';
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (ctl_read_line(path, buf, len))
+		buf[0] = '\0';
 }
 
 int ctl_open_dev(const struct ctl_opts *opts, struct kdev *dev)
