@@ -39,6 +39,7 @@
 #include "kdev.h"
 #include "log.h"
 #include "metrics.h"
+#include "node_meminfo.h"
 #include "observe.h"
 #include "peer_access.h"
 #include "plan.h"
@@ -102,12 +103,16 @@ struct opts {
  * @topo: the host's memory topology (libnuma, libcxl), for the log
  * @nodes: node table at the last decision
  * @nr_nodes: entries in @nodes
+ * @reclaimable: bytes of each node in @nodes that reclaim can hand back
+ *	(node_meminfo), at the last decision
  * @sfd: signalfd
  * @tfd: timerfd
  * @poll_epochs: the module wakes us at each heat epoch
  * @last_cycle_ms: monotonic time of the last decision
  * @last_moves: moves done at the last decision
  * @metrics_failed: the last metrics write failed (warn once)
+ * @untracked_pressure: the last plan held DRAM because the pressure was
+ *	untracked memory's (logged when it starts and ends)
  */
 struct daemon {
 	struct opts o;
@@ -120,12 +125,14 @@ struct daemon {
 	struct topo *topo;
 	struct cxltier_node_info *nodes;
 	uint32_t nr_nodes;
+	uint64_t *reclaimable;
 	int sfd;
 	int tfd;
 	bool poll_epochs;
 	uint64_t last_cycle_ms;
 	size_t last_moves;
 	bool metrics_failed;
+	bool untracked_pressure;
 };
 
 static int read_topology(struct daemon *d);
@@ -276,11 +283,32 @@ static int read_nodes(struct daemon *d)
 	uint32_t nr = 0, nr_tiers = 0;
 	int ret;
 
+	uint64_t *recl;
+	uint32_t i;
+
 	ret = kdev_get_nodes(&d->kdev, &nodes, &nr, &nr_tiers);
 	if (ret)
 		return ret;
+	/*
+	 * Page cache and reclaimable slab count as available, as in the
+	 * kernel's MemAvailable; a node whose meminfo cannot be read has
+	 * only its free memory.
+	 */
+	recl = calloc(nr ? nr : 1, sizeof(*recl));
+	if (!recl) {
+		free(nodes);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr; i++) {
+		struct node_meminfo mi;
+
+		if (!node_meminfo_read(NULL, (int)nodes[i].node, &mi))
+			recl[i] = node_meminfo_reclaimable(&mi);
+	}
 	free(d->nodes);
+	free(d->reclaimable);
 	d->nodes = nodes;
+	d->reclaimable = recl;
 	d->nr_nodes = nr;
 	return 0;
 }
@@ -361,6 +389,29 @@ static void notify_status(struct daemon *d)
 		   d->last_moves, d->o.dry_run ? " (dry run)" : "");
 }
 
+/*
+ * DRAM above high_watermark from memory cxltier does not track: say so
+ * when it starts and when it ends, not at every decision.
+ */
+static void untracked_pressure_log(struct daemon *d)
+{
+	const struct plan_summary *ps = plan_last(d->plan);
+
+	if (ps->shed_skipped == d->untracked_pressure)
+		return;
+	d->untracked_pressure = ps->shed_skipped;
+	if (ps->shed_skipped)
+		log_warn("DRAM %llu of %llu MiB used, %llu MiB of it untracked (tmpfs, other processes): above high_watermark, but demoting all %llu MiB of tracked chunks would not reach low_watermark; nothing is demoted for it",
+			 (unsigned long long)(ps->dram_used >> 20),
+			 (unsigned long long)(ps->dram_capacity >> 20),
+			 (unsigned long long)(ps->untracked_bytes >> 20),
+			 (unsigned long long)(ps->dram_tracked >> 20));
+	else
+		log_info("DRAM pressure from untracked memory is over: %llu of %llu MiB used",
+			 (unsigned long long)(ps->dram_used >> 20),
+			 (unsigned long long)(ps->dram_capacity >> 20));
+}
+
 /* One decision: read heat, plan, migrate, publish. */
 static int cycle(struct daemon *d)
 {
@@ -391,12 +442,14 @@ static int cycle(struct daemon *d)
 	}
 	pn.nr = d->nr_nodes;
 	pn.info = d->nodes;
+	pn.reclaimable = d->reclaimable;
 
 	ret = plan_build(d->plan, &d->cfg, &pn, &snap, t0, &moves, &n);
 	if (ret) {
 		log_err("policy failed: %s", strerror(-ret));
 		n = 0;
 	}
+	untracked_pressure_log(d);
 	for (i = 0; i < n; i++)
 		promote += moves[i].dir == MOVE_PROMOTE;
 	if (n) {
@@ -435,7 +488,7 @@ static int cycle(struct daemon *d)
 /* A client's MOVE request. */
 static void do_client_move(struct daemon *d, struct srv_move *mv)
 {
-	struct plan_nodes pn = { d->nr_nodes, d->nodes };
+	struct plan_nodes pn = { d->nr_nodes, d->nodes, d->reclaimable };
 	struct exec_result res;
 
 	if (d->o.dry_run) {
@@ -825,6 +878,7 @@ out:
 	server_close(d->srv);
 	metrics_free(&d->met);
 	free(d->nodes);
+	free(d->reclaimable);
 	topo_free(d->topo);
 	if (d->tfd >= 0)
 		close(d->tfd);

@@ -183,6 +183,7 @@ static unsigned int make_nodes(struct plan_ctx *p, const struct config *cfg,
 		p->nodes[n].node = (int)ni->node;
 		p->nodes[n].capacity = ni->capacity_kB << 10;
 		p->nodes[n].free = ni->free_kB << 10;
+		p->nodes[n].reclaimable = pn->reclaimable ? pn->reclaimable[i] : 0;
 		n++;
 	}
 	/* Ranks count nodes, not tiers: squeeze them to 1, 2, ... */
@@ -363,6 +364,8 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 	p->last.demote_bytes = plan.demote_bytes;
 	p->last.deferred_bytes = plan.deferred_bytes;
 	p->last.blocked_bytes = plan.blocked_bytes;
+	p->last.untracked_bytes = plan.untracked_bytes;
+	p->last.shed_skipped = plan.shed_skipped;
 	if (!plan.nr_moves)
 		return 0;
 

@@ -66,10 +66,14 @@ struct plan_ctx;
  * struct plan_nodes - the memory nodes at a decision
  * @nr: entries in @info
  * @info: the module's node table (CXLTIER_IOC_GET_NODES)
+ * @reclaimable: for each entry of @info, bytes reclaim can hand back
+ *	there (page cache, reclaimable slab; node_meminfo), counted as
+ *	available; NULL for none
  */
 struct plan_nodes {
 	uint32_t nr;
 	const struct cxltier_node_info *info;
+	const uint64_t *reclaimable;
 };
 
 /**
@@ -82,6 +86,8 @@ struct plan_nodes {
  * @demote_bytes: bytes planned for demotion
  * @deferred_bytes: bytes of wanted moves left for later (rate limit)
  * @blocked_bytes: bytes of wanted moves no node had room for
+ * @untracked_bytes: DRAM used by other than tracked chunks
+ * @shed_skipped: above high_watermark from untracked memory: no demotion
  */
 struct plan_summary {
 	uint64_t dram_capacity;
@@ -92,6 +98,8 @@ struct plan_summary {
 	uint64_t demote_bytes;
 	uint64_t deferred_bytes;
 	uint64_t blocked_bytes;
+	uint64_t untracked_bytes;
+	bool shed_skipped;
 };
 
 int plan_new(struct plan_ctx **pp);

@@ -306,6 +306,14 @@ static void emit(struct pol_run *r, uint32_t idx, int to, uint32_t reason)
 	}
 }
 
+/* A node's memory available to the plan: free plus reclaimable, capped. */
+static uint64_t node_avail(const struct policy_node *n)
+{
+	uint64_t a = sat_add(n->free, n->reclaimable);
+
+	return a < n->capacity ? a : n->capacity;
+}
+
 /*
  * Steps 1-3: budget, ranking, selection.  Fills ctx->want and
  * ctx->unwanted; returns the number of unwanted chunks in *@nr_unwanted
@@ -326,7 +334,17 @@ static int select_chunks(struct pol_run *r, size_t *nr_want, size_t *nr_unwanted
 	high = mul_div(plan->dram_capacity, cfg->high_watermark_bp, CONFIG_BP_ONE);
 	low = mul_div(plan->dram_capacity, cfg->low_watermark_bp, CONFIG_BP_ONE);
 	shed = used > high;
-	if (shed)
+	plan->untracked_bytes = used > r->tracked ? used - r->tracked : 0;
+	/*
+	 * Above high_watermark because of untracked memory (tmpfs, another
+	 * process): demoting every tracked chunk would not reach low, and
+	 * would only take the hot ones off DRAM.  Hold what is there.
+	 */
+	if (shed && plan->untracked_bytes > low) {
+		shed = false;
+		plan->shed_skipped = true;
+		budget = r->tracked;
+	} else if (shed)
 		budget = r->tracked > used - low ? r->tracked - (used - low) : 0;
 	else if (used < low)
 		budget = sat_add(r->tracked, low - used);
@@ -603,7 +621,7 @@ int policy_plan(struct policy_ctx *ctx, const struct policy_input *in,
 	r->nr_nodes = in->nr_nodes < CONFIG_MAX_NODES ? in->nr_nodes : CONFIG_MAX_NODES;
 	for (k = 0; k < r->nr_nodes; k++) {
 		const struct policy_node *n = &in->nodes[k];
-		uint64_t free_b = n->free < n->capacity ? n->free : n->capacity;
+		uint64_t free_b = node_avail(n);
 
 		ctx->node_free[k] = 0;
 		if (n->node < 0 || n->node >= CONFIG_MAX_NODES || ctx->node_idx[n->node] >= 0)
@@ -763,7 +781,7 @@ int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
 		ctx->node_free[i] = 0;
 		if (n->node < 0 || n->node >= CONFIG_MAX_NODES || ctx->node_idx[n->node] >= 0)
 			continue;
-		ctx->node_free[i] = n->free < n->capacity ? n->free : n->capacity;
+		ctx->node_free[i] = node_avail(n);
 		ctx->node_idx[n->node] = (int16_t)i;
 	}
 	if (reserve((void **)&ctx->mark, &ctx->mark_room, in->nr_chunks ? in->nr_chunks : 1,

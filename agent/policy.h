@@ -61,6 +61,7 @@
 #ifndef CXLTIER_POLICY_H
 #define CXLTIER_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,12 +76,15 @@
  * @tier: POLICY_TIER_DRAM, or the far tier (1 = fastest far memory)
  * @capacity: bytes of memory on the node
  * @free: bytes free on the node now
+ * @reclaimable: bytes the kernel can reclaim there without swap (page
+ *	cache, reclaimable slab): available as free memory is
  */
 struct policy_node {
 	int node;
 	unsigned int tier;
 	uint64_t capacity;
 	uint64_t free;
+	uint64_t reclaimable;
 };
 
 /* policy_chunk.flags */
@@ -172,7 +176,8 @@ struct policy_move {
  * @nr_moves: entries in @moves
  * @state: pass to the next policy_plan()
  * @dram_capacity: bytes of the DRAM tier
- * @dram_used: DRAM capacity less free memory, bytes
+ * @dram_used: DRAM capacity less available memory (free plus
+ *	reclaimable), bytes
  * @dram_tracked: bytes of tracked chunks in DRAM before the plan
  * @dram_budget: bytes of tracked chunks the plan allows in DRAM
  * @nr_promote: promotions in @moves
@@ -181,6 +186,11 @@ struct policy_move {
  * @demote_bytes: bytes demoted
  * @deferred_bytes: bytes of wanted moves left out by the rate limit
  * @blocked_bytes: bytes of wanted moves no node had room for
+ * @untracked_bytes: DRAM in use by other than tracked chunks (@dram_used
+ *	less @dram_tracked)
+ * @shed_skipped: DRAM use is above high_watermark, but demoting every
+ *	tracked chunk would not bring it to low_watermark: the pressure is
+ *	untracked memory's, so nothing was demoted for it
  */
 struct policy_plan {
 	struct policy_move *moves;
@@ -196,6 +206,8 @@ struct policy_plan {
 	uint64_t demote_bytes;
 	uint64_t deferred_bytes;
 	uint64_t blocked_bytes;
+	uint64_t untracked_bytes;
+	bool shed_skipped;
 };
 
 /* Scratch memory reused from one decision to the next. */

@@ -45,9 +45,9 @@ static void world_init(struct world *w, size_t nr, uint64_t dram_chunks,
 	w->cfg.hysteresis_bp = 0;
 	w->cfg.min_residency_ms = 0;
 	w->cfg.promote_min_heat = 0;
-	w->nodes[0] = (struct policy_node){ 0, POLICY_TIER_DRAM, dram_chunks * CHUNK, dram_chunks * CHUNK };
-	w->nodes[1] = (struct policy_node){ 1, 1, far_chunks * CHUNK, far_chunks * CHUNK };
-	w->nodes[2] = (struct policy_node){ 2, 2, 0, 0 };
+	w->nodes[0] = (struct policy_node){ 0, POLICY_TIER_DRAM, dram_chunks * CHUNK, dram_chunks * CHUNK, 0 };
+	w->nodes[1] = (struct policy_node){ 1, 1, far_chunks * CHUNK, far_chunks * CHUNK, 0 };
+	w->nodes[2] = (struct policy_node){ 2, 2, 0, 0, 0 };
 	w->nr_nodes = 3;
 	w->chunks = calloc(nr ? nr : 1, sizeof(*w->chunks));
 	w->nr = nr;
@@ -546,10 +546,10 @@ TEST(odd_nodes)
 TEST(tiers_and_nodes)
 {
 	struct policy_node nodes[4] = {
-		{ 0, POLICY_TIER_DRAM, 4 * CHUNK, 1 * CHUNK },
-		{ 3, POLICY_TIER_DRAM, 4 * CHUNK, 3 * CHUNK },
-		{ 1, 2, 8 * CHUNK, 8 * CHUNK },
-		{ 2, 1, 8 * CHUNK, 1 * CHUNK },
+		{ 0, POLICY_TIER_DRAM, 4 * CHUNK, 1 * CHUNK, 0 },
+		{ 3, POLICY_TIER_DRAM, 4 * CHUNK, 3 * CHUNK, 0 },
+		{ 1, 2, 8 * CHUNK, 8 * CHUNK, 0 },
+		{ 2, 1, 8 * CHUNK, 1 * CHUNK, 0 },
 	};
 	struct world w;
 
@@ -578,17 +578,83 @@ TEST(tiers_and_nodes)
 		EXPECT_EQ(2, w.plan.moves[0].to);	/* tier 1 before tier 2 */
 		EXPECT_EQ(0, w.plan.moves[1].chunk);
 		EXPECT_EQ(3, w.plan.moves[1].to);	/* the freest DRAM node */
-		/* Tier 1 full after that: the next demotion goes to tier 2. */
-		nodes[3].free = 0;
-		ch[0].node = 3;
-		ch[1].node = 2;
+		/*
+		 * Tier 1 full: demotions go to tier 2.  DRAM holds only the
+		 * two tracked chunks, and the 1% watermarks shed them both.
+		 */
+		nodes[0].free = 3 * CHUNK;	/* node 0: ch[0] */
+		nodes[1].free = 3 * CHUNK;	/* node 3: ch[1] */
+		nodes[2].free = 8 * CHUNK;	/* node 1, tier 2 */
+		nodes[3].free = 0;		/* node 2, tier 1: full (ch[2]) */
+		ch[0].node = 0;
+		ch[1].node = 3;
+		ch[1].heat = 0;
+		ch[2].node = 2;
 		ch[2].heat = 0;
 		w.cfg.high_watermark_bp = 100;
 		w.cfg.low_watermark_bp = 100;
 		ASSERT_EQ(0, policy_plan(w.ctx, &in, &w.state, &w.plan));
 		ASSERT_LE(1, w.plan.nr_moves);
-		EXPECT_EQ(1, w.plan.moves[0].to);
+		for (size_t q = 0; q < w.plan.nr_moves; q++)
+			EXPECT_EQ(1, w.plan.moves[q].to);
+		EXPECT_FALSE(w.plan.shed_skipped);
 	}
+	world_free(&w);
+}
+
+/*
+ * DRAM above high_watermark because of untracked memory (a tmpfs): no
+ * demotion of tracked chunks can reach low_watermark, so the hot chunks
+ * stay, and the plan says why.
+ */
+TEST(untracked_pressure_demotes_nothing)
+{
+	struct policy_node nodes[2] = {
+		{ 0, POLICY_TIER_DRAM, 16 * CHUNK, 1 * CHUNK, 0 },
+		{ 1, 1, 16 * CHUNK, 16 * CHUNK, 0 },
+	};
+	struct policy_chunk ch[2] = {
+		{ .heat = H(9), .bytes = CHUNK, .node = 0 },
+		{ .heat = H(8), .bytes = CHUNK, .node = 0 },
+	};
+	struct policy_input in;
+	struct world w;
+
+	world_init(&w, 0, 0, 0);
+	w.cfg.high_watermark_bp = 9000;
+	w.cfg.low_watermark_bp = 8500;
+	memset(&in, 0, sizeof(in));
+	in.cfg = &w.cfg;
+	in.nodes = nodes;
+	in.nr_nodes = 2;
+	in.chunks = ch;
+	in.nr_chunks = 2;
+	in.now_ms = 1;
+	/* 15 of 16 used, 2 tracked, 13 untracked. */
+	ASSERT_EQ(0, policy_plan(w.ctx, &in, &w.state, &w.plan));
+	/* untracked 13 chunks <= low 13.6: demoting reaches low; it demotes. */
+	EXPECT_FALSE(w.plan.shed_skipped);
+	EXPECT_LE(1, w.plan.nr_moves);
+
+	/* 14 untracked (> low): nothing to gain from demoting. */
+	nodes[0].free = 0;
+	ASSERT_EQ(0, policy_plan(w.ctx, &in, &w.state, &w.plan));
+	EXPECT_TRUE(w.plan.shed_skipped);
+	EXPECT_EQ(0, w.plan.nr_moves);
+	EXPECT_EQ(14 * CHUNK, w.plan.untracked_bytes);
+	EXPECT_EQ(2 * CHUNK, w.plan.dram_budget);
+
+	/* The same use, but 8 chunks of it page cache: under high, nothing to do. */
+	nodes[0].reclaimable = 8 * CHUNK;
+	ASSERT_EQ(0, policy_plan(w.ctx, &in, &w.state, &w.plan));
+	EXPECT_FALSE(w.plan.shed_skipped);
+	EXPECT_EQ(8 * CHUNK, w.plan.dram_used);
+	EXPECT_EQ(0, w.plan.nr_moves);
+
+	/* Reclaimable above capacity (a racy read) is capped. */
+	nodes[0].reclaimable = UINT64_MAX;
+	ASSERT_EQ(0, policy_plan(w.ctx, &in, &w.state, &w.plan));
+	EXPECT_EQ(0, w.plan.dram_used);
 	world_free(&w);
 }
 
