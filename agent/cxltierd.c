@@ -427,10 +427,12 @@ static int cycle(struct daemon *d)
 	if (ret)
 		log_warn("cannot read the node table: %s", strerror(-ret));
 	ret = obs_read(&d->kdev, &snap);
+	d->met.module_up = !ret;
 	if (ret) {
 		log_err("cannot read the module's ranges and heat: %s",
 			strerror(-ret));
 		obs_free(&snap);
+		write_metrics(d);
 		return ret;
 	}
 	for (i = 0; i < snap.nr_ranges; i++) {
@@ -474,10 +476,11 @@ static int cycle(struct daemon *d)
 	d->met.ranges = (unsigned int)snap.nr_ranges;
 	d->met.epoch = snap.epoch;
 	d->met.last_cycle_time = wall_time();
-	d->met.cycle_seconds = (double)(clock_now_ms() - t0) / 1000.0;
+	metrics_cycle(&d->met, clock_now_ms() - t0);
 	d->last_moves = done;
 	metrics_account_usage(&d->met, &snap, plan_classes(d->plan, snap.nr_ranges),
 			      &d->cfg, &pn);
+	metrics_account_nodes(&d->met, &pn, plan_last(d->plan), &d->cfg);
 	write_metrics(d);
 	notify_status(d);
 	free(moves);

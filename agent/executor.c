@@ -647,6 +647,8 @@ out:
 			e->met->migrations[run->dir][res->handshake ? MET_HANDSHAKE :
 								      MET_MOVE_PAGES]++;
 			e->met->migrated_bytes[run->dir] += res->moved;
+			e->met->migrated_chunks[run->dir] +=
+				(run->len + r->chunk_size - 1) / r->chunk_size;
 		}
 		if (res->status)
 			e->met->failures[res->fail]++;

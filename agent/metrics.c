@@ -16,6 +16,14 @@ const uint64_t met_bucket_us[MET_NR_BUCKETS] = {
 	5000000,
 };
 
+const uint64_t met_cycle_bucket_ms[MET_NR_CYCLE_BUCKETS] = {
+	1, 5, 10, 50, 100, 500, 1000, 5000, 30000,
+};
+
+static const char *const met_kind_names[CXLTIER_KIND_MAX + 1] = {
+	"unknown", "dram", "far", "cxl", "hbm", "pmem",
+};
+
 static const char *const met_dir_names[MOVE_NR_DIRS] = {
 	"promote", "demote", "lateral",
 };
@@ -40,6 +48,60 @@ void metrics_handshake(struct metrics *m, uint64_t us)
 	m->hs_sum_us += us;
 }
 
+void metrics_cycle(struct metrics *m, uint64_t ms)
+{
+	size_t i;
+
+	for (i = 0; i < MET_NR_CYCLE_BUCKETS; i++)
+		if (ms <= met_cycle_bucket_ms[i])
+			m->cycle_buckets[i]++;
+	m->cycle_count++;
+	m->cycle_sum_ms += ms;
+}
+
+int metrics_account_nodes(struct metrics *m, const struct plan_nodes *pn,
+			  const struct plan_summary *ps, const struct config *cfg)
+{
+	struct met_node *nodes = NULL;
+	uint32_t i;
+
+	if (pn->nr) {
+		nodes = calloc(pn->nr, sizeof(*nodes));
+		if (!nodes)
+			return -ENOMEM;
+	}
+	for (i = 0; i < pn->nr; i++) {
+		const struct cxltier_node_info *ni = &pn->info[i];
+		uint64_t cap = ni->capacity_kB << 10, avail = ni->free_kB << 10;
+
+		if (pn->reclaimable)
+			avail += pn->reclaimable[i];
+		nodes[i].node = (int)ni->node;
+		nodes[i].tier = (int)ni->tier;
+		nodes[i].kind = met_kind_names[ni->kind <= CXLTIER_KIND_MAX ? ni->kind : 0];
+		nodes[i].capacity = cap;
+		nodes[i].free = ni->free_kB << 10;
+		nodes[i].available = avail < cap ? avail : cap;
+	}
+	free(m->nodes);
+	m->nodes = nodes;
+	m->nr_nodes = pn->nr;
+
+	m->dram.capacity = ps->dram_capacity;
+	m->dram.used = ps->dram_used;
+	m->dram.tracked = ps->dram_tracked;
+	m->dram.untracked = ps->untracked_bytes;
+	m->dram.high = (uint64_t)((double)ps->dram_capacity * cfg->high_watermark_bp / CONFIG_BP_ONE);
+	m->dram.low = (uint64_t)((double)ps->dram_capacity * cfg->low_watermark_bp / CONFIG_BP_ONE);
+	m->dram.budget = ps->dram_budget;
+	m->dram.deferred = ps->deferred_bytes;
+	if (ps->deferred_bytes)
+		m->throttled_cycles++;
+	if (ps->shed_skipped)
+		m->untracked_pressure_cycles++;
+	return 0;
+}
+
 int metrics_set_usage(struct metrics *m, const struct met_usage *u, size_t n)
 {
 	struct met_usage *copy = NULL;
@@ -61,6 +123,9 @@ void metrics_free(struct metrics *m)
 	free(m->usage);
 	m->usage = NULL;
 	m->nr_usage = 0;
+	free(m->nodes);
+	m->nodes = NULL;
+	m->nr_nodes = 0;
 }
 
 /* A label value with \ and " escaped, as the text format wants. */
@@ -80,13 +145,27 @@ static void emit(const struct metrics *m, FILE *f)
 {
 	size_t d, k, i;
 
-	fprintf(f, "# HELP cxltier_migrations_total Chunk ranges migrated by cxltierd.\n"
+	fprintf(f, "# HELP cxltier_build_info cxltierd's version.\n"
+		   "# TYPE cxltier_build_info gauge\n"
+		   "cxltier_build_info{version=\"%s\"} 1\n"
+		   "# HELP cxltier_module_up Whether the last decision could read cxltier.ko's ranges and heat.\n"
+		   "# TYPE cxltier_module_up gauge\n"
+		   "cxltier_module_up %d\n", CXLTIER_VERSION, m->module_up ? 1 : 0);
+
+	fprintf(f, "# HELP cxltier_migrations_total Moves of a run of contiguous chunks of one buffer, by direction and method.\n"
 		   "# TYPE cxltier_migrations_total counter\n");
 	for (d = 0; d < MOVE_NR_DIRS; d++)
 		for (k = 0; k < MET_NR_METHODS; k++)
 			fprintf(f, "cxltier_migrations_total{direction=\"%s\",method=\"%s\"} %llu\n",
 				met_dir_names[d], met_method_names[k],
 				(unsigned long long)m->migrations[d][k]);
+
+	fprintf(f, "# HELP cxltier_migrated_chunks_total Chunks migrated by cxltierd, by direction.\n"
+		   "# TYPE cxltier_migrated_chunks_total counter\n");
+	for (d = 0; d < MOVE_NR_DIRS; d++)
+		fprintf(f, "cxltier_migrated_chunks_total{direction=\"%s\"} %llu\n",
+			met_dir_names[d],
+			(unsigned long long)m->migrated_chunks[d]);
 
 	fprintf(f, "# HELP cxltier_migrated_bytes_total Bytes migrated by cxltierd.\n"
 		   "# TYPE cxltier_migrated_bytes_total counter\n");
@@ -113,10 +192,10 @@ static void emit(const struct metrics *m, FILE *f)
 		(unsigned long long)m->hs_count, (double)m->hs_sum_us / 1e6,
 		(unsigned long long)m->hs_count);
 
-	fprintf(f, "# HELP cxltier_bytes Resident bytes of tracked buffers, by node, tier and class.\n"
-		   "# TYPE cxltier_bytes gauge\n");
+	fprintf(f, "# HELP cxltier_tracked_bytes Resident bytes of tracked buffers, by node, tier and class.\n"
+		   "# TYPE cxltier_tracked_bytes gauge\n");
 	for (i = 0; i < m->nr_usage; i++) {
-		fprintf(f, "cxltier_bytes{node=\"%d\",tier=\"", m->usage[i].node);
+		fprintf(f, "cxltier_tracked_bytes{node=\"%d\",tier=\"", m->usage[i].node);
 		if (m->usage[i].tier >= 0)
 			fprintf(f, "%d", m->usage[i].tier);
 		fputs("\",class=\"", f);
@@ -152,14 +231,68 @@ static void emit(const struct metrics *m, FILE *f)
 		   "# HELP cxltier_last_cycle_timestamp_seconds When the last decision was made.\n"
 		   "# TYPE cxltier_last_cycle_timestamp_seconds gauge\n"
 		   "cxltier_last_cycle_timestamp_seconds %.3f\n"
-		   "# HELP cxltier_cycle_duration_seconds How long the last decision and its migrations took.\n"
-		   "# TYPE cxltier_cycle_duration_seconds gauge\n"
-		   "cxltier_cycle_duration_seconds %.6f\n",
+		   "# HELP cxltier_throttled_cycles_total Decisions whose plan left moves to the rate limit.\n"
+		   "# TYPE cxltier_throttled_cycles_total counter\n"
+		   "cxltier_throttled_cycles_total %llu\n"
+		   "# HELP cxltier_untracked_pressure_cycles_total Decisions above high_watermark from untracked memory, nothing demoted for it.\n"
+		   "# TYPE cxltier_untracked_pressure_cycles_total counter\n"
+		   "cxltier_untracked_pressure_cycles_total %llu\n",
 		(unsigned long long)m->planned, (unsigned long long)m->dry_run,
 		(unsigned long long)m->cycles, (unsigned long long)m->reloads,
 		(unsigned long long)m->reload_failures, m->clients, m->buffers,
 		m->ranges, (unsigned long long)m->epoch, m->last_cycle_time,
-		m->cycle_seconds);
+		(unsigned long long)m->throttled_cycles,
+		(unsigned long long)m->untracked_pressure_cycles);
+
+	fprintf(f, "# HELP cxltier_cycle_duration_seconds A placement decision with its migrations.\n"
+		   "# TYPE cxltier_cycle_duration_seconds histogram\n");
+	for (i = 0; i < MET_NR_CYCLE_BUCKETS; i++)
+		fprintf(f, "cxltier_cycle_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			(double)met_cycle_bucket_ms[i] / 1e3,
+			(unsigned long long)m->cycle_buckets[i]);
+	fprintf(f, "cxltier_cycle_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+		   "cxltier_cycle_duration_seconds_sum %.3f\n"
+		   "cxltier_cycle_duration_seconds_count %llu\n",
+		(unsigned long long)m->cycle_count, (double)m->cycle_sum_ms / 1e3,
+		(unsigned long long)m->cycle_count);
+
+	fprintf(f, "# HELP cxltier_node_capacity_bytes A memory node's managed memory (its MemTotal).\n"
+		   "# TYPE cxltier_node_capacity_bytes gauge\n");
+	for (i = 0; i < m->nr_nodes; i++)
+		fprintf(f, "cxltier_node_capacity_bytes{node=\"%d\",tier=\"%d\",kind=\"%s\"} %llu\n",
+			m->nodes[i].node, m->nodes[i].tier, m->nodes[i].kind,
+			(unsigned long long)m->nodes[i].capacity);
+	fprintf(f, "# HELP cxltier_node_free_bytes A memory node's free memory.\n"
+		   "# TYPE cxltier_node_free_bytes gauge\n");
+	for (i = 0; i < m->nr_nodes; i++)
+		fprintf(f, "cxltier_node_free_bytes{node=\"%d\",tier=\"%d\",kind=\"%s\"} %llu\n",
+			m->nodes[i].node, m->nodes[i].tier, m->nodes[i].kind,
+			(unsigned long long)m->nodes[i].free);
+	fprintf(f, "# HELP cxltier_node_available_bytes Free plus reclaimable memory (page cache, reclaimable slab) of a node.\n"
+		   "# TYPE cxltier_node_available_bytes gauge\n");
+	for (i = 0; i < m->nr_nodes; i++)
+		fprintf(f, "cxltier_node_available_bytes{node=\"%d\",tier=\"%d\",kind=\"%s\"} %llu\n",
+			m->nodes[i].node, m->nodes[i].tier, m->nodes[i].kind,
+			(unsigned long long)m->nodes[i].available);
+
+	fprintf(f, "# HELP cxltier_dram_bytes The DRAM tier at the last decision: capacity, used (capacity less available), tracked and untracked use, the watermarks, the plan's budget for tracked chunks, and moves deferred by the rate limit.\n"
+		   "# TYPE cxltier_dram_bytes gauge\n"
+		   "cxltier_dram_bytes{what=\"capacity\"} %llu\n"
+		   "cxltier_dram_bytes{what=\"used\"} %llu\n"
+		   "cxltier_dram_bytes{what=\"tracked\"} %llu\n"
+		   "cxltier_dram_bytes{what=\"untracked\"} %llu\n"
+		   "cxltier_dram_bytes{what=\"high_watermark\"} %llu\n"
+		   "cxltier_dram_bytes{what=\"low_watermark\"} %llu\n"
+		   "cxltier_dram_bytes{what=\"budget\"} %llu\n"
+		   "cxltier_dram_bytes{what=\"deferred\"} %llu\n",
+		(unsigned long long)m->dram.capacity, (unsigned long long)m->dram.used,
+		(unsigned long long)m->dram.tracked, (unsigned long long)m->dram.untracked,
+		(unsigned long long)m->dram.high, (unsigned long long)m->dram.low,
+		(unsigned long long)m->dram.budget, (unsigned long long)m->dram.deferred);
+	fprintf(f, "# HELP cxltier_dram_heat_ratio Share of tracked buffers' heat in DRAM: the estimated DRAM hit ratio of their accesses.\n"
+		   "# TYPE cxltier_dram_heat_ratio gauge\n"
+		   "cxltier_dram_heat_ratio %.4f\n",
+		m->heat_total > 0 ? m->heat_dram / m->heat_total : 0.0);
 
 	fprintf(f, "# HELP cxltier_socket_refused_total Connections the agent's socket refused, by reason.\n"
 		   "# TYPE cxltier_socket_refused_total counter\n");
@@ -220,6 +353,7 @@ void metrics_account_usage(struct metrics *m, const struct obs_snapshot *snap,
 	size_t nr = 0, i, k;
 	uint32_t c;
 
+	m->heat_dram = m->heat_total = 0;
 	for (i = 0; i < snap->nr_ranges; i++) {
 		const struct obs_range *r = &snap->ranges[i];
 		unsigned int cls = klass ? klass[i] :
@@ -231,6 +365,9 @@ void metrics_account_usage(struct metrics *m, const struct obs_snapshot *snap,
 
 			if (node < 0 || !r->chunks[c].resident_pages)
 				continue;
+			m->heat_total += (double)r->chunks[c].heat;
+			if (plan_node_tier(pn, node) == 0)
+				m->heat_dram += (double)r->chunks[c].heat;
 			for (k = 0; k < nr; k++)
 				if (u[k].node == node &&
 				    !strcmp(u[k].class_name, name))

@@ -8,6 +8,7 @@
 #ifndef CXLTIERD_METRICS_H
 #define CXLTIERD_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,9 +55,56 @@ struct met_usage {
 	uint64_t bytes;
 };
 
+/* Decision duration histogram buckets, upper bounds in milliseconds. */
+#define MET_NR_CYCLE_BUCKETS 9
+extern const uint64_t met_cycle_bucket_ms[MET_NR_CYCLE_BUCKETS];
+
+/**
+ * struct met_node - one memory node at the last decision, gauges
+ * @node: NUMA node
+ * @tier: cxltier tier of the node
+ * @kind: "dram", "far", "cxl", "pmem" or "unknown"
+ * @capacity: managed bytes (the node's MemTotal)
+ * @free: free bytes
+ * @available: free plus reclaimable (page cache, reclaimable slab)
+ */
+struct met_node {
+	int node;
+	int tier;
+	const char *kind;
+	uint64_t capacity;
+	uint64_t free;
+	uint64_t available;
+};
+
+/**
+ * struct met_dram - the DRAM tier against the thresholds, gauges of the
+ *	last decision (bytes)
+ * @capacity: the tier's capacity
+ * @used: capacity less available memory
+ * @tracked: tracked chunks resident there
+ * @untracked: @used less @tracked
+ * @high: high_watermark of @capacity
+ * @low: low_watermark of @capacity
+ * @budget: tracked bytes the plan allowed there
+ * @deferred: bytes of wanted moves the rate limit left for later
+ */
+struct met_dram {
+	uint64_t capacity;
+	uint64_t used;
+	uint64_t tracked;
+	uint64_t untracked;
+	uint64_t high;
+	uint64_t low;
+	uint64_t budget;
+	uint64_t deferred;
+};
+
 /**
  * struct metrics - everything written to the metrics file
- * @migrations: chunk moves completed, by direction and method
+ * @migrations: moves of a run of chunks completed, by direction and
+ *	method
+ * @migrated_chunks: chunks moved, by direction
  * @migrated_bytes: bytes moved, by direction
  * @failures: moves not done, by reason
  * @hs_buckets: handshakes that took at most met_bucket_us[i]
@@ -72,7 +120,19 @@ struct met_usage {
  * @ranges: ranges tracked by the module
  * @epoch: the module's heat epoch at the last decision
  * @last_cycle_time: wall-clock time of the last decision (s)
- * @cycle_seconds: how long the last decision and its moves took
+ * @cycle_buckets: decisions (with their moves) that took at most
+ *	met_cycle_bucket_ms[i]
+ * @cycle_count: decisions timed (the histogram's +Inf bucket)
+ * @cycle_sum_ms: their total duration
+ * @module_up: the last decision could read the module's ranges and heat
+ * @throttled_cycles: decisions whose plan left moves to the rate limit
+ * @untracked_pressure_cycles: decisions above high_watermark from
+ *	untracked memory (nothing demoted for it)
+ * @dram: the DRAM tier against the thresholds
+ * @heat_dram: heat of tracked chunks resident in DRAM
+ * @heat_total: heat of all tracked chunks
+ * @nr_nodes: entries in @nodes
+ * @nodes: the memory nodes
  * @nr_refused: entries in @refused
  * @refused: connections the socket refused, by reason
  * @nr_dropped: entries in @dropped
@@ -84,6 +144,7 @@ struct met_usage {
  */
 struct metrics {
 	uint64_t migrations[MOVE_NR_DIRS][MET_NR_METHODS];
+	uint64_t migrated_chunks[MOVE_NR_DIRS];
 	uint64_t migrated_bytes[MOVE_NR_DIRS];
 	uint64_t failures[MOVE_NR_FAILS];
 	uint64_t hs_buckets[MET_NR_BUCKETS];
@@ -99,7 +160,17 @@ struct metrics {
 	unsigned int ranges;
 	uint64_t epoch;
 	double last_cycle_time;
-	double cycle_seconds;
+	uint64_t cycle_buckets[MET_NR_CYCLE_BUCKETS];
+	uint64_t cycle_count;
+	uint64_t cycle_sum_ms;
+	bool module_up;
+	uint64_t throttled_cycles;
+	uint64_t untracked_pressure_cycles;
+	struct met_dram dram;
+	double heat_dram;
+	double heat_total;
+	size_t nr_nodes;
+	struct met_node *nodes;
 	unsigned int nr_refused;
 	struct met_reason refused[MET_NR_REASONS];
 	unsigned int nr_dropped;
@@ -111,6 +182,17 @@ struct metrics {
 
 /* Count one handshake that took @us microseconds. */
 void metrics_handshake(struct metrics *m, uint64_t us);
+
+/* Count one decision (with its moves) that took @ms milliseconds. */
+void metrics_cycle(struct metrics *m, uint64_t ms);
+
+/*
+ * Set the node gauges from the node table (@pn, with its reclaimable
+ * bytes) and the DRAM gauges from the last plan @ps and @cfg's
+ * watermarks.  0 or -ENOMEM (the old node gauges are kept).
+ */
+int metrics_account_nodes(struct metrics *m, const struct plan_nodes *pn,
+			  const struct plan_summary *ps, const struct config *cfg);
 
 /* Set the usage gauges to @n entries (copied).  0 or -ENOMEM. */
 int metrics_set_usage(struct metrics *m, const struct met_usage *u, size_t n);

@@ -67,7 +67,7 @@ expect "the module tracks the registration under its label" \
 	wait_for 10 test "$(ranges_labelled cuda-host-register)" = 1
 expect "cxltierd registered the buffers" \
 	wait_for 10 grep -q 'registered buffer [0-9]* ("cuda-host-alloc", 8388608 bytes)' "$scratch/agent.log"
-offload_far() { grep -q "^cxltier_bytes{node=\"$far\",tier=\"[0-9]*\",class=\"offload\"} [1-9]" "$metrics"; }
+offload_far() { grep -q "^cxltier_tracked_bytes{node=\"$far\",tier=\"[0-9]*\",class=\"offload\"} [1-9]" "$metrics"; }
 expect "cxltierd counts the class's bytes on the far node" wait_for 15 offload_far
 touch "$scratch/placed.go"
 reap "$app_pid"

@@ -121,9 +121,65 @@ TEST_F(met, usage_labels)
 	ASSERT_EQ(0, metrics_set_usage(&self->m, u, 2));
 	ASSERT_EQ(0, metrics_write(&self->m, self->path));
 	t = slurp(self->path);
-	EXPECT_NE(NULL, strstr(t, "cxltier_bytes{node=\"0\",tier=\"0\",class=\"kv-cache\"} 1048576\n"));
-	EXPECT_NE(NULL, strstr(t, "cxltier_bytes{node=\"2\",tier=\"\",class=\"a\\\"b\\\\c\\nd\"} 5\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_tracked_bytes{node=\"0\",tier=\"0\",class=\"kv-cache\"} 1048576\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_tracked_bytes{node=\"2\",tier=\"\",class=\"a\\\"b\\\\c\\nd\"} 5\n"));
 	free(t);
+}
+
+/*
+ * The node and DRAM gauges from a node table and a plan; the decision
+ * histogram; build_info and module_up.
+ */
+TEST_F(met, nodes_dram_and_cycles)
+{
+	static struct cxltier_node_info info[2] = {
+		{ .node = 0, .tier = 0, .kind = CXLTIER_KIND_DRAM,
+		  .capacity_kB = 1024, .free_kB = 256 },
+		{ .node = 2, .tier = 1, .kind = CXLTIER_KIND_CXL,
+		  .capacity_kB = 2048, .free_kB = 2000 },
+	};
+	static uint64_t recl[2] = { 512 << 10, UINT64_MAX / 2 };
+	static struct plan_nodes pn = { 2, info, recl };
+	static struct plan_summary ps = {
+		.dram_capacity = 1024 << 10, .dram_used = 256 << 10,
+		.dram_tracked = 100 << 10, .untracked_bytes = 156 << 10,
+		.dram_budget = 200 << 10, .deferred_bytes = 4096,
+		.shed_skipped = true,
+	};
+	static struct config cfg;
+	char *t;
+
+	config_init(&cfg);
+	cfg.high_watermark_bp = 9500;
+	cfg.low_watermark_bp = 9000;
+	ASSERT_EQ(0, metrics_account_nodes(&self->m, &pn, &ps, &cfg));
+	metrics_cycle(&self->m, 3);
+	metrics_cycle(&self->m, 40000);
+	self->m.module_up = true;
+	self->m.heat_total = 4;
+	self->m.heat_dram = 1;
+	ASSERT_EQ(0, metrics_write(&self->m, self->path));
+	t = slurp(self->path);
+	EXPECT_NE(NULL, strstr(t, "cxltier_node_capacity_bytes{node=\"0\",tier=\"0\",kind=\"dram\"} 1048576\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_node_free_bytes{node=\"2\",tier=\"1\",kind=\"cxl\"} 2048000\n"));
+	/* free + reclaimable, capped at the capacity */
+	EXPECT_NE(NULL, strstr(t, "cxltier_node_available_bytes{node=\"0\",tier=\"0\",kind=\"dram\"} 786432\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_node_available_bytes{node=\"2\",tier=\"1\",kind=\"cxl\"} 2097152\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_dram_bytes{what=\"untracked\"} 159744\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_dram_bytes{what=\"high_watermark\"} 996147\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_dram_bytes{what=\"deferred\"} 4096\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_throttled_cycles_total 1\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_untracked_pressure_cycles_total 1\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_cycle_duration_seconds_bucket{le=\"0.005\"} 1\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_cycle_duration_seconds_bucket{le=\"30\"} 1\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_cycle_duration_seconds_bucket{le=\"+Inf\"} 2\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_cycle_duration_seconds_sum 40.003\n"));
+	EXPECT_NE(NULL, strstr(t, "# TYPE cxltier_cycle_duration_seconds histogram\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_dram_heat_ratio 0.2500\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_module_up 1\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_build_info{version=\"" CXLTIER_VERSION "\"} 1\n"));
+	free(t);
+
 }
 
 /* A second write replaces the first whole; a bad path is an error. */
