@@ -112,10 +112,11 @@ int units_parse_size(const char *s, uint64_t *bytes)
 	return parse_scaled(s, size_units, 1, bytes);
 }
 
+/* Only the documented units: "5sec" or "5m" (minutes? ms?) are errors. */
 static const struct unit time_units[] = {
 	{ "ms", 1 },
-	{ "s", 1000 }, { "sec", 1000 },
-	{ "m", 60000 }, { "min", 60000 },
+	{ "s", 1000 },
+	{ "min", 60000 },
 	{ "h", 3600000 },
 	{ NULL, 0 },
 };

@@ -67,6 +67,8 @@ TEST(durations)
 	ASSERT_EQ(0, units_parse_ms("1h", &v));
 	EXPECT_EQ(3600000, v);
 	EXPECT_EQ(-EINVAL, units_parse_ms("1d", &v));
+	EXPECT_EQ(-EINVAL, units_parse_ms("5sec", &v));
+	EXPECT_EQ(-EINVAL, units_parse_ms("5m", &v));
 	EXPECT_EQ(-EINVAL, units_parse_ms("s", &v));
 }
 
