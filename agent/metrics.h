@@ -60,6 +60,10 @@ struct met_usage {
  * @epoch: the module's heat epoch at the last decision
  * @last_cycle_time: wall-clock time of the last decision (s)
  * @cycle_seconds: how long the last decision and its moves took
+ * @draining_nodes: nodes closed to placement by a drain
+ * @drain_moved_bytes: bytes moved off draining nodes
+ * @drains: drains ended: drained, refused, incomplete
+ * @capacity_added_bytes: memory that came online while running
  * @nr_usage: entries in @usage
  * @usage: bytes per node (tier) and class at the last decision
  */
@@ -81,6 +85,10 @@ struct metrics {
 	uint64_t epoch;
 	double last_cycle_time;
 	double cycle_seconds;
+	unsigned int draining_nodes;
+	uint64_t drain_moved_bytes;
+	uint64_t drains[3];
+	uint64_t capacity_added_bytes;
 	size_t nr_usage;
 	struct met_usage *usage;
 };

@@ -1,0 +1,200 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End to end, giving a node's memory back while pinned buffers live on
+# it (kmem-offline topology: this test onlines dax0.0 --no-movable, so
+# that the pins can sit there, just before the application places its
+# pool on it):
+#  - without cxltier's drain, offlining the memory of a node that holds a
+#    pinned range does not complete within a bounded wait (the test
+#    interrupts it) and nothing is lost;
+#  - cxltierctl drain moves every chunk off, a second drain of the same
+#    node is refused while it runs, and the offline then completes;
+#  - the memory onlined again while cxltierd runs is seen (a log line,
+#    the capacity metric) and undrain puts the node back in use;
+#  - drain on offline: with cxltierd running, a plain daxctl
+#    offline-memory completes within a bounded time;
+#  - an owner killed in the middle of a drain leaves no pin behind.
+# Every byte is verified, through the CPU and the fake device.  TAP.
+set -uo pipefail
+here=$(dirname "$0")
+. "$here/tiers_lib.sh"
+load_topology
+dax=${topo_kmem_dax:-dax0.0}
+node=${topo_kmem_node:-2}
+daxlog=$(mktemp)
+
+# daxctl prints its own "WARNING:" lines; keep them out of the log check.
+daxctl_q() {
+	if daxctl "$@" >"$daxlog" 2>&1; then
+		return 0
+	fi
+	local rc=$?
+	sed -e 's/^/# daxctl: /' -e 's/WARNING/warning/g' "$daxlog"
+	return $rc
+}
+
+# The kernel warns about each page an offline cannot migrate (pinned
+# pages, by design here): the runner's log check skips what lies
+# between these two marks.
+expect_warnings() { echo "<5>cxltier-test: expected warnings $1" >/dev/kmsg; }
+
+daxctl_q reconfigure-device --mode=system-ram --no-movable "$dax" ||
+	{ echo "# cannot online $dax"; exit 1; }
+. "$here/e2e_lib.sh"
+far=$node
+e2e_setup
+base_pins=$(pins_baseline)
+chunks=64
+mib=$((chunks * 2))
+
+# pool_app LOG STOPFILE [ARG...]: a pool of $chunks 2 MiB chunks pinned on
+# node $node, verified every second until STOPFILE exists.
+pool_app() {
+	local log=$1 stop=$2
+	shift 2
+	start_app "$log" --chunks $chunks --far-chunks $chunks --no-agent-ok "$@" \
+		wait-connected:120 wait-file:"$stop" verify where summary
+}
+all_off() { # all_off LOG: the last "where" line has no chunk on $node
+	local w
+	w=$(grep '^where' "$1" | tail -1)
+	[ -n "$w" ] && ! grep -qw "$node" <<<"${w#where}"
+}
+verified() { grep -q '"corrupt_bytes": 0, "dma_errors": 0' "$1.out"; }
+# ctl drain|undrain ARG...: cxltierctl on the test's agent.
+ctl() { local c=$1; shift; cxltierctl "$c" --socket "$sock" "$@"; }
+offlining() { cat "/sys/kernel/cxltier/nodes/node$node/offlining_kB" 2>/dev/null; }
+
+# --- 1. No drain: the offline spins on the pinned pages ---------------------
+log=$scratch/app1
+start_app "$log" --chunks $chunks --far-chunks $chunks --no-agent-ok \
+	wait-file:"$scratch/go1" wait-connected:120 wait-file:"$scratch/stop1" \
+	verify where summary
+app1=$app_pid
+expect "the application pins $mib MiB on node $node" wait_for 60 logged "$log" '^ready'
+expect_warnings begin
+timeout -s TERM 20 daxctl offline-memory "$dax" >"$daxlog" 2>&1 &
+off_pid=$!
+expect "the module shows the offline in progress" \
+	wait_for 15 bash -c "[ \"\$(cat /sys/kernel/cxltier/nodes/node$node/offlining_kB)\" -gt 0 ]"
+reap $off_pid
+rc=$?
+expect_warnings end
+expect "without drain, the offline does not complete in 20 s (interrupted)" [ $rc = 124 ]
+expect "the interrupted offline is over" wait_for 10 bash -c "[ \"\$(cat /sys/kernel/cxltier/nodes/node$node/offlining_kB)\" = 0 ]"
+
+# --- 2. cxltierctl drain, then the offline completes ------------------------
+expect "cxltierd starts and listens" start_agent
+touch "$scratch/go1"
+expect "the application connects" wait_for 120 logged "$log" '^connected'
+ctl drain $node --dry-run >"$scratch/dry.json"
+expect "drain --dry-run: it fits, nothing moves" \
+	jq -e ".result == \"fits\" and .bytes_to_move == $((mib << 20))" "$scratch/dry.json"
+t0=$(date +%s.%N)
+ctl drain $node >"$scratch/drain.json" &
+drain_pid=$!
+wait_for 60 grep -q progress "$scratch/drain.json"
+ctl drain $node >"$scratch/drain2.json"
+rc2=$?
+reap $drain_pid
+rc=$?
+t1=$(date +%s.%N)
+tail -1 "$scratch/drain.json" >"$scratch/drain.last"
+expect "cxltierctl drain exits 0" [ $rc = 0 ]
+expect "drain: every byte moved off node $node" \
+	jq -e ".result == \"drained\" and .bytes_moved == $((mib << 20)) and .bytes_left == 0" "$scratch/drain.last"
+if grep -q progress "$scratch/drain.json"; then
+	expect "a second drain of the node while one runs is refused" \
+		jq -e '.result == "refused" and (.error | test("already running"))' "$scratch/drain2.json"
+	expect "the refused drain exits 1" [ $rc2 = 1 ]
+fi
+echo "# drain of $mib MiB: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+t0=$(date +%s.%N)
+expect "after the drain, daxctl offline-memory completes" timeout 120 daxctl offline-memory "$dax"
+t1=$(date +%s.%N)
+echo "# offline after the drain: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+expect "the node is drained in the agent's status" \
+	bash -c "cxltierctl drain --socket '$sock' --status | jq -e '.nodes[] | select(.node == $node) | .state == \"drained\"'"
+touch "$scratch/stop1"
+reap $app1
+rc=$?
+expect "the application's checks pass (bytes, device view, pins)" [ $rc = 0 ]
+[ $rc = 0 ] || diag "$log" "$log.err"
+expect "every byte verified, none corrupt" verified "$log"
+expect "no chunk is left on node $node" all_off "$log"
+expect "metrics: $mib MiB moved by the drain" [ "$(metric cxltier_drain_moved_bytes_total)" = $((mib << 20)) ]
+expect "no long-term pin left behind" wait_for 10 no_pins
+
+# --- 3. Capacity arriving, undrain ------------------------------------------
+cap0=$(metric cxltier_capacity_added_bytes_total)
+expect "daxctl onlines $dax again (--no-movable) while cxltierd runs" \
+	daxctl_q online-memory --no-movable "$dax"
+expect "cxltierd logs the capacity that arrived" \
+	wait_for 10 logged "$scratch/agent.log" "node $node .*capacity arrived"
+expect "the capacity metric grows by the node's memory" \
+	wait_for 10 bash -c "[ \"\$(awk '/^cxltier_capacity_added_bytes_total/ { print \$2 }' '$metrics')\" -gt $cap0 ]"
+log=$scratch/app2
+start_app "$log" --chunks 2 --far-chunks 0 move-fail:0:$node wait-file:"$scratch/undrained" \
+	move:0:$node move:1:$node where
+expect "a move to the drained node is refused" wait_for 60 logged "$log" "^move 0 $node refused"
+ctl undrain $node >"$scratch/undrain.json"
+expect "undrain puts the node back in service" jq -e '.result == "undrained" and .was == "drained"' "$scratch/undrain.json"
+touch "$scratch/undrained"
+reap $app_pid
+rc=$?
+expect "after undrain, chunks move onto the node again" \
+	bash -c "[ $rc = 0 ] && grep -q '^where $node $node\$' '$log'"
+[ $rc = 0 ] || diag "$log" "$log.err"
+
+# --- 4. Drain on offline: a plain offline with cxltierd running -------------
+log=$scratch/app3
+pool_app "$log" "$scratch/stop3"
+app3=$app_pid
+expect "the application pins $mib MiB on node $node again" wait_for 120 logged "$log" '^connected'
+expect_warnings begin
+t0=$(date +%s.%N)
+timeout 180 daxctl offline-memory "$dax" >"$daxlog" 2>&1
+rc=$?
+t1=$(date +%s.%N)
+expect_warnings end
+expect "with cxltierd running, daxctl offline-memory completes (bounded: 180 s)" [ $rc = 0 ]
+[ $rc = 0 ] || diag "$daxlog"
+echo "# offline with drain on offline, $mib MiB pinned: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+expect "cxltierd logged the offline drain" logged "$scratch/agent.log" "node $node: offline drain started"
+touch "$scratch/stop3"
+reap $app3
+rc=$?
+expect "the application's checks pass after the offline" [ $rc = 0 ]
+[ $rc = 0 ] || diag "$log" "$log.err"
+expect "every byte verified, none corrupt" verified "$log"
+expect "no chunk is left on node $node" all_off "$log"
+expect "no long-term pin left behind" wait_for 10 no_pins
+
+# --- 5. The owner killed in the middle of a drain ---------------------------
+daxctl_q online-memory --no-movable "$dax"
+wait_for 10 logged "$scratch/agent.log" "offline drain over"
+log=$scratch/app4
+pool_app "$log" "$scratch/stop4" --release-delay-ms 1500
+app4=$app_pid
+expect "the application pins $mib MiB on node $node once more" wait_for 120 logged "$log" '^connected'
+ctl drain $node >"$scratch/drain4.json" &
+drain_pid=$!
+wait_for 60 logged "$log" '^releasing'
+kill -9 $app4
+reap $app4
+reap $drain_pid
+rc=$?
+expect "the drain of a killed owner ends and says so" \
+	bash -c "tail -1 '$scratch/drain4.json' | jq -e '.event == \"done\"'"
+expect "no long-term pin left behind the killed owner" wait_for 20 no_pins
+ctl undrain $node >/dev/null
+
+stop_agent TERM
+rc=$?
+expect "cxltierd exits 0 on SIGTERM" [ $rc = 0 ]
+expect "the agent logged no error" bash -c "! grep -q ': error:' '$scratch/agent.log'"
+grep -q ': error:' "$scratch/agent.log" && diag "$scratch/agent.log"
+daxctl_q offline-memory "$dax" || true
+rm -f "$daxlog"
+finish
