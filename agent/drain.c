@@ -619,6 +619,10 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 				  "owner did not answer" :
 				  strerror(-res.status));
 		}
+		else if (!res.moved)
+			/* Nothing changed node: never spin on it. */
+			add_stuck(dn, r, range_bytes_on(r, dn->node),
+				  "did not move");
 		dn->moved += res.moved;
 		dr->met->drain_moved_bytes += res.moved;
 		dn->left = dn->left > res.moved ? dn->left - res.moved : 0;

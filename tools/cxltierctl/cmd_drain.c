@@ -213,7 +213,7 @@ int cmd_drain(int argc, char **argv, const struct ctl_opts *opts)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			errno = 0;
@@ -280,7 +280,7 @@ int cmd_undrain(int argc, char **argv, const struct ctl_opts *opts)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c != 's')
 			return CTL_EXIT_USAGE;
 		sock = optarg;
