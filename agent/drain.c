@@ -448,7 +448,7 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 	struct obs_snapshot snap;
 	struct drain_node *dn, probe;
 	uint64_t unmovable, room;
-	uint32_t nr = 0, i;
+	uint32_t nr = 0, nr_tiers, i;
 	bool known = false;
 	char stuck[2048];
 	int ret;
@@ -463,7 +463,7 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 			   node, node);
 		return -EBUSY;
 	}
-	ret = kdev_get_nodes(dr->kdev, &nodes, &nr, NULL);
+	ret = kdev_get_nodes(dr->kdev, &nodes, &nr, &nr_tiers);
 	if (ret) {
 		admin_send(dr, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"failed\", \"error\": \"cannot read the node table: %s\"}",
 			   node, strerror(-ret));
@@ -559,7 +559,7 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 	struct obs_snapshot snap;
 	struct exec_result res;
 	uint64_t unmovable;
-	uint32_t nr = 0;
+	uint32_t nr = 0, nr_tiers;
 	size_t i;
 	bool more = false;
 
@@ -567,7 +567,7 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 		obs_free(&snap);
 		return false;
 	}
-	if (kdev_get_nodes(dr->kdev, &nodes, &nr, NULL)) {
+	if (kdev_get_nodes(dr->kdev, &nodes, &nr, &nr_tiers)) {
 		obs_free(&snap);
 		return false;
 	}
