@@ -47,7 +47,6 @@ tests=(
 	"e2e_policy.sh		kmem	loaded"
 	"cli_test.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"
-	"e2e_drain.sh		kmem-offline	loaded"
 )
 
 applies() { # applies WHERE

@@ -30,8 +30,9 @@
  * Version of this interface; bumped when an ioctl, a field or a flag is
  * added or the encoding changes.  2: ioctl type 0xC9 (1 used 0xCE, the
  * CXL subsystem's), CXLTIER_TRACK_PIDFD, CXLTIER_REPORT_MAX_CHUNKS.
+ * 3: CXLTIER_FEAT_HOTPLUG, CXLTIER_HANDSHAKE_HOTPLUG_EVENTS.
  */
-#define CXLTIER_API_VERSION	2
+#define CXLTIER_API_VERSION	3
 
 /* ioctl type 0xC9 (free in ioctl-number.rst), numbers 0x40-0x5f. */
 #define CXLTIER_TYPE		0xC9
