@@ -73,6 +73,8 @@ MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 UNITDIR		?= /lib/systemd/system
 MODDIR		?= /lib/modules
+# Debian's python3 site directory (the cxltier package).
+PYTHONDIR	?= /usr/lib/python3/dist-packages
 
 PROGS		:=
 UNIT_TESTS	:=
@@ -148,8 +150,11 @@ endef
 
 include agent/lib/build.mk
 include agent/build.mk
+include agent/preload/build.mk
 include tools/build.mk
 include tests/unit/build.mk
+include tests/fuzz/build.mk
+include tests/preload/build.mk
 include selftests/cxltier/build.mk
 
 user: $(PROGS) $(LIBS_BUILT)
@@ -191,7 +196,7 @@ INSTALL_ARGS = --destdir "$(DESTDIR)" --prefix "$(PREFIX)" \
 		--bindir "$(BINDIR)" --sbindir "$(SBINDIR)" --libdir "$(LIBDIR)" \
 		--includedir "$(INCLUDEDIR)" --mandir "$(MANDIR)" \
 		--sysconfdir "$(SYSCONFDIR)" --unitdir "$(UNITDIR)" \
-		--moddir "$(MODDIR)" --version "$(VERSION)" \
+		--moddir "$(MODDIR)" --pythondir "$(PYTHONDIR)" --version "$(VERSION)" \
 		$(if $(KDIR),--kvers "$(KVERS)")
 
 install:

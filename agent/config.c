@@ -39,6 +39,8 @@ enum cfg_type {
 	CFG_HEAT,	/* decimal accesses: uint64_t CXLTIER_HEAT_ONE units */
 	CFG_INT,	/* decimal integer: int */
 	CFG_PATTERN,	/* glob: char[CONFIG_PATTERN_LEN] */
+	CFG_GROUP,	/* group name: char[CONFIG_GROUP_LEN] */
+	CFG_MODE,	/* octal file mode: uint32_t */
 };
 
 /**
@@ -65,6 +67,8 @@ enum {
 	K_INTERVAL, K_HIGH_WM, K_LOW_WM, K_RATE, K_HYSTERESIS, K_RESIDENCY,
 	K_MIN_HEAT,
 	K_EPOCH, K_HALF_LIFE,
+	K_GROUP, K_MODE, K_MAX_CLIENTS, K_ROOT_RESERVE, K_CLIENTS_UID,
+	K_BUFFERS_UID, K_REQUESTS_UID, K_HELLO_TIMEOUT,
 	NR_KEYS
 };
 
@@ -91,6 +95,20 @@ static const struct cfg_key cfg_keys[NR_KEYS] = {
 			      0, 1000000LL * CXLTIER_HEAT_ONE),
 	[K_EPOCH]	= CFG("heat", "epoch", CFG_MS, epoch_ms, 10, HOUR_MS),
 	[K_HALF_LIFE]	= CFG("heat", "half_life", CFG_MS, half_life_ms, 0, HOUR_MS),
+	[K_GROUP]	= CFG("socket", "group", CFG_GROUP, socket_group, 0, 0),
+	[K_MODE]	= CFG("socket", "mode", CFG_MODE, socket_mode, 0600, 0666),
+	[K_MAX_CLIENTS]	= CFG("socket", "max_clients", CFG_INT, max_clients, 1,
+			      CONFIG_MAX_CLIENTS),
+	[K_ROOT_RESERVE] = CFG("socket", "root_reserve", CFG_INT, root_reserve, 0,
+			       CONFIG_MAX_CLIENTS - 1),
+	[K_CLIENTS_UID]	= CFG("socket", "clients_per_uid", CFG_INT, clients_per_uid, 1,
+			      CONFIG_MAX_CLIENTS),
+	[K_BUFFERS_UID]	= CFG("socket", "buffers_per_uid", CFG_INT, buffers_per_uid, 1,
+			      1 << 20),
+	[K_REQUESTS_UID] = CFG("socket", "requests_per_uid", CFG_INT, requests_per_uid,
+			       1, 1 << 16),
+	[K_HELLO_TIMEOUT] = CFG("socket", "hello_timeout", CFG_MS, hello_timeout_ms,
+				100, 600000),
 };
 
 /* Indices into cfg_class_keys[]. */
@@ -149,6 +167,14 @@ void config_init(struct config *cfg)
 	cfg->promote_min_heat = CXLTIER_HEAT_ONE / 2;
 	cfg->epoch_ms = 1000;
 	cfg->half_life_ms = 30000;
+	strcpy(cfg->socket_group, "cxltier");
+	cfg->socket_mode = 0660;
+	cfg->max_clients = 256;
+	cfg->root_reserve = 16;
+	cfg->clients_per_uid = 16;
+	cfg->buffers_per_uid = 1024;
+	cfg->requests_per_uid = 16;
+	cfg->hello_timeout_ms = 5000;
 	cfg->nr_classes = 1;
 	def = &cfg->classes[CONFIG_CLASS_DEFAULT];
 	strcpy(def->name, "default");
@@ -407,12 +433,54 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 			return cfg_error(ld, -EINVAL, ld->cf.line,
 					 "%s: pattern longer than %d characters", k->name,
 					 CONFIG_PATTERN_LEN - 1);
+		/* "key = ;x" would read back as a comment (config_print()). */
+		if (value[0] == ';')
+			return cfg_error(ld, -EINVAL, ld->cf.line,
+					 "%s: a pattern cannot start with ';' (it reads as a comment)",
+					 k->name);
 		for (p = value; *p; p++)
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 				return cfg_error(ld, -EINVAL, ld->cf.line,
 						 "%s: pattern has a character that is not printable ASCII",
 						 k->name);
 		strcpy(field, value);
+		return 0;
+	}
+	case CFG_GROUP: {
+		size_t i, n = strlen(value);
+		bool ok = n && n < CONFIG_GROUP_LEN && value[0] != '-';
+
+		/* POSIX portable names, as useradd(8) and systemd accept. */
+		for (i = 0; ok && i < n; i++) {
+			char c = value[i];
+
+			ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+		}
+		if (!ok)
+			return cfg_error(ld, -EINVAL, ld->cf.line,
+					 "%s: '%s' is not a group name (1-%d letters, digits, '_', '.' or '-', not starting with '-')",
+					 k->name, value, CONFIG_GROUP_LEN - 1);
+		strcpy(field, value);
+		return 0;
+	}
+	case CFG_MODE: {
+		size_t i, n = strlen(value);
+		bool ok = n >= 3 && n <= 4 && (n == 3 || value[0] == '0');
+
+		for (i = 0; ok && i < n; i++)
+			ok = value[i] >= '0' && value[i] <= '7';
+		if (!ok)
+			return cfg_error(ld, -EINVAL, ld->cf.line,
+					 "%s: '%s' is not an octal mode such as 0660", k->name,
+					 value);
+		u = strtoul(value, NULL, 8);
+		/* Read and write for root; never execute, set-id or sticky. */
+		if ((u & ~0666ULL) || (u & 0600) != 0600)
+			return cfg_error(ld, -EINVAL, ld->cf.line,
+					 "%s: '%s': give read and write to the owner, and only read or write bits (0600-0666)",
+					 k->name, value);
+		*(uint32_t *)field = (uint32_t)u;
 		return 0;
 	}
 	}
@@ -446,7 +514,7 @@ static bool class_name_ok(const char *s, size_t n)
 static int check_section(struct cfg_loader *ld, const char *sec, size_t len,
 			 const char **name, size_t *nlen)
 {
-	static const char *const plain[] = { "tiers", "policy", "heat" };
+	static const char *const plain[] = { "tiers", "policy", "heat", "socket" };
 	size_t i;
 
 	*name = NULL;
@@ -467,7 +535,7 @@ static int check_section(struct cfg_loader *ld, const char *sec, size_t len,
 				 "section [%.*s]: write a class as [class \"NAME\"]",
 				 (int)len, sec);
 	return cfg_error(ld, -EINVAL, ld->cf.line,
-			 "unknown section [%.*s] (known: tiers, policy, heat, class \"NAME\")",
+			 "unknown section [%.*s] (known: tiers, policy, heat, socket, class \"NAME\")",
 			 (int)len, sec);
 }
 
@@ -611,6 +679,21 @@ static int validate(const struct config *cfg, struct cfg_culprit *a,
 				return -EINVAL;
 			}
 		}
+	}
+	if (cfg->root_reserve >= cfg->max_clients) {
+		a->key = K_ROOT_RESERVE;
+		b->key = K_MAX_CLIENTS;
+		snprintf(err, errlen,
+			 "root_reserve (%d) leaves no connection to other users: keep it below max_clients (%d)",
+			 cfg->root_reserve, cfg->max_clients);
+		return -EINVAL;
+	}
+	if (cfg->clients_per_uid > cfg->max_clients) {
+		a->key = K_CLIENTS_UID;
+		b->key = K_MAX_CLIENTS;
+		snprintf(err, errlen, "clients_per_uid (%d) is above max_clients (%d)",
+			 cfg->clients_per_uid, cfg->max_clients);
+		return -EINVAL;
 	}
 	for (i = 1; i < cfg->nr_classes; i++) {
 		const struct config_class *c = &cfg->classes[i];
@@ -884,6 +967,12 @@ int config_print(const struct config *cfg, FILE *f)
 		fmt_heat(cfg->promote_min_heat, c, sizeof(c)));
 	fprintf(f, "\n[heat]\nepoch = %ums\nhalf_life = %ums\n", cfg->epoch_ms,
 		cfg->half_life_ms);
+	fprintf(f, "\n[socket]\ngroup = %s\nmode = %04o\nmax_clients = %d\n"
+		"root_reserve = %d\nclients_per_uid = %d\nbuffers_per_uid = %d\n"
+		"requests_per_uid = %d\nhello_timeout = %ums\n", cfg->socket_group,
+		(unsigned int)cfg->socket_mode, cfg->max_clients, cfg->root_reserve,
+		cfg->clients_per_uid, cfg->buffers_per_uid, cfg->requests_per_uid,
+		cfg->hello_timeout_ms);
 	for (i = 0; i < cfg->nr_classes; i++) {
 		const struct config_class *k = &cfg->classes[i];
 

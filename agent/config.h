@@ -44,6 +44,11 @@
 /* Index of the built-in class every unmatched buffer belongs to. */
 #define CONFIG_CLASS_DEFAULT	0
 
+/* Longest group name + 1 ([socket] group). */
+#define CONFIG_GROUP_LEN	32
+/* Upper bound of [socket] max_clients (the daemon's poll set). */
+#define CONFIG_MAX_CLIENTS	256
+
 /* Basis points: 10000 = 100%. */
 #define CONFIG_BP_ONE		10000U
 
@@ -95,6 +100,16 @@ struct config_class {
  * @epoch_ms: [heat] epoch: the module's heat epoch (epoch_ms)
  * @half_life_ms: [heat] half_life: the module's heat half-life
  *	(half_life_ms)
+ * @socket_group: [socket] group: the group that may use the socket
+ *	besides root; "root" for root only
+ * @socket_mode: [socket] mode: the socket file's mode
+ * @max_clients: [socket] max_clients: connections at once
+ * @root_reserve: [socket] root_reserve: connections only root may take
+ * @clients_per_uid: [socket] clients_per_uid
+ * @buffers_per_uid: [socket] buffers_per_uid
+ * @requests_per_uid: [socket] requests_per_uid: queued MOVE requests
+ * @hello_timeout_ms: [socket] hello_timeout: a new connection's HELLO
+ *	must come this soon
  * @nr_classes: classes in @classes, "default" included
  * @classes: "default" first, then the [class] sections in the order they
  *	first appear
@@ -112,6 +127,14 @@ struct config {
 	uint64_t promote_min_heat;
 	uint32_t epoch_ms;
 	uint32_t half_life_ms;
+	char socket_group[CONFIG_GROUP_LEN];
+	uint32_t socket_mode;
+	int max_clients;
+	int root_reserve;
+	int clients_per_uid;
+	int buffers_per_uid;
+	int requests_per_uid;
+	uint32_t hello_timeout_ms;
 	unsigned int nr_classes;
 	struct config_class classes[CONFIG_MAX_CLASSES];
 	unsigned int nr_files;
@@ -170,7 +193,8 @@ int config_parse_string(struct config *cfg, const char *name,
  * @err: on failure, the message
  * @errlen: size of @err
  *
- * low_watermark <= high_watermark; [tiers] dram and far share no node.
+ * low_watermark <= high_watermark; [tiers] dram and far share no node;
+ * root_reserve < max_clients; clients_per_uid <= max_clients.
  * config_load() runs it and names the file and line of the offending key.
  *
  * Return: 0 or -EINVAL.

@@ -41,6 +41,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "observe.h"
+#include "peer_access.h"
 #include "plan.h"
 #include "proto.h"
 #include "server.h"
@@ -287,6 +288,51 @@ static int read_nodes(struct daemon *d)
 	return 0;
 }
 
+/* The socket's refusals and drops into the metrics. */
+static void socket_metrics(struct daemon *d)
+{
+	const struct srv_stats *st = server_stats(d->srv);
+	unsigned int i;
+
+	for (i = 0; i < PEER_NR_REFUSALS && i < MET_NR_REASONS; i++) {
+		d->met.refused[i].name = peer_refusal_name(i);
+		d->met.refused[i].count = st->refused[i];
+	}
+	d->met.nr_refused = i;
+	for (i = 0; i < SRV_NR_DROPS && i < MET_NR_REASONS; i++) {
+		d->met.dropped[i].name = server_drop_name(i);
+		d->met.dropped[i].count = st->dropped[i];
+	}
+	d->met.nr_dropped = i;
+	d->met.limit_refusals[0] = st->buffers_refused;
+	d->met.limit_refusals[1] = st->requests_refused;
+}
+
+/*
+ * The socket's settings from [socket].  The access group is looked up
+ * now: a group that does not exist (yet) leaves the socket to root.
+ */
+static void socket_options(const struct config *cfg, struct srv_options *so)
+{
+	int ret;
+
+	so->group = PEER_NO_GROUP;
+	if (strcmp(cfg->socket_group, "root")) {
+		ret = peer_access_group(cfg->socket_group, &so->group);
+		if (ret)
+			log_notice("socket group %s: %s; only root may connect",
+				   cfg->socket_group,
+				   ret == -ENOENT ? "no such group" : strerror(-ret));
+	}
+	so->mode = cfg->socket_mode;
+	so->hello_timeout_ms = cfg->hello_timeout_ms;
+	so->limits.max_clients = (unsigned int)cfg->max_clients;
+	so->limits.root_reserve = (unsigned int)cfg->root_reserve;
+	so->limits.clients_per_uid = (unsigned int)cfg->clients_per_uid;
+	so->limits.buffers_per_uid = (unsigned int)cfg->buffers_per_uid;
+	so->limits.requests_per_uid = (unsigned int)cfg->requests_per_uid;
+}
+
 static void write_metrics(struct daemon *d)
 {
 	int ret;
@@ -295,6 +341,7 @@ static void write_metrics(struct daemon *d)
 		return;
 	d->met.clients = server_nr_clients(d->srv);
 	d->met.buffers = server_nr_buffers(d->srv);
+	socket_metrics(d);
 	ret = metrics_write(&d->met, d->o.metrics);
 	if (ret && !d->metrics_failed)
 		log_warn("cannot write %s: %s (said once)", d->o.metrics,
@@ -368,7 +415,7 @@ static int cycle(struct daemon *d)
 			 (unsigned long long)(ps->dram_budget >> 20),
 			 d->o.dry_run ? "; dry run, nothing moves" : "");
 	}
-	done = executor_run(d->exec, moves, n);
+	done = executor_run(d->exec, &snap, moves, n);
 	plan_commit(d->plan, moves, n, clock_now_ms());
 	if (n && !d->o.dry_run)
 		log_info("epoch %llu: %zu of %zu moves done",
@@ -415,7 +462,6 @@ static void do_client_move(struct daemon *d, struct srv_move *mv)
 		 (unsigned long long)mv->length, mv->node,
 		 res.status ? strerror(-res.status) : "done");
 	server_move_done(d->srv, mv, res.status, res.moved, res.node);
-	write_metrics(d);
 }
 
 /* --- signals, timer, reload ---------------------------------------------- */
@@ -507,7 +553,7 @@ static int run(struct daemon *d)
 	struct signalfd_siginfo si;
 	struct srv_move *mv;
 	uint64_t ticks, now;
-	size_t nsrv, base, ndr;
+	size_t nsrv, base, ndr, nmoves;
 	bool due, news;
 	int timeout;
 
@@ -558,12 +604,15 @@ static int run(struct daemon *d)
 		due = due || news;
 
 		server_process(d->srv, pfd + base, nsrv);
-		while ((mv = server_take_move(d->srv)))
+		/* The metrics once for all the moves of this round. */
+		for (nmoves = 0; (mv = server_take_move(d->srv)); nmoves++)
 			do_client_move(d, mv);
 		drain_process(d->drain, pfd + base + nsrv, ndr);
 		drain_step(d->drain);
 		if (due)
 			cycle(d);
+		else if (nmoves)
+			write_metrics(d);
 	}
 }
 
@@ -771,6 +820,7 @@ int main(int argc, char **argv)
 	memset(&so, 0, sizeof(so));
 	so.path = d->o.socket;
 	so.timeout_ms = d->o.timeout_ms;
+	socket_options(&d->cfg, &so);
 	ret = server_open(&d->srv, &so, &d->kdev);
 	if (ret) {
 		log_err("%s: %s%s", d->o.socket, strerror(-ret),

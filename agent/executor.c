@@ -20,6 +20,7 @@
  * 6.1's move_pages(2): they are faulted in and tried again (fault_in()).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <numa.h>
 #include <numaif.h>
 #include <stdlib.h>
@@ -37,22 +38,28 @@
  * @srv: the socket server, or NULL
  * @met: counters to update
  * @dry_run: log instead of moving
- * @ranges: the module's ranges, read at the start of executor_run()
- * @nr_ranges: entries in @ranges
- * @ranges_room: allocated entries
  * @heat: scratch for the re-check
  * @heat_room: allocated entries of @heat
+ * @scratch_room: allocated entries of each array below
+ * @taken: per move of a plan: already in a group
+ * @group: the moves of one group (exec_group())
+ * @members: the moves of a group that passed the gate
+ * @runs: their runs of chunks, for move_span()
+ * @bounds: their first chunk and chunk count, for exec_span_end()
  */
 struct executor {
 	const struct kdev *kdev;
 	struct server *srv;
 	struct metrics *met;
 	bool dry_run;
-	struct cxltier_range_info *ranges;
-	uint32_t nr_ranges;
-	uint32_t ranges_room;
 	struct cxltier_chunk_heat *heat;
 	uint32_t heat_room;
+	size_t scratch_room;
+	bool *taken;
+	size_t *group;
+	size_t *members;
+	struct span_run *runs;
+	uint64_t (*bounds)[2];
 };
 
 int executor_new(struct executor **ep, const struct kdev *kdev,
@@ -73,8 +80,12 @@ void executor_free(struct executor *e)
 {
 	if (!e)
 		return;
-	free(e->ranges);
 	free(e->heat);
+	free(e->taken);
+	free(e->group);
+	free(e->members);
+	free(e->runs);
+	free(e->bounds);
 	free(e);
 }
 
@@ -138,63 +149,130 @@ static long move_pages_faulting(pid_t pid, unsigned long n, void **pages,
 	return move_pages(pid, n, pages, nodes, status, flags);
 }
 
+/* Bytes of a PMD-sized transparent huge page, 0 when THP is unavailable. */
+static uint64_t thp_size(void)
+{
+	static uint64_t size = UINT64_MAX;
+	unsigned long long v = 0;
+	FILE *f;
+
+	if (size != UINT64_MAX)
+		return size;
+	size = 0;
+	f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "re");
+	if (f) {
+		if (fscanf(f, "%llu", &v) == 1 && v && !(v & (v - 1)))
+			size = v;
+		fclose(f);
+	}
+	return size;
+}
+
+/*
+ * One move_pages(2) of @n pages to @node, falling back to MPOL_MF_MOVE
+ * (pages shared with others stay) without CAP_SYS_NICE.  0 or -errno;
+ * what moved is read back by the caller.
+ */
+static int move_batch(pid_t pid, unsigned long n, void **pages, int node,
+		      int *status, int *flags)
+{
+	static int nodes[EXEC_BATCH_PAGES];
+	unsigned long i;
+	long ret;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		nodes[i] = node;
+again:
+	ret = move_pages_faulting(pid, n, pages, nodes, status, *flags);
+	if (ret < 0 && errno == EPERM && *flags == MPOL_MF_MOVE_ALL) {
+		*flags = MPOL_MF_MOVE;
+		goto again;
+	}
+	return ret < 0 ? -errno : 0;
+}
+
 int exec_move_pages(pid_t pid, uint64_t addr, uint64_t len, int node,
-		    uint64_t *moved, int *node_after)
+		    bool off_target, uint64_t *moved, int *node_after)
 {
 	static void *pages[EXEC_BATCH_PAGES];
-	static int nodes[EXEC_BATCH_PAGES];
+	static void *todo[EXEC_BATCH_PAGES];
 	static int before[EXEC_BATCH_PAGES];
 	static int status[EXEC_BATCH_PAGES];
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t npages = len / page, done, moved_pages = 0;
-	uint64_t resident = 0, absent = 0, unwritten = 0, refused = 0;
-	int first_err = 0;
-	int flags = MPOL_MF_MOVE_ALL, where = -1;
-	bool busy = false, mixed = false;
-	unsigned long n, i;
-	long ret;
+	static int scratch[EXEC_BATCH_PAGES];
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), huge = thp_size();
+	uint64_t npages = len / page, done, moved_pages = 0, per_huge;
+	uint64_t resident = 0, absent = 0, whole = 0, small = 0;
+	int flags = MPOL_MF_MOVE_ALL, where = -1, first_err = 0, ret;
+	bool busy = false, mixed = false, try_huge = huge > page;
+	unsigned long n, i, k;
+	uint64_t a;
 
 	*moved = 0;
 	*node_after = -1;
+	per_huge = try_huge ? huge / page : 1;
 	for (done = 0; done < npages; done += n) {
 		n = npages - done < EXEC_BATCH_PAGES ?
 			    (unsigned long)(npages - done) : EXEC_BATCH_PAGES;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n; i++)
 			pages[i] = (void *)(uintptr_t)(addr + (done + i) * page);
-			nodes[i] = node;
-		}
 		/*
-		 * Where each page is now, to count what really moves; a page
-		 * this cannot see (-EFAULT: see fault_in()) counts as moved
-		 * if it ends up on @node.
+		 * Where each page is now, to count what really moves, unless
+		 * the caller's re-check just read that none is on @node.
 		 */
-		for (i = 0; i < n; i++)
-			before[i] = EXEC_STATUS_UNSET;
-		if (move_pages(pid, n, pages, NULL, before, 0) < 0)
+		if (off_target) {
+			for (i = 0; i < n; i++)
+				before[i] = -1;
+		} else if (move_pages_faulting(pid, n, pages, NULL, before,
+					       0) < 0) {
 			return -errno;
-again:
-		ret = move_pages_faulting(pid, n, pages, nodes, status, flags);
-		if (ret < 0 && errno == EPERM && flags == MPOL_MF_MOVE_ALL) {
-			/* No CAP_SYS_NICE: pages shared with others stay. */
-			flags = MPOL_MF_MOVE;
-			goto again;
-		}
-		if (ret < 0)
-			return -errno;
-		/* A positive count: pages not migrated, pinned or busy. */
-		if (ret > 0) {
-			busy = true;
-			refused += (uint64_t)ret;
 		}
 		for (i = 0; i < n; i++)
-			if (status[i] == EXEC_STATUS_UNSET) {
-				busy = true;
-				unwritten++;
-			}
+			status[i] = before[i];
 
-		/* What counts is where the pages are now. */
-		if (move_pages_faulting(pid, n, pages, NULL, status, 0) < 0)
-			return -errno;
+		/*
+		 * One entry per huge page first: the kernel migrates a THP as
+		 * a whole folio from any address in it, and the 511 other
+		 * entries only cost it a lookup each.  The read-back says
+		 * whether the whole folio went; what did not (small pages,
+		 * a folio split or busy) goes page by page below.
+		 */
+		if (try_huge) {
+			for (i = 0, k = 0; i < n; i++) {
+				a = addr + (done + i) * page;
+				if (a & (huge - 1) || i + per_huge > n)
+					continue;
+				if (status[i] != node && status[i] != -ENOENT)
+					todo[k++] = pages[i];
+			}
+			if (k) {
+				ret = move_batch(pid, k, todo, node, scratch, &flags);
+				if (ret)
+					return ret;
+				if (move_pages_faulting(pid, n, pages, NULL,
+							status, 0) < 0)
+					return -errno;
+				whole += k;
+			}
+		}
+
+		for (i = 0, k = 0; i < n; i++)
+			if (status[i] != node && status[i] != -ENOENT)
+				todo[k++] = pages[i];
+		/* The range is not THP-backed: stop trying. */
+		if (try_huge && k >= n / 2)
+			try_huge = false;
+		if (k) {
+			ret = move_batch(pid, k, todo, node, status, &flags);
+			if (ret)
+				return ret;
+			small += k;
+			/* What counts is where the pages are now. */
+			if (move_pages_faulting(pid, n, pages, NULL, status,
+						0) < 0)
+				return -errno;
+		}
 		for (i = 0; i < n; i++) {
 			if (status[i] < 0) { /* not resident (-ENOENT) */
 				absent++;
@@ -215,62 +293,37 @@ again:
 	}
 	*moved = moved_pages * page;
 	*node_after = mixed ? -1 : where;
-	log_debug("move_pages pid %d [%#llx, +%#llx) -> node %d: %llu resident, %llu moved, %llu not resident (%s), %llu refused, %llu status entries unwritten",
+	log_debug("move_pages pid %d [%#llx, +%#llx) -> node %d: %llu resident, %llu moved, %llu not resident (%s); %llu huge-page and %llu page entries",
 		  (int)pid, (unsigned long long)addr, (unsigned long long)len,
 		  node, (unsigned long long)resident,
 		  (unsigned long long)moved_pages, (unsigned long long)absent,
 		  first_err ? strerror(-first_err) : "-",
-		  (unsigned long long)refused, (unsigned long long)unwritten);
+		  (unsigned long long)whole, (unsigned long long)small);
 	return busy ? -EBUSY : 0;
 }
 
 /* --- re-check and move --------------------------------------------------- */
 
-/* Read the module's ranges into e->ranges. */
-static int refresh_ranges(struct executor *e)
-{
-	struct cxltier_range_info *tmp;
-	uint32_t total = 0;
-	int ret;
-
-	for (;;) {
-		ret = kdev_get_ranges(e->kdev, 1, e->ranges, e->ranges_room,
-				      &total);
-		if (ret)
-			return ret;
-		if (total <= e->ranges_room)
-			break;
-		tmp = realloc(e->ranges, (total + 16) * sizeof(*tmp));
-		if (!tmp)
-			return -ENOMEM;
-		e->ranges = tmp;
-		e->ranges_room = total + 16;
-	}
-	e->nr_ranges = total;
-	return 0;
-}
-
-static const struct cxltier_range_info *find_range(struct executor *e,
+static const struct cxltier_range_info *find_range(const struct obs_snapshot *snap,
 						   uint32_t id)
 {
-	uint32_t i;
+	size_t i;
 
-	for (i = 0; i < e->nr_ranges; i++)
-		if (e->ranges[i].id == id)
-			return &e->ranges[i];
+	for (i = 0; i < snap->nr_ranges; i++)
+		if (snap->ranges[i].info.id == id)
+			return &snap->ranges[i].info;
 	return NULL;
 }
 
 /*
- * Is the range still tracked, on @from (or anywhere if -1), and not yet
- * all on @to?  0: go ahead; 1: already there; -ESTALE, -ENOENT: skip.
+ * Read the heat (current nodes) of chunks [@first, @first + @nr) of @r
+ * into e->heat: the re-check of a whole span in one call.  0 or -errno;
+ * the range's chunk count into *@total.
  */
-static int recheck(struct executor *e, const struct cxltier_range_info *r,
-		   uint64_t first, uint32_t nr, int from, int to)
+static int read_span(struct executor *e, const struct cxltier_range_info *r,
+		     uint64_t first, uint32_t nr, uint32_t *total)
 {
 	struct cxltier_chunk_heat *tmp;
-	uint32_t total;
-	int ret;
 
 	if (nr > e->heat_room) {
 		tmp = realloc(e->heat, nr * sizeof(*tmp));
@@ -279,11 +332,8 @@ static int recheck(struct executor *e, const struct cxltier_range_info *r,
 		e->heat = tmp;
 		e->heat_room = nr;
 	}
-	ret = kdev_get_heat(e->kdev, r->id, first, e->heat, nr,
-			    CXLTIER_HEAT_REFRESH, &total, NULL);
-	if (ret)
-		return ret;
-	return exec_recheck_chunks(e->heat, first, nr, total, from, to);
+	return kdev_get_heat(e->kdev, r->id, first, e->heat, nr,
+			     CXLTIER_HEAT_REFRESH, total, NULL);
 }
 
 int exec_recheck_chunks(const struct cxltier_chunk_heat *h, uint64_t first,
@@ -303,26 +353,135 @@ int exec_recheck_chunks(const struct cxltier_chunk_heat *h, uint64_t first,
 	return there == nr ? 1 : 0;
 }
 
+size_t exec_group(const struct plan_move *moves, size_t n, size_t start,
+		  const bool *taken, size_t *members)
+{
+	const struct plan_move *m0 = &moves[start];
+	size_t i, nr = 0, k;
+
+	members[nr++] = start;
+	for (i = start + 1; i < n && moves[i].dir == m0->dir; i++) {
+		if (taken[i] || moves[i].range_id != m0->range_id ||
+		    moves[i].from_node != m0->from_node ||
+		    moves[i].to_node != m0->to_node)
+			continue;
+		members[nr++] = i;
+	}
+	/* By first chunk (insertion sort: a decision's runs are few). */
+	for (i = 1; i < nr; i++) {
+		size_t v = members[i];
+
+		for (k = i; k > 0 && moves[members[k - 1]].first_chunk >
+					     moves[v].first_chunk; k--)
+			members[k] = members[k - 1];
+		members[k] = v;
+	}
+	return nr;
+}
+
+size_t exec_span_end(const uint64_t (*runs)[2], size_t nr, size_t k,
+		     uint64_t max_chunks)
+{
+	uint64_t first = runs[k][0], end = runs[k][0] + runs[k][1];
+	uint64_t moving = runs[k][1], span;
+	size_t i;
+
+	for (i = k + 1; i < nr; i++) {
+		if (runs[i][0] < end)
+			break;	/* overlaps: a handshake of its own */
+		span = runs[i][0] + runs[i][1] - first;
+		if (span > max_chunks || span > 2 * (moving + runs[i][1]))
+			break;
+		moving += runs[i][1];
+		end = runs[i][0] + runs[i][1];
+	}
+	return i;
+}
+
+/*
+ * Is every resident page of these @nr chunks off node @to (each chunk
+ * wholly on one other node, or not resident)?  Then the move need not
+ * ask where each page was before it.
+ */
+static bool off_target(const struct cxltier_chunk_heat *h, uint32_t nr, int to)
+{
+	uint32_t i;
+
+	for (i = 0; i < nr; i++)
+		if (h[i].node == to || h[i].node == CXLTIER_NODE_MIXED)
+			return false;
+	return true;
+}
+
+/**
+ * struct span_run - one run of chunks of a span
+ * @off: offset in the range
+ * @len: bytes
+ * @dir: promotion or demotion, for the metrics
+ * @live: still to move after the re-check
+ * @off_target: the re-check found no resident page of it on the target
+ * @res: how it went
+ */
+struct span_run {
+	uint64_t off;
+	uint64_t len;
+	enum move_dir dir;
+	bool live;
+	bool off_target;
+	struct exec_result res;
+};
+
 /**
  * struct hs_move - what the handshake's move callback needs
  * @pid: owner
- * @addr: first byte
- * @len: bytes
+ * @start: the range's first byte
  * @node: target
+ * @runs: the span's runs; those @live are moved
+ * @nr: entries in @runs
  */
 struct hs_move {
 	pid_t pid;
-	uint64_t addr;
-	uint64_t len;
+	uint64_t start;
 	int node;
+	struct span_run *runs;
+	size_t nr;
 };
+
+/* Move every live run of @hm; the first error, the common node. */
+static int move_runs(const struct hs_move *hm, int *node, uint64_t *moved)
+{
+	struct span_run *run;
+	int ret = 0, where = -2;
+	size_t i;
+
+	*moved = 0;
+	for (i = 0; i < hm->nr; i++) {
+		run = &hm->runs[i];
+		if (!run->live)
+			continue;
+		run->res.status = exec_move_pages(hm->pid, hm->start + run->off,
+						  run->len, hm->node,
+						  run->off_target,
+						  &run->res.moved,
+						  &run->res.node);
+		if (run->res.status)
+			run->res.fail = exec_fail_of(run->res.status, false,
+						     false);
+		if (!ret)
+			ret = run->res.status;
+		*moved += run->res.moved;
+		if (where == -2)
+			where = run->res.node;
+		else if (where != run->res.node)
+			where = -1;
+	}
+	*node = where == -2 ? -1 : where;
+	return ret;
+}
 
 static int hs_move_cb(void *arg, int *node, uint64_t *moved)
 {
-	const struct hs_move *hm = arg;
-
-	return exec_move_pages(hm->pid, hm->addr, hm->len, hm->node, moved,
-			       node);
+	return move_runs(arg, node, moved);
 }
 
 enum move_fail exec_fail_of(int status, bool handshake, bool released)
@@ -343,108 +502,161 @@ enum move_fail exec_fail_of(int status, bool handshake, bool released)
 	return MOVE_FAIL_ERROR;
 }
 
-/*
- * Move [off, off + len) of @r; first chunk @first, @nr chunks.  With
- * @nodes (a client's move), the direction is the first chunk's as the
- * re-check finds it; else @dir (the plan's).
- */
-static int move_one(struct executor *e, const struct cxltier_range_info *r,
-		    uint64_t off, uint64_t len, int from, int to,
-		    enum move_dir dir, const struct plan_nodes *nodes,
-		    struct exec_result *res)
+/* Every live run of @runs ends with @status (counted as @fail). */
+static void fail_live(struct span_run *runs, size_t nr, int status,
+		      enum move_fail fail)
 {
-	uint64_t first = off / r->chunk_size;
-	uint32_t nr = (uint32_t)((len + r->chunk_size - 1) / r->chunk_size);
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (runs[i].live) {
+			runs[i].res.status = status;
+			runs[i].res.fail = fail;
+			runs[i].live = false;
+		}
+}
+
+/*
+ * Move the @nr runs of @r (sorted, not overlapping, one span: see
+ * exec_span_end()) to @to: one re-check read for all of them, then
+ * those still to move with one handshake over the span from the first
+ * to the last (or move_pages(2) alone when nobody registered @r).  With
+ * @nodes (a client's move), a run's direction is its first chunk's as
+ * the re-check finds it; else the run's own.  Fills every run's @res.
+ */
+static void move_span(struct executor *e, const struct cxltier_range_info *r,
+		      struct span_run *runs, size_t nr, int from, int to,
+		      const struct plan_nodes *nodes)
+{
+	uint64_t cs = r->chunk_size, first = runs[0].off / cs, c0, need = 0;
+	uint64_t end = runs[nr - 1].off + runs[nr - 1].len, off, len;
+	uint32_t nrc = (uint32_t)((end - runs[0].off + cs - 1) / cs), total = 0;
 	struct srv_buffer *b = NULL;
 	struct srv_hs_result hs;
 	struct hs_move hm;
 	long long free_b = 0;
+	size_t i, live = 0;
 	int ret;
 
-	memset(res, 0, sizeof(*res));
-	res->node = -1;
+	for (i = 0; i < nr; i++) {
+		memset(&runs[i].res, 0, sizeof(runs[i].res));
+		runs[i].res.node = -1;
+		runs[i].live = false;
+	}
+	ret = read_span(e, r, first, nrc, &total);
+	for (i = 0; i < nr; i++) {
+		struct span_run *run = &runs[i];
+		uint32_t rn = (uint32_t)((run->len + cs - 1) / cs);
+		int rc = ret;
 
-	ret = recheck(e, r, first, nr, from, to);
-	if (nodes && ret >= 0)
-		dir = plan_direction(nodes, e->heat[0].node, to);
-	if (ret == 1) {
-		res->node = to;
-		return 0; /* already there: nothing to do */
+		c0 = run->off / cs;
+		if (!rc)
+			rc = exec_recheck_chunks(e->heat + (c0 - first), c0, rn,
+						 total, from, to);
+		if (nodes && rc >= 0)
+			run->dir = plan_direction(nodes,
+						  e->heat[c0 - first].node, to);
+		if (rc == 1) {
+			run->res.node = to; /* already there */
+		} else if (rc) {
+			run->res.status = rc;
+			run->res.fail = rc == -ESTALE || rc == -ENOENT ?
+						MOVE_FAIL_STALE : MOVE_FAIL_ERROR;
+		} else {
+			run->live = true;
+			run->off_target = off_target(e->heat + (c0 - first),
+						     rn, to);
+			need += run->len;
+			live++;
+		}
 	}
-	if (ret) {
-		res->status = ret;
-		res->fail = ret == -ESTALE || ret == -ENOENT ? MOVE_FAIL_STALE :
-							       MOVE_FAIL_ERROR;
+	if (!live)
 		goto out;
-	}
 	if (to < 0 || numa_node_size64(to, &free_b) <= 0) {
-		res->status = -EINVAL; /* not a memory node */
-		res->fail = MOVE_FAIL_ERROR;
+		fail_live(runs, nr, -EINVAL, MOVE_FAIL_ERROR); /* no memory */
 		goto out;
 	}
-	if ((uint64_t)free_b < len + EXEC_RESERVE_BYTES) {
-		res->status = -ENOSPC;
-		res->fail = MOVE_FAIL_NO_ROOM;
+	if ((uint64_t)free_b < need + EXEC_RESERVE_BYTES) {
+		fail_live(runs, nr, -ENOSPC, MOVE_FAIL_NO_ROOM);
 		goto out;
 	}
+	/* The handshake covers the live runs only: shrink the span. */
+	for (i = 0; !runs[i].live; i++)
+		;
+	off = runs[i].off;
+	for (i = nr; !runs[i - 1].live; i--)
+		;
+	len = runs[i - 1].off + runs[i - 1].len - off;
 	if (e->srv)
 		b = server_buffer(e->srv, r->id);
 	if (e->dry_run) {
-		log_info("dry run: would move range %u [%#llx, +%#llx) to node %d%s",
+		log_info("dry run: would move range %u [%#llx, +%#llx) to node %d in %zu run(s)%s",
 			 r->id, (unsigned long long)off,
-			 (unsigned long long)len, to,
-			 b ? " (handshake)" : "");
-		e->met->dry_run++;
-		return 0;
+			 (unsigned long long)len, to, live,
+			 b ? " (one handshake)" : "");
+		e->met->dry_run += live;
+		goto out;
 	}
 
 	hm.pid = r->pid;
-	hm.addr = r->start + off;
-	hm.len = len;
+	hm.start = r->start;
 	hm.node = to;
+	hm.runs = runs;
+	hm.nr = nr;
 	if (b) {
 		if (server_backoff(e->srv, r->id)) {
-			res->status = -EAGAIN;
-			res->fail = MOVE_FAIL_BACKOFF;
+			fail_live(runs, nr, -EAGAIN, MOVE_FAIL_BACKOFF);
 			goto out;
 		}
-		res->handshake = true;
+		for (i = 0; i < nr; i++)
+			runs[i].res.handshake = runs[i].live;
 		ret = server_handshake(e->srv, b, off, len, to, hs_move_cb, &hm,
 				       &hs);
 		b = NULL; /* may be gone */
-		res->status = ret;
-		res->moved = hs.moved;
-		res->node = hs.node;
 		if (hs.released && ret != -ECONNRESET)
 			metrics_handshake(e->met, hs.latency_us);
-		if (ret)
-			res->fail = exec_fail_of(ret, true, hs.released);
-	} else {
-		if (r->pid <= 0) {
-			res->status = -ESRCH;
-			res->fail = MOVE_FAIL_GONE;
+		if (!hs.released) {
+			fail_live(runs, nr, ret, exec_fail_of(ret, true, false));
 			goto out;
 		}
-		ret = exec_move_pages(r->pid, hm.addr, len, to, &res->moved,
-				      &res->node);
-		res->status = ret;
-		if (ret)
-			res->fail = exec_fail_of(ret, false, false);
+		/* Each run's move, else the handshake's end (ACK, client). */
+		for (i = 0; i < nr; i++) {
+			struct span_run *run = &runs[i];
+
+			if (!run->live || run->res.status || !ret)
+				continue;
+			run->res.status = ret;
+			run->res.fail = exec_fail_of(ret, true, true);
+		}
+	} else if (r->pid <= 0) {
+		fail_live(runs, nr, -ESRCH, MOVE_FAIL_GONE);
+		goto out;
+	} else {
+		uint64_t moved;
+		int node;
+
+		move_runs(&hm, &node, &moved);
 	}
 out:
-	if (res->moved) {
-		e->met->migrations[dir][res->handshake ? MET_HANDSHAKE :
-							 MET_MOVE_PAGES]++;
-		e->met->migrated_bytes[dir] += res->moved;
+	for (i = 0; i < nr; i++) {
+		struct span_run *run = &runs[i];
+		struct exec_result *res = &run->res;
+
+		run->live = false;
+		if (res->moved) {
+			e->met->migrations[run->dir][res->handshake ? MET_HANDSHAKE :
+								      MET_MOVE_PAGES]++;
+			e->met->migrated_bytes[run->dir] += res->moved;
+		}
+		if (res->status)
+			e->met->failures[res->fail]++;
+		log_debug("range %u [%#llx, +%#llx) -> node %d: %s, %llu bytes moved%s",
+			  r->id, (unsigned long long)run->off,
+			  (unsigned long long)run->len, to,
+			  res->status ? strerror(-res->status) : "done",
+			  (unsigned long long)res->moved,
+			  res->handshake ? " (handshake)" : "");
 	}
-	if (res->status)
-		e->met->failures[res->fail]++;
-	log_debug("range %u [%#llx, +%#llx) -> node %d: %s, %llu bytes moved%s",
-		  r->id, (unsigned long long)off, (unsigned long long)len, to,
-		  res->status ? strerror(-res->status) : "done",
-		  (unsigned long long)res->moved,
-		  res->handshake ? " (handshake)" : "");
-	return res->status;
 }
 
 bool exec_gate_allows(struct exec_gate *g, enum move_dir dir, uint64_t len)
@@ -462,37 +674,63 @@ void exec_gate_record(struct exec_gate *g, enum move_dir dir, uint64_t len,
 		g->debt += len - moved;
 }
 
-size_t executor_run(struct executor *e, struct plan_move *moves, size_t n)
+/* Room for @n moves' worth of scratch. */
+static int reserve(struct executor *e, size_t n)
 {
-	const struct cxltier_range_info *r;
-	struct exec_gate gate = { 0 };
-	struct exec_result res;
+	void *t;
+
+	if (n <= e->scratch_room)
+		return 0;
+	t = realloc(e->members, n * sizeof(*e->members));
+	if (!t)
+		return -ENOMEM;
+	e->members = t;
+	t = realloc(e->group, n * sizeof(*e->group));
+	if (!t)
+		return -ENOMEM;
+	e->group = t;
+	t = realloc(e->taken, n * sizeof(*e->taken));
+	if (!t)
+		return -ENOMEM;
+	e->taken = t;
+	t = realloc(e->runs, n * sizeof(*e->runs));
+	if (!t)
+		return -ENOMEM;
+	e->runs = t;
+	t = realloc(e->bounds, n * sizeof(*e->bounds));
+	if (!t)
+		return -ENOMEM;
+	e->bounds = t;
+	e->scratch_room = n;
+	return 0;
+}
+
+/*
+ * The moves of one group (exec_group()) of range @r: the gate first (a
+ * held-back promotion leaves the group), then one move_span() per span.
+ * Returns how many completed.
+ */
+static size_t run_group(struct executor *e, const struct cxltier_range_info *r,
+			struct plan_move *moves, const size_t *members,
+			size_t nr, struct exec_gate *gate)
+{
+	uint64_t cs = r->chunk_size, max_chunks = EXEC_SPAN_MAX_BYTES / cs;
+	struct plan_move *mv;
+	size_t i, k, end, nruns = 0, done = 0;
 	uint64_t off, len;
-	size_t i, done = 0;
-	int ret;
 
-	if (!n)
-		return 0;
-	ret = refresh_ranges(e);
-	if (ret) {
-		log_err("cannot read the module's ranges: %s", strerror(-ret));
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		struct plan_move *mv = &moves[i];
-
-		mv->done = false;
-		r = find_range(e, mv->range_id);
-		if (!r || !mv->nr_chunks || mv->first_chunk >= r->nr_chunks ||
+	for (i = 0; i < nr; i++) {
+		mv = &moves[members[i]];
+		if (!mv->nr_chunks || mv->first_chunk >= r->nr_chunks ||
 		    mv->nr_chunks > r->nr_chunks - mv->first_chunk) {
 			e->met->failures[MOVE_FAIL_STALE]++;
 			continue;
 		}
-		off = mv->first_chunk * r->chunk_size;
-		len = (uint64_t)mv->nr_chunks * r->chunk_size;
+		off = mv->first_chunk * cs;
+		len = (uint64_t)mv->nr_chunks * cs;
 		if (len > r->length - off)
 			len = r->length - off;
-		if (!e->dry_run && !exec_gate_allows(&gate, mv->dir, len)) {
+		if (!e->dry_run && !exec_gate_allows(gate, mv->dir, len)) {
 			/* Its room was to come from a demotion that failed. */
 			e->met->failures[MOVE_FAIL_NO_ROOM]++;
 			log_debug("range %u [%#llx, +%#llx) -> node %d: held back, a demotion before it failed",
@@ -500,13 +738,67 @@ size_t executor_run(struct executor *e, struct plan_move *moves, size_t n)
 				  (unsigned long long)len, mv->to_node);
 			continue;
 		}
-		ret = move_one(e, r, off, len, mv->from_node, mv->to_node,
-			       mv->dir, NULL, &res);
-		exec_gate_record(&gate, mv->dir, len, ret ? res.moved : len);
-		if (!ret && !e->dry_run) {
-			mv->done = true;
-			done++;
+		e->members[nruns] = members[i];
+		e->runs[nruns].off = off;
+		e->runs[nruns].len = len;
+		e->runs[nruns].dir = mv->dir;
+		e->bounds[nruns][0] = mv->first_chunk;
+		e->bounds[nruns][1] = mv->nr_chunks;
+		nruns++;
+	}
+	if (!max_chunks)
+		max_chunks = 1;
+	for (k = 0; k < nruns; k = end) {
+		end = exec_span_end(e->bounds, nruns, k, max_chunks);
+		mv = &moves[e->members[k]];
+		move_span(e, r, e->runs + k, end - k, mv->from_node,
+			  mv->to_node, NULL);
+		for (i = k; i < end; i++) {
+			struct span_run *run = &e->runs[i];
+
+			mv = &moves[e->members[i]];
+			exec_gate_record(gate, mv->dir, run->len,
+					 run->res.status ? run->res.moved :
+							   run->len);
+			if (!run->res.status && !e->dry_run) {
+				mv->done = true;
+				done++;
+			}
 		}
+	}
+	return done;
+}
+
+size_t executor_run(struct executor *e, const struct obs_snapshot *snap,
+		    struct plan_move *moves, size_t n)
+{
+	const struct cxltier_range_info *r;
+	struct exec_gate gate = { 0 };
+	size_t i, nr, k, done = 0;
+
+	if (!n)
+		return 0;
+	if (reserve(e, n)) {
+		log_err("executor: %s", strerror(ENOMEM));
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		moves[i].done = false;
+		e->taken[i] = false;
+	}
+	for (i = 0; i < n; i++) {
+		if (e->taken[i])
+			continue;
+		r = find_range(snap, moves[i].range_id);
+		if (!r) {
+			e->taken[i] = true;
+			e->met->failures[MOVE_FAIL_STALE]++;
+			continue;
+		}
+		nr = exec_group(moves, n, i, e->taken, e->group);
+		for (k = 0; k < nr; k++)
+			e->taken[e->group[k]] = true;
+		done += run_group(e, r, moves, e->group, nr, &gate);
 	}
 	return done;
 }
@@ -516,5 +808,13 @@ int executor_move_range(struct executor *e,
 			uint64_t len, int node, const struct plan_nodes *nodes,
 			struct exec_result *res)
 {
-	return move_one(e, r, off, len, -1, node, MOVE_LATERAL, nodes, res);
+	struct span_run run;
+
+	memset(&run, 0, sizeof(run));
+	run.off = off;
+	run.len = len;
+	run.dir = MOVE_LATERAL;
+	move_span(e, r, &run, 1, -1, node, nodes);
+	*res = run.res;
+	return res->status;
 }

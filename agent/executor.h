@@ -21,10 +21,12 @@
 #include "server.h"
 
 /* Pages per move_pages(2) call. */
-#define EXEC_BATCH_PAGES	1024
+#define EXEC_BATCH_PAGES	4096
 /* status[] entries are pre-filled with this: an entry the kernel did not
  * write (it returned early with a positive count) still holds it. */
 #define EXEC_STATUS_UNSET	(-2147483647 - 1)
+/* Most bytes one handshake releases (the REPIN promise grows with it). */
+#define EXEC_SPAN_MAX_BYTES	(64ULL << 20)
 /* Free memory a move must leave on its target node. */
 #define EXEC_RESERVE_BYTES	(32ULL << 20)
 
@@ -55,10 +57,15 @@ void executor_free(struct executor *e);
 void executor_set_dry_run(struct executor *e, bool dry_run);
 
 /*
- * Carry out @n moves in order (re-reading the module's ranges first),
- * setting plan_move.done of each that completed.  Returns how many did.
+ * Carry out @n moves planned from @snap (whose ranges it uses: no second
+ * read of the module's range table), setting plan_move.done of each
+ * that completed.  The moves of one range going one way are grouped
+ * (exec_group()) and each group moved in spans (exec_span_end()): one
+ * re-check read and one release / move / re-pin handshake per span, not
+ * per move.  Returns how many completed.
  */
-size_t executor_run(struct executor *e, struct plan_move *moves, size_t n);
+size_t executor_run(struct executor *e, const struct obs_snapshot *snap,
+		    struct plan_move *moves, size_t n);
 
 /*
  * Move [@off, @off + @len) of range @r to @node now (a client's MOVE
@@ -110,6 +117,26 @@ int exec_recheck_chunks(const struct cxltier_chunk_heat *h, uint64_t first,
 			uint32_t nr, uint32_t total, int from, int to);
 
 /*
+ * The group of the move @start of @moves: it and every later move not
+ * @taken of the same range, from and to the same nodes, up to the first
+ * move of another direction (a plan lists a swap's demotions before its
+ * promotions, and the gate relies on that order).  Their indices, by
+ * first chunk, into @members (room for @n); returns how many.
+ */
+size_t exec_group(const struct plan_move *moves, size_t n, size_t start,
+		  const bool *taken, size_t *members);
+
+/*
+ * Runs @runs (first chunk, chunk count; sorted by first chunk) from @k
+ * that one handshake covers: while the span from run @k's first chunk
+ * stays within @max_chunks, does not overlap, and at least half of it
+ * moves (the client releases the whole span).  Returns the index past
+ * the span's last run (> @k).
+ */
+size_t exec_span_end(const uint64_t (*runs)[2], size_t nr, size_t k,
+		     uint64_t max_chunks);
+
+/*
  * Why a move that ended with @status failed, for the metrics: through a
  * @handshake whose owner had (@released) or had not released the range,
  * or with move_pages(2) alone.
@@ -118,7 +145,11 @@ enum move_fail exec_fail_of(int status, bool handshake, bool released);
 
 /*
  * Move pages of process @pid at [@addr, @addr + @len) to @node with
- * move_pages(2) in batches, then read back where each page is.  *@moved
+ * move_pages(2) in batches, one entry per transparent huge page first
+ * (the kernel moves the whole folio) and then one per page for what did
+ * not move, then read back where each page is.  With @off_target (a
+ * re-check just found every resident page elsewhere than @node), it
+ * does not first ask where each page is.  *@moved
  * gets the bytes that changed node, *@node_after the node all resident
  * pages are on (-1 if several, or none resident).  0 when every resident
  * page is on @node; -EBUSY when some could not move (pinned or busy);
@@ -126,6 +157,6 @@ enum move_fail exec_fail_of(int status, bool handshake, bool released);
  * the benchmarks.
  */
 int exec_move_pages(pid_t pid, uint64_t addr, uint64_t len, int node,
-		    uint64_t *moved, int *node_after);
+		    bool off_target, uint64_t *moved, int *node_after);
 
 #endif /* CXLTIERD_EXECUTOR_H */

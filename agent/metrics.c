@@ -179,6 +179,23 @@ static void emit(const struct metrics *m, FILE *f)
 		(unsigned long long)m->drains[1],
 		(unsigned long long)m->drains[2],
 		(unsigned long long)m->capacity_added_bytes);
+
+	fprintf(f, "# HELP cxltier_socket_refused_total Connections the agent's socket refused, by reason.\n"
+		   "# TYPE cxltier_socket_refused_total counter\n");
+	for (i = 0; i < m->nr_refused && i < MET_NR_REASONS; i++)
+		fprintf(f, "cxltier_socket_refused_total{reason=\"%s\"} %llu\n",
+			m->refused[i].name, (unsigned long long)m->refused[i].count);
+	fprintf(f, "# HELP cxltier_socket_dropped_total Connections the agent dropped, by reason.\n"
+		   "# TYPE cxltier_socket_dropped_total counter\n");
+	for (i = 0; i < m->nr_dropped && i < MET_NR_REASONS; i++)
+		fprintf(f, "cxltier_socket_dropped_total{reason=\"%s\"} %llu\n",
+			m->dropped[i].name, (unsigned long long)m->dropped[i].count);
+	fprintf(f, "# HELP cxltier_socket_limit_refusals_total Requests refused by a per-uid limit, by limit.\n"
+		   "# TYPE cxltier_socket_limit_refusals_total counter\n"
+		   "cxltier_socket_limit_refusals_total{limit=\"buffers_per_uid\"} %llu\n"
+		   "cxltier_socket_limit_refusals_total{limit=\"requests_per_uid\"} %llu\n",
+		(unsigned long long)m->limit_refusals[0],
+		(unsigned long long)m->limit_refusals[1]);
 }
 
 int metrics_write(const struct metrics *m, const char *path)

@@ -27,6 +27,19 @@ enum met_method {
 #define MET_NR_BUCKETS 10
 extern const uint64_t met_bucket_us[MET_NR_BUCKETS];
 
+/* Reasons of a socket counter (refused or dropped connections). */
+#define MET_NR_REASONS 8
+
+/**
+ * struct met_reason - one reason's count
+ * @name: the reason label ("uid_limit"), a static string
+ * @count: how many times
+ */
+struct met_reason {
+	const char *name;
+	uint64_t count;
+};
+
 /**
  * struct met_usage - bytes of one class on one node, a gauge
  * @node: NUMA node
@@ -64,6 +77,12 @@ struct met_usage {
  * @drain_moved_bytes: bytes moved off draining nodes
  * @drains: drains ended: drained, refused, incomplete
  * @capacity_added_bytes: memory that came online while running
+ * @nr_refused: entries in @refused
+ * @refused: connections the socket refused, by reason
+ * @nr_dropped: entries in @dropped
+ * @dropped: connections the agent dropped, by reason
+ * @limit_refusals: REGISTER and MOVE requests refused by a per-uid
+ *	limit ([0] buffers, [1] requests)
  * @nr_usage: entries in @usage
  * @usage: bytes per node (tier) and class at the last decision
  */
@@ -89,6 +108,11 @@ struct metrics {
 	uint64_t drain_moved_bytes;
 	uint64_t drains[3];
 	uint64_t capacity_added_bytes;
+	unsigned int nr_refused;
+	struct met_reason refused[MET_NR_REASONS];
+	unsigned int nr_dropped;
+	struct met_reason dropped[MET_NR_REASONS];
+	uint64_t limit_refusals[2];
 	size_t nr_usage;
 	struct met_usage *usage;
 };

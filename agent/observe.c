@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * observe: see observe.h.
+ * observe: see observe.h.  obs_collect() is the logic, over a struct
+ * obs_source; obs_read() gives it the module (kdev) and /proc.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,12 +14,13 @@
 #include "observe.h"
 
 /* The process name of @pid into @comm (16 bytes), "" when unknown. */
-static void read_comm(pid_t pid, char *comm)
+static void read_comm(void *arg, pid_t pid, char *comm)
 {
 	char path[64];
 	ssize_t n;
 	int fd;
 
+	(void)arg;
 	comm[0] = '\0';
 	if (pid <= 0)
 		return;
@@ -46,7 +48,7 @@ void obs_free(struct obs_snapshot *snap)
 	memset(snap, 0, sizeof(*snap));
 }
 
-int obs_read(const struct kdev *kdev, struct obs_snapshot *snap)
+int obs_collect(const struct obs_source *src, struct obs_snapshot *snap)
 {
 	struct cxltier_range_info *infos = NULL, *tmp;
 	uint32_t total = 0, room = 0, n, i;
@@ -56,7 +58,7 @@ int obs_read(const struct kdev *kdev, struct obs_snapshot *snap)
 
 	memset(snap, 0, sizeof(*snap));
 	for (;;) {
-		ret = kdev_get_ranges(kdev, 1, infos, room, &total);
+		ret = src->get_ranges(src->arg, infos, room, &total);
 		if (ret)
 			goto out;
 		if (total <= room)
@@ -85,9 +87,8 @@ int obs_read(const struct kdev *kdev, struct obs_snapshot *snap)
 			ret = -ENOMEM;
 			goto out;
 		}
-		ret = kdev_get_heat(kdev, r->info.id, 0, r->chunks,
-				    r->info.nr_chunks, CXLTIER_HEAT_REFRESH, &n,
-				    &epoch);
+		ret = src->get_heat(src->arg, r->info.id, r->chunks,
+				    r->info.nr_chunks, &n, &epoch);
 		if (ret == -ENOENT || (!ret && n != r->info.nr_chunks)) {
 			/* Untracked meanwhile (or replaced): leave it out. */
 			free(r->chunks);
@@ -102,11 +103,33 @@ int obs_read(const struct kdev *kdev, struct obs_snapshot *snap)
 		}
 		if (epoch > snap->epoch)
 			snap->epoch = epoch;
-		read_comm(r->info.pid, r->comm);
+		src->comm(src->arg, r->info.pid, r->comm);
 		snap->nr_ranges++;
 	}
 	ret = 0;
 out:
 	free(infos);
 	return ret;
+}
+
+static int kdev_ranges(void *arg, struct cxltier_range_info *infos,
+		       uint32_t room, uint32_t *total)
+{
+	return kdev_get_ranges(arg, 1, infos, room, total);
+}
+
+static int kdev_heat(void *arg, uint32_t id, struct cxltier_chunk_heat *chunks,
+		     uint32_t nr, uint32_t *n, uint64_t *epoch)
+{
+	return kdev_get_heat(arg, id, 0, chunks, nr, CXLTIER_HEAT_REFRESH, n,
+			     epoch);
+}
+
+int obs_read(const struct kdev *kdev, struct obs_snapshot *snap)
+{
+	const struct obs_source src = {
+		kdev_ranges, kdev_heat, read_comm, (void *)kdev,
+	};
+
+	return obs_collect(&src, snap);
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include <linux/cxltier.h>
 
 struct kdev;
@@ -52,5 +54,35 @@ struct obs_snapshot {
  */
 int obs_read(const struct kdev *kdev, struct obs_snapshot *snap);
 void obs_free(struct obs_snapshot *snap);
+
+/**
+ * struct obs_source - what obs_collect() reads, as obs_read() gives it
+ * @get_ranges: every range (GET_RANGES of all processes) into @infos
+ *	(room for @room), the count into *@total even when larger; 0 or
+ *	-errno
+ * @get_heat: range @id's first @nr chunks (GET_HEAT, REFRESH) into
+ *	@chunks, the range's chunk count into *@n, the heat epoch into
+ *	*@epoch; 0 or -errno (-ENOENT: untracked meanwhile)
+ * @comm: process @pid's name into @comm (16 bytes), "" when unknown
+ * @arg: their first argument
+ */
+struct obs_source {
+	int (*get_ranges)(void *arg, struct cxltier_range_info *infos,
+			  uint32_t room, uint32_t *total);
+	int (*get_heat)(void *arg, uint32_t id,
+			struct cxltier_chunk_heat *chunks, uint32_t nr,
+			uint32_t *n, uint64_t *epoch);
+	void (*comm)(void *arg, pid_t pid, char *comm);
+	void *arg;
+};
+
+/*
+ * obs_read() over @src: the range table read (again, larger, while it
+ * grows), each range's heat, a range untracked or replaced meanwhile
+ * (-ENOENT, or another chunk count) left out, labels NUL-terminated,
+ * the newest epoch kept.  0 or the first other error.  Free with
+ * obs_free() either way.
+ */
+int obs_collect(const struct obs_source *src, struct obs_snapshot *snap);
 
 #endif /* CXLTIERD_OBSERVE_H */

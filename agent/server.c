@@ -21,13 +21,20 @@
 
 #include "clock.h"
 #include "log.h"
+#include "peer_access.h"
 #include "proto.h"
+#include "ratelimit.h"
 #include "server.h"
 
-/* A client must say HELLO this soon after connecting. */
-#define SRV_HELLO_TIMEOUT_MS	5000U
 /* Frames read from one client per server_process(), for fairness. */
 #define SRV_FRAMES_PER_ROUND	16
+/*
+ * Connections accepted (or refused) per turn, and the listen backlog: a
+ * flood of connections must not fill the backlog, or root's connect()
+ * fails with EAGAIN until the loop comes round again.
+ */
+#define SRV_ACCEPTS_PER_ROUND	256
+#define SRV_BACKLOG		SOMAXCONN
 /* Buffers remembered in back-off. */
 #define SRV_BACKOFF_SLOTS	64
 
@@ -80,6 +87,10 @@ struct srv_backoff {
  * @cur_move: the request the main loop is executing, or NULL
  * @hs_buffer: the buffer in a handshake, or NULL
  * @backoff: buffers left alone for a while
+ * @limits: per-uid accounts (peer_limits.c)
+ * @rl_refuse: rate limit of the refused connections' log lines
+ * @rl_client: rate limit of what non-root clients make the agent log
+ * @stats: refusals and drops, for the metrics
  */
 struct server {
 	struct srv_options o;
@@ -95,7 +106,32 @@ struct server {
 	struct srv_move *cur_move;
 	struct srv_buffer *hs_buffer;
 	struct srv_backoff backoff[SRV_BACKOFF_SLOTS];
+	struct peer_limits limits;
+	struct ratelimit rl_refuse;
+	struct ratelimit rl_client;
+	struct srv_stats stats;
 };
+
+/* A line a non-root client can make the agent log at will: rate-limited. */
+#define client_log(s, c, prio, ...)					\
+	do {								\
+		if ((c)->uid == 0)					\
+			log_msg(prio, __VA_ARGS__);			\
+		else							\
+			ratelimit_log(&(s)->rl_client, prio, __VA_ARGS__); \
+	} while (0)
+
+static const char *const drop_names[SRV_NR_DROPS] = {
+	[SRV_DROP_HELLO]	= "no_hello",
+	[SRV_DROP_TIMEOUT]	= "timeout",
+	[SRV_DROP_SLOW]		= "slow_reader",
+	[SRV_DROP_BAD_FRAME]	= "bad_frame",
+};
+
+const char *server_drop_name(enum srv_drop d)
+{
+	return (unsigned int)d < SRV_NR_DROPS ? drop_names[d] : "?";
+}
 
 /* --- buffers and back-off ------------------------------------------------ */
 
@@ -119,6 +155,7 @@ static void buffer_free(struct server *s, struct srv_buffer *b)
 			break;
 		}
 	b->client->nr_buffers--;
+	peer_limits_buffer_put(&s->limits, b->client->uid);
 	s->nr_buffers--;
 	if (s->hs_buffer == b)
 		s->hs_buffer = NULL;
@@ -163,6 +200,11 @@ unsigned int server_nr_buffers(const struct server *s)
 	return s->nr_buffers;
 }
 
+const struct srv_stats *server_stats(const struct server *s)
+{
+	return &s->stats;
+}
+
 /* --- clients ------------------------------------------------------------- */
 
 /*
@@ -181,8 +223,8 @@ static void client_kill(struct server *s, struct srv_client *c,
 	c->dead = true;
 	s->nr_clients--;
 	if (why)
-		log_info("client pid %d: %s; dropping its %u buffer(s)",
-			 (int)c->pid, why, c->nr_buffers);
+		client_log(s, c, LOG_INFO, "client pid %d: %s; dropping its %u buffer(s)",
+			   (int)c->pid, why, c->nr_buffers);
 	for (b = s->buffers; b; b = next) {
 		next = b->next;
 		if (b->client != c)
@@ -192,10 +234,13 @@ static void client_kill(struct server *s, struct srv_client *c,
 		buffer_free(s, b);
 	}
 	for (mv = s->moves; mv; mv = mv->next)
-		if (mv->client == c)
+		if (mv->client == c) {
 			mv->client = NULL;
+			peer_limits_request_put(&s->limits, c->uid);
+		}
 	if (s->cur_move && s->cur_move->client == c)
 		s->cur_move->client = NULL;
+	peer_limits_disconnect(&s->limits, c->uid);
 }
 
 /* Free the clients client_kill() left behind. */
@@ -224,10 +269,12 @@ static int client_send(struct server *s, struct srv_client *c,
 		return -ECONNRESET;
 	ret = proto_send(c->fd, &c->peer, m, &why);
 	if (ret) {
-		log_warn("client pid %d: cannot send %s: %s", (int)c->pid,
-			 proto_type_name(m->type),
-			 ret == -EAGAIN ? "it does not read its socket" :
-					  (why ? why : strerror(-ret)));
+		client_log(s, c, LOG_WARNING, "client pid %d: cannot send %s: %s",
+			   (int)c->pid, proto_type_name(m->type),
+			   ret == -EAGAIN ? "it does not read its socket" :
+					    (why ? why : strerror(-ret)));
+		if (ret == -EAGAIN)
+			s->stats.dropped[SRV_DROP_SLOW]++;
 		client_kill(s, c, NULL, false);
 	}
 	return ret;
@@ -259,7 +306,10 @@ static int find_range(struct server *s, uint32_t id,
 	int ret;
 
 	for (;;) {
-		ret = kdev_get_ranges(s->kdev, 1, all, room, &total);
+		if (s->o.ranges)
+			ret = s->o.ranges(s->o.ranges_arg, all, room, &total);
+		else
+			ret = kdev_get_ranges(s->kdev, 1, all, room, &total);
 		if (ret || total <= room)
 			break;
 		room = total + 8;
@@ -309,9 +359,15 @@ static int do_register(struct server *s, struct srv_client *c,
 		return -EEXIST;
 	if (c->nr_buffers >= SRV_MAX_BUFFERS)
 		return -ENOSPC;
+	if (peer_limits_buffer_get(&s->limits, c->uid)) {
+		s->stats.buffers_refused++;
+		return -ENOSPC;
+	}
 	b = calloc(1, sizeof(*b));
-	if (!b)
+	if (!b) {
+		peer_limits_buffer_put(&s->limits, c->uid);
 		return -ENOMEM;
+	}
 	b->client = c;
 	b->id = r.id;
 	b->addr = r.start;
@@ -324,8 +380,8 @@ static int do_register(struct server *s, struct srv_client *c,
 	s->buffers = b;
 	s->nr_buffers++;
 	c->nr_buffers++;
-	log_info("client pid %d registered buffer %u (\"%s\", %llu bytes)",
-		 (int)c->pid, b->id, b->label, (unsigned long long)b->length);
+	client_log(s, c, LOG_INFO, "client pid %d registered buffer %u (\"%s\", %llu bytes)",
+		   (int)c->pid, b->id, b->label, (unsigned long long)b->length);
 	return 0;
 }
 
@@ -340,7 +396,8 @@ static int do_unregister(struct server *s, struct srv_client *c,
 		return -EPERM;
 	if (s->hs_buffer == b)
 		return -EBUSY;
-	log_info("client pid %d unregistered buffer %u", (int)c->pid, b->id);
+	client_log(s, c, LOG_INFO, "client pid %d unregistered buffer %u",
+		   (int)c->pid, b->id);
 	buffer_free(s, b);
 	return 0;
 }
@@ -361,9 +418,15 @@ static int do_move(struct server *s, struct srv_client *c,
 		return -EINVAL;
 	if (c->nr_moves >= SRV_MAX_MOVES)
 		return -EBUSY;
+	if (peer_limits_request_get(&s->limits, c->uid)) {
+		s->stats.requests_refused++;
+		return -EBUSY;
+	}
 	mv = calloc(1, sizeof(*mv));
-	if (!mv)
+	if (!mv) {
+		peer_limits_request_put(&s->limits, c->uid);
 		return -ENOMEM;
+	}
 	mv->client = c;
 	mv->seq = m->seq;
 	mv->range = r;
@@ -435,53 +498,78 @@ static int client_recv(struct server *s, struct srv_client *c,
 	if (ret == -ECONNRESET)
 		client_kill(s, c, "disconnected", false);
 	else {
-		log_warn("client pid %d: bad frame (%s): %s; disconnecting",
-			 (int)c->pid, strerror(-ret), why ? why : "?");
+		client_log(s, c, LOG_WARNING, "client pid %d: bad frame (%s): %s; disconnecting",
+			   (int)c->pid, strerror(-ret), why ? why : "?");
+		s->stats.dropped[SRV_DROP_BAD_FRAME]++;
 		client_kill(s, c, NULL, false);
 	}
 	return ret;
 }
 
-static void client_accept(struct server *s)
+/* Count and log (rate-limited) a refused connection; close it. */
+static int refuse(struct server *s, int fd, const struct ucred *cred,
+		  enum peer_refusal why, int err)
 {
+	const struct peer_account *a = peer_limits_account(&s->limits, cred->uid);
+
+	s->stats.refused[why]++;
+	ratelimit_log(&s->rl_refuse, LOG_WARNING,
+		      "client pid %d uid %u refused (%s): %u clients, %u of this uid",
+		      (int)cred->pid, (unsigned int)cred->uid,
+		      peer_refusal_name(why), s->nr_clients, a ? a->clients : 0);
+	close(fd);
+	return err;
+}
+
+int server_add_client(struct server *s, int fd)
+{
+	enum peer_refusal why;
 	struct srv_client *c;
 	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	int fd;
+	int sndbuf = SRV_SNDBUF, ret;
 
-	fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("accept: %s", strerror(errno));
-		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
-	    cred.pid <= 0) {
-		log_warn("client without credentials refused");
-		close(fd);
-		return;
-	}
-	if (s->nr_clients >= s->o.max_clients) {
-		log_warn("client pid %d refused: %u clients already",
-			 (int)cred.pid, s->nr_clients);
-		close(fd);
-		return;
-	}
+	ret = peer_access_check(fd, s->o.group, &cred);
+	if (ret)
+		return refuse(s, fd, &cred, ret == -EACCES ? PEER_REFUSED_ACCESS :
+				PEER_REFUSED_CREDS, ret);
+	if (peer_limits_connect(&s->limits, cred.uid, &why))
+		return refuse(s, fd, &cred, why, -EUSERS);
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		peer_limits_disconnect(&s->limits, cred.uid);
 		close(fd);
-		return;
+		return -ENOMEM;
 	}
+	/* A bounded send queue: a client that does not read is dropped. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)))
+		log_debug("SO_SNDBUF: %s", strerror(errno));
 	c->fd = fd;
 	c->pid = cred.pid;
 	c->uid = cred.uid;
-	c->hello_deadline_ms = clock_now_ms() + SRV_HELLO_TIMEOUT_MS;
+	c->hello_deadline_ms = clock_now_ms() + s->o.hello_timeout_ms;
 	proto_peer_init(&c->peer, PROTO_FROM_AGENT);
 	c->next = s->clients;
 	s->clients = c;
 	s->nr_clients++;
 	log_debug("client pid %d uid %u connected", (int)c->pid,
 		  (unsigned int)c->uid);
+	return 0;
+}
+
+static void client_accept(struct server *s)
+{
+	int fd, k;
+
+	for (k = 0; k < SRV_ACCEPTS_PER_ROUND; k++) {
+		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				ratelimit_log(&s->rl_refuse, LOG_WARNING, "accept: %s",
+					      strerror(errno));
+			return;
+		}
+		server_add_client(s, fd);
+	}
 }
 
 /* --- the socket ---------------------------------------------------------- */
@@ -515,8 +603,13 @@ static int bind_listen(struct server *s)
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
 			goto err;
 	}
-	/* Anyone may connect: every action is authorised per buffer. */
-	if (chmod(s->path, 0666) || listen(fd, 64))
+	/* Root and the access group only; listen() once that is so. */
+	err = peer_access_socket(s->path, s->o.group, s->o.mode);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	if (listen(fd, SRV_BACKLOG))
 		goto err;
 	return fd;
 err:
@@ -557,14 +650,34 @@ int server_open(struct server **srvp, const struct srv_options *o,
 	s->o = *o;
 	if (!s->o.timeout_ms)
 		s->o.timeout_ms = SRV_TIMEOUT_MS_DEFAULT;
-	if (!s->o.max_clients)
-		s->o.max_clients = SRV_MAX_CLIENTS;
+	if (!s->o.hello_timeout_ms)
+		s->o.hello_timeout_ms = SRV_HELLO_TIMEOUT_MS_DEFAULT;
+	if (!s->o.mode)
+		s->o.mode = PEER_DEFAULT_MODE;
+	if (!s->o.limits.max_clients)
+		peer_limits_defaults(&s->o.limits);
+	if (s->o.max_clients)
+		s->o.limits.max_clients = s->o.max_clients;
+	if (s->o.limits.max_clients > SRV_MAX_CLIENTS)
+		s->o.limits.max_clients = SRV_MAX_CLIENTS;
+	/* A small max_clients (tests): keep a quarter for root. */
+	if (s->o.limits.root_reserve >= s->o.limits.max_clients)
+		s->o.limits.root_reserve = s->o.limits.max_clients / 4;
+	s->o.max_clients = s->o.limits.max_clients;
+	ratelimit_init(&s->rl_refuse, RATELIMIT_INTERVAL_MS, RATELIMIT_BURST);
+	ratelimit_init(&s->rl_client, RATELIMIT_INTERVAL_MS, RATELIMIT_BURST);
+	ret = peer_limits_init(&s->limits, &s->o.limits);
+	if (ret) {
+		free(s);
+		return ret;
+	}
 	strcpy(s->path, o->path);
 	s->kdev = kdev;
 	s->moves_tail = &s->moves;
 	make_parent(s->path);
 	ret = bind_listen(s);
 	if (ret < 0) {
+		peer_limits_fini(&s->limits);
 		free(s);
 		return ret;
 	}
@@ -589,6 +702,7 @@ void server_close(struct server *s)
 	}
 	close(s->lfd);
 	unlink(s->path);
+	peer_limits_fini(&s->limits);
 	free(s);
 }
 
@@ -628,38 +742,81 @@ int server_timeout_ms(struct server *s)
 	return next > now ? (int)(next - now) : 0;
 }
 
-void server_process(struct server *s, const struct pollfd *pfd, size_t n)
+/*
+ * Serve what poll() found on @pfd: a connection to accept, or up to
+ * SRV_FRAMES_PER_ROUND frames of one client (a client that sends faster
+ * is throttled by its socket, not buffered here).  @skip: a client
+ * whose frames are not read here (the one in a handshake), or NULL.
+ */
+static void serve_fd(struct server *s, const struct pollfd *pfd,
+		     const struct srv_client *skip)
 {
 	struct srv_client *c;
 	struct proto_msg m;
-	uint64_t now = clock_now_ms();
-	size_t i;
 	int k;
 
-	for (i = 0; i < n; i++) {
-		if (!pfd[i].revents)
-			continue;
-		if (pfd[i].fd == s->lfd) {
-			client_accept(s);
-			continue;
-		}
-		for (c = s->clients; c; c = c->next)
-			if (c->fd == pfd[i].fd && !c->dead)
-				break;
-		for (k = 0; c && !c->dead && k < SRV_FRAMES_PER_ROUND; k++) {
-			if (client_recv(s, c, &m))
-				break;
-			client_dispatch(s, c, &m);
-		}
+	if (!pfd->revents)
+		return;
+	if (pfd->fd == s->lfd) {
+		client_accept(s);
+		return;
 	}
 	for (c = s->clients; c; c = c->next)
+		if (c->fd == pfd->fd && !c->dead)
+			break;
+	if (c == skip)
+		return;
+	for (k = 0; c && !c->dead && k < SRV_FRAMES_PER_ROUND; k++) {
+		if (client_recv(s, c, &m))
+			break;
+		client_dispatch(s, c, &m);
+	}
+}
+
+static void hello_deadlines(struct server *s)
+{
+	uint64_t now = clock_now_ms();
+	struct srv_client *c;
+
+	for (c = s->clients; c; c = c->next)
 		if (!c->dead && c->hello_deadline_ms &&
-		    now >= c->hello_deadline_ms)
+		    now >= c->hello_deadline_ms) {
+			s->stats.dropped[SRV_DROP_HELLO]++;
 			client_kill(s, c, "no HELLO in time", false);
+		}
+}
+
+void server_process(struct server *s, const struct pollfd *pfd, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		serve_fd(s, &pfd[i], NULL);
+	hello_deadlines(s);
 	sweep(s);
 }
 
 /* --- handshake ----------------------------------------------------------- */
+
+/*
+ * Wait up to @ms for @c to be readable, serving the listening socket and
+ * the other clients meanwhile: a slow client stalls nobody else.  Their
+ * requests are answered or queued; only @c is in a handshake.  0 or
+ * -errno of poll().
+ */
+static int serve_others(struct server *s, struct srv_client *c, int ms)
+{
+	struct pollfd pfd[SRV_MAX_CLIENTS + 1];
+	size_t i, n;
+
+	n = server_pollfds(s, pfd, SRV_MAX_CLIENTS + 1);
+	if (poll(pfd, n, ms) < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < n; i++)
+		serve_fd(s, &pfd[i], c);
+	hello_deadlines(s);
+	return 0;
+}
 
 /*
  * Wait until @deadline for @c's frame of type @type (an answer
@@ -669,7 +826,6 @@ void server_process(struct server *s, const struct pollfd *pfd, size_t n)
 static int wait_answer(struct server *s, struct srv_client *c, uint16_t type,
 		       uint64_t deadline, struct proto_msg *ans)
 {
-	struct pollfd pfd;
 	uint64_t now;
 	int ret;
 
@@ -677,32 +833,36 @@ static int wait_answer(struct server *s, struct srv_client *c, uint16_t type,
 		ret = client_recv(s, c, ans);
 		if (ret && ret != -EAGAIN)
 			return -ECONNRESET;
-		if (!ret) {
-			if (ans->type == type)
-				return 0;
+		if (!ret && ans->type == type)
+			return 0;
+		if (!ret)
 			client_dispatch(s, c, ans);
-			continue;
-		}
+		/* Its other frames do not buy it time. */
 		now = clock_now_ms();
 		if (now >= deadline) {
-			log_warn("client pid %d: no %s within %u ms",
-				 (int)c->pid, proto_type_name(type),
-				 s->o.timeout_ms);
+			client_log(s, c, LOG_WARNING, "client pid %d: no %s within %u ms",
+				   (int)c->pid, proto_type_name(type),
+				   s->o.timeout_ms);
+			s->stats.dropped[SRV_DROP_TIMEOUT]++;
 			client_kill(s, c, "timed out", true);
 			return -ETIMEDOUT;
 		}
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR)
-			return -errno;
+		if (!ret)
+			continue;
+		ret = serve_others(s, c, (int)(deadline - now));
+		if (ret)
+			return ret;
 	}
 	return -ECONNRESET;
 }
 
-/* The agent's promise: REPIN within 5 s plus 1 s per 64 MiB. */
+/*
+ * The agent's promise: REPIN within 5 s plus 1 s per 16 MiB (a span of
+ * many chunks moves at 16 MiB/s even in an emulated, busy guest).
+ */
 static uint32_t hold_ms(uint64_t len)
 {
-	uint64_t ms = 5000 + (len >> 26) * 1000;
+	uint64_t ms = 5000 + (len >> 24) * 1000;
 
 	return ms > PROTO_TIMEOUT_MAX_MS ? PROTO_TIMEOUT_MAX_MS : (uint32_t)ms;
 }
@@ -786,8 +946,10 @@ struct srv_move *server_take_move(struct server *s)
 	if (!s->moves)
 		s->moves_tail = &s->moves;
 	mv->next = NULL;
-	if (mv->client)
+	if (mv->client) {
 		mv->client->nr_moves--;
+		peer_limits_request_put(&s->limits, mv->client->uid);
+	}
 	s->cur_move = mv;
 	return mv;
 }
@@ -811,4 +973,72 @@ void server_move_done(struct server *s, struct srv_move *mv, int status,
 	}
 	free(mv);
 	sweep(s);
+}
+
+/* --- books --------------------------------------------------------------- */
+
+#define BOOKS_OFF(...) do { snprintf(why, len, __VA_ARGS__); return -EUCLEAN; } while (0)
+
+int server_check_books(const struct server *s, char *why, size_t len)
+{
+	const struct peer_account *a;
+	const struct srv_client *c, *o;
+	const struct srv_buffer *b;
+	const struct srv_move *mv;
+	unsigned int live = 0, nbuf = 0, nb, nm, uc, ub, um, uids = 0;
+
+	for (b = s->buffers; b; b = b->next) {
+		nbuf++;
+		if (b->client->dead)
+			BOOKS_OFF("buffer %u belongs to a dead client", b->id);
+	}
+	if (nbuf != s->nr_buffers)
+		BOOKS_OFF("%u buffers listed, %u counted", nbuf, s->nr_buffers);
+	if (s->hs_buffer)
+		BOOKS_OFF("a handshake is marked under way outside one");
+	for (c = s->clients; c; c = c->next) {
+		if (c->dead)
+			continue;
+		live++;
+		if (c->peer.nr_pending)
+			BOOKS_OFF("client pid %d awaits %u answers outside a handshake",
+				  (int)c->pid, c->peer.nr_pending);
+		nb = 0;
+		for (b = s->buffers; b; b = b->next)
+			nb += b->client == c;
+		nm = 0;
+		for (mv = s->moves; mv; mv = mv->next)
+			nm += mv->client == c;
+		if (nb != c->nr_buffers || nm != c->nr_moves)
+			BOOKS_OFF("client pid %d: %u/%u buffers, %u/%u requests",
+				  (int)c->pid, nb, c->nr_buffers, nm, c->nr_moves);
+		/* The uid's account, once per uid (at its first client). */
+		for (o = s->clients; o != c; o = o->next)
+			if (!o->dead && o->uid == c->uid)
+				break;
+		if (o != c)
+			continue;
+		uids++;
+		uc = ub = um = 0;
+		for (o = s->clients; o; o = o->next)
+			if (!o->dead && o->uid == c->uid) {
+				uc++;
+				ub += o->nr_buffers;
+				um += o->nr_moves;
+			}
+		a = peer_limits_account(&s->limits, c->uid);
+		if (!a || a->clients != uc || a->buffers != ub || a->requests != um)
+			BOOKS_OFF("uid %u: account %u/%u/%u, books %u/%u/%u",
+				  (unsigned int)c->uid, a ? a->clients : 0,
+				  a ? a->buffers : 0, a ? a->requests : 0, uc, ub, um);
+	}
+	if (live != s->nr_clients || live != s->limits.nr_clients)
+		BOOKS_OFF("%u live clients, %u counted, %u accounted", live,
+			  s->nr_clients, s->limits.nr_clients);
+	if (uids != s->limits.nr)
+		BOOKS_OFF("%u uids connected, %u accounts", uids, s->limits.nr);
+	for (mv = s->moves; mv; mv = mv->next)
+		if (mv->client && mv->client->dead)
+			BOOKS_OFF("a queued request names a dead client");
+	return 0;
 }

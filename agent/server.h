@@ -16,10 +16,12 @@
 
 #include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "kdev.h"
+#include "peer_limits.h"
 
 struct server;
 struct srv_client;
@@ -34,16 +36,66 @@ struct srv_client;
 /* How long a buffer whose owner timed out is left alone. */
 #define SRV_BACKOFF_MS		30000U
 
+/* A client must say HELLO this soon after connecting, by default. */
+#define SRV_HELLO_TIMEOUT_MS_DEFAULT	5000U
+/*
+ * Each connection's send queue: the socket's send buffer, a few dozen
+ * frames.  A client that lets it fill (does not read) is dropped.
+ */
+#define SRV_SNDBUF		16384
+
+/* The module's ranges, as kdev_get_ranges(dev, 1, ...): 0 or -errno. */
+typedef int (*srv_ranges_fn)(void *arg, struct cxltier_range_info *buf,
+			     uint32_t room, uint32_t *total);
+
 /**
  * struct srv_options - server settings
  * @path: socket path
  * @timeout_ms: how long a client has to answer PREPARE and REPIN
- * @max_clients: connections at once
+ * @max_clients: connections at once (overrides @limits.max_clients)
+ * @hello_timeout_ms: how long a new connection has to send HELLO
+ * @group: the access group (peer_access.h), PEER_NO_GROUP for root only
+ * @mode: the socket file's mode
+ * @limits: per-uid limits; all zero for the defaults
+ * @ranges: where ranges are looked up; NULL for the module (@kdev)
+ * @ranges_arg: its argument
  */
 struct srv_options {
 	const char *path;
 	unsigned int timeout_ms;
 	unsigned int max_clients;
+	unsigned int hello_timeout_ms;
+	gid_t group;
+	mode_t mode;
+	struct peer_limits_cfg limits;
+	srv_ranges_fn ranges;
+	void *ranges_arg;
+};
+
+/* Why a connection was dropped (the metrics' reason label). */
+enum srv_drop {
+	SRV_DROP_HELLO,		/* no HELLO in time */
+	SRV_DROP_TIMEOUT,	/* no RELEASED or ACK in time */
+	SRV_DROP_SLOW,		/* its send queue was full: it does not read */
+	SRV_DROP_BAD_FRAME,	/* a frame the protocol refuses */
+	SRV_NR_DROPS,
+};
+
+/* The reason's name in logs and metrics ("slow_reader"). */
+const char *server_drop_name(enum srv_drop d);
+
+/**
+ * struct srv_stats - counters since server_open()
+ * @refused: connections refused, by reason
+ * @dropped: connections dropped by the agent, by reason
+ * @buffers_refused: REGISTERs refused by the uid's buffer limit
+ * @requests_refused: MOVEs refused by the uid's request limit
+ */
+struct srv_stats {
+	uint64_t refused[PEER_NR_REFUSALS];
+	uint64_t dropped[SRV_NR_DROPS];
+	uint64_t buffers_refused;
+	uint64_t requests_refused;
 };
 
 /**
@@ -131,6 +183,21 @@ struct srv_buffer *server_buffer(struct server *s, uint32_t id);
 bool server_backoff(struct server *s, uint32_t id);
 unsigned int server_nr_clients(const struct server *s);
 unsigned int server_nr_buffers(const struct server *s);
+const struct srv_stats *server_stats(const struct server *s);
+
+/*
+ * Take @fd, a connected SOCK_SEQPACKET socket, as a new client: the
+ * checks of an accepted connection (credentials, group, limits) apply.
+ * The server owns @fd either way.  0 or -errno (-EACCES, -EUSERS, ...).
+ */
+int server_add_client(struct server *s, int fd);
+
+/*
+ * Check the server's books: live clients, buffers, queued requests and
+ * per-uid accounts agree with each other, and no client awaits an answer
+ * outside a handshake.  0, or -EUCLEAN with *@why saying what is off.
+ */
+int server_check_books(const struct server *s, char *why, size_t len);
 
 /*
  * Run the handshake on [@off, @off + @len) of @b towards @node, calling

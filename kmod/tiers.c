@@ -167,7 +167,7 @@ const struct cxltier_node *cxltier_table_node(const struct cxltier_table *t,
  */
 void cxltier_node_mem(int nid, struct cxltier_node_mem *mem)
 {
-	unsigned long present = 0, free = 0, movable = 0;
+	unsigned long managed = 0, free = 0, movable = 0;
 	pg_data_t *pgdat;
 	int z;
 
@@ -179,14 +179,15 @@ void cxltier_node_mem(int nid, struct cxltier_node_mem *mem)
 		return;
 	for (z = 0; z < MAX_NR_ZONES; z++) {
 		struct zone *zone = &pgdat->node_zones[z];
-		unsigned long p = READ_ONCE(zone->present_pages);
+		/* Managed, not present: what MemTotal and numactl count. */
+		unsigned long p = zone_managed_pages(zone);
 
-		present += p;
+		managed += p;
 		if (z == ZONE_MOVABLE)
 			movable += p;
 		free += zone_page_state(zone, NR_FREE_PAGES);
 	}
-	mem->capacity_kb = (u64)present << (PAGE_SHIFT - 10);
+	mem->capacity_kb = (u64)managed << (PAGE_SHIFT - 10);
 	mem->free_kb = (u64)free << (PAGE_SHIFT - 10);
 	mem->movable_kb = (u64)movable << (PAGE_SHIFT - 10);
 }

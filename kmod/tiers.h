@@ -126,7 +126,7 @@ struct cxltier_table {
 
 /**
  * struct cxltier_node_mem - memory of a node right now
- * @capacity_kb: present memory, KiB
+ * @capacity_kb: memory the kernel manages (the node's MemTotal), KiB
  * @free_kb: free memory, KiB
  * @movable_kb: present memory in ZONE_MOVABLE, KiB
  */

@@ -232,22 +232,34 @@ struct cxltier_range *cxltier_range_get_next(unsigned long *id)
 	return r;
 }
 
+/*
+ * Was @r tracked through a file of @cf's opener's user?  r->uid and
+ * r->user are set at TRACK for files without CAP_SYS_ADMIN only, and
+ * never change.
+ */
+static bool cxltier_range_same_user(const struct cxltier_file *cf,
+				    const struct cxltier_range *r)
+{
+	return r->user && uid_eq(r->uid, cf->uid);
+}
+
 /**
  * cxltier_range_may_access() - may a file read or report on a range?
  * @cf: the calling file
  * @r: the range
  *
- * Ranges of the caller's own address space are open to it; any range is
- * open to a file whose opener had CAP_SYS_ADMIN (the agent).  The
- * credentials are the opener's, taken once at open, so a denial writes no
- * audit record.
+ * Ranges of the caller's own address space are open to it, and those of
+ * files its opener's user opened without CAP_SYS_ADMIN (a runtime user
+ * reads the heat of its own buffers); any range is open to a file whose
+ * opener had CAP_SYS_ADMIN (the agent).  The credentials are the
+ * opener's, taken once at open, so a denial writes no audit record.
  *
  * Return: true when allowed.
  */
 bool cxltier_range_may_access(const struct cxltier_file *cf,
 			      const struct cxltier_range *r)
 {
-	return cf->admin || r->mm == current->mm;
+	return cf->admin || r->mm == current->mm || cxltier_range_same_user(cf, r);
 }
 
 /**
@@ -750,12 +762,14 @@ long cxltier_ioc_get_ranges(struct cxltier_file *cf, void *karg)
 	struct cxltier_get_ranges *g = karg;
 	struct cxltier_range_info *snap = NULL;
 	bool all = g->flags & CXLTIER_RANGES_ALL;
+	bool user = g->flags & CXLTIER_RANGES_USER;
 	struct cxltier_range *r;
 	u32 room, n = 0, avail, tries = 0;
 	unsigned long id;
 	long ret = 0;
 
-	if ((g->flags & ~CXLTIER_RANGES_ALL) ||
+	if ((g->flags & ~(CXLTIER_RANGES_ALL | CXLTIER_RANGES_USER)) ||
+	    (all && user) ||
 	    !cxltier_reserved_zero(g->reserved, sizeof(g->reserved)))
 		return -EINVAL;
 	if (g->entry_size < sizeof(struct cxltier_range_info) ||
@@ -770,7 +784,8 @@ long cxltier_ioc_get_ranges(struct cxltier_file *cf, void *karg)
 	 * between so that more would fit, measure again.
 	 */
 again:
-	avail = all ? cxltier_nr_ranges() : READ_ONCE(cf->nr_ranges);
+	/* For USER, every range is the bound: which match is known below. */
+	avail = all || user ? cxltier_nr_ranges() : READ_ONCE(cf->nr_ranges);
 	room = min(g->nr_ranges, avail);
 	if (room) {
 		snap = kvcalloc(room, sizeof(*snap),
@@ -781,7 +796,7 @@ again:
 
 	mutex_lock(&cf->lock);
 	mutex_lock(&cxltier_track_lock);
-	avail = all ? cxltier_ranges_count : cf->nr_ranges;
+	avail = all || user ? cxltier_ranges_count : cf->nr_ranges;
 	if (min(g->nr_ranges, avail) > room) {
 		mutex_unlock(&cxltier_track_lock);
 		mutex_unlock(&cf->lock);
@@ -796,6 +811,15 @@ again:
 			if (n == room)
 				break;
 			cxltier_range_info_fill(&snap[n++], r);
+		}
+	} else if (user) {
+		avail = 0;
+		xa_for_each(&cxltier_ranges, id, r) {
+			if (!cxltier_range_same_user(cf, r))
+				continue;
+			if (n < room)
+				cxltier_range_info_fill(&snap[n++], r);
+			avail++;
 		}
 	} else {
 		list_for_each_entry(r, &cf->ranges, file_node) {

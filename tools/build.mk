@@ -24,7 +24,8 @@ LIBS_BUILT += $(TESTBED_A)
 
 CXLTIERCTL_SRCS := $(wildcard tools/cxltierctl/*.c)
 $(foreach s,$(CXLTIERCTL_SRCS),$(eval CFLAGS_$(subst /,_,$(basename $(s))) += $(JSONC_CFLAGS)))
-$(eval $(call program,cxltierctl,$(CXLTIERCTL_SRCS),$(TOPOLOGY_LIBS) $(JSONC_LIBS),$(TOPOLOGY_A) $(LIBCXLTIER_A)))
+# doctor reads cxltierd's config with the daemon's own parser.
+$(eval $(call program,cxltierctl,$(CXLTIERCTL_SRCS),$(CXLTIERD_CORE_LIBS) $(TOPOLOGY_LIBS) $(JSONC_LIBS),$(CXLTIERD_CORE_A) $(TOPOLOGY_A) $(LIBCXLTIER_A)))
 
 # kvreplay: KV-cache trace replay against cxltier's policy and baselines.
 KVREPLAY_SRCS := tools/kvreplay/main.c tools/kvreplay/trace.c tools/kvreplay/sim.c \

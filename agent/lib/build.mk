@@ -5,6 +5,7 @@
 # same objects.
 
 LIBCXLTIER_SRCS := agent/lib/kdev.c agent/lib/units.c agent/lib/proto.c \
+		   agent/lib/pool_table.c agent/lib/pool_slab.c agent/lib/pool.c \
 		   agent/lib/conn.c agent/lib/report.c \
 		   agent/lib/libcxltier.c agent/lib/adapter.c \
 		   agent/lib/adapter_test_accel.c agent/lib/adapter_cuda.c

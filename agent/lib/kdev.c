@@ -137,7 +137,7 @@ int kdev_get_heat(const struct kdev *dev, uint32_t id, uint64_t first,
 	return 0;
 }
 
-int kdev_get_ranges(const struct kdev *dev, int all,
+int kdev_get_ranges(const struct kdev *dev, uint32_t flags,
 		    struct cxltier_range_info *out, uint32_t room,
 		    uint32_t *total)
 {
@@ -145,7 +145,7 @@ int kdev_get_ranges(const struct kdev *dev, int all,
 
 	memset(&g, 0, sizeof(g));
 	g.argsz = sizeof(g);
-	g.flags = all ? CXLTIER_RANGES_ALL : 0;
+	g.flags = flags;
 	g.nr_ranges = room;
 	g.entry_size = sizeof(*out);
 	g.ranges = (uintptr_t)out;

@@ -66,9 +66,10 @@ int kdev_get_heat(const struct kdev *dev, uint32_t id, uint64_t first,
 
 /*
  * Tracked ranges into @out (room entries); *@total gets how many exist.
- * @all: every range (CAP_SYS_ADMIN) rather than this file's.
+ * @flags: CXLTIER_RANGES_ALL (every range, CAP_SYS_ADMIN),
+ * CXLTIER_RANGES_USER (the opener's user's), or 0 (this file's).
  */
-int kdev_get_ranges(const struct kdev *dev, int all,
+int kdev_get_ranges(const struct kdev *dev, uint32_t flags,
 		    struct cxltier_range_info *out, uint32_t room,
 		    uint32_t *total);
 

@@ -230,6 +230,8 @@ void cxltier_close(struct cxltier *ctx)
 {
 	if (!ctx)
 		return;
+	while (ctx->pools)
+		cxltier_pool_destroy(ctx->pools);
 	while (ctx->buffers)
 		cxltier_unregister(ctx->buffers);
 	pthread_mutex_lock(&ctx->lock);

@@ -185,6 +185,268 @@ int cxltier_adapter_probe(const char *name, char *why, size_t len);
 /* The library's version, "0.1.0". */
 const char *cxltier_version(void);
 
+/* --- block pools (CXLTIER_1.1) ------------------------------------------ */
+
+/*
+ * A block pool holds a runtime's fixed-size blocks (KV-cache blocks) in
+ * slabs, one per tier, each placed on its node before first touch and
+ * pinned once by the adapter.  A block lives in one slot of one slab;
+ * the library moves it to another tier by copy-then-swap (copy into a
+ * free slot there, publish the new address, free the old slot once no
+ * bracket holds it), so nothing is ever unpinned.  Moves come from
+ * cxltierd's advice or from cxltier_pool_move().
+ *
+ * Access a block's memory only inside a bracket: cxltier_block_get()
+ * returns its current address, valid until cxltier_block_put().  Readers
+ * may overlap a move (they keep the old copy); a writer's bracket
+ * (CXLTIER_BLOCK_WRITE) keeps the block from moving.
+ */
+struct cxltier_pool;
+
+/*
+ * A block handle: the block's index (low 32 bits) and its generation
+ * (high 32 bits, never 0), so a handle of a freed block is stale, never
+ * another block.  0 is never a valid handle.
+ */
+typedef uint64_t cxltier_block_t;
+#define CXLTIER_BLOCK_NONE	((cxltier_block_t)0)
+
+/* Most slabs (tiers) in one pool. */
+#define CXLTIER_POOL_MAX_TIERS	4
+/* cxltier_block_alloc() tier: the fastest with a free slot. */
+#define CXLTIER_TIER_ANY	(-1)
+
+/* cxltier_pool_desc.flags */
+#define CXLTIER_POOL_NODES	(1U << 0) /* slab t on nodes[t], not on the
+					   * module's tier table */
+#define CXLTIER_POOL_NO_POISON	(1U << 1) /* do not poison freed slots */
+
+/**
+ * struct cxltier_pool_desc - a pool to create
+ * @size: sizeof(struct cxltier_pool_desc), so the struct can grow
+ * @flags: CXLTIER_POOL_*
+ * @label: what the pool holds ("kv-cache"), at most 31 printable
+ *	characters, as cxltier_buffer_desc.label; may be NULL
+ * @block_size: bytes per block, a multiple of the page size; 0: 2 MiB
+ * @nr_blocks: blocks that can be allocated at once (at least 1)
+ * @nr_tiers: slabs; 0: 2 (the module's tier 0 and its slowest tier)
+ * @nodes: with CXLTIER_POOL_NODES, the NUMA node of each slab
+ * @slots: slots of each slab; 0: @nr_blocks (every block fits on any tier)
+ * @sources: CXLTIER_BUF_SRC_* for heat; 0: both
+ * @adapter: who pins, as cxltier_buffer_desc.adapter ("none": mlock)
+ * @adapter_arg: as cxltier_buffer_desc.adapter_arg
+ * @copy_threads: threads that copy one cxltier_pool_move() batch, the
+ *	calling thread included (it copies too); 0: 1 (the caller alone),
+ *	at most 16
+ * @move_wait_ms: how long a move waits for brackets on the old slot
+ *	before it leaves the slot to be freed later; 0: 100
+ */
+struct cxltier_pool_desc {
+	size_t size;
+	unsigned int flags;
+	const char *label;
+	size_t block_size;
+	uint32_t nr_blocks;
+	unsigned int nr_tiers;
+	int nodes[CXLTIER_POOL_MAX_TIERS];
+	uint32_t slots[CXLTIER_POOL_MAX_TIERS];
+	unsigned int sources;
+	const char *adapter;
+	const char *adapter_arg;
+	unsigned int copy_threads;
+	unsigned int move_wait_ms;
+};
+
+/*
+ * Create a pool: allocate each slab, bind it to its node (mbind
+ * MPOL_BIND) before touching it, populate it, pin it through the
+ * adapter, track it with the module for heat, and (now or when it
+ * connects) tell the agent.  Errors: -EINVAL (bad descriptor), -ENODEV
+ * (adapter or node not usable: no far tier), -ENOMEM (a slab could not
+ * be placed on its node: the node is full), the module's, the agent's.
+ */
+int cxltier_pool_create(struct cxltier *ctx,
+			const struct cxltier_pool_desc *desc,
+			struct cxltier_pool **pool);
+
+/*
+ * Destroy @pool: stop its workers (waits for moves under way), tell the
+ * agent, stop tracking, unpin and unmap the slabs.  Every bracket must
+ * have been put; blocks still allocated are freed.
+ */
+int cxltier_pool_destroy(struct cxltier_pool *pool);
+
+/* The pool's id on its context (the agent's name for it). */
+uint32_t cxltier_pool_id(const struct cxltier_pool *pool);
+
+/*
+ * Allocate a block on pool tier @tier (0: fastest) or CXLTIER_TIER_ANY.
+ * Its contents are undefined.  -ENOSPC: no free slot there (or no block
+ * left), -EINVAL: no such tier.
+ */
+int cxltier_block_alloc(struct cxltier_pool *pool, int tier,
+			cxltier_block_t *block);
+
+/*
+ * Free @block; a move of it under way finishes first.  Its slot is
+ * reused once no bracket holds it.  -ESTALE: already freed (or never
+ * allocated).
+ */
+int cxltier_block_free(struct cxltier_pool *pool, cxltier_block_t block);
+
+/* cxltier_block_get() flags */
+#define CXLTIER_BLOCK_WRITE	(1U << 0) /* the holder writes: no move
+					   * starts until put */
+
+/**
+ * struct cxltier_block_ref - a block's place, from get or lookup
+ * @addr: the block's memory in this process
+ * @handle: the adapter's pin handle of the slab (test-accel), or 0
+ * @handle_offset: @addr's offset in the slab that @handle pins
+ * @tier: pool tier of the slot
+ * @node: NUMA node of the slot
+ * @slot: slot index inside the pool (the library's, for put)
+ * @block: the block
+ * @flags: CXLTIER_BLOCK_* given to get (the library's, for put)
+ */
+struct cxltier_block_ref {
+	void *addr;
+	uint64_t handle;
+	uint64_t handle_offset;
+	unsigned int tier;
+	int node;
+	uint32_t slot;
+	cxltier_block_t block;
+	unsigned int flags;
+};
+
+/*
+ * The read-side bracket.  get: *@ref gets the block's current place,
+ * valid (neither reused nor poisoned) until cxltier_block_put(@ref).
+ * Cheap: two atomic operations, no syscall, no lock.  A writer's get
+ * waits for a move of the block under way (one block's copy).
+ * -ESTALE: the block was freed.
+ */
+int cxltier_block_get(struct cxltier_pool *pool, cxltier_block_t block,
+		      unsigned int flags, struct cxltier_block_ref *ref);
+void cxltier_block_put(struct cxltier_pool *pool,
+		       const struct cxltier_block_ref *ref);
+
+/*
+ * The block's current place, without a bracket: it may move at any
+ * time after the call (for logs and tests).  -ESTALE: freed.
+ */
+int cxltier_block_lookup(struct cxltier_pool *pool, cxltier_block_t block,
+			 struct cxltier_block_ref *ref);
+
+/* cxltier_pool_hint() kinds */
+#define CXLTIER_HINT_WILL_READ	1 /* read soon */
+#define CXLTIER_HINT_DONE	2 /* no further reads expected */
+
+/*
+ * Tell the pool what the runtime knows of @n blocks: CXLTIER_HINT_*
+ * @kind, for a will-read hint within @lead_ms (0: unknown).  Recorded
+ * with each block and counted, in memory, no syscall; this version does
+ * not act on them yet (libcxltier(3)).  Stale handles are ignored (counted in the stats);
+ * -EINVAL: bad kind.
+ */
+int cxltier_pool_hint(struct cxltier_pool *pool, unsigned int kind,
+		      const cxltier_block_t *blocks, size_t n,
+		      uint32_t lead_ms);
+
+/*
+ * Report @count device accesses to each of @n blocks (heat of the slots
+ * that hold them now), batched as cxltier_report().
+ */
+int cxltier_pool_report(struct cxltier_pool *pool,
+			const cxltier_block_t *blocks, size_t n,
+			uint64_t count);
+
+/* Results of a move (cxltier_block_move.result), as errno values. */
+/*   0          moved (or already on the target tier: see .moved)
+ *   -ESTALE    the block was freed (or the handle is stale)
+ *   -EBUSY     a writer's bracket holds it
+ *   -ENOSPC    no free slot on the target tier: refused, not forced
+ *   -EINVAL    no such tier
+ *   -EIO       the copy failed (device copy): the block stays put */
+
+/**
+ * struct cxltier_block_move - one block to move, and what happened
+ * @block: in: the block
+ * @tier: in: target pool tier
+ * @result: out: 0 or one of the errors above
+ * @moved: out: 1 if the block was copied, 0 if it stayed (already
+ *	there, or @result is an error)
+ */
+struct cxltier_block_move {
+	cxltier_block_t block;
+	unsigned int tier;
+	int result;
+	int moved;
+};
+
+/*
+ * Move @n blocks now, on the calling thread and the pool's other copy
+ * threads, and wait for them all.  Returns the number of blocks moved (>= 0) and each block's
+ * result in @moves, or a negative errno (-EINVAL: @n too large).
+ */
+int cxltier_pool_move(struct cxltier_pool *pool,
+		      struct cxltier_block_move *moves, size_t n);
+
+/**
+ * struct cxltier_pool_stats - a pool's counters
+ * @size: sizeof(struct cxltier_pool_stats), set by the caller
+ * @nr_tiers: slabs
+ * @block_size: bytes per block
+ * @nr_blocks: blocks the pool can hold allocated
+ * @blocks_allocated: blocks allocated now
+ * @slots: slots per tier
+ * @slots_free: free slots per tier (not counting @slots_draining)
+ * @blocks_on: allocated blocks per tier
+ * @node: NUMA node per tier
+ * @slots_draining: old slots still held by a bracket, freed later
+ * @moves: blocks copied to another tier
+ * @bytes_moved: their bytes
+ * @skipped_busy: moves skipped: a writer held the block
+ * @skipped_stale: moves skipped: the block was freed
+ * @skipped_same: moves that found the block on the target tier already
+ * @refused_full: moves refused: no free slot on the target tier
+ * @failed: moves failed (copy error)
+ * @copy_ns: wall time spent copying, in nanoseconds
+ * @hints_will_read: will-read hints taken
+ * @hints_done: done hints taken
+ * @hints_stale: hints naming freed blocks
+ * @move_cpu_ns: CPU time of the copy threads spent on moves, in ns
+ */
+struct cxltier_pool_stats {
+	size_t size;
+	unsigned int nr_tiers;
+	uint64_t block_size;
+	uint32_t nr_blocks;
+	uint32_t blocks_allocated;
+	uint32_t slots[CXLTIER_POOL_MAX_TIERS];
+	uint32_t slots_free[CXLTIER_POOL_MAX_TIERS];
+	uint32_t blocks_on[CXLTIER_POOL_MAX_TIERS];
+	int node[CXLTIER_POOL_MAX_TIERS];
+	uint32_t slots_draining;
+	uint64_t moves;
+	uint64_t bytes_moved;
+	uint64_t skipped_busy;
+	uint64_t skipped_stale;
+	uint64_t skipped_same;
+	uint64_t refused_full;
+	uint64_t failed;
+	uint64_t copy_ns;
+	uint64_t hints_will_read;
+	uint64_t hints_done;
+	uint64_t hints_stale;
+	uint64_t move_cpu_ns;
+};
+
+/* Fill @stats (set @stats->size first). */
+int cxltier_pool_stats(struct cxltier_pool *pool,
+		       struct cxltier_pool_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -132,6 +132,8 @@ struct cxltier_buffer {
  * @broken: an application thread timed out: the service thread must
  *	close the connection
  * @buffers: registered buffers
+ * @pools: block pools (pool.h)
+ * @last_pool_id: the id given to the newest pool
  * @waiters: application threads waiting for answers
  * @thread: the service thread
  * @wake_fd: eventfd that wakes the service thread
@@ -160,6 +162,8 @@ struct cxltier {
 	int connect_err;
 	bool broken;
 	struct cxltier_buffer *buffers;
+	struct cxltier_pool *pools;
+	uint32_t last_pool_id;
 	struct lib_waiter *waiters;
 	pthread_t thread;
 	int wake_fd;
@@ -194,5 +198,8 @@ bool lib_range_ok(const struct cxltier_buffer *b, uint64_t off, uint64_t len);
 
 /* Send the batch to the module, under ctx->rlock.  0 or -errno. */
 int lib_flush_locked(struct cxltier *ctx);
+/* Batch @count accesses to chunks [@first, @first + @nr) of range @id. */
+int lib_report_chunks(struct cxltier *ctx, uint32_t id, uint64_t first,
+		      uint64_t nr, uint64_t count);
 
 #endif /* CXLTIER_LIB_PRIVATE_H */

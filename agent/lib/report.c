@@ -51,24 +51,16 @@ int cxltier_flush(struct cxltier *ctx)
 	return ret;
 }
 
-int cxltier_report(struct cxltier_buffer *buf, uint64_t offset,
-		   uint64_t length, uint64_t count)
+int lib_report_chunks(struct cxltier *ctx, uint32_t id, uint64_t first,
+		      uint64_t nr, uint64_t count)
 {
-	struct cxltier *ctx = buf->ctx;
 	struct cxltier_access_record *r;
-	uint64_t first, last;
 	int ret = 0;
-
-	if (!length || !count || offset >= buf->pin.length ||
-	    length > buf->pin.length - offset)
-		return -EINVAL;
-	first = offset / buf->pin.chunk_size;
-	last = (offset + length - 1) / buf->pin.chunk_size;
 
 	pthread_mutex_lock(&ctx->rlock);
 	r = ctx->nr_recs ? &ctx->recs[ctx->nr_recs - 1] : NULL;
-	if (r && r->id == buf->id && r->first_chunk == first &&
-	    r->nr_chunks == last - first + 1 && r->count <= UINT64_MAX - count) {
+	if (r && r->id == id && r->first_chunk == first &&
+	    r->nr_chunks == nr && r->count <= UINT64_MAX - count) {
 		r->count += count;
 	} else {
 		if (ctx->nr_recs == LIB_REPORT_BATCH)
@@ -76,11 +68,25 @@ int cxltier_report(struct cxltier_buffer *buf, uint64_t offset,
 		if (!ctx->nr_recs)
 			ctx->recs_since_ms = clock_now_ms();
 		r = &ctx->recs[ctx->nr_recs++];
-		r->id = buf->id;
-		r->nr_chunks = (uint32_t)(last - first + 1);
+		r->id = id;
+		r->nr_chunks = (uint32_t)nr;
 		r->first_chunk = first;
 		r->count = count;
 	}
 	pthread_mutex_unlock(&ctx->rlock);
 	return ret;
+}
+
+int cxltier_report(struct cxltier_buffer *buf, uint64_t offset,
+		   uint64_t length, uint64_t count)
+{
+	uint64_t first, last;
+
+	if (!length || !count || offset >= buf->pin.length ||
+	    length > buf->pin.length - offset)
+		return -EINVAL;
+	first = offset / buf->pin.chunk_size;
+	last = (offset + length - 1) / buf->pin.chunk_size;
+	return lib_report_chunks(buf->ctx, buf->id, first, last - first + 1,
+				 count);
 }

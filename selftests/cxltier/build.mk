@@ -22,7 +22,12 @@ $(foreach t,heat_abi_test fuzz_ioctl heat_accuracy_test accel_test hostile_test 
 
 # End-to-end: the test application (libcxltier, test-accel adapter).
 $(eval $(call program,cxltier-e2e-app,selftests/cxltier/e2e_app.c,$(LIBCXLTIER_LINK) $(TESTBED_LIBS),$(TESTBED_A) $(LIBCXLTIER_SO)))
+# Block pools through the shared library (test-accel adapter).
+$(call testbed_user,selftests/cxltier/pool_test.c)
+$(eval $(call program,cxltier-pool-test,selftests/cxltier/pool_test.c,$(LIBCXLTIER_LINK) $(TESTBED_LIBS),$(TESTBED_A) $(LIBCXLTIER_SO)))
+CFLAGS_selftests_cxltier_pool_test += -Wno-clobbered
 $(eval $(call program,cxltier-e2e-rogue,selftests/cxltier/e2e_rogue.c,,$(LIBCXLTIER_A)))
 
 # cxltierctl's tests: a tracked buffer with known contents and hot set.
 $(eval $(call program,cxltier-cli-buf,selftests/cxltier/cli_buf.c,$(TESTBED_LIBS),$(TESTBED_A)))
+$(eval $(call program,cxltier-e2e-flood,selftests/cxltier/e2e_flood.c,,$(LIBCXLTIER_A)))

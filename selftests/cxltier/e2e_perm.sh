@@ -10,8 +10,10 @@ set -uo pipefail
 . "$(dirname "$0")/e2e_lib.sh"
 
 e2e_setup
-# The unprivileged client must reach the socket.
+# The unprivileged client (nobody, group nogroup) must reach the socket:
+# nogroup is its access group here.
 chmod 755 "$scratch"
+printf '[socket]\ngroup = nogroup\n' >>"$conf"
 expect "cxltierd starts" start_agent
 
 log=$scratch/app

@@ -266,7 +266,7 @@ TEST_F(heat, track_other_process)
 /*
  * A file opened without CAP_SYS_ADMIN: other processes' ranges look
  * absent, no RANGES_ALL, no cross-process TRACK; root's file, inherited,
- * keeps root's authority.
+ * keeps root's authority; RANGES_USER lists the user's own ranges.
  */
 TEST_F(heat, eperm_unprivileged)
 {
@@ -317,6 +317,26 @@ TEST_F(heat, eperm_unprivileged)
 		fails += hu_ioctl(fd, CXLTIER_IOC_TRACK, &t) != 0;
 		fails += hu_get_heat(fd, t.id, &h, 1, CXLTIER_HEAT_REFRESH, NULL) != 0;
 		fails += hu_report(fd, t.id, 0, 1, 1) != 0;
+		/*
+		 * RANGES_USER: a second file of the same user lists that
+		 * range (and reads its heat), never root's.
+		 */
+		{
+			struct cxltier_range_info info[2];
+			int fd3 = open(CXLTIER_DEV, O_RDWR | O_CLOEXEC);
+
+			g.flags = CXLTIER_RANGES_USER;
+			g.nr_ranges = 2;
+			g.ranges = (uintptr_t)info;
+			fails += fd3 < 0;
+			fails += hu_ioctl(fd3, CXLTIER_IOC_GET_RANGES, &g) != 0;
+			fails += g.nr_ranges != 1 || info[0].id != t.id;
+			fails += hu_get_heat(fd3, t.id, &h, 1, 0, NULL) != 0;
+			fails += hu_get_heat(fd3, id, &h, 1, 0, NULL) != -ENOENT;
+			g.flags = CXLTIER_RANGES_ALL | CXLTIER_RANGES_USER;
+			fails += hu_ioctl(fd3, CXLTIER_IOC_GET_RANGES, &g) != -EINVAL;
+			close(fd3);
+		}
 		fails += hu_untrack(fd, t.id) != 0;
 		_exit(fails);
 	}
@@ -542,7 +562,12 @@ TEST_F(heat, get_ranges)
 	EXPECT_EQ(32, info[1].nr_chunks);
 	EXPECT_EQ(CXLTIER_SRC_DEVICE, info[1].sources);
 	EXPECT_EQ(c, info[2].id);
-	g.flags = 2;
+	/* Ranges of root's files are no user's. */
+	g.flags = CXLTIER_RANGES_USER;
+	ASSERT_EQ(0, hu_ioctl(self->fd, CXLTIER_IOC_GET_RANGES, &g));
+	EXPECT_EQ(0, g.nr_ranges);
+	g.nr_ranges = 4;
+	g.flags = 4;
 	EXPECT_EQ(-EINVAL, hu_ioctl(self->fd, CXLTIER_IOC_GET_RANGES, &g));
 	g.flags = 0;
 	g.entry_size = sizeof(info[0]) - 8;

@@ -41,12 +41,21 @@ tests=(
 	"cxltier-heat-accuracy-test basic	loaded"
 	"e2e_handshake.sh	kmem	loaded"
 	"e2e_perm.sh		kmem	loaded"
+	"e2e_flood.sh		kmem	loaded"
+	"e2e_stuck.sh		kmem	loaded"
 	"e2e_kill_agent.sh	kmem	loaded"
 	"e2e_kill_app.sh	kmem	loaded"
 	"e2e_reload.sh		kmem	loaded"
 	"e2e_policy.sh		kmem	loaded"
 	"cli_test.sh		kmem	loaded"
+	"cli_user.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"
+	"cxltier-pool-test	kmem	loaded"
+	"pool_blockmove.sh	kmem	loaded"
+	"preload_kmem.sh	kmem	loaded"
+	"python_kmem.sh		kmem	loaded"
+	"example_kmem.sh	kmem	loaded"
+	"bench_migrate.sh	kmem	loaded"
 )
 
 applies() { # applies WHERE

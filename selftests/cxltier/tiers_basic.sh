@@ -44,13 +44,11 @@ for node in 0 1; do
 	cap=$(cat $sysfs/nodes/node$node/capacity_kB)
 	free=$(cat $sysfs/nodes/node$node/free_kB)
 	want_kb=$(awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node$node/meminfo)
-	# Present pages (ours) >= managed pages (MemTotal), by the firmware's
-	# reservations at most.
-	if [ "$cap" -ge "$want_kb" ] && [ "$cap" -le $((want_kb + 131072)) ] &&
-	   [ "$free" -le "$cap" ] && [ "$free" -gt 0 ]; then
-		tap OK "node$node capacity_kB $cap and free_kB $free fit MemTotal $want_kb"
+	# Managed pages, as MemTotal and numactl count them.
+	if [ "$cap" -eq "$want_kb" ] && [ "$free" -le "$cap" ] && [ "$free" -gt 0 ]; then
+		tap OK "node$node capacity_kB $cap is MemTotal, free_kB $free fits"
 	else
-		tap FAIL "node$node capacity_kB $cap and free_kB $free fit MemTotal $want_kb"
+		tap FAIL "node$node capacity_kB $cap is MemTotal $want_kb, free_kB $free fits"
 	fi
 	check "node$node is not movable" none "$(cat $sysfs/nodes/node$node/movable)"
 	check "node$node memory_tier is the kernel's" "$(kernel_memory_tier $node)" \

@@ -6,7 +6,7 @@
 # figures of the topology, goes away when its memory is offlined, and is
 # reported movable or not as daxctl onlined it (the default, then
 # --no-movable); cxltierctl warns about the movable node and names the
-# fix.  Only ZONE_MOVABLE memory is offlined: ZONE_NORMAL memory need not
+# fix, and cxltierctl doctor fails on it and passes after the fix.  Only ZONE_MOVABLE memory is offlined: ZONE_NORMAL memory need not
 # offline (7.2 puts slab pages on a node as soon as it is onlined).
 # Needs cxltier.ko loaded.  TAP output.
 set -uo pipefail
@@ -56,7 +56,9 @@ check "tier2 read_latency_ns from HMAT" "$lat" "$(cat $sysfs/tiers/tier2/read_la
 check "tier2 read_bandwidth_MBps from HMAT" "$bw" "$(cat $sysfs/tiers/tier2/read_bandwidth_MBps 2>&1)"
 check "node$node memory_tier is the kernel's" "$(kernel_memory_tier "$node")" \
 	"$(cat $sysfs/nodes/node$node/memory_tier 2>&1)"
-check "node$node capacity_kB is 1 GiB" 1048576 "$(cat $sysfs/nodes/node$node/capacity_kB 2>&1)"
+check "node$node capacity_kB is its MemTotal" \
+	"$(awk '/MemTotal/ { print $4 }' /sys/devices/system/node/node$node/meminfo)" \
+	"$(cat $sysfs/nodes/node$node/capacity_kB 2>&1)"
 err=$(cxltierctl tiers 2>&1 >/dev/null)
 check "cxltierctl warns once" 1 "$(grep -c "node $node .*movable" <<<"$err")"
 if grep -q -- "--no-movable" <<<"$err" && grep -q "$dax" <<<"$err"; then
@@ -68,6 +70,16 @@ check "cxltierctl tiers: movable all" all \
 	"$(cxltierctl tiers 2>/dev/null | jq -r ".[].nodes[] | select(.node == $node) | .movable")"
 check "cxltierctl tiers: dax device" "$dax" \
 	"$(cxltierctl tiers 2>/dev/null | jq -r ".[].nodes[] | select(.node == $node) | .dax")"
+
+doc=$(cxltierctl doctor --json 2>&1); rc=$?
+check "cxltierctl doctor fails on the movable node" 1 "$rc"
+sel=".checks[] | select(.check == \"far-nodes\" and (.detail | startswith(\"node $node \")))"
+check "doctor: far-nodes fails for node $node" fail "$(jq -r "$sel | .status" <<<"$doc")"
+if jq -r "$sel | .fix" <<<"$doc" | grep -q -- "--no-movable.*$dax"; then
+	tap OK "doctor names the fix for $dax"
+else
+	tap FAIL "doctor names the fix for $dax: $doc"
+fi
 
 # 2. Offline (ZONE_MOVABLE memory always can be): the node leaves the table.
 if daxctl_q offline-memory "$dax"; then tap OK "daxctl offlines $dax"; else tap FAIL "daxctl offlines $dax"; fi
@@ -88,5 +100,9 @@ wait_for 10 node_present
 check "node$node --no-movable reads none" none "$(cat $sysfs/nodes/node$node/movable 2>&1)"
 check "tier2 holds node $node again" "$node" "$(cat $sysfs/tiers/tier2/nodelist 2>&1)"
 check "cxltierctl: no movable warning" "" "$(cxltierctl tiers 2>&1 >/dev/null)"
+doc=$(cxltierctl doctor --json 2>&1); rc=$?
+check "cxltierctl doctor passes after the fix" 0 "$rc"
+check "doctor: far-nodes ok for node $node" ok \
+	"$(jq -r '.checks[] | select(.check == "far-nodes") | .status' <<<"$doc" | sort -u | xargs)"
 
 finish

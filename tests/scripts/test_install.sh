@@ -21,6 +21,7 @@ if [ ! -x build/bin/cxltierd ] || ! compgen -G "build/*/kmod/cxltier.ko" >/dev/n
 fi
 
 tmp=$(mktemp -d "$root/build/test-install.XXXXXX")
+VERSION_EXPECTED=$(sed -n 's/^VERSION[[:space:]]*:= *//p' Makefile)
 trap 'rm -rf "$tmp"' EXIT
 st=$tmp/stage
 mapfile -t kvers < <(scripts/kernels --installed)
@@ -78,6 +79,21 @@ if cc -o "$tmp/client" "$tmp/client.c" $pc -Wl,-rpath-link,"$st/usr/local/lib" 2
 	tap OK "a client compiles and links with pkg-config libcxltier"
 else
 	tap FAIL "a client compiles and links with pkg-config libcxltier" "$pc" "$(cat "$tmp/cc.log")"
+fi
+# The preload shim, and the Python package finding the staged library
+# through the directory install wrote into it (bytecode written there too).
+if [ -f "$st/usr/local/lib/libcxltier-preload.so" ]; then
+	tap OK "preload shim installed"
+else
+	tap FAIL "preload shim installed"
+fi
+pyd=$st/usr/lib/python3/dist-packages
+sed -i "s|^LIBDIR = .*|LIBDIR = '$st/usr/local/lib'|" "$pyd/cxltier/_libdir.py" 2>/dev/null
+out=$(cd / && PYTHONPATH=$pyd /usr/bin/python3 -c 'import cxltier, cxltier._native as n; print(cxltier.version(), n.lib()._name)' 2>&1)
+if [ "$out" = "$VERSION_EXPECTED $st/usr/local/lib/libcxltier.so.1" ]; then
+	tap OK "the Python package imports and loads the installed library"
+else
+	tap FAIL "the Python package imports and loads the installed library" "$out"
 fi
 if [ -s "$st/usr/local/share/cxltier/install-manifest" ]; then
 	tap OK "install manifest written"

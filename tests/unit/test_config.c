@@ -222,6 +222,16 @@ TEST(errors_name_file_and_line)
 {
 	static const struct bad_case bad[] = {
 		{ "interval = 1s\n", -EINVAL, "1: interval: key outside of a section" },
+		{ "[class \"kv\"]\nprocess =; vllm*\n", -EINVAL, "2: process: a pattern cannot start with ';'" },
+		{ "[socket]\ngroup = -wheel\n", -EINVAL, "2: group: '-wheel' is not a group name" },
+		{ "[socket]\ngroup = a b\n", -EINVAL, "2: group: 'a b' is not a group name" },
+		{ "[socket]\nmode = 660x\n", -EINVAL, "2: mode: '660x' is not an octal mode" },
+		{ "[socket]\nmode = 0777\n", -EINVAL, "2: mode: '0777': give read and write" },
+		{ "[socket]\nmode = 0460\n", -EINVAL, "2: mode: '0460': give read and write" },
+		{ "[socket]\nmode = 04660\n", -EINVAL, "2: mode: '04660' is not an octal mode" },
+		{ "[socket]\nmax_clients = 257\n", -EINVAL, "2: max_clients: '257' is out of range [1, 256]" },
+		{ "[socket]\nclients_per_uid = 0\n", -EINVAL, "2: clients_per_uid: '0' is out of range" },
+		{ "[socket]\nhello_timeout = 50ms\n", -EINVAL, "2: hello_timeout: '50ms' is out of range" },
 		{ "[policy]\n\nfoo = 1\n", -EINVAL, "3: unknown key 'foo' in [policy]" },
 		{ "[tiers]\ninterval = 1s\n", -EINVAL, "2: unknown key 'interval' in [tiers]" },
 		{ "[polcy]\n", -EINVAL, "1: unknown section [polcy]" },
@@ -557,6 +567,35 @@ TEST(file_errors)
 }
 
 /* config_print() writes a file that reads back to the same settings. */
+/* [socket]: values, and the checks across its keys name the later line. */
+TEST(socket_section)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config cfg;
+
+	ASSERT_EQ(0, parse(&cfg, "[socket]\ngroup = gpu-users\nmode = 0600\n"
+			   "max_clients = 64\nroot_reserve = 4\nclients_per_uid = 8\n"
+			   "buffers_per_uid = 10\nrequests_per_uid = 2\n"
+			   "hello_timeout = 1s\n", err)) TH_LOG("%s", err);
+	EXPECT_STREQ("gpu-users", cfg.socket_group);
+	EXPECT_EQ(0600, cfg.socket_mode);
+	EXPECT_EQ(64, cfg.max_clients);
+	EXPECT_EQ(4, cfg.root_reserve);
+	EXPECT_EQ(8, cfg.clients_per_uid);
+	EXPECT_EQ(10, cfg.buffers_per_uid);
+	EXPECT_EQ(2, cfg.requests_per_uid);
+	EXPECT_EQ(1000, cfg.hello_timeout_ms);
+	config_init(&cfg);
+	EXPECT_STREQ("cxltier", cfg.socket_group);
+	EXPECT_EQ(0660, cfg.socket_mode);
+	ASSERT_EQ(0, parse(&cfg, "[socket]\nmax_clients = 8\nroot_reserve = 8\n", err));
+	EXPECT_EQ(-EINVAL, config_validate(&cfg, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "root_reserve (8) leaves no connection")) TH_LOG("%s", err);
+	ASSERT_EQ(0, parse(&cfg, "[socket]\nmax_clients = 8\nroot_reserve = 2\nclients_per_uid = 9\n", err));
+	EXPECT_EQ(-EINVAL, config_validate(&cfg, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "clients_per_uid (9) is above max_clients (8)")) TH_LOG("%s", err);
+}
+
 TEST(print_round_trip)
 {
 	static const char text[] =
@@ -630,8 +669,8 @@ TEST(shipped_example)
 	fclose(f);
 	ASSERT_EQ(0, config_parse_string(&cfg, "cxltierd.conf", text, err, sizeof(err)))
 		TH_LOG("%s", err);
-	/* Every key of [tiers], [policy], [heat] and of a class. */
-	EXPECT_EQ(13, keys);
+	/* Every key of [tiers], [policy], [heat], [socket] and of a class. */
+	EXPECT_EQ(21, keys);
 	cfg.nr_files = def.nr_files = 0;
 	EXPECT_EQ(0, memcmp(&def, &cfg, sizeof(cfg)))
 		TH_LOG("an uncommented value differs from the default");

@@ -2,8 +2,9 @@
 /*
  * Host unit tests for the executor's decisions that need no module: the
  * gate that holds promotions back after failed demotions, the re-check
- * of a move against the chunks' nodes now, and the mapping of a failed
- * move's status to the reason the metrics count.
+ * of a move against the chunks' nodes now, the mapping of a failed
+ * move's status to the reason the metrics count, and how a decision's
+ * moves are grouped and cut into one handshake per span.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -90,6 +91,77 @@ TEST(failure_mapping)
 	EXPECT_EQ(MOVE_FAIL_TIMEOUT, exec_fail_of(-ETIMEDOUT, false, false));
 	EXPECT_EQ(MOVE_FAIL_ERROR, exec_fail_of(-ENOMEM, false, false));
 	EXPECT_EQ(MOVE_FAIL_ERROR, exec_fail_of(-EINVAL, true, true));
+}
+
+/* A plan move of @nr chunks from @first of range @id. */
+static struct plan_move mv(uint32_t id, uint64_t first, uint32_t nr, int from, int to,
+			   enum move_dir dir)
+{
+	struct plan_move m;
+
+	memset(&m, 0, sizeof(m));
+	m.range_id = id;
+	m.first_chunk = first;
+	m.nr_chunks = nr;
+	m.from_node = from;
+	m.to_node = to;
+	m.dir = dir;
+	return m;
+}
+
+/*
+ * A group: the same range, nodes and direction, sorted by first chunk,
+ * never past a move of another direction, never a move taken already.
+ */
+TEST(group)
+{
+	struct plan_move m[] = {
+		mv(1, 8, 2, 0, 2, MOVE_DEMOTE),		/* 0 */
+		mv(2, 0, 1, 0, 2, MOVE_DEMOTE),		/* 1: another range */
+		mv(1, 2, 1, 0, 2, MOVE_DEMOTE),		/* 2 */
+		mv(1, 5, 1, 1, 2, MOVE_DEMOTE),		/* 3: from another node */
+		mv(1, 0, 1, 0, 2, MOVE_DEMOTE),		/* 4 */
+		mv(1, 20, 1, 0, 2, MOVE_PROMOTE),	/* 5: the promotions start */
+		mv(1, 30, 1, 0, 2, MOVE_DEMOTE),	/* 6: after them */
+	};
+	bool taken[7] = { false };
+	size_t got[7];
+
+	ASSERT_EQ(3, exec_group(m, 7, 0, taken, got));
+	EXPECT_EQ(4, got[0]);
+	EXPECT_EQ(2, got[1]);
+	EXPECT_EQ(0, got[2]);
+	taken[4] = true;
+	ASSERT_EQ(2, exec_group(m, 7, 0, taken, got));
+	EXPECT_EQ(2, got[0]);
+	EXPECT_EQ(0, got[1]);
+	ASSERT_EQ(1, exec_group(m, 7, 1, taken, got));
+	EXPECT_EQ(1, got[0]);
+	ASSERT_EQ(1, exec_group(m, 7, 5, taken, got));
+	ASSERT_EQ(1, exec_group(m, 7, 6, taken, got));
+}
+
+/*
+ * One handshake covers runs while at least half of its span moves, it
+ * stays within the limit and no run overlaps the one before.
+ */
+TEST(span_end)
+{
+	const uint64_t runs[][2] = {
+		{ 0, 2 }, { 2, 1 },	/* adjacent */
+		{ 5, 2 },		/* span 7, 5 move: in */
+		{ 20, 1 },		/* span 21, 6 move: out */
+		{ 21, 4 }, { 22, 1 },	/* overlaps: out */
+		{ 30, 1 }, { 31, 1 }, { 32, 1 },
+	};
+
+	EXPECT_EQ(3, exec_span_end(runs, 9, 0, 64));
+	EXPECT_EQ(2, exec_span_end(runs, 9, 0, 6));	/* the limit */
+	EXPECT_EQ(1, exec_span_end(runs, 9, 0, 2));
+	EXPECT_EQ(5, exec_span_end(runs, 9, 3, 64));
+	EXPECT_EQ(6, exec_span_end(runs, 9, 5, 64));	/* {22,1} alone */
+	EXPECT_EQ(9, exec_span_end(runs, 9, 6, 64));
+	EXPECT_EQ(9, exec_span_end(runs, 9, 8, 64));	/* the last run */
 }
 
 TEST_HARNESS_MAIN

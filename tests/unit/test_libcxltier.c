@@ -45,6 +45,52 @@ TEST(versioned_symbols)
 	dlclose(h);
 }
 
+/* The pool functions are exported under CXLTIER_1.1, and only there. */
+TEST(pool_symbols)
+{
+	static const char *const syms[] = {
+		"cxltier_pool_create", "cxltier_pool_destroy", "cxltier_pool_id",
+		"cxltier_block_alloc", "cxltier_block_free", "cxltier_block_get",
+		"cxltier_block_put", "cxltier_block_lookup", "cxltier_pool_hint",
+		"cxltier_pool_report", "cxltier_pool_move", "cxltier_pool_stats",
+	};
+	void *h = dlopen("libcxltier.so.1", RTLD_NOW);
+	size_t i;
+
+	ASSERT_NE(NULL, h) TH_LOG("%s", dlerror());
+	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		EXPECT_TRUE(dlvsym(h, syms[i], "CXLTIER_1.1") != NULL)
+			TH_LOG("%s is not exported as CXLTIER_1.1", syms[i]);
+		EXPECT_EQ(NULL, dlvsym(h, syms[i], "CXLTIER_1.0"));
+	}
+	EXPECT_EQ(NULL, dlsym(h, "pt_get"));
+	EXPECT_EQ(NULL, dlsym(h, "pool_slab_create"));
+	dlclose(h);
+}
+
+/* Pool calls without a pool or context are -EINVAL, never a crash. */
+TEST(pool_null_args)
+{
+	struct cxltier_pool_desc d = { .size = sizeof(d), .nr_blocks = 1 };
+	struct cxltier_pool_stats st = { .size = sizeof(st) };
+	struct cxltier_block_move mv = { 0 };
+	struct cxltier_block_ref ref;
+	struct cxltier_pool *p;
+	cxltier_block_t b;
+
+	EXPECT_EQ(-EINVAL, cxltier_pool_create(NULL, &d, &p));
+	EXPECT_EQ(-EINVAL, cxltier_pool_destroy(NULL));
+	EXPECT_EQ(-EINVAL, cxltier_block_alloc(NULL, 0, &b));
+	EXPECT_EQ(-EINVAL, cxltier_block_free(NULL, 1));
+	EXPECT_EQ(-EINVAL, cxltier_block_get(NULL, 1, 0, &ref));
+	EXPECT_EQ(-EINVAL, cxltier_block_lookup(NULL, 1, &ref));
+	EXPECT_EQ(-EINVAL, cxltier_pool_hint(NULL, CXLTIER_HINT_DONE, &b, 1, 0));
+	EXPECT_EQ(-EINVAL, cxltier_pool_report(NULL, &b, 1, 1));
+	EXPECT_EQ(-EINVAL, cxltier_pool_move(NULL, &mv, 1));
+	EXPECT_EQ(-EINVAL, cxltier_pool_stats(NULL, &st));
+	cxltier_block_put(NULL, &ref);
+}
+
 /* "none" always works; an unknown adapter is -ENOENT and says so. */
 TEST(adapter_probe)
 {

@@ -18,10 +18,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "kselftest_harness.h"
+#include "peer_access.h"
 #include "proto.h"
+#include "ratelimit.h"
 #include "server.h"
 
 /* Let the server run until nothing happens for @ms. */
@@ -62,6 +65,8 @@ FIXTURE_SETUP(srv)
 	o.path = self->path;
 	o.timeout_ms = 500;
 	o.max_clients = 4;
+	/* Root or not, the test's own client is in the access group. */
+	o.group = getegid();
 	ASSERT_EQ(0, server_open(&self->s, &o, &self->kdev));
 	self->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, self->fd);
@@ -235,6 +240,162 @@ TEST_F(srv, other_version)
 	EXPECT_EQ(-EPROTONOSUPPORT, r.status);
 	EXPECT_TRUE(closed(self));
 	EXPECT_EQ(0, server_nr_clients(self->s));
+}
+
+/* --- access and per-uid limits (socketpairs with chosen credentials) ----- */
+
+#define T_GROUP	4242
+
+/* A server with small limits, on a socket in a fresh directory. */
+static struct server *limited_server(char *dir, size_t len, char *path,
+				     size_t plen)
+{
+	struct srv_options o = { 0 };
+	static struct kdev kdev = { .fd = -1 };
+	struct server *s = NULL;
+
+	snprintf(dir, len, "/tmp/cxltier-test-server.XXXXXX");
+	if (!mkdtemp(dir))
+		return NULL;
+	snprintf(path, plen, "%s/s.sock", dir);
+	o.path = path;
+	o.group = T_GROUP;
+	o.mode = 0660;
+	o.limits.max_clients = 4;
+	o.limits.root_reserve = 1;
+	o.limits.clients_per_uid = 2;
+	o.limits.buffers_per_uid = 1;
+	o.limits.requests_per_uid = 1;
+	if (server_open(&s, &o, &kdev))
+		return NULL;
+	return s;
+}
+
+/*
+ * A client with effective ids @uid/@gid (SO_PEERCRED of a socketpair:
+ * its creator's), handed to the server.  Our end in *@fd; the server's
+ * verdict returned.
+ */
+static int client_as(struct server *s, uid_t uid, gid_t gid, int *fd)
+{
+	int sv[2], ret;
+
+	if (setegid(gid) || seteuid(uid))
+		return -EPERM - 1000;
+	ret = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv);
+	if (seteuid(0) || setegid(0) || ret)
+		return -EPERM - 1000;
+	*fd = sv[0];
+	return server_add_client(s, sv[1]);
+}
+
+/* The socket file: root and the access group, the configured mode. */
+TEST(socket_owner_and_mode)
+{
+	char dir[64], path[96];
+	struct server *s;
+	struct stat st;
+
+	if (geteuid())
+		SKIP(return, "not applicable: needs root to chown the socket");
+	s = limited_server(dir, sizeof(dir), path, sizeof(path));
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(T_GROUP, st.st_gid);
+	EXPECT_EQ(0660, st.st_mode & 07777);
+	server_close(s);
+	rmdir(dir);
+}
+
+/* Root and members are let in; anyone else is refused at accept. */
+TEST(access_by_group)
+{
+	char dir[64], path[96], why[128];
+	int a = -1, b = -1, c = -1;
+	struct server *s;
+
+	if (geteuid())
+		SKIP(return, "not applicable: needs root to play other users");
+	s = limited_server(dir, sizeof(dir), path, sizeof(path));
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(0, client_as(s, 0, 0, &a));
+	EXPECT_EQ(0, client_as(s, 65534, T_GROUP, &b));
+	EXPECT_EQ(-EACCES, client_as(s, 65534, T_GROUP + 1, &c));
+	EXPECT_EQ(2, server_nr_clients(s));
+	EXPECT_EQ(1, server_stats(s)->refused[PEER_REFUSED_ACCESS]);
+	EXPECT_EQ(0, server_check_books(s, why, sizeof(why))) TH_LOG("%s", why);
+	close(a);
+	close(b);
+	close(c);
+	server_close(s);
+	rmdir(dir);
+}
+
+/* clients_per_uid for each user, the last connection kept for root. */
+TEST(uid_limits_and_root_reserve)
+{
+	char dir[64], path[96], why[128];
+	int fd[6] = { -1, -1, -1, -1, -1, -1 }, i;
+	const struct srv_stats *st;
+	struct server *s;
+
+	if (geteuid())
+		SKIP(return, "not applicable: needs root to play other users");
+	s = limited_server(dir, sizeof(dir), path, sizeof(path));
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(0, client_as(s, 65534, T_GROUP, &fd[0]));
+	EXPECT_EQ(0, client_as(s, 65534, T_GROUP, &fd[1]));
+	EXPECT_EQ(-EUSERS, client_as(s, 65534, T_GROUP, &fd[2]));	/* its 2 */
+	EXPECT_EQ(0, client_as(s, 65533, T_GROUP, &fd[3]));
+	EXPECT_EQ(-EUSERS, client_as(s, 65532, T_GROUP, &fd[4]));	/* root's */
+	EXPECT_EQ(0, client_as(s, 0, 0, &fd[5]));
+	st = server_stats(s);
+	EXPECT_EQ(1, st->refused[PEER_REFUSED_UID]);
+	EXPECT_EQ(1, st->refused[PEER_REFUSED_RESERVED]);
+	EXPECT_EQ(4, server_nr_clients(s));
+	EXPECT_EQ(0, server_check_books(s, why, sizeof(why))) TH_LOG("%s", why);
+	/* With 3 connected, only root's reserve is left. */
+	close(fd[0]);
+	pump(s, 50);
+	EXPECT_EQ(3, server_nr_clients(s));
+	EXPECT_EQ(-EUSERS, client_as(s, 65534, T_GROUP, &fd[0]));
+	close(fd[0]);
+	/* One more goes: the first user may connect again. */
+	close(fd[3]);
+	pump(s, 50);
+	EXPECT_EQ(2, server_nr_clients(s));
+	EXPECT_EQ(0, client_as(s, 65534, T_GROUP, &fd[0]));
+	fd[3] = -1;
+	EXPECT_EQ(0, server_check_books(s, why, sizeof(why))) TH_LOG("%s", why);
+	for (i = 0; i < 6; i++)
+		close(fd[i]);
+	pump(s, 50);
+	EXPECT_EQ(0, server_nr_clients(s));
+	EXPECT_EQ(0, server_check_books(s, why, sizeof(why))) TH_LOG("%s", why);
+	server_close(s);
+	rmdir(dir);
+}
+
+/* 5 lines a window, then silence, then the count of what was held back. */
+TEST(ratelimit_windows)
+{
+	struct ratelimit rl;
+	uint64_t missed = 99;
+	int i;
+
+	ratelimit_init(&rl, 30000, 5);
+	for (i = 0; i < 5; i++) {
+		EXPECT_TRUE(ratelimit_allow(&rl, 1000 + i, &missed));
+		EXPECT_EQ(0, missed);
+	}
+	for (i = 0; i < 7; i++)
+		EXPECT_FALSE(ratelimit_allow(&rl, 2000 + i, &missed));
+	EXPECT_FALSE(ratelimit_allow(&rl, 30999, &missed));
+	EXPECT_TRUE(ratelimit_allow(&rl, 31000, &missed));
+	EXPECT_EQ(8, missed);
+	EXPECT_TRUE(ratelimit_allow(&rl, 31001, &missed));
+	EXPECT_EQ(0, missed);
 }
 
 TEST_HARNESS_MAIN

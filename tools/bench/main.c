@@ -23,6 +23,8 @@ static const struct bench_cmd bench_cmds[] = {
 	  "the agent placing a pinned pool by heat, end to end" },
 	{ "migrate", cmd_migrate,
 	  "pinned and unpinned migration throughput versus memcpy" },
+	{ "blockmove", cmd_blockmove,
+	  "block pool copy-then-swap moves versus memcpy" },
 };
 
 int bench_agent_start(struct tb_agent *a, const char *config_text)

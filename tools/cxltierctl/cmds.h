@@ -34,6 +34,8 @@ int cmd_heatmap(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_tiers(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_drain(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_undrain(int argc, char **argv, const struct ctl_opts *opts);
+int cmd_doctor(int argc, char **argv, const struct ctl_opts *opts);
+int cmd_holders(int argc, char **argv, const struct ctl_opts *opts);
 
 /* Print @obj as pretty JSON on stdout and drop the reference. */
 void ctl_print_json(struct json_object *obj);

@@ -27,6 +27,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "tiers", cmd_tiers, "memory tiers and nodes, with the CXL devices behind them" },
 	{ "drain", cmd_drain, "move every tracked buffer off a node (cxltierd)" },
 	{ "undrain", cmd_undrain, "put a drained node back in service" },
+	{ "doctor", cmd_doctor, "preflight: what on this host keeps cxltier from working" },
+	{ "holders", cmd_holders, "processes holding /dev/cxltier open, with their buffers" },
 };
 
 static void usage(FILE *f)

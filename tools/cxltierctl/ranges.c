@@ -48,14 +48,21 @@ int ctl_ranges_load(const struct kdev *dev, int refresh,
 		    struct ctl_range **out, size_t *n)
 {
 	struct cxltier_range_info *infos = NULL;
-	uint32_t room = 0, total = 0, i;
+	uint32_t room = 0, total = 0, i, flags = CXLTIER_RANGES_ALL;
 	struct ctl_range *r;
 	size_t kept = 0;
 	int ret;
 
-	/* Ranges may come and go between the two calls: retry until stable. */
+	/*
+	 * Root sees every range, anyone else their own user's.  Ranges may
+	 * come and go between the two calls: retry until stable.
+	 */
 	for (;;) {
-		ret = kdev_get_ranges(dev, 1, infos, room, &total);
+		ret = kdev_get_ranges(dev, flags, infos, room, &total);
+		if (ret == -EPERM && flags == CXLTIER_RANGES_ALL) {
+			flags = CXLTIER_RANGES_USER;
+			continue;
+		}
 		if (ret)
 			goto err;
 		if (total <= room)

@@ -37,7 +37,8 @@ struct ctl_range {
 };
 
 /*
- * Snapshot every range visible to the caller (all of them for root) into
+ * Snapshot every range visible to the caller (all of them for root, the
+ * ranges of the caller's user for others) into
  * a malloc'ed array.  @refresh: have the module walk page tables now.
  * 0 or -errno; *@out and *@n are set on success.
  */

@@ -309,8 +309,11 @@ static int parse_line(struct kvr_parser *p, struct json_tokener *tok,
 		}
 		p->ids[i] = (uint64_t)x;
 	}
-	memcpy(p->sorted, p->ids, n * sizeof(*p->ids));
-	qsort(p->sorted, n, sizeof(*p->sorted), cmp_u64);
+	/* An empty request has no arrays: memcpy() and qsort() want them. */
+	if (n) {
+		memcpy(p->sorted, p->ids, n * sizeof(*p->ids));
+		qsort(p->sorted, n, sizeof(*p->sorted), cmp_u64);
+	}
 	for (i = 1; i < n; i++) {
 		if (p->sorted[i] == p->sorted[i - 1]) {
 			rc = report(p, -EINVAL, "hash_ids: block %llu appears twice",

@@ -114,7 +114,7 @@ struct cxltier_handshake {
  * @write_latency_ns: HMAT write latency, or 0
  * @read_bandwidth_MBps: HMAT read bandwidth, or 0
  * @write_bandwidth_MBps: HMAT write bandwidth, or 0
- * @capacity_kB: present memory
+ * @capacity_kB: managed memory (the node's MemTotal)
  * @free_kB: free memory
  * @movable_kB: memory in ZONE_MOVABLE (cannot hold long-term pins)
  * @memory_tier: the kernel's memory_tier id for the node, or -1
@@ -351,6 +351,12 @@ struct cxltier_get_heat {
 /* cxltier_get_ranges.flags */
 /* Every range (CAP_SYS_ADMIN); without it, the ranges of this file. */
 #define CXLTIER_RANGES_ALL	(1U << 0)
+/*
+ * The ranges of every file opened by this file's opener's user, except
+ * files opened with CAP_SYS_ADMIN: what a runtime user may list and read
+ * heat of.  Modules before it answer -EINVAL.
+ */
+#define CXLTIER_RANGES_USER	(1U << 1)
 
 /**
  * struct cxltier_range_info - one tracked range

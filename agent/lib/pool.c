@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libcxltier block pools: the public calls and the move workers.  The
+ * table's logic is pool_table.c, the slabs' memory pool_slab.c; pool.h
+ * says which lock covers what.
+ *
+ * A move, on the calling thread and the pool's helper threads: claim the block and a free slot on the target
+ * tier (pt_move_begin), copy, publish the new slot, wait a bounded time
+ * for brackets still on the old slot, then let go of it: it is poisoned
+ * and freed now, or by the put of its last bracket.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "pool.h"
+#include "private.h"
+
+/* A freed slot: poison it (pool.h), so a stale read shows. */
+static void poison_slot(struct pt_table *t, uint32_t slot, void *priv)
+{
+	struct cxltier_pool *p = priv;
+	uint8_t *a;
+	uint64_t off;
+
+	if (p->flags & CXLTIER_POOL_NO_POISON)
+		return;
+	a = pool_slot_addr(p, slot);
+	for (off = 0; off < p->block_size; off += POOL_POISON_STRIDE)
+		memset(a + off, POOL_POISON, POOL_POISON_BYTES);
+	memset(a + p->block_size - POOL_POISON_BYTES, POOL_POISON,
+	       POOL_POISON_BYTES);
+}
+
+/* Wait up to @ms for the brackets on @slot to go. */
+static void wait_unheld(struct cxltier_pool *p, uint32_t slot, unsigned int ms)
+{
+	struct timespec nap = { 0, 20000 };
+	uint64_t end = 0;
+	unsigned int spins = 0;
+
+	while (pt_slot_refs(&p->table, slot)) {
+		if (spins++ < 64) {
+			sched_yield();
+			continue;
+		}
+		if (!end)
+			end = clock_now_ns() + (uint64_t)ms * 1000000;
+		else if (clock_now_ns() >= end)
+			return;
+		nanosleep(&nap, NULL);
+	}
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void move_one(struct cxltier_pool *p, struct cxltier_block_move *m)
+{
+	uint64_t t0, c0 = thread_cpu_ns();
+	uint32_t from, to;
+	int ret;
+
+	m->moved = 0;
+	ret = pt_move_begin(&p->table, m->block, m->tier, &from, &to);
+	if (ret) {
+		m->result = ret > 0 ? 0 : ret;
+		return;
+	}
+	t0 = clock_now_ns();
+	memcpy(pool_slot_addr(p, to), pool_slot_addr(p, from), p->block_size);
+	atomic_fetch_add_explicit(&p->copy_ns, clock_now_ns() - t0,
+				  memory_order_relaxed);
+	pt_move_publish(&p->table, m->block, from, to);
+	atomic_fetch_add_explicit(&p->bytes_moved, p->block_size,
+				  memory_order_relaxed);
+	wait_unheld(p, from, p->move_wait_ms);
+	pt_slot_release(&p->table, from);
+	atomic_fetch_add_explicit(&p->move_cpu_ns, thread_cpu_ns() - c0,
+				  memory_order_relaxed);
+	m->result = 0;
+	m->moved = 1;
+}
+
+static void *worker_main(void *arg)
+{
+	struct cxltier_pool *p = arg;
+	struct pool_batch *b;
+	size_t i;
+
+	pthread_mutex_lock(&p->wlock);
+	for (;;) {
+		while (!p->queue && !p->stop)
+			pthread_cond_wait(&p->wcond, &p->wlock);
+		if (!p->queue)
+			break;
+		b = p->queue;
+		i = atomic_fetch_add(&b->next, 1);
+		if (i >= b->n) {
+			/* Taken to the end: off the queue, others finish it. */
+			if (p->queue == b)
+				p->queue = b->next_batch;
+			continue;
+		}
+		pthread_mutex_unlock(&p->wlock);
+		move_one(p, &b->moves[i]);
+		if (b->moves[i].moved)
+			atomic_fetch_add(&b->moved, 1);
+		pthread_mutex_lock(&p->wlock);
+		if (++b->done == b->n)
+			pthread_cond_broadcast(&p->dcond);
+	}
+	pthread_mutex_unlock(&p->wlock);
+	return NULL;
+}
+
+int cxltier_pool_move(struct cxltier_pool *p, struct cxltier_block_move *moves,
+		      size_t n)
+{
+	struct pool_batch b, **pp;
+	size_t i;
+
+	if (!p || (n && !moves) || n > POOL_MAX_BATCH)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	memset(&b, 0, sizeof(b));
+	b.moves = moves;
+	b.n = n;
+	atomic_init(&b.next, 0);
+	atomic_init(&b.moved, 0);
+	pthread_mutex_lock(&p->wlock);
+	if (p->nr_threads) {
+		for (pp = &p->queue; *pp; pp = &(*pp)->next_batch)
+			;
+		*pp = &b;
+		pthread_cond_broadcast(&p->wcond);
+	}
+	pthread_mutex_unlock(&p->wlock);
+	/* The caller copies too: one copy thread is the caller alone. */
+	while ((i = atomic_fetch_add(&b.next, 1)) < n) {
+		move_one(p, &moves[i]);
+		if (moves[i].moved)
+			atomic_fetch_add(&b.moved, 1);
+		pthread_mutex_lock(&p->wlock);
+		b.done++;
+		pthread_mutex_unlock(&p->wlock);
+	}
+	pthread_mutex_lock(&p->wlock);
+	while (b.done < b.n)
+		pthread_cond_wait(&p->dcond, &p->wlock);
+	/* Still queued if no helper saw it run out. */
+	for (pp = &p->queue; *pp; pp = &(*pp)->next_batch)
+		if (*pp == &b) {
+			*pp = b.next_batch;
+			break;
+		}
+	pthread_mutex_unlock(&p->wlock);
+	return atomic_load(&b.moved);
+}
+
+/* --- creation ------------------------------------------------------------ */
+
+static int desc_check(const struct cxltier_pool_desc *d, char *why, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned int t, nr_tiers = d->nr_tiers ? d->nr_tiers : 2;
+	uint64_t slots;
+	size_t i, n;
+
+	if (d->flags & ~(CXLTIER_POOL_NODES | CXLTIER_POOL_NO_POISON)) {
+		snprintf(why, len, "unknown flags %#x", d->flags);
+		return -EINVAL;
+	}
+	if (d->block_size && (d->block_size % (size_t)page ||
+			      d->block_size > (1ULL << 34))) {
+		snprintf(why, len, "block size %zu is not a multiple of %ld (at most 16 GiB)",
+			 d->block_size, page);
+		return -EINVAL;
+	}
+	if (!d->nr_blocks || d->nr_blocks > PT_MAX_BLOCKS) {
+		snprintf(why, len, "%u blocks: 1 to %u", d->nr_blocks,
+			 PT_MAX_BLOCKS);
+		return -EINVAL;
+	}
+	if (nr_tiers > CXLTIER_POOL_MAX_TIERS) {
+		snprintf(why, len, "%u tiers: at most %u", nr_tiers,
+			 CXLTIER_POOL_MAX_TIERS);
+		return -EINVAL;
+	}
+	for (slots = 0, t = 0; t < nr_tiers; t++)
+		slots += d->slots[t] ? d->slots[t] : d->nr_blocks;
+	if (slots > PT_MAX_SLOTS) {
+		snprintf(why, len, "%llu slots: at most %u",
+			 (unsigned long long)slots, PT_MAX_SLOTS);
+		return -EINVAL;
+	}
+	if (d->copy_threads > POOL_MAX_THREADS) {
+		snprintf(why, len, "%u copy threads: at most %u",
+			 d->copy_threads, POOL_MAX_THREADS);
+		return -EINVAL;
+	}
+	if (d->move_wait_ms > 60000) {
+		snprintf(why, len, "move_wait_ms %u: at most 60000",
+			 d->move_wait_ms);
+		return -EINVAL;
+	}
+	if (d->sources & ~(CXLTIER_BUF_SRC_CPU | CXLTIER_BUF_SRC_DEVICE)) {
+		snprintf(why, len, "unknown sources %#x", d->sources);
+		return -EINVAL;
+	}
+	if (d->label) {
+		n = strlen(d->label);
+		if (n >= PROTO_LABEL_LEN) {
+			snprintf(why, len, "label longer than %d characters",
+				 PROTO_LABEL_LEN - 1);
+			return -ENAMETOOLONG;
+		}
+		for (i = 0; i < n; i++)
+			if (d->label[i] < 0x20 || d->label[i] > 0x7e) {
+				snprintf(why, len, "label has a non-printable character");
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+static void pool_free(struct cxltier_pool *p)
+{
+	unsigned int t;
+
+	pthread_mutex_lock(&p->wlock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->wcond);
+	pthread_mutex_unlock(&p->wlock);
+	for (t = 0; t < p->nr_threads; t++)
+		pthread_join(p->threads[t], NULL);
+	/* Reports naming the slabs must reach the module before they go. */
+	cxltier_flush(p->ctx);
+	for (t = 0; t < p->nr_tiers; t++)
+		pool_slab_destroy(p, &p->slabs[t]);
+	pt_destroy(&p->table);
+	pthread_cond_destroy(&p->dcond);
+	pthread_cond_destroy(&p->wcond);
+	pthread_mutex_destroy(&p->wlock);
+	free(p);
+}
+
+int cxltier_pool_create(struct cxltier *ctx, const struct cxltier_pool_desc *desc,
+			struct cxltier_pool **poolp)
+{
+	uint64_t free_bytes[PT_MAX_TIERS] = { 0 };
+	uint32_t slots[PT_MAX_TIERS];
+	int nodes[PT_MAX_TIERS];
+	const struct lib_adapter *ad;
+	struct cxltier_pool_desc d;
+	struct cxltier_pool *p;
+	char why[256] = "";
+	unsigned int t, u;
+	int ret;
+
+	if (!ctx || !poolp || !desc ||
+	    desc->size < offsetof(struct cxltier_pool_desc, move_wait_ms) ||
+	    desc->size > 4096)
+		return -EINVAL;
+	memset(&d, 0, sizeof(d));
+	memcpy(&d, desc, desc->size < sizeof(d) ? desc->size : sizeof(d));
+	if (desc->size > sizeof(d)) {
+		const char *c = (const char *)desc;
+		size_t i;
+
+		for (i = sizeof(d); i < desc->size; i++)
+			if (c[i])
+				return -E2BIG;
+	}
+	ret = desc_check(&d, why, sizeof(why));
+	if (ret)
+		goto err_log;
+	ad = lib_adapter_find(d.adapter);
+	if (!ad) {
+		snprintf(why, sizeof(why), "unknown adapter \"%s\"", d.adapter);
+		ret = -EINVAL;
+		goto err_log;
+	}
+	ret = ad->probe(why, sizeof(why));
+	if (ret)
+		goto err_log;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->ctx = ctx;
+	p->flags = d.flags;
+	if (d.label)
+		memcpy(p->label, d.label, strlen(d.label));
+	p->block_size = d.block_size ? d.block_size : POOL_BLOCK_DEFAULT;
+	p->nr_tiers = d.nr_tiers ? d.nr_tiers : 2;
+	p->move_wait_ms = d.move_wait_ms ? d.move_wait_ms : POOL_MOVE_WAIT_MS;
+	pthread_mutex_init(&p->wlock, NULL);
+	pthread_cond_init(&p->wcond, NULL);
+	pthread_cond_init(&p->dcond, NULL);
+	for (t = 0; t < p->nr_tiers; t++)
+		slots[t] = d.slots[t] ? d.slots[t] : d.nr_blocks;
+	ret = pt_init(&p->table, d.nr_blocks, p->nr_tiers, slots, poison_slot, p);
+	if (ret) {
+		snprintf(why, sizeof(why), "cannot make the block table: %s",
+			 strerror(-ret));
+		goto err_free;
+	}
+
+	ret = pool_pick_nodes(ctx, p->nr_tiers,
+			      d.flags & CXLTIER_POOL_NODES ? d.nodes : NULL,
+			      ad->attach != NULL, nodes, free_bytes, why,
+			      sizeof(why));
+	if (ret)
+		goto err_free;
+	for (t = 0; t < p->nr_tiers; t++) {
+		struct pool_slab *s = &p->slabs[t];
+		char swhy[200] = "";
+
+		s->node = nodes[t];
+		s->slots = slots[t];
+		s->len = (uint64_t)slots[t] * p->block_size;
+		s->adapter = ad->attach ? ad : NULL;
+		ret = pool_slab_create(p, s, d.adapter_arg,
+				       d.sources ? d.sources : CXLTIER_SRC_ALL,
+				       free_bytes[t], swhy, sizeof(swhy));
+		if (ret) {
+			snprintf(why, sizeof(why), "slab %u (node %d, %llu MiB): %s",
+				 t, s->node, (unsigned long long)(s->len >> 20),
+				 swhy[0] ? swhy : strerror(-ret));
+			goto err_free;
+		}
+		/* Later slabs on the same node find that much less free. */
+		for (u = t + 1; u < p->nr_tiers; u++)
+			if (nodes[u] == nodes[t])
+				free_bytes[u] = free_bytes[u] > s->len ?
+							free_bytes[u] - s->len : 0;
+	}
+	/* Initial poison: a read of a never-written slot shows too. */
+	for (t = 0; t < p->table.nr_slots; t++)
+		poison_slot(&p->table, t, p);
+
+	/* Helpers: the thread that asks for a move is the first copier. */
+	for (t = 0; t + 1 < (d.copy_threads ? d.copy_threads : 1); t++) {
+		ret = -pthread_create(&p->threads[t], NULL, worker_main, p);
+		if (ret) {
+			snprintf(why, sizeof(why), "cannot start a copy thread: %s",
+				 strerror(-ret));
+			goto err_free;
+		}
+		p->nr_threads++;
+	}
+
+	pthread_mutex_lock(&ctx->lock);
+	p->id = ++ctx->last_pool_id;
+	p->next = ctx->pools;
+	ctx->pools = p;
+	pthread_mutex_unlock(&ctx->lock);
+	*poolp = p;
+	return 0;
+
+err_free:
+	pool_free(p);
+err_log:
+	lib_log(ctx, LOG_ERR, "cannot create pool%s%s: %s",
+		d.label ? " " : "", d.label ? d.label : "",
+		why[0] ? why : strerror(-ret));
+	return ret;
+}
+
+int cxltier_pool_destroy(struct cxltier_pool *p)
+{
+	struct cxltier *ctx;
+	struct cxltier_pool **pp;
+
+	if (!p)
+		return -EINVAL;
+	ctx = p->ctx;
+	pthread_mutex_lock(&ctx->lock);
+	for (pp = &ctx->pools; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	pthread_mutex_unlock(&ctx->lock);
+	pool_free(p);
+	return 0;
+}
+
+uint32_t cxltier_pool_id(const struct cxltier_pool *p)
+{
+	return p->id;
+}
+
+/* --- blocks -------------------------------------------------------------- */
+
+int cxltier_block_alloc(struct cxltier_pool *p, int tier, cxltier_block_t *block)
+{
+	uint32_t slot;
+
+	if (!p || !block)
+		return -EINVAL;
+	return pt_alloc(&p->table, tier, block, &slot);
+}
+
+int cxltier_block_free(struct cxltier_pool *p, cxltier_block_t block)
+{
+	if (!p)
+		return -EINVAL;
+	return pt_free(&p->table, block);
+}
+
+static void fill_ref(struct cxltier_pool *p, cxltier_block_t block,
+		     uint32_t slot, unsigned int flags,
+		     struct cxltier_block_ref *ref)
+{
+	unsigned int t = pt_slot_tier(&p->table, slot);
+	const struct pool_slab *s = &p->slabs[t];
+
+	ref->addr = pool_slot_addr(p, slot);
+	ref->handle = s->pin.has_handle ? s->pin.handle : 0;
+	ref->handle_offset = (uint64_t)((uint8_t *)ref->addr - s->base);
+	ref->tier = t;
+	ref->node = s->node;
+	ref->slot = slot;
+	ref->block = block;
+	ref->flags = flags;
+}
+
+int cxltier_block_get(struct cxltier_pool *p, cxltier_block_t block,
+		      unsigned int flags, struct cxltier_block_ref *ref)
+{
+	uint32_t slot;
+	int ret;
+
+	if (!p || !ref || flags & ~CXLTIER_BLOCK_WRITE)
+		return -EINVAL;
+	ret = pt_get(&p->table, block, flags & CXLTIER_BLOCK_WRITE, &slot);
+	if (ret)
+		return ret;
+	fill_ref(p, block, slot, flags, ref);
+	return 0;
+}
+
+void cxltier_block_put(struct cxltier_pool *p, const struct cxltier_block_ref *ref)
+{
+	if (!p || !ref)
+		return;
+	pt_put(&p->table, ref->block, ref->flags & CXLTIER_BLOCK_WRITE,
+	       ref->slot);
+}
+
+int cxltier_block_lookup(struct cxltier_pool *p, cxltier_block_t block,
+			 struct cxltier_block_ref *ref)
+{
+	uint32_t slot;
+	int ret;
+
+	if (!p || !ref)
+		return -EINVAL;
+	ret = pt_lookup(&p->table, block, &slot);
+	if (ret)
+		return ret;
+	fill_ref(p, block, slot, 0, ref);
+	return 0;
+}
+
+int cxltier_pool_hint(struct cxltier_pool *p, unsigned int kind,
+		      const cxltier_block_t *blocks, size_t n, uint32_t lead_ms)
+{
+	struct pt_stats *st;
+	size_t i, taken = 0;
+
+	(void)lead_ms;
+	if (!p || (n && !blocks) ||
+	    (kind != CXLTIER_HINT_WILL_READ && kind != CXLTIER_HINT_DONE))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!pt_hint(&p->table, blocks[i], kind))
+			taken++;
+	st = &p->table.stats;
+	atomic_fetch_add_explicit(kind == CXLTIER_HINT_DONE ? &st->hints_done :
+							      &st->hints_will_read,
+				  taken, memory_order_relaxed);
+	return 0;
+}
+
+int cxltier_pool_report(struct cxltier_pool *p, const cxltier_block_t *blocks,
+			size_t n, uint64_t count)
+{
+	const struct pool_slab *s;
+	uint64_t off, first, last;
+	uint32_t slot;
+	unsigned int t;
+	size_t i;
+	int ret = 0, r;
+
+	if (!p || (n && !blocks) || !count)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (pt_lookup(&p->table, blocks[i], &slot))
+			continue;	/* freed: nothing to heat */
+		t = pt_slot_tier(&p->table, slot);
+		s = &p->slabs[t];
+		off = (uint64_t)(slot - p->table.tier_base[t]) * p->block_size;
+		first = off / s->chunk_size;
+		last = (off + p->block_size - 1) / s->chunk_size;
+		r = lib_report_chunks(p->ctx, s->track_id, first,
+				      last - first + 1, count);
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
+int cxltier_pool_stats(struct cxltier_pool *p, struct cxltier_pool_stats *out)
+{
+	struct cxltier_pool_stats st;
+	const struct pt_stats *ps;
+	unsigned int t;
+	size_t size;
+
+	if (!p || !out || out->size < sizeof(size_t) || out->size > 4096)
+		return -EINVAL;
+	size = out->size;
+	memset(&st, 0, sizeof(st));
+	st.size = size < sizeof(st) ? size : sizeof(st);
+	st.nr_tiers = p->nr_tiers;
+	st.block_size = p->block_size;
+	st.nr_blocks = p->table.nr_blocks;
+	pt_counts(&p->table, st.slots_free, st.blocks_on, &st.slots_draining,
+		  &st.blocks_allocated);
+	for (t = 0; t < p->nr_tiers; t++) {
+		st.slots[t] = p->slabs[t].slots;
+		st.node[t] = p->slabs[t].node;
+	}
+	ps = &p->table.stats;
+	st.moves = atomic_load(&ps->moves);
+	st.bytes_moved = atomic_load(&p->bytes_moved);
+	st.skipped_busy = atomic_load(&ps->skipped_busy);
+	st.skipped_stale = atomic_load(&ps->skipped_stale);
+	st.skipped_same = atomic_load(&ps->skipped_same);
+	st.refused_full = atomic_load(&ps->refused_full);
+	st.failed = atomic_load(&ps->failed);
+	st.copy_ns = atomic_load(&p->copy_ns);
+	st.hints_will_read = atomic_load(&ps->hints_will_read);
+	st.hints_done = atomic_load(&ps->hints_done);
+	st.hints_stale = atomic_load(&ps->hints_stale);
+	st.move_cpu_ns = atomic_load(&p->move_cpu_ns);
+	if (size > sizeof(st)) {
+		memset((char *)out + sizeof(st), 0, size - sizeof(st));
+		size = sizeof(st);
+	}
+	memcpy(out, &st, size);
+	return 0;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libcxltier block pools, private side: a pool's slabs (pool_slab.c:
+ * placement, pinning, tracking), its table (pool_table.c) and its move
+ * workers (pool.c).  See libcxltier.h for the public contract.
+ *
+ * Locks.  The table has its own (pool_table.h).  pool->wlock protects the
+ * work queue and each queued batch's @done; the workers sleep on
+ * pool->wcond, pool_move() callers on pool->dcond.  Everything else of a
+ * pool is set at creation and read-only until destruction, except the
+ * atomic counters.  ctx->lock protects ctx->pools and each pool's @next.
+ */
+#ifndef CXLTIER_LIB_POOL_H
+#define CXLTIER_LIB_POOL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "adapter.h"
+#include "libcxltier.h"
+#include "pool_table.h"
+#include "proto.h"
+
+#define POOL_BLOCK_DEFAULT	(2ULL << 20)
+#define POOL_MAX_THREADS	16
+#define POOL_MOVE_WAIT_MS	100U
+/* Most moves in one cxltier_pool_move() call. */
+#define POOL_MAX_BATCH		(1U << 20)
+/* cudaHostRegister of 512 GiB or more fails: register in pieces. */
+#define POOL_CUDA_PIECE		(64ULL << 30)
+/*
+ * Poison: POOL_POISON_BYTES at the start of every POOL_POISON_STRIDE of
+ * a freed slot (and of the slot's last stride), so that any stale read
+ * of a whole block, or of any 64 KiB of it, shows; cheaper than a full
+ * fill, which would cost as much as the copy.
+ */
+#define POOL_POISON_BYTES	64
+#define POOL_POISON_STRIDE	(64ULL << 10)
+#define POOL_POISON		0xdb
+
+struct cxltier;
+
+/**
+ * struct pool_slab - one tier's memory (read-only after creation)
+ * @base: first slot
+ * @len: bytes
+ * @slots: slots
+ * @node: NUMA node it is bound to
+ * @adapter: who pins it (NULL: mlock)
+ * @pin: the adapter's view
+ * @pinned: @pin is attached (or mlock succeeded)
+ * @track_id: the module's range id
+ * @tracked: @track_id is valid
+ * @chunk_size: heat unit of the tracked range
+ */
+struct pool_slab {
+	uint8_t *base;
+	uint64_t len;
+	uint32_t slots;
+	int node;
+	const struct lib_adapter *adapter;
+	struct lib_pin pin;
+	bool pinned;
+	uint32_t track_id;
+	bool tracked;
+	uint64_t chunk_size;
+};
+
+/**
+ * struct pool_batch - moves queued for the workers
+ * @moves: the caller's array
+ * @n: entries
+ * @next: next entry to take (atomic)
+ * @done: entries finished, under pool->wlock
+ * @moved: entries copied (atomic)
+ * @next_batch: queue link, under pool->wlock
+ */
+struct pool_batch {
+	struct cxltier_block_move *moves;
+	size_t n;
+	_Atomic size_t next;
+	size_t done;
+	_Atomic int moved;
+	struct pool_batch *next_batch;
+};
+
+/**
+ * struct cxltier_pool - a pool
+ * @ctx: its context
+ * @next: next pool of the context, under ctx->lock
+ * @id: id on the context
+ * @flags: CXLTIER_POOL_*
+ * @label: as tracked
+ * @block_size: bytes per block
+ * @nr_tiers: slabs
+ * @slabs: one per tier
+ * @table: blocks and slots
+ * @move_wait_ms: see cxltier_pool_desc
+ * @wlock: see the top of this file
+ * @wcond: work queued, or stop
+ * @dcond: a batch finished
+ * @queue: batches with entries left to take, under @wlock
+ * @stop: workers must exit, under @wlock
+ * @threads: the helper threads (copy_threads - 1)
+ * @nr_threads: started helpers
+ * @bytes_moved: atomic
+ * @copy_ns: atomic
+ * @move_cpu_ns: atomic
+ */
+struct cxltier_pool {
+	struct cxltier *ctx;
+	struct cxltier_pool *next;
+	uint32_t id;
+	unsigned int flags;
+	char label[PROTO_LABEL_LEN];
+	uint64_t block_size;
+	unsigned int nr_tiers;
+	struct pool_slab slabs[PT_MAX_TIERS];
+	struct pt_table table;
+	unsigned int move_wait_ms;
+
+	pthread_mutex_t wlock;
+	pthread_cond_t wcond;
+	pthread_cond_t dcond;
+	struct pool_batch *queue;
+	bool stop;
+	pthread_t threads[POOL_MAX_THREADS];
+	unsigned int nr_threads;
+
+	_Atomic uint64_t bytes_moved;
+	_Atomic uint64_t copy_ns;
+	_Atomic uint64_t move_cpu_ns;
+};
+
+/* Address of slot @slot. */
+static inline uint8_t *pool_slot_addr(const struct cxltier_pool *p,
+				      uint32_t slot)
+{
+	unsigned int t = pt_slot_tier(&p->table, slot);
+
+	return p->slabs[t].base +
+	       (uint64_t)(slot - p->table.tier_base[t]) * p->block_size;
+}
+
+/* pool_slab.c */
+
+/*
+ * Nodes of @nr_tiers slabs: @given ones checked against the module's
+ * node table, or chosen from its tiers (slab t: tier t, the last slab:
+ * the slowest tier).  @pin_longterm: skip nodes that cannot hold
+ * long-term pins (all ZONE_MOVABLE).  0, -ENODEV with @why.
+ */
+int pool_pick_nodes(struct cxltier *ctx, unsigned int nr_tiers,
+		    const int *given, bool pin_longterm, int *nodes,
+		    uint64_t *free_bytes, char *why, size_t len);
+/*
+ * Map, bind, populate, pin and track slab @s (node, slots, len set).
+ * 0 or -errno with @why.
+ */
+int pool_slab_create(struct cxltier_pool *p, struct pool_slab *s,
+		     const char *adapter_arg, unsigned int sources,
+		     uint64_t free_bytes, char *why, size_t len);
+/* Undo pool_slab_create(), whatever part of it was done. */
+void pool_slab_destroy(struct cxltier_pool *p, struct pool_slab *s);
+
+#endif /* CXLTIER_LIB_POOL_H */

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A CUDA runtime stand-in for the preload shim's tests, installed as
+ * build/lib/cuda-standin/libcudart.so.12: the pinned-memory entry points
+ * with the runtime's rules, and pins taken with mlock(2) as the driver
+ * takes them.
+ *
+ *  - cudaHostAlloc/cudaMallocHost map, lock and zero; cudaFreeHost takes
+ *    only their pointers.
+ *  - cudaHostRegister refuses a range that overlaps a registration (712),
+ *    and any above $CUDA_STANDIN_MAX_REGISTER bytes (2: the real runtime
+ *    fails registrations of 512 GiB or more); cudaHostUnregister takes
+ *    only the exact pointer registered (713 otherwise).
+ *  - Every call is appended to $CUDA_STANDIN_LOG as one line:
+ *    "NAME ptr=0x... size=N flags=N rc=N".
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cuda_standin.h"
+
+#define MAX_ENTRIES 4096
+
+struct entry {
+	uintptr_t start;
+	size_t size;
+	int alloc;	/* cudaHostAlloc memory (else a registration) */
+};
+
+static struct entry entries[MAX_ENTRIES];
+static unsigned int nr_entries;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static cudaError_t logged(const char *name, const void *ptr, size_t size,
+			  unsigned int flags, cudaError_t rc)
+{
+	const char *path = getenv("CUDA_STANDIN_LOG");
+	FILE *f;
+
+	if (path && (f = fopen(path, "a"))) {
+		fprintf(f, "%s ptr=%p size=%zu flags=%u rc=%d\n", name, ptr, size,
+			flags, rc);
+		fclose(f);
+	}
+	return rc;
+}
+
+static int find(uintptr_t start, int alloc)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_entries; i++)
+		if (entries[i].start == start && entries[i].alloc == alloc)
+			return (int)i;
+	return -1;
+}
+
+static int overlaps(uintptr_t start, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_entries; i++)
+		if (start < entries[i].start + entries[i].size &&
+		    entries[i].start < start + size)
+			return 1;
+	return 0;
+}
+
+static cudaError_t add(uintptr_t start, size_t size, int alloc)
+{
+	if (nr_entries == MAX_ENTRIES)
+		return cudaErrorMemoryAllocation;
+	entries[nr_entries].start = start;
+	entries[nr_entries].size = size;
+	entries[nr_entries].alloc = alloc;
+	nr_entries++;
+	return cudaSuccess;
+}
+
+static void drop(int i)
+{
+	entries[i] = entries[--nr_entries];
+}
+
+static size_t max_register(void)
+{
+	const char *v = getenv("CUDA_STANDIN_MAX_REGISTER");
+
+	return v ? strtoull(v, NULL, 0) : (size_t)512 << 30;
+}
+
+static cudaError_t host_alloc(const char *name, void **ptr, size_t size,
+			      unsigned int flags)
+{
+	cudaError_t rc = cudaErrorMemoryAllocation;
+	void *p = MAP_FAILED;
+
+	if (!ptr || !size)
+		return logged(name, NULL, size, flags, cudaErrorInvalidValue);
+	pthread_mutex_lock(&lock);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED && mlock(p, size)) {
+		munmap(p, size);
+		p = MAP_FAILED;
+	}
+	if (p != MAP_FAILED) {
+		rc = add((uintptr_t)p, size, 1);
+		if (rc) {
+			munmap(p, size);
+			p = MAP_FAILED;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	if (!rc)
+		*ptr = p;
+	return logged(name, p == MAP_FAILED ? NULL : p, size, flags, rc);
+}
+
+cudaError_t cudaHostAlloc(void **ptr, size_t size, unsigned int flags)
+{
+	return host_alloc("cudaHostAlloc", ptr, size, flags);
+}
+
+cudaError_t cudaMallocHost(void **ptr, size_t size)
+{
+	return host_alloc("cudaMallocHost", ptr, size, 0);
+}
+
+cudaError_t cudaFreeHost(void *ptr)
+{
+	cudaError_t rc = cudaErrorInvalidValue;
+	int i;
+
+	pthread_mutex_lock(&lock);
+	i = find((uintptr_t)ptr, 1);
+	if (i >= 0) {
+		munmap(ptr, entries[i].size);
+		drop(i);
+		rc = cudaSuccess;
+	}
+	pthread_mutex_unlock(&lock);
+	return logged("cudaFreeHost", ptr, 0, 0, rc);
+}
+
+cudaError_t cudaHostRegister(void *ptr, size_t size, unsigned int flags)
+{
+	cudaError_t rc;
+
+	if (!ptr || !size)
+		return logged("cudaHostRegister", ptr, size, flags, cudaErrorInvalidValue);
+	pthread_mutex_lock(&lock);
+	if (size > max_register())
+		rc = cudaErrorMemoryAllocation;
+	else if (overlaps((uintptr_t)ptr, size))
+		rc = cudaErrorHostMemoryAlreadyRegistered;
+	else if (mlock(ptr, size))
+		rc = cudaErrorMemoryAllocation;
+	else if ((rc = add((uintptr_t)ptr, size, 0)))
+		munlock(ptr, size);
+	pthread_mutex_unlock(&lock);
+	return logged("cudaHostRegister", ptr, size, flags, rc);
+}
+
+cudaError_t cudaHostUnregister(void *ptr)
+{
+	cudaError_t rc = cudaErrorHostMemoryNotRegistered;
+	size_t size = 0;
+	int i;
+
+	pthread_mutex_lock(&lock);
+	i = find((uintptr_t)ptr, 0);
+	if (i >= 0) {
+		size = entries[i].size;
+		munlock(ptr, size);
+		drop(i);
+		rc = cudaSuccess;
+	}
+	pthread_mutex_unlock(&lock);
+	return logged("cudaHostUnregister", ptr, size, 0, rc);
+}
+
+const char *cudaGetErrorString(cudaError_t err)
+{
+	switch (err) {
+	case cudaSuccess: return "no error";
+	case cudaErrorInvalidValue: return "invalid argument";
+	case cudaErrorMemoryAllocation: return "out of memory";
+	case cudaErrorHostMemoryAlreadyRegistered: return "part or all of the requested memory range is already mapped";
+	case cudaErrorHostMemoryNotRegistered: return "pointer does not correspond to a registered memory region";
+	}
+	return "unknown error";
+}
