@@ -212,7 +212,7 @@ int cmd_drain(int argc, char **argv, const struct ctl_opts *opts)
 	uint32_t node;
 	int c;
 
-	optind = 1;
+	optind = 0; /* reset getopt: main parsed "+" (in order) */
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -279,7 +279,7 @@ int cmd_undrain(int argc, char **argv, const struct ctl_opts *opts)
 	uint32_t node;
 	int c;
 
-	optind = 1;
+	optind = 0; /* reset getopt: main parsed "+" (in order) */
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c != 's')
 			return CTL_EXIT_USAGE;
