@@ -42,6 +42,15 @@
 /* Buffers a drain remembers as unmovable, for the report. */
 #define DRAIN_MAX_STUCK		16
 
+/*
+ * Moves of a buffer that may end busy in a row, the node's count not
+ * going down, before the buffer counts as stuck: while an offline of
+ * the node runs, the kernel's own migration loop holds the pages the
+ * owner just unpinned off the LRU for a moment (move_pages(2) answers
+ * EBUSY for them) or moves them itself, elsewhere than our target.
+ */
+#define DRAIN_BUSY_TRIES	20
+
 /* Node states. */
 enum drain_state {
 	DRAIN_OPEN,		/* in service */
@@ -78,6 +87,8 @@ struct drain_stuck {
  * @left: bytes still on the node at the last count
  * @buffers: buffers with chunks on the node at the last count
  * @watcher: admin connection reporting progress, -1 for none
+ * @busy_tries: moves ended busy in a row without @left going down
+ * @busy_left: @left at the last busy end
  * @nr_stuck: entries in @stuck
  * @stuck: buffers that did not move
  */
@@ -95,6 +106,8 @@ struct drain_node {
 	uint64_t left;
 	unsigned int buffers;
 	int watcher;
+	unsigned int busy_tries;
+	uint64_t busy_left;
 	unsigned int nr_stuck;
 	struct drain_stuck stuck[DRAIN_MAX_STUCK];
 };
@@ -540,6 +553,8 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 	dn->buffers = probe.buffers;
 	dn->moved = 0;
 	dn->nr_stuck = probe.nr_stuck;
+	dn->busy_tries = 0;
+	dn->busy_left = 0;
 	memcpy(dn->stuck, probe.stuck, sizeof(dn->stuck));
 	if (fd >= 0)
 		dn->watcher = fd;
@@ -571,6 +586,8 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 		obs_free(&snap);
 		return false;
 	}
+	if (dn->left < dn->busy_left)
+		dn->busy_tries = 0; /* pages left the node meanwhile */
 	pn.nr = nr;
 	pn.info = nodes;
 	for (i = 0; i < snap.nr_ranges && !more; i++) {
@@ -607,7 +624,17 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 		more = true;
 		executor_move_range(dr->exec, &r->info, off, len, to, &pn,
 				    &res);
-		if (res.status) {
+		if (res.status == -EBUSY &&
+		    (res.moved || ++dn->busy_tries < DRAIN_BUSY_TRIES)) {
+			/* Transient: the next step counts and tries again. */
+			if (res.moved)
+				dn->busy_tries = 0;
+			dn->busy_left = dn->left;
+			log_debug("node %d: drain: range %u [%#llx, +%#llx) to node %d busy (%u in a row), trying again",
+				  dn->node, r->info.id,
+				  (unsigned long long)off,
+				  (unsigned long long)len, to, dn->busy_tries);
+		} else if (res.status) {
 			log_warn("node %d: drain: range %u (pid %d) [%#llx, +%#llx) to node %d failed: %s",
 				 dn->node, r->info.id, r->info.pid,
 				 (unsigned long long)off,
@@ -801,6 +828,8 @@ static void handle_request(struct drain *dr, struct drain_admin *a)
 		admin_finish(dr, fd);
 }
 
+static void admin_read(struct drain *dr, struct drain_admin *a);
+
 static void admin_accept(struct drain *dr)
 {
 	struct ucred cred;
@@ -821,6 +850,12 @@ static void admin_accept(struct drain *dr)
 		if (dr->admins[i].fd < 0) {
 			dr->admins[i].fd = fd;
 			dr->admins[i].len = 0;
+			/*
+			 * A request already sent is answered now, not after
+			 * the next drain step (which may end a drain that the
+			 * request would have found running).
+			 */
+			admin_read(dr, &dr->admins[i]);
 			return;
 		}
 	close(fd);	/* every slot busy */
