@@ -16,8 +16,10 @@
 #    offline-memory completes within a bounded time;
 #  - an owner killed in the middle of a drain leaves no pin behind.
 # Every byte is verified, through the CPU and the fake device.  TAP.
-# Not in run_tests.sh's table yet: on the test bed the drain of step 2
-# does not move the pool off the node.
+# Not in run_tests.sh's table yet: it passes on 6.1, but on 6.12 the
+# drain on offline (step 4) finds every page of the pool busy (EBUSY
+# from move_pages(2) while the kernel's offline loop holds them) and
+# the offline does not complete.
 set -uo pipefail
 here=$(dirname "$0")
 . "$here/tiers_lib.sh"
@@ -81,10 +83,12 @@ jqf() { [ -s "$2" ] && jq -e "$1" "$2" >/dev/null; }
 offlining() { cat "/sys/kernel/cxltier/nodes/node$node/offlining_kB" 2>/dev/null; }
 
 # --- 1. No drain: the offline spins on the pinned pages ---------------------
+# Each release takes a second (below the agent's answer timeout), so that
+# step 2's drain still runs when the second drain asks.
 log=$scratch/app1
 start_app "$log" --chunks $chunks --far-chunks $chunks --no-agent-ok \
-	wait-file:"$scratch/go1" wait-connected:120 wait-file:"$scratch/stop1" \
-	verify where summary
+	--release-delay-ms 1000 wait-file:"$scratch/go1" wait-connected:120 \
+	wait-file:"$scratch/stop1" verify where summary
 app1=$app_pid
 expect "the application pins $mib MiB on node $node" wait_for 60 logged "$log" '^ready'
 expect_warnings begin
@@ -113,6 +117,7 @@ drain_pid=$!
 wait_for 60 grep -q progress "$scratch/drain.json"
 ctl drain $node >"$scratch/drain2.json"
 rc2=$?
+jqf '.result == "refused"' "$scratch/drain2.json" || diag "$scratch/drain2.json"
 reap $drain_pid
 rc=$?
 t1=$(date +%s.%N)
@@ -120,6 +125,8 @@ tail -1 "$scratch/drain.json" >"$scratch/drain.last"
 expect "cxltierctl drain exits 0" [ $rc = 0 ]
 expect "drain: every byte moved off node $node" \
 	jqf ".result == \"drained\" and .bytes_moved == $((mib << 20)) and .bytes_left == 0" "$scratch/drain.last"
+jqf '.result == "drained"' "$scratch/drain.last" ||
+	{ diag "$scratch/drain.last"; grep -a 'drain\|move\|handshake\|warn' "$scratch/agent.log" | tail -40 | diag; }
 if grep -q progress "$scratch/drain.json"; then
 	expect "a second drain of the node while one runs is refused" \
 		jqf '.result == "refused" and (.error | test("already running"))' "$scratch/drain2.json"
@@ -127,7 +134,7 @@ if grep -q progress "$scratch/drain.json"; then
 fi
 echo "# drain of $mib MiB: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 t0=$(date +%s.%N)
-expect "after the drain, daxctl offline-memory completes" timeout 120 daxctl offline-memory "$dax"
+expect "after the drain, daxctl offline-memory completes" timeout 30 daxctl offline-memory "$dax"
 t1=$(date +%s.%N)
 echo "# offline after the drain: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 expect "the node is drained in the agent's status" \
@@ -170,12 +177,12 @@ app3=$app_pid
 expect "the application pins $mib MiB on node $node again" wait_for 120 logged "$log" '^connected'
 expect_warnings begin
 t0=$(date +%s.%N)
-timeout 180 daxctl offline-memory "$dax" >"$daxlog" 2>&1
+timeout 60 daxctl offline-memory "$dax" >"$daxlog" 2>&1
 rc=$?
 t1=$(date +%s.%N)
 expect_warnings end
-expect "with cxltierd running, daxctl offline-memory completes (bounded: 180 s)" [ $rc = 0 ]
-[ $rc = 0 ] || diag "$daxlog"
+expect "with cxltierd running, daxctl offline-memory completes (bounded: 60 s)" [ $rc = 0 ]
+[ $rc = 0 ] || { diag "$daxlog"; grep -a 'drain\|offline\|busy\|move_pages' "$scratch/agent.log" | tail -40 | diag; }
 echo "# offline with drain on offline, $mib MiB pinned: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 expect "cxltierd logged the offline drain" logged "$scratch/agent.log" "node $node: offline drain started"
 touch "$scratch/stop3"
