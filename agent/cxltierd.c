@@ -35,6 +35,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "drain.h"
 #include "executor.h"
 #include "kdev.h"
 #include "log.h"
@@ -60,7 +61,7 @@ enum {
 };
 
 /* Most fds polled: signalfd, timerfd, module, listener and clients. */
-#define MAX_POLLFDS	(4 + SRV_MAX_CLIENTS)
+#define MAX_POLLFDS	(4 + SRV_MAX_CLIENTS + 1 + DRAIN_MAX_ADMINS)
 
 /**
  * struct opts - the command line
@@ -98,6 +99,7 @@ struct opts {
  * @srv: the socket server
  * @exec: the executor
  * @plan: the policy's state
+ * @drain: drains and capacity changes
  * @met: metrics
  * @topo: the host's memory topology (libnuma, libcxl), for the log
  * @nodes: node table at the last decision
@@ -116,6 +118,7 @@ struct daemon {
 	struct server *srv;
 	struct executor *exec;
 	struct plan_ctx *plan;
+	struct drain *drain;
 	struct metrics met;
 	struct topo *topo;
 	struct cxltier_node_info *nodes;
@@ -391,12 +394,14 @@ static int cycle(struct daemon *d)
 	}
 	pn.nr = d->nr_nodes;
 	pn.info = d->nodes;
+	drain_note_nodes(d->drain, &pn);
 
 	ret = plan_build(d->plan, &d->cfg, &pn, &snap, t0, &moves, &n);
 	if (ret) {
 		log_err("policy failed: %s", strerror(-ret));
 		n = 0;
 	}
+	n = drain_filter_moves(d->drain, moves, n);
 	for (i = 0; i < n; i++)
 		promote += moves[i].dir == MOVE_PROMOTE;
 	if (n) {
@@ -438,6 +443,12 @@ static void do_client_move(struct daemon *d, struct srv_move *mv)
 	struct plan_nodes pn = { d->nr_nodes, d->nodes };
 	struct exec_result res;
 
+	if (drain_node_closed(d->drain, mv->node)) {
+		log_info("client MOVE of range %u to node %d refused: the node is drained",
+			 mv->range.id, mv->node);
+		server_move_done(d->srv, mv, -EBUSY, 0, -1);
+		return;
+	}
 	if (d->o.dry_run) {
 		log_info("dry run: client MOVE of range %u to node %d ignored",
 			 mv->range.id, mv->node);
@@ -514,14 +525,25 @@ static void reload(struct daemon *d)
 	write_metrics(d);
 }
 
-/* Consume the module's epoch events; true if any arrived. */
-static bool drain_epochs(struct daemon *d)
+/*
+ * Consume the module's events; true if an epoch ended.  Hotplug events
+ * go to the drain code; *@news is set when one matters to placement.
+ */
+static bool drain_epochs(struct daemon *d, bool *news)
 {
 	struct cxltier_event ev;
 	bool any = false;
 
-	while (!kdev_read_event(&d->kdev, &ev))
-		any = true;
+	while (!kdev_read_event(&d->kdev, &ev)) {
+		if (ev.type == CXLTIER_EVENT_EPOCH) {
+			any = true;
+			continue;
+		}
+		if (drain_hotplug(d->drain,
+				  (const struct cxltier_hotplug_event *)&ev))
+			*news = true;
+		write_metrics(d);
+	}
 	return any;
 }
 
@@ -531,8 +553,8 @@ static int run(struct daemon *d)
 	struct signalfd_siginfo si;
 	struct srv_move *mv;
 	uint64_t ticks, now;
-	size_t nsrv, base, nmoves;
-	bool due;
+	size_t nsrv, base, ndr, nmoves;
+	bool due, news;
 	int timeout;
 
 	for (;;) {
@@ -544,8 +566,12 @@ static int run(struct daemon *d)
 		pfd[2].events = POLLIN;
 		base = 3;
 		nsrv = server_pollfds(d->srv, pfd + base, MAX_POLLFDS - base);
+		ndr = drain_pollfds(d->drain, pfd + base + nsrv,
+				    MAX_POLLFDS - base - nsrv);
 		timeout = server_timeout_ms(d->srv);
-		if (poll(pfd, base + nsrv, timeout) < 0) {
+		if (!drain_timeout_ms(d->drain))
+			timeout = 0;
+		if (poll(pfd, base + nsrv + ndr, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -570,14 +596,19 @@ static int run(struct daemon *d)
 			log_err("the module went away");
 			return EXIT_RUNTIME;
 		}
-		if (pfd[2].revents & POLLIN && drain_epochs(d))
+		news = false;
+		if (pfd[2].revents & POLLIN && drain_epochs(d, &news))
 			due = due || now + 50 >= d->last_cycle_ms +
 							d->cfg.interval_ms;
+		/* Memory came or went: the next decision is now. */
+		due = due || news;
 
 		server_process(d->srv, pfd + base, nsrv);
 		/* The metrics once for all the moves of this round. */
 		for (nmoves = 0; (mv = server_take_move(d->srv)); nmoves++)
 			do_client_move(d, mv);
+		drain_process(d->drain, pfd + base + nsrv, ndr);
+		drain_step(d->drain);
 		if (due)
 			cycle(d);
 		else if (nmoves)
@@ -609,6 +640,11 @@ static int open_module(struct daemon *d)
 			return -EOPNOTSUPP;
 		}
 	d->poll_epochs = !!(d->kdev.features & CXLTIER_FEAT_POLL);
+	/* Offline events: an older module has none (no drain on offline). */
+	ret = kdev_subscribe_hotplug(&d->kdev);
+	if (ret)
+		log_notice("cxltier.ko gives no memory hotplug events (%s): an offline of a node with pinned buffers waits for cxltierctl drain",
+			   strerror(-ret));
 	if (d->poll_epochs) {
 		int fl = fcntl(d->kdev.fd, F_GETFL);
 
@@ -799,6 +835,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	executor_set_dry_run(d->exec, d->o.dry_run);
+	{
+		char admin[256];
+
+		snprintf(admin, sizeof(admin), "%s%s", d->o.socket,
+			 DRAIN_ADMIN_SUFFIX);
+		ret = drain_new(&d->drain, admin, &d->kdev, d->exec, d->srv,
+				&d->met);
+		if (ret) {
+			log_err("%s: %s", admin, strerror(-ret));
+			code = EXIT_SOCKET;
+			goto out;
+		}
+	}
 	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (d->tfd < 0 || arm_timer(d)) {
 		log_err("timer: %s", strerror(errno));
@@ -820,6 +869,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 out:
 	write_metrics(d);
+	drain_free(d->drain);
 	executor_free(d->exec);
 	plan_free(d->plan);
 	server_close(d->srv);

@@ -160,6 +160,25 @@ static void emit(const struct metrics *m, FILE *f)
 		(unsigned long long)m->reload_failures, m->clients, m->buffers,
 		m->ranges, (unsigned long long)m->epoch, m->last_cycle_time,
 		m->cycle_seconds);
+	fprintf(f, "# HELP cxltier_draining_nodes Nodes that take no placement (drain).\n"
+		   "# TYPE cxltier_draining_nodes gauge\n"
+		   "cxltier_draining_nodes %u\n"
+		   "# HELP cxltier_drain_moved_bytes_total Bytes moved off draining nodes.\n"
+		   "# TYPE cxltier_drain_moved_bytes_total counter\n"
+		   "cxltier_drain_moved_bytes_total %llu\n"
+		   "# HELP cxltier_drains_total Drains ended, by result.\n"
+		   "# TYPE cxltier_drains_total counter\n"
+		   "cxltier_drains_total{result=\"drained\"} %llu\n"
+		   "cxltier_drains_total{result=\"refused\"} %llu\n"
+		   "cxltier_drains_total{result=\"incomplete\"} %llu\n"
+		   "# HELP cxltier_capacity_added_bytes_total Memory that came online while cxltierd ran.\n"
+		   "# TYPE cxltier_capacity_added_bytes_total counter\n"
+		   "cxltier_capacity_added_bytes_total %llu\n",
+		m->draining_nodes, (unsigned long long)m->drain_moved_bytes,
+		(unsigned long long)m->drains[0],
+		(unsigned long long)m->drains[1],
+		(unsigned long long)m->drains[2],
+		(unsigned long long)m->capacity_added_bytes);
 
 	fprintf(f, "# HELP cxltier_socket_refused_total Connections the agent's socket refused, by reason.\n"
 		   "# TYPE cxltier_socket_refused_total counter\n");

@@ -73,6 +73,10 @@ struct met_usage {
  * @epoch: the module's heat epoch at the last decision
  * @last_cycle_time: wall-clock time of the last decision (s)
  * @cycle_seconds: how long the last decision and its moves took
+ * @draining_nodes: nodes closed to placement by a drain
+ * @drain_moved_bytes: bytes moved off draining nodes
+ * @drains: drains ended: drained, refused, incomplete
+ * @capacity_added_bytes: memory that came online while running
  * @nr_refused: entries in @refused
  * @refused: connections the socket refused, by reason
  * @nr_dropped: entries in @dropped
@@ -100,6 +104,10 @@ struct metrics {
 	uint64_t epoch;
 	double last_cycle_time;
 	double cycle_seconds;
+	unsigned int draining_nodes;
+	uint64_t drain_moved_bytes;
+	uint64_t drains[3];
+	uint64_t capacity_added_bytes;
 	unsigned int nr_refused;
 	struct met_reason refused[MET_NR_REASONS];
 	unsigned int nr_dropped;

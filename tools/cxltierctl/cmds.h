@@ -32,6 +32,8 @@ int cmd_heat(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_top(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_heatmap(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_tiers(int argc, char **argv, const struct ctl_opts *opts);
+int cmd_drain(int argc, char **argv, const struct ctl_opts *opts);
+int cmd_undrain(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_doctor(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_holders(int argc, char **argv, const struct ctl_opts *opts);
 
