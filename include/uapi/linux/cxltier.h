@@ -52,7 +52,8 @@
 #define CXLTIER_FEAT_POLL	(1ULL << 4) /* poll()/read() epoch events */
 #define CXLTIER_FEAT_RETIER	(1ULL << 5) /* kernel memory-tier re-registration */
 #define CXLTIER_FEAT_PIDFD	(1ULL << 6) /* CXLTIER_TRACK_PIDFD */
-#define CXLTIER_FEAT_HOTPLUG	(1ULL << 7) /* memory hotplug events */
+/* bit 7: CXLTIER_FEAT_PLACEMENT, kept for the bounded placement read */
+#define CXLTIER_FEAT_HOTPLUG	(1ULL << 8) /* memory hotplug events */
 
 /* cxltier_handshake.flags */
 /* Deliver struct cxltier_hotplug_event on read() of this file. */
