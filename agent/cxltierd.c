@@ -13,6 +13,7 @@
  *	  SIGHUP           -> reload the configuration (all or nothing)
  *	  heat epoch / timer, interval elapsed -> decide and migrate
  *	  socket           -> clients' frames; queued MOVE requests
+ *	  admin socket     -> drain, inspect (admin.h)
  *
  * Signals are blocked and read from a signalfd: no work in handlers.
  */
@@ -33,10 +34,12 @@
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 
+#include "admin.h"
 #include "clock.h"
 #include "config.h"
 #include "drain.h"
 #include "executor.h"
+#include "inspect.h"
 #include "kdev.h"
 #include "log.h"
 #include "metrics.h"
@@ -61,7 +64,7 @@ enum {
 };
 
 /* Most fds polled: signalfd, timerfd, module, listener and clients. */
-#define MAX_POLLFDS	(4 + SRV_MAX_CLIENTS + 1 + DRAIN_MAX_ADMINS)
+#define MAX_POLLFDS	(4 + SRV_MAX_CLIENTS + 1 + ADMIN_MAX_CONNS)
 
 /**
  * struct opts - the command line
@@ -100,6 +103,8 @@ struct opts {
  * @exec: the executor
  * @plan: the policy's state
  * @drain: drains and capacity changes
+ * @admin: the admin socket
+ * @ins: what was decided and why; the pause switch
  * @met: metrics
  * @topo: the host's memory topology (libnuma, libcxl), for the log
  * @nodes: node table at the last decision
@@ -119,6 +124,8 @@ struct daemon {
 	struct executor *exec;
 	struct plan_ctx *plan;
 	struct drain *drain;
+	struct admin *admin;
+	struct inspect *ins;
 	struct metrics met;
 	struct topo *topo;
 	struct cxltier_node_info *nodes;
@@ -371,7 +378,8 @@ static int cycle(struct daemon *d)
 	struct plan_move *moves = NULL;
 	struct plan_nodes pn;
 	uint64_t t0 = clock_now_ms();
-	size_t n = 0, done = 0, i, promote = 0;
+	size_t n = 0, done = 0, i;
+	bool paused = inspect_paused(d->ins);
 	int ret;
 
 	d->last_cycle_ms = t0;
@@ -402,24 +410,11 @@ static int cycle(struct daemon *d)
 		n = 0;
 	}
 	n = drain_filter_moves(d->drain, moves, n);
-	for (i = 0; i < n; i++)
-		promote += moves[i].dir == MOVE_PROMOTE;
-	if (n) {
-		const struct plan_summary *ps = plan_last(d->plan);
-
-		log_info("epoch %llu: plan of %zu moves (%zu promotions, %zu demotions); DRAM %llu of %llu MiB used, tracked %llu MiB, budget %llu MiB%s",
-			 (unsigned long long)snap.epoch, n, promote, n - promote,
-			 (unsigned long long)(ps->dram_used >> 20),
-			 (unsigned long long)(ps->dram_capacity >> 20),
-			 (unsigned long long)(ps->dram_tracked >> 20),
-			 (unsigned long long)(ps->dram_budget >> 20),
-			 d->o.dry_run ? "; dry run, nothing moves" : "");
-	}
-	done = executor_run(d->exec, &snap, moves, n);
+	/* Paused: the plan is made and shown, nothing is tried. */
+	if (!paused)
+		done = executor_run(d->exec, &snap, moves, n);
 	plan_commit(d->plan, moves, n, clock_now_ms());
-	if (n && !d->o.dry_run)
-		log_info("epoch %llu: %zu of %zu moves done",
-			 (unsigned long long)snap.epoch, done, n);
+	inspect_decision(d->ins, &snap, moves, n, !paused, t0, clock_now_ms());
 
 	d->met.cycles++;
 	d->met.planned += n;
@@ -566,7 +561,7 @@ static int run(struct daemon *d)
 		pfd[2].events = POLLIN;
 		base = 3;
 		nsrv = server_pollfds(d->srv, pfd + base, MAX_POLLFDS - base);
-		ndr = drain_pollfds(d->drain, pfd + base + nsrv,
+		ndr = admin_pollfds(d->admin, pfd + base + nsrv,
 				    MAX_POLLFDS - base - nsrv);
 		timeout = server_timeout_ms(d->srv);
 		if (!drain_timeout_ms(d->drain))
@@ -607,7 +602,7 @@ static int run(struct daemon *d)
 		/* The metrics once for all the moves of this round. */
 		for (nmoves = 0; (mv = server_take_move(d->srv)); nmoves++)
 			do_client_move(d, mv);
-		drain_process(d->drain, pfd + base + nsrv, ndr);
+		admin_process(d->admin, pfd + base + nsrv, ndr);
 		drain_step(d->drain);
 		if (due)
 			cycle(d);
@@ -837,11 +832,20 @@ int main(int argc, char **argv)
 	executor_set_dry_run(d->exec, d->o.dry_run);
 	{
 		char admin[256];
+		struct admin_options ao = { admin, so.group };
+		struct inspect_env ie = {
+			d->o.config, d->o.dry_run, &d->cfg, &d->met, d->srv,
+			d->plan, &d->kdev,
+		};
 
 		snprintf(admin, sizeof(admin), "%s%s", d->o.socket,
-			 DRAIN_ADMIN_SUFFIX);
-		ret = drain_new(&d->drain, admin, &d->kdev, d->exec, d->srv,
-				&d->met);
+			 ADMIN_SUFFIX);
+		ret = admin_new(&d->admin, &ao);
+		if (!ret)
+			ret = drain_new(&d->drain, d->admin, &d->kdev, d->exec,
+					d->srv, &d->met);
+		if (!ret)
+			ret = inspect_new(&d->ins, &ie, d->admin);
 		if (ret) {
 			log_err("%s: %s", admin, strerror(-ret));
 			code = EXIT_SOCKET;
@@ -869,6 +873,8 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 out:
 	write_metrics(d);
+	admin_free(d->admin);	/* before the verbs' state */
+	inspect_free(d->ins);
 	drain_free(d->drain);
 	executor_free(d->exec);
 	plan_free(d->plan);

@@ -17,23 +17,18 @@
  * The node stays closed to placement after the end, until "undrain";
  * an automatic drain (offline) reopens it when the offline ends.
  *
- * Admin protocol, one connection per request, text lines: the client
- * sends "drain NODE [timeout MS] [dry-run] [partial]", "undrain NODE" or
- * "status"; the agent answers JSON objects, one per line: progress
- * lines ("event":"progress") while a drain it started runs, then one
- * last line ("event":"done", or "status"), and closes.
+ * Admin verbs (admin.c carries them): "drain NODE [timeout MS] [dry-run]
+ * [partial]", "undrain NODE" and "status"; the agent answers JSON
+ * objects, one per line: progress lines ("event":"progress") while a
+ * drain it started runs, then one last line ("event":"done", or
+ * "status"), and closes.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
+#include "admin.h"
 #include "clock.h"
 #include "drain.h"
 #include "log.h"
@@ -112,26 +107,12 @@ struct drain_node {
 	struct drain_stuck stuck[DRAIN_MAX_STUCK];
 };
 
-/**
- * struct drain_admin - one admin connection
- * @fd: the socket, -1 when the slot is free
- * @len: bytes in @line
- * @line: the request read so far
- */
-struct drain_admin {
-	int fd;
-	size_t len;
-	char line[DRAIN_LINE_MAX];
-};
-
 struct drain {
 	const struct kdev *kdev;
 	struct executor *exec;
 	struct server *srv;
 	struct metrics *met;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int lfd;
-	struct drain_admin admins[DRAIN_MAX_ADMINS];
+	struct admin *admin;
 	size_t nr_nodes;
 	struct drain_node *nodes;
 	/* Capacity of each node at the last decision, by node id. */
@@ -206,61 +187,15 @@ size_t drain_filter_moves(const struct drain *dr, struct plan_move *moves,
 
 /* --- admin connections --------------------------------------------------- */
 
-static void admin_close(struct drain *dr, struct drain_admin *a)
+/* A connection closed: a drain reporting to it goes on unwatched. */
+static void admin_closed(void *arg, int fd)
 {
+	struct drain *dr = arg;
 	size_t i;
 
 	for (i = 0; i < dr->nr_nodes; i++)
-		if (dr->nodes[i].watcher == a->fd)
+		if (dr->nodes[i].watcher == fd)
 			dr->nodes[i].watcher = -1;
-	close(a->fd);
-	a->fd = -1;
-	a->len = 0;
-}
-
-/* Send one JSON line; a client that cannot take it is dropped. */
-static void __attribute__((format(printf, 3, 4)))
-admin_send(struct drain *dr, int fd, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	int n;
-	size_t i;
-
-	if (fd < 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(buf) - 2)
-		n = (int)sizeof(buf) - 2;
-	buf[n++] = '\n';
-	if (send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
-		return;
-	for (i = 0; i < DRAIN_MAX_ADMINS; i++)
-		if (dr->admins[i].fd == fd)
-			admin_close(dr, &dr->admins[i]);
-}
-
-static struct drain_admin *admin_of(struct drain *dr, int fd)
-{
-	size_t i;
-
-	for (i = 0; i < DRAIN_MAX_ADMINS; i++)
-		if (dr->admins[i].fd == fd)
-			return &dr->admins[i];
-	return NULL;
-}
-
-/* The last line to @fd, then close it. */
-static void admin_finish(struct drain *dr, int fd)
-{
-	struct drain_admin *a = admin_of(dr, fd);
-
-	if (a)
-		admin_close(dr, a);
 }
 
 /* --- counting ------------------------------------------------------------- */
@@ -440,11 +375,11 @@ static void drain_end(struct drain *dr, struct drain_node *dn,
 		 dn->node, result, (unsigned long long)(dn->moved >> 20), secs,
 		 (unsigned long long)(dn->left >> 20),
 		 dn->nr_stuck ? " (see cxltierctl drain's report)" : "");
-	admin_send(dr, dn->watcher,
+	admin_send(dr->admin, dn->watcher,
 		   "{\"event\": \"done\", \"node\": %d, \"result\": \"%s\", \"bytes_moved\": %llu, \"bytes_left\": %llu, \"buffers_left\": %u, \"seconds\": %.3f, \"not_moved\": %s}",
 		   dn->node, result, (unsigned long long)dn->moved,
 		   (unsigned long long)dn->left, dn->buffers, secs, stuck);
-	admin_finish(dr, dn->watcher);
+	admin_finish(dr->admin, dn->watcher);
 	dn->watcher = -1;
 	update_gauge(dr);
 }
@@ -472,13 +407,13 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 			dn->automatic = true;
 			return 0;
 		}
-		admin_send(dr, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"refused\", \"error\": \"a drain of node %d is already running\"}",
+		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"refused\", \"error\": \"a drain of node %d is already running\"}",
 			   node, node);
 		return -EBUSY;
 	}
 	ret = kdev_get_nodes(dr->kdev, &nodes, &nr, &nr_tiers);
 	if (ret) {
-		admin_send(dr, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"failed\", \"error\": \"cannot read the node table: %s\"}",
+		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"failed\", \"error\": \"cannot read the node table: %s\"}",
 			   node, strerror(-ret));
 		return ret;
 	}
@@ -486,7 +421,7 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 		known = known || (int)nodes[i].node == node;
 	if (!known) {
 		free(nodes);
-		admin_send(dr, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"refused\", \"error\": \"node %d has no memory\"}",
+		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"refused\", \"error\": \"node %d has no memory\"}",
 			   node, node);
 		return -ENODEV;
 	}
@@ -499,7 +434,7 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 	obs_free(&snap);
 	if (ret) {
 		free(nodes);
-		admin_send(dr, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"failed\", \"error\": \"cannot read the tracked buffers: %s\"}",
+		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"failed\", \"error\": \"cannot read the tracked buffers: %s\"}",
 			   node, strerror(-ret));
 		return ret;
 	}
@@ -522,7 +457,7 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 		log_warn("node %d: drain refused, nothing moved: %s", node, why);
 		if (!dry_run)
 			dr->met->drains[1]++;
-		admin_send(dr, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"refused\", \"dry_run\": %s, \"error\": \"%s\", \"bytes_to_move\": %llu, \"bytes_room\": %llu, \"buffers\": %u, \"not_movable\": %s}",
+		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"refused\", \"dry_run\": %s, \"error\": \"%s\", \"bytes_to_move\": %llu, \"bytes_room\": %llu, \"buffers\": %u, \"not_movable\": %s}",
 			   node, dry_run ? "true" : "false", why,
 			   (unsigned long long)probe.left,
 			   (unsigned long long)room, probe.buffers, stuck);
@@ -530,7 +465,7 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 			return -ENOSPC;
 	}
 	if (dry_run) {
-		admin_send(dr, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"fits\", \"dry_run\": true, \"bytes_to_move\": %llu, \"bytes_room\": %llu, \"buffers\": %u, \"not_movable\": %s}",
+		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"fits\", \"dry_run\": true, \"bytes_to_move\": %llu, \"bytes_room\": %llu, \"buffers\": %u, \"not_movable\": %s}",
 			   node, (unsigned long long)probe.left,
 			   (unsigned long long)room, probe.buffers, stuck);
 		return 0;
@@ -538,7 +473,7 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 
 	dn = get_node(dr, node);
 	if (!dn) {
-		admin_send(dr, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"failed\", \"error\": \"out of memory\"}",
+		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"failed\", \"error\": \"out of memory\"}",
 			   node);
 		return -ENOMEM;
 	}
@@ -676,7 +611,7 @@ void drain_step(struct drain *dr)
 			drain_end(dr, dn, dn->left ? "incomplete" : "drained");
 			continue;
 		}
-		admin_send(dr, dn->watcher,
+		admin_send(dr->admin, dn->watcher,
 			   "{\"event\": \"progress\", \"node\": %d, \"bytes_total\": %llu, \"bytes_moved\": %llu, \"bytes_left\": %llu, \"buffers\": %u, \"seconds\": %.3f}",
 			   dn->node, (unsigned long long)dn->total,
 			   (unsigned long long)dn->moved,
@@ -702,10 +637,10 @@ static void undrain(struct drain *dr, int node, int fd)
 			  dn->state == DRAIN_RUNNING ? "draining" : "drained";
 
 	if (dn && dn->state == DRAIN_RUNNING) {
-		admin_send(dr, dn->watcher, "{\"event\": \"done\", \"node\": %d, \"result\": \"cancelled\", \"bytes_moved\": %llu, \"bytes_left\": %llu}",
+		admin_send(dr->admin, dn->watcher, "{\"event\": \"done\", \"node\": %d, \"result\": \"cancelled\", \"bytes_moved\": %llu, \"bytes_left\": %llu}",
 			   node, (unsigned long long)dn->moved,
 			   (unsigned long long)dn->left);
-		admin_finish(dr, dn->watcher);
+		admin_finish(dr->admin, dn->watcher);
 		dn->watcher = -1;
 	}
 	if (dn) {
@@ -716,7 +651,7 @@ static void undrain(struct drain *dr, int node, int fd)
 	update_gauge(dr);
 	log_info("node %d: undrained (was %s): placement may use it again",
 		 node, was);
-	admin_send(dr, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"undrained\", \"was\": \"%s\"}",
+	admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"undrained\", \"was\": \"%s\"}",
 		   node, was);
 }
 
@@ -740,7 +675,7 @@ static void status(struct drain *dr, int fd)
 	}
 	if (off < sizeof(buf))
 		snprintf(buf + off, sizeof(buf) - off, "]");
-	admin_send(dr, fd, "{\"event\": \"status\", \"nodes\": %s}", buf);
+	admin_send(dr->admin, fd, "{\"event\": \"status\", \"nodes\": %s}", buf);
 }
 
 /* Parse "NODE" as a node id in [0, PROTO_MAX_NODES). */
@@ -759,185 +694,67 @@ static int parse_node(const char *s, int *node)
 	return 0;
 }
 
-static void bad_request(struct drain *dr, int fd, const char *why)
+static enum admin_ret verb_status(void *arg, struct admin *ad, int fd,
+				  const struct admin_peer *peer, int argc,
+				  char **argv)
 {
-	admin_send(dr, fd, "{\"event\": \"done\", \"result\": \"error\", \"error\": \"%s\"}",
-		   why);
-	admin_finish(dr, fd);
+	status(arg, fd);
+	return ADMIN_CLOSE;
 }
 
-static void handle_request(struct drain *dr, struct drain_admin *a)
+static enum admin_ret verb_undrain(void *arg, struct admin *ad, int fd,
+				   const struct admin_peer *peer, int argc,
+				   char **argv)
 {
-	char *save = NULL, *verb, *arg, *tok;
+	int node;
+
+	if (parse_node(argc > 1 ? argv[1] : NULL, &node))
+		admin_error(ad, fd, "not a node id");
+	else if (argc > 2)
+		admin_error(ad, fd, "undrain takes a node only");
+	else
+		undrain(arg, node, fd);
+	return ADMIN_CLOSE;
+}
+
+static enum admin_ret verb_drain(void *arg, struct admin *ad, int fd,
+				 const struct admin_peer *peer, int argc,
+				 char **argv)
+{
 	uint64_t timeout_ms = 0;
 	bool dry_run = false, partial = false;
-	int node, fd = a->fd, ret;
+	int node, i, ret;
 
-	verb = strtok_r(a->line, " \t", &save);
-	if (!verb) {
-		bad_request(dr, fd, "empty request");
-		return;
+	if (parse_node(argc > 1 ? argv[1] : NULL, &node)) {
+		admin_error(ad, fd, "not a node id");
+		return ADMIN_CLOSE;
 	}
-	if (!strcmp(verb, "status")) {
-		status(dr, fd);
-		admin_finish(dr, fd);
-		return;
-	}
-	arg = strtok_r(NULL, " \t", &save);
-	if (strcmp(verb, "drain") && strcmp(verb, "undrain")) {
-		bad_request(dr, fd, "unknown request (drain, undrain, status)");
-		return;
-	}
-	if (parse_node(arg, &node)) {
-		bad_request(dr, fd, "not a node id");
-		return;
-	}
-	if (!strcmp(verb, "undrain")) {
-		if (strtok_r(NULL, " \t", &save)) {
-			bad_request(dr, fd, "undrain takes a node only");
-			return;
-		}
-		undrain(dr, node, fd);
-		admin_finish(dr, fd);
-		return;
-	}
-	while ((tok = strtok_r(NULL, " \t", &save))) {
-		if (!strcmp(tok, "dry-run")) {
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "dry-run")) {
 			dry_run = true;
-		} else if (!strcmp(tok, "partial")) {
+		} else if (!strcmp(argv[i], "partial")) {
 			partial = true;
-		} else if (!strcmp(tok, "timeout")) {
-			char *v = strtok_r(NULL, " \t", &save), *end;
-			unsigned long long t;
+		} else if (!strcmp(argv[i], "timeout")) {
+			const char *v = i + 1 < argc ? argv[++i] : NULL;
+			unsigned long long t = 0;
+			char *end = NULL;
 
 			errno = 0;
-			t = v ? strtoull(v, &end, 10) : 0;
+			if (v)
+				t = strtoull(v, &end, 10);
 			if (!v || errno || *end || !t || t > 86400000ULL) {
-				bad_request(dr, fd, "timeout: milliseconds in [1, 86400000]");
-				return;
+				admin_error(ad, fd, "timeout: milliseconds in [1, 86400000]");
+				return ADMIN_CLOSE;
 			}
 			timeout_ms = t;
 		} else {
-			bad_request(dr, fd, "unknown drain option (timeout MS, dry-run, partial)");
-			return;
+			admin_error(ad, fd, "unknown drain option (timeout MS, dry-run, partial)");
+			return ADMIN_CLOSE;
 		}
 	}
-	ret = drain_start(dr, node, fd, timeout_ms, dry_run, partial, false);
+	ret = drain_start(arg, node, fd, timeout_ms, dry_run, partial, false);
 	/* A running drain keeps the connection for its progress. */
-	if (ret || dry_run)
-		admin_finish(dr, fd);
-}
-
-static void admin_read(struct drain *dr, struct drain_admin *a);
-
-static void admin_accept(struct drain *dr)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	size_t i;
-	int fd;
-
-	fd = accept4(dr->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
-		return;
-	/* The socket is 0600 already; the peer's uid is checked again. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
-		close(fd);
-		return;
-	}
-	for (i = 0; i < DRAIN_MAX_ADMINS; i++)
-		if (dr->admins[i].fd < 0) {
-			dr->admins[i].fd = fd;
-			dr->admins[i].len = 0;
-			/*
-			 * A request already sent is answered now, not after
-			 * the next drain step (which may end a drain that the
-			 * request would have found running).
-			 */
-			admin_read(dr, &dr->admins[i]);
-			return;
-		}
-	close(fd);	/* every slot busy */
-}
-
-static void admin_read(struct drain *dr, struct drain_admin *a)
-{
-	char *nl;
-	ssize_t n;
-
-	n = recv(a->fd, a->line + a->len, sizeof(a->line) - 1 - a->len,
-		 MSG_DONTWAIT);
-	if (n <= 0) {
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		admin_close(dr, a);
-		return;
-	}
-	a->len += (size_t)n;
-	a->line[a->len] = '\0';
-	nl = memchr(a->line, '\n', a->len);
-	if (!nl) {
-		if (a->len >= sizeof(a->line) - 1)
-			bad_request(dr, a->fd, "request line too long");
-		return;
-	}
-	*nl = '\0';
-	if (strlen(a->line) != (size_t)(nl - a->line)) {
-		bad_request(dr, a->fd, "NUL in request");
-		return;
-	}
-	handle_request(dr, a);
-}
-
-size_t drain_pollfds(struct drain *dr, struct pollfd *pfd, size_t room)
-{
-	size_t n = 0, i;
-
-	if (room < 1 + DRAIN_MAX_ADMINS)
-		return 0;
-	pfd[n].fd = dr->lfd;
-	pfd[n++].events = POLLIN;
-	for (i = 0; i < DRAIN_MAX_ADMINS; i++) {
-		pfd[n].fd = dr->admins[i].fd;
-		pfd[n++].events = POLLIN;
-	}
-	return n;
-}
-
-void drain_process(struct drain *dr, const struct pollfd *pfd, size_t n)
-{
-	size_t i;
-
-	if (n < 1 + DRAIN_MAX_ADMINS)
-		return;
-	for (i = 0; i < DRAIN_MAX_ADMINS; i++) {
-		struct drain_admin *a = &dr->admins[i];
-
-		if (a->fd < 0 || a->fd != pfd[1 + i].fd)
-			continue;
-		if (pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)) {
-			/* A watcher that hangs up leaves its drain running. */
-			bool watching = false;
-			size_t k;
-
-			for (k = 0; k < dr->nr_nodes; k++)
-				watching = watching ||
-					   dr->nodes[k].watcher == a->fd;
-			if (watching) {
-				char c;
-				ssize_t got = recv(a->fd, &c, 1,
-						   MSG_DONTWAIT | MSG_PEEK);
-
-				if (!got || (got < 0 && errno != EAGAIN))
-					admin_close(dr, a);
-				continue;
-			}
-			admin_read(dr, a);
-		}
-	}
-	if (pfd[0].revents & POLLIN)
-		admin_accept(dr);
+	return ret || dry_run ? ADMIN_CLOSE : ADMIN_KEEP;
 }
 
 /* --- hotplug -------------------------------------------------------------- */
@@ -1031,19 +848,13 @@ void drain_note_nodes(struct drain *dr, const struct plan_nodes *pn)
 
 /* --- life cycle ----------------------------------------------------------- */
 
-int drain_new(struct drain **dp, const char *admin_path,
+int drain_new(struct drain **dp, struct admin *admin,
 	      const struct kdev *kdev, struct executor *exec,
 	      struct server *srv, struct metrics *met)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct drain *dr;
-	struct stat st;
-	mode_t old;
-	size_t i;
 	int ret;
 
-	if (strlen(admin_path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
 	dr = calloc(1, sizeof(*dr));
 	if (!dr)
 		return -ENOMEM;
@@ -1051,25 +862,17 @@ int drain_new(struct drain **dp, const char *admin_path,
 	dr->exec = exec;
 	dr->srv = srv;
 	dr->met = met;
-	for (i = 0; i < DRAIN_MAX_ADMINS; i++)
-		dr->admins[i].fd = -1;
-	snprintf(dr->path, sizeof(dr->path), "%s", admin_path);
-	memcpy(sa.sun_path, admin_path, strlen(admin_path));
-	/* Only a stale socket is removed, never another kind of file. */
-	if (!lstat(admin_path, &st) && S_ISSOCK(st.st_mode))
-		unlink(admin_path);
-	dr->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (dr->lfd < 0) {
-		ret = -errno;
-		free(dr);
-		return ret;
-	}
-	old = umask(0177);
-	ret = bind(dr->lfd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (ret || listen(dr->lfd, DRAIN_MAX_ADMINS)) {
-		ret = -errno;
-		close(dr->lfd);
+	dr->admin = admin;
+	ret = admin_register(admin, "drain", verb_drain, dr, ADMIN_PRIVILEGED);
+	if (!ret)
+		ret = admin_register(admin, "undrain", verb_undrain, dr,
+				     ADMIN_PRIVILEGED);
+	if (!ret)
+		ret = admin_register(admin, "status", verb_status, dr,
+				     ADMIN_PRIVILEGED);
+	if (!ret)
+		ret = admin_on_close(admin, admin_closed, dr);
+	if (ret) {
 		free(dr);
 		return ret;
 	}
@@ -1079,15 +882,8 @@ int drain_new(struct drain **dp, const char *admin_path,
 
 void drain_free(struct drain *dr)
 {
-	size_t i;
-
 	if (!dr)
 		return;
-	for (i = 0; i < DRAIN_MAX_ADMINS; i++)
-		if (dr->admins[i].fd >= 0)
-			close(dr->admins[i].fd);
-	close(dr->lfd);
-	unlink(dr->path);
 	free(dr->nodes);
 	free(dr->capacity);
 	free(dr);

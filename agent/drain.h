@@ -2,7 +2,7 @@
 /*
  * drain: give a node's memory back while pinned buffers live on it.
  *
- * A node is drained on request (cxltierctl drain, over the admin socket)
+ * A node is drained on request (cxltierctl drain, over the admin socket: admin.h)
  * or when the module says its memory started going offline.  A draining
  * node gets no placement; the tracked buffers on it are moved elsewhere
  * through the executor, one run of chunks per step of the main loop, with
@@ -12,7 +12,6 @@
 #ifndef CXLTIERD_DRAIN_H
 #define CXLTIERD_DRAIN_H
 
-#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,31 +24,22 @@
 #include "plan.h"
 #include "server.h"
 
-/* Admin socket: the agent socket's path with this suffix, mode 0600. */
-#define DRAIN_ADMIN_SUFFIX	".admin"
-/* Admin connections at once. */
-#define DRAIN_MAX_ADMINS	8
-/* Longest request line. */
-#define DRAIN_LINE_MAX		256
 /* Most bytes one step moves: the loop serves clients in between. */
 #define DRAIN_STEP_BYTES	(64ULL << 20)
 
 struct drain;
+struct admin;
 
 /*
- * Listen on @admin_path (removed first when it is a stale socket).
- * @srv may be NULL.  0 or -errno.
+ * Register the verbs drain, undrain and status on @admin (free @admin
+ * before the drain state: its connections close into it).  @srv may be
+ * NULL.
+ * 0 or -errno.
  */
-int drain_new(struct drain **dp, const char *admin_path,
+int drain_new(struct drain **dp, struct admin *admin,
 	      const struct kdev *kdev, struct executor *exec,
 	      struct server *srv, struct metrics *met);
 void drain_free(struct drain *dr);
-
-/* The admin listener and connections, into @pfd (room entries). */
-size_t drain_pollfds(struct drain *dr, struct pollfd *pfd, size_t room);
-
-/* Serve the admin fds that poll() reported. */
-void drain_process(struct drain *dr, const struct pollfd *pfd, size_t n);
 
 /* poll() timeout: 0 while a drain has work, else -1. */
 int drain_timeout_ms(const struct drain *dr);

@@ -160,6 +160,13 @@ static void emit(const struct metrics *m, FILE *f)
 		(unsigned long long)m->reload_failures, m->clients, m->buffers,
 		m->ranges, (unsigned long long)m->epoch, m->last_cycle_time,
 		m->cycle_seconds);
+	fprintf(f, "# HELP cxltier_paused Whether moves are paused (cxltierctl agent pause): 1 paused, 0 not.\n"
+		   "# TYPE cxltier_paused gauge\n"
+		   "cxltier_paused %d\n"
+		   "# HELP cxltier_paused_migrations_total Planned migrations not tried because moves were paused.\n"
+		   "# TYPE cxltier_paused_migrations_total counter\n"
+		   "cxltier_paused_migrations_total %llu\n",
+		m->paused ? 1 : 0, (unsigned long long)m->paused_moves);
 	fprintf(f, "# HELP cxltier_draining_nodes Nodes that take no placement (drain).\n"
 		   "# TYPE cxltier_draining_nodes gauge\n"
 		   "cxltier_draining_nodes %u\n"

@@ -65,6 +65,8 @@ struct met_usage {
  * @cycles: placement decisions made
  * @planned: moves the policy planned
  * @dry_run: moves planned but not done because of --dry-run
+ * @paused: moves are paused (cxltierctl agent pause)
+ * @paused_moves: moves planned but not tried while paused
  * @reloads: configuration reloads that succeeded
  * @reload_failures: reloads refused (old configuration kept)
  * @clients: connected libcxltier clients
@@ -96,6 +98,8 @@ struct metrics {
 	uint64_t cycles;
 	uint64_t planned;
 	uint64_t dry_run;
+	bool paused;
+	uint64_t paused_moves;
 	uint64_t reloads;
 	uint64_t reload_failures;
 	unsigned int clients;
