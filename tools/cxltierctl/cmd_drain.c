@@ -14,34 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include "cmds.h"
 #include "proto.h"
-
-/* The agent's admin socket: its client socket with this suffix. */
-#define ADMIN_SUFFIX	".admin"
-
-static int admin_connect(const char *sock)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", sock,
-		     ADMIN_SUFFIX) >= (int)sizeof(sa.sun_path)) {
-		fprintf(stderr, "cxltierctl: %s: path too long\n", sock);
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "cxltierctl: %s: %s (is cxltierd running? the admin socket is root's)\n",
-			sa.sun_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 static double mib(struct json_object *o, const char *key)
 {
@@ -118,7 +93,7 @@ static int converse(const char *sock, const char *req, int wait_ms)
 	bool tty = isatty(STDOUT_FILENO), ok = false, last = false;
 	char buf[8192];
 	size_t len = 0;
-	int fd = admin_connect(sock);
+	int fd = ctl_admin_connect(sock);
 
 	if (fd < 0)
 		return CTL_EXIT_FAIL;

@@ -29,6 +29,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "undrain", cmd_undrain, "put a drained node back in service" },
 	{ "doctor", cmd_doctor, "preflight: what on this host keeps cxltier from working" },
 	{ "holders", cmd_holders, "processes holding /dev/cxltier open, with their buffers" },
+	{ "agent", cmd_agent, "ask cxltierd: status, plan, explain BUFFER, pause, resume" },
 };
 
 static void usage(FILE *f)
