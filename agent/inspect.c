@@ -582,7 +582,7 @@ static bool names(const struct obs_range *r, const char *what)
 
 static void json_placement(struct admin_buf *b, const struct obs_range *r)
 {
-	uint32_t c, start = 0;
+	uint32_t c, start = 0, runs = 0;
 	bool first = true;
 
 	admin_buf_printf(b, "[");
@@ -592,6 +592,10 @@ static void json_placement(struct admin_buf *b, const struct obs_range *r)
 		if (c < r->info.nr_chunks &&
 		    r->chunks[c].node == r->chunks[start].node)
 			continue;
+		if (runs++ == INSPECT_RUNS_MAX) {
+			admin_buf_printf(b, "], \"placement_truncated\": true");
+			return;
+		}
 		off = (uint64_t)start * r->info.chunk_size;
 		end = (uint64_t)c * r->info.chunk_size;
 		if (end > r->info.length)
@@ -603,7 +607,7 @@ static void json_placement(struct admin_buf *b, const struct obs_range *r)
 		first = false;
 		start = c;
 	}
-	admin_buf_printf(b, "]");
+	admin_buf_printf(b, "], \"placement_truncated\": false");
 }
 
 static void json_explain(struct admin_buf *b, const struct inspect *in,
@@ -650,7 +654,7 @@ static enum admin_ret verb_explain(void *arg, struct admin *ad, int fd,
 	struct admin_buf b = { 0 };
 	struct obs_snapshot snap;
 	char what[CXLTIER_LABEL_LEN * 2] = "", why[CXLTIER_LABEL_LEN * 3];
-	size_t i, found = 0, shown = 0, off = 0;
+	size_t i, found = 0, owned = 0, shown = 0, off = 0;
 	int ret, k;
 
 	if (argc < 2) {
@@ -678,13 +682,14 @@ static enum admin_ret verb_explain(void *arg, struct admin *ad, int fd,
 		if (!names(r, what))
 			continue;
 		found++;
-		if (!owns(peer, r))
+		if (!owns(peer, r) || owned++ >= INSPECT_EXPLAIN_MAX)
 			continue;
 		if (shown++)
 			admin_buf_printf(&b, ", ");
 		json_explain(&b, in, r);
 	}
-	admin_buf_printf(&b, "]}");
+	admin_buf_printf(&b, "], \"truncated\": %s}",
+			 owned > shown ? "true" : "false");
 	obs_free(&snap);
 	if (!shown) {
 		admin_buf_free(&b);

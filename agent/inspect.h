@@ -28,6 +28,10 @@
 #define INSPECT_MAX_RANGES	4096
 /* Moves of the last plan that "plan" lists (the rest are counted). */
 #define INSPECT_PLAN_MAX	256
+/* Buffers one "explain" shows, and runs of chunks of each: one answer
+ * line stays well within a socket's send buffer. */
+#define INSPECT_EXPLAIN_MAX	8
+#define INSPECT_RUNS_MAX	128
 
 /* What became of a planned move. */
 enum inspect_result {

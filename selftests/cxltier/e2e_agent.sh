@@ -64,7 +64,7 @@ log=$scratch/app
 start_app "$log" --chunks 16 --far-chunks 8 --interval-ms 1000 --label e2e-agent \
 	converge:90:8:4 wait-file:"$scratch/go" bg-traffic:2:4 \
 	wait-file:"$scratch/resume" bg-stop converge:90:2:4 verify summary
-wait_for 120 grep -q '^converged 8 4' "$log"
+wait_for 120 logged "$log" '^converged 8 4'
 expect "the hot set 8-11 is in DRAM" grep -q '^converged 8 4 in [0-9]* intervals' "$log"
 id=$(awk '/^ready/ { print $2; exit }' "$log")
 

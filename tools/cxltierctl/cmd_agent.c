@@ -318,6 +318,8 @@ static void print_explain(struct json_object *o)
 				       size_of(p, "bytes", a, sizeof(a)),
 				       (long long)i_of(p, "node"));
 		}
+		if (b_of(r, "placement_truncated"))
+			printf("  ... (more runs: --json shows the first 128)\n");
 		if (!mv || !json_object_array_length(mv)) {
 			printf("moves: none since cxltierd started\n");
 			continue;
@@ -326,6 +328,8 @@ static void print_explain(struct json_object *o)
 		for (k = 0; k < json_object_array_length(mv); k++)
 			print_move(json_object_array_get_idx(mv, k), false);
 	}
+	if (b_of(o, "truncated"))
+		printf("\n... more buffers answer to this label: ask by range id\n");
 }
 
 static void usage(FILE *f)
