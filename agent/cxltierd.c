@@ -13,6 +13,7 @@
  *	  SIGHUP           -> reload the configuration (all or nothing)
  *	  heat epoch / timer, interval elapsed -> decide and migrate
  *	  socket           -> clients' frames; queued MOVE requests
+ *	  admin socket     -> drain, inspect (admin.h)
  *
  * Signals are blocked and read from a signalfd: no work in handlers.
  */
@@ -33,9 +34,12 @@
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 
+#include "admin.h"
 #include "clock.h"
 #include "config.h"
+#include "drain.h"
 #include "executor.h"
+#include "inspect.h"
 #include "kdev.h"
 #include "log.h"
 #include "metrics.h"
@@ -61,7 +65,7 @@ enum {
 };
 
 /* Most fds polled: signalfd, timerfd, module, listener and clients. */
-#define MAX_POLLFDS	(4 + SRV_MAX_CLIENTS)
+#define MAX_POLLFDS	(4 + SRV_MAX_CLIENTS + 1 + ADMIN_MAX_CONNS)
 
 /**
  * struct opts - the command line
@@ -99,6 +103,9 @@ struct opts {
  * @srv: the socket server
  * @exec: the executor
  * @plan: the policy's state
+ * @drain: drains and capacity changes
+ * @admin: the admin socket
+ * @ins: what was decided and why; the pause switch
  * @met: metrics
  * @topo: the host's memory topology (libnuma, libcxl), for the log
  * @nodes: node table at the last decision
@@ -121,6 +128,9 @@ struct daemon {
 	struct server *srv;
 	struct executor *exec;
 	struct plan_ctx *plan;
+	struct drain *drain;
+	struct admin *admin;
+	struct inspect *ins;
 	struct metrics met;
 	struct topo *topo;
 	struct cxltier_node_info *nodes;
@@ -419,7 +429,8 @@ static int cycle(struct daemon *d)
 	struct plan_move *moves = NULL;
 	struct plan_nodes pn;
 	uint64_t t0 = clock_now_ms();
-	size_t n = 0, done = 0, i, promote = 0;
+	size_t n = 0, done = 0, i;
+	bool paused = inspect_paused(d->ins);
 	int ret;
 
 	d->last_cycle_ms = t0;
@@ -445,6 +456,7 @@ static int cycle(struct daemon *d)
 	pn.nr = d->nr_nodes;
 	pn.info = d->nodes;
 	pn.reclaimable = d->reclaimable;
+	drain_note_nodes(d->drain, &pn);
 
 	ret = plan_build(d->plan, &d->cfg, &pn, &snap, t0, &moves, &n);
 	if (ret) {
@@ -452,24 +464,12 @@ static int cycle(struct daemon *d)
 		n = 0;
 	}
 	untracked_pressure_log(d);
-	for (i = 0; i < n; i++)
-		promote += moves[i].dir == MOVE_PROMOTE;
-	if (n) {
-		const struct plan_summary *ps = plan_last(d->plan);
-
-		log_info("epoch %llu: plan of %zu moves (%zu promotions, %zu demotions); DRAM %llu of %llu MiB used, tracked %llu MiB, budget %llu MiB%s",
-			 (unsigned long long)snap.epoch, n, promote, n - promote,
-			 (unsigned long long)(ps->dram_used >> 20),
-			 (unsigned long long)(ps->dram_capacity >> 20),
-			 (unsigned long long)(ps->dram_tracked >> 20),
-			 (unsigned long long)(ps->dram_budget >> 20),
-			 d->o.dry_run ? "; dry run, nothing moves" : "");
-	}
-	done = executor_run(d->exec, &snap, moves, n);
+	n = drain_filter_moves(d->drain, moves, n);
+	/* Paused: the plan is made and shown, nothing is tried. */
+	if (!paused)
+		done = executor_run(d->exec, &snap, moves, n);
 	plan_commit(d->plan, moves, n, clock_now_ms());
-	if (n && !d->o.dry_run)
-		log_info("epoch %llu: %zu of %zu moves done",
-			 (unsigned long long)snap.epoch, done, n);
+	inspect_decision(d->ins, &snap, moves, n, !paused, t0, clock_now_ms());
 
 	d->met.cycles++;
 	d->met.planned += n;
@@ -494,6 +494,12 @@ static void do_client_move(struct daemon *d, struct srv_move *mv)
 	struct plan_nodes pn = { d->nr_nodes, d->nodes, d->reclaimable };
 	struct exec_result res;
 
+	if (drain_node_closed(d->drain, mv->node)) {
+		log_info("client MOVE of range %u to node %d refused: the node is drained",
+			 mv->range.id, mv->node);
+		server_move_done(d->srv, mv, -EBUSY, 0, -1);
+		return;
+	}
 	if (d->o.dry_run) {
 		log_info("dry run: client MOVE of range %u to node %d ignored",
 			 mv->range.id, mv->node);
@@ -570,14 +576,25 @@ static void reload(struct daemon *d)
 	write_metrics(d);
 }
 
-/* Consume the module's epoch events; true if any arrived. */
-static bool drain_epochs(struct daemon *d)
+/*
+ * Consume the module's events; true if an epoch ended.  Hotplug events
+ * go to the drain code; *@news is set when one matters to placement.
+ */
+static bool drain_epochs(struct daemon *d, bool *news)
 {
 	struct cxltier_event ev;
 	bool any = false;
 
-	while (!kdev_read_event(&d->kdev, &ev))
-		any = true;
+	while (!kdev_read_event(&d->kdev, &ev)) {
+		if (ev.type == CXLTIER_EVENT_EPOCH) {
+			any = true;
+			continue;
+		}
+		if (drain_hotplug(d->drain,
+				  (const struct cxltier_hotplug_event *)&ev))
+			*news = true;
+		write_metrics(d);
+	}
 	return any;
 }
 
@@ -587,8 +604,8 @@ static int run(struct daemon *d)
 	struct signalfd_siginfo si;
 	struct srv_move *mv;
 	uint64_t ticks, now;
-	size_t nsrv, base, nmoves;
-	bool due;
+	size_t nsrv, base, ndr, nmoves;
+	bool due, news;
 	int timeout;
 
 	for (;;) {
@@ -600,8 +617,12 @@ static int run(struct daemon *d)
 		pfd[2].events = POLLIN;
 		base = 3;
 		nsrv = server_pollfds(d->srv, pfd + base, MAX_POLLFDS - base);
+		ndr = admin_pollfds(d->admin, pfd + base + nsrv,
+				    MAX_POLLFDS - base - nsrv);
 		timeout = server_timeout_ms(d->srv);
-		if (poll(pfd, base + nsrv, timeout) < 0) {
+		if (!drain_timeout_ms(d->drain))
+			timeout = 0;
+		if (poll(pfd, base + nsrv + ndr, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -626,14 +647,19 @@ static int run(struct daemon *d)
 			log_err("the module went away");
 			return EXIT_RUNTIME;
 		}
-		if (pfd[2].revents & POLLIN && drain_epochs(d))
+		news = false;
+		if (pfd[2].revents & POLLIN && drain_epochs(d, &news))
 			due = due || now + 50 >= d->last_cycle_ms +
 							d->cfg.interval_ms;
+		/* Memory came or went: the next decision is now. */
+		due = due || news;
 
 		server_process(d->srv, pfd + base, nsrv);
 		/* The metrics once for all the moves of this round. */
 		for (nmoves = 0; (mv = server_take_move(d->srv)); nmoves++)
 			do_client_move(d, mv);
+		admin_process(d->admin, pfd + base + nsrv, ndr);
+		drain_step(d->drain);
 		if (due)
 			cycle(d);
 		else if (nmoves)
@@ -665,6 +691,11 @@ static int open_module(struct daemon *d)
 			return -EOPNOTSUPP;
 		}
 	d->poll_epochs = !!(d->kdev.features & CXLTIER_FEAT_POLL);
+	/* Offline events: an older module has none (no drain on offline). */
+	ret = kdev_subscribe_hotplug(&d->kdev);
+	if (ret)
+		log_notice("cxltier.ko gives no memory hotplug events (%s): an offline of a node with pinned buffers waits for cxltierctl drain",
+			   strerror(-ret));
 	if (d->poll_epochs) {
 		int fl = fcntl(d->kdev.fd, F_GETFL);
 
@@ -855,6 +886,28 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	executor_set_dry_run(d->exec, d->o.dry_run);
+	{
+		char admin[256];
+		struct admin_options ao = { admin, so.group };
+		struct inspect_env ie = {
+			d->o.config, d->o.dry_run, &d->cfg, &d->met, d->srv,
+			d->plan, &d->kdev,
+		};
+
+		snprintf(admin, sizeof(admin), "%s%s", d->o.socket,
+			 ADMIN_SUFFIX);
+		ret = admin_new(&d->admin, &ao);
+		if (!ret)
+			ret = drain_new(&d->drain, d->admin, &d->kdev, d->exec,
+					d->srv, &d->met);
+		if (!ret)
+			ret = inspect_new(&d->ins, &ie, d->admin);
+		if (ret) {
+			log_err("%s: %s", admin, strerror(-ret));
+			code = EXIT_SOCKET;
+			goto out;
+		}
+	}
 	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (d->tfd < 0 || arm_timer(d)) {
 		log_err("timer: %s", strerror(errno));
@@ -876,6 +929,9 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 out:
 	write_metrics(d);
+	admin_free(d->admin);	/* before the verbs' state */
+	inspect_free(d->ins);
+	drain_free(d->drain);
 	executor_free(d->exec);
 	plan_free(d->plan);
 	server_close(d->srv);

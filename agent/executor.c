@@ -590,7 +590,7 @@ static void move_span(struct executor *e, const struct cxltier_range_info *r,
 	if (e->srv)
 		b = server_buffer(e->srv, r->id);
 	if (e->dry_run) {
-		log_info("dry run: would move range %u [%#llx, +%#llx) to node %d in %zu run(s)%s",
+		log_debug("dry run: would move range %u [%#llx, +%#llx) to node %d in %zu run(s)%s",
 			 r->id, (unsigned long long)off,
 			 (unsigned long long)len, to, live,
 			 b ? " (one handshake)" : "");

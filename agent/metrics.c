@@ -293,6 +293,32 @@ static void emit(const struct metrics *m, FILE *f)
 		   "# TYPE cxltier_dram_heat_ratio gauge\n"
 		   "cxltier_dram_heat_ratio %.4f\n",
 		m->heat_total > 0 ? m->heat_dram / m->heat_total : 0.0);
+	fprintf(f, "# HELP cxltier_paused Whether moves are paused (cxltierctl agent pause): 1 paused, 0 not.\n"
+		   "# TYPE cxltier_paused gauge\n"
+		   "cxltier_paused %d\n"
+		   "# HELP cxltier_paused_migrations_total Planned migrations not tried because moves were paused.\n"
+		   "# TYPE cxltier_paused_migrations_total counter\n"
+		   "cxltier_paused_migrations_total %llu\n",
+		m->paused ? 1 : 0, (unsigned long long)m->paused_moves);
+	fprintf(f, "# HELP cxltier_draining_nodes Nodes that take no placement (drain).\n"
+		   "# TYPE cxltier_draining_nodes gauge\n"
+		   "cxltier_draining_nodes %u\n"
+		   "# HELP cxltier_drain_moved_bytes_total Bytes moved off draining nodes.\n"
+		   "# TYPE cxltier_drain_moved_bytes_total counter\n"
+		   "cxltier_drain_moved_bytes_total %llu\n"
+		   "# HELP cxltier_drains_total Drains ended, by result.\n"
+		   "# TYPE cxltier_drains_total counter\n"
+		   "cxltier_drains_total{result=\"drained\"} %llu\n"
+		   "cxltier_drains_total{result=\"refused\"} %llu\n"
+		   "cxltier_drains_total{result=\"incomplete\"} %llu\n"
+		   "# HELP cxltier_capacity_added_bytes_total Memory that came online while cxltierd ran.\n"
+		   "# TYPE cxltier_capacity_added_bytes_total counter\n"
+		   "cxltier_capacity_added_bytes_total %llu\n",
+		m->draining_nodes, (unsigned long long)m->drain_moved_bytes,
+		(unsigned long long)m->drains[0],
+		(unsigned long long)m->drains[1],
+		(unsigned long long)m->drains[2],
+		(unsigned long long)m->capacity_added_bytes);
 
 	fprintf(f, "# HELP cxltier_socket_refused_total Connections the agent's socket refused, by reason.\n"
 		   "# TYPE cxltier_socket_refused_total counter\n");

@@ -113,6 +113,8 @@ struct met_dram {
  * @cycles: placement decisions made
  * @planned: moves the policy planned
  * @dry_run: moves planned but not done because of --dry-run
+ * @paused: moves are paused (cxltierctl agent pause)
+ * @paused_moves: moves planned but not tried while paused
  * @reloads: configuration reloads that succeeded
  * @reload_failures: reloads refused (old configuration kept)
  * @clients: connected libcxltier clients
@@ -133,6 +135,10 @@ struct met_dram {
  * @heat_total: heat of all tracked chunks
  * @nr_nodes: entries in @nodes
  * @nodes: the memory nodes
+ * @draining_nodes: nodes closed to placement by a drain
+ * @drain_moved_bytes: bytes moved off draining nodes
+ * @drains: drains ended: drained, refused, incomplete
+ * @capacity_added_bytes: memory that came online while running
  * @nr_refused: entries in @refused
  * @refused: connections the socket refused, by reason
  * @nr_dropped: entries in @dropped
@@ -153,6 +159,8 @@ struct metrics {
 	uint64_t cycles;
 	uint64_t planned;
 	uint64_t dry_run;
+	bool paused;
+	uint64_t paused_moves;
 	uint64_t reloads;
 	uint64_t reload_failures;
 	unsigned int clients;
@@ -171,6 +179,10 @@ struct metrics {
 	double heat_total;
 	size_t nr_nodes;
 	struct met_node *nodes;
+	unsigned int draining_nodes;
+	uint64_t drain_moved_bytes;
+	uint64_t drains[3];
+	uint64_t capacity_added_bytes;
 	unsigned int nr_refused;
 	struct met_reason refused[MET_NR_REASONS];
 	unsigned int nr_dropped;

@@ -366,6 +366,7 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 	p->last.blocked_bytes = plan.blocked_bytes;
 	p->last.untracked_bytes = plan.untracked_bytes;
 	p->last.shed_skipped = plan.shed_skipped;
+	p->last.rate_tokens = plan.state.tokens;
 	if (!plan.nr_moves)
 		return 0;
 
@@ -379,12 +380,16 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 		enum move_dir dir = pm->reason == POLICY_PROMOTE ? MOVE_PROMOTE :
 								   MOVE_DEMOTE;
 		uint32_t id = snap->ranges[ri].info.id;
+		uint64_t heat = chunk < snap->ranges[ri].info.nr_chunks ?
+				snap->ranges[ri].chunks[chunk].heat : 0;
 
 		/* The next chunk of the same range, the same way: extend. */
 		if (last && last->range_id == id && last->dir == dir &&
 		    last->to_node == pm->to && last->from_node == pm->from &&
 		    last->first_chunk + last->nr_chunks == chunk) {
 			last->nr_chunks++;
+			last->heat = last->heat + heat < heat ? UINT64_MAX :
+							       last->heat + heat;
 			continue;
 		}
 		last = &moves[n++];
@@ -394,7 +399,11 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 		last->from_node = pm->from;
 		last->to_node = pm->to;
 		last->dir = dir;
+		last->reason = pm->reason;
+		last->heat = heat;
 	}
+	for (i = 0; i < n; i++)
+		moves[i].heat /= moves[i].nr_chunks;
 	*movesp = moves;
 	*np = n;
 	return 0;

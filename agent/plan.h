@@ -49,6 +49,9 @@ enum move_fail {
  * @to_node: target node
  * @dir: promotion or demotion, for the metrics
  * @done: out: executor_run() completed it
+ * @reason: why (enum policy_reason of its first chunk; policy_reason_name())
+ * @heat: the mean heat of its chunks as the module read it, in
+ *	CXLTIER_HEAT_ONE units (decayed accesses)
  */
 struct plan_move {
 	uint32_t range_id;
@@ -58,6 +61,8 @@ struct plan_move {
 	int to_node;
 	enum move_dir dir;
 	bool done;
+	uint32_t reason;
+	uint64_t heat;
 };
 
 struct plan_ctx;
@@ -88,6 +93,7 @@ struct plan_nodes {
  * @blocked_bytes: bytes of wanted moves no node had room for
  * @untracked_bytes: DRAM used by other than tracked chunks
  * @shed_skipped: above high_watermark from untracked memory: no demotion
+ * @rate_tokens: bytes the rate limit allows now, after the plan
  */
 struct plan_summary {
 	uint64_t dram_capacity;
@@ -100,6 +106,7 @@ struct plan_summary {
 	uint64_t blocked_bytes;
 	uint64_t untracked_bytes;
 	bool shed_skipped;
+	uint64_t rate_tokens;
 };
 
 int plan_new(struct plan_ctx **pp);

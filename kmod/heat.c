@@ -190,6 +190,14 @@ static int cxltier_heatd_fn(void *unused)
 }
 
 /**
+ * cxltier_events_wake() - wake read()/poll() waiters: an event was queued
+ */
+void cxltier_events_wake(void)
+{
+	wake_up_interruptible_poll(&cxltier_epoch_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/**
  * cxltier_read() - read() of /dev/cxltier: the next epoch event
  * @file: the open device
  * @buf: user buffer for one struct cxltier_event
@@ -208,7 +216,7 @@ ssize_t cxltier_read(struct file *file, char __user *buf, size_t count,
 	struct cxltier_file *cf = file->private_data;
 	struct cxltier_event ev = { .type = CXLTIER_EVENT_EPOCH };
 	u64 seen, now;
-	int ret;
+	ssize_t ret;
 
 	if (count < sizeof(ev))
 		return -EINVAL;
@@ -216,14 +224,24 @@ ssize_t cxltier_read(struct file *file, char __user *buf, size_t count,
 	seen = cf->seen_epoch;
 	mutex_unlock(&cf->lock);
 
-	if (file->f_flags & O_NONBLOCK) {
-		if (cxltier_heat_epoch_now() == seen)
-			return -EAGAIN;
-	} else {
-		ret = wait_event_interruptible(cxltier_epoch_wq,
-					       cxltier_heat_epoch_now() != seen);
+	for (;;) {
+		if (file->f_flags & O_NONBLOCK) {
+			if (cxltier_heat_epoch_now() == seen &&
+			    !cxltier_hotplug_pending(cf))
+				return -EAGAIN;
+		} else {
+			ret = wait_event_interruptible(cxltier_epoch_wq,
+						       cxltier_heat_epoch_now() != seen ||
+						       cxltier_hotplug_pending(cf));
+			if (ret)
+				return ret;
+		}
+		/* Hotplug events first: a drain is more urgent than an epoch. */
+		ret = cxltier_hotplug_read(cf, buf);
 		if (ret)
 			return ret;
+		if (cxltier_heat_epoch_now() != seen)
+			break;
 	}
 
 	mutex_lock(&cf->lock);
@@ -250,7 +268,8 @@ __poll_t cxltier_poll(struct file *file, struct poll_table_struct *wait)
 	struct cxltier_file *cf = file->private_data;
 
 	poll_wait(file, &cxltier_epoch_wq, wait);
-	if (cxltier_heat_epoch_now() != READ_ONCE(cf->seen_epoch))
+	if (cxltier_heat_epoch_now() != READ_ONCE(cf->seen_epoch) ||
+	    cxltier_hotplug_pending(cf))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
 }

@@ -24,6 +24,8 @@
  * @ranges: ranges this file tracks (cxltier_range.file_node), under @lock
  * @nr_ranges: length of @ranges, under @lock
  * @seen_epoch: last heat epoch reported to read() on this file, under @lock
+ * @seen_hotplug: sequence of the last hotplug event read, under @lock
+ * @hotplug: the file asked for hotplug events (CXLTIER_HANDSHAKE_*)
  * @admin: the opener had CAP_SYS_ADMIN: every range is open to this file
  * @ptrace: the opener had CAP_SYS_PTRACE: with @admin, it may track
  *	another process's memory
@@ -35,6 +37,8 @@ struct cxltier_file {
 	struct list_head ranges;
 	unsigned int nr_ranges;
 	u64 seen_epoch;
+	u64 seen_hotplug;
+	bool hotplug;
 	bool admin;
 	bool ptrace;
 	kuid_t uid;
@@ -275,6 +279,18 @@ long cxltier_ioc_get_heat(struct cxltier_file *cf, void *karg);
 
 /* report.c: device access reports. */
 long cxltier_ioc_report(struct cxltier_file *cf, void *karg);
+
+/* heat.c: wake read()/poll() waiters for a new event. */
+void cxltier_events_wake(void);
+
+/* hotplug.c: memory hotplug events. */
+int cxltier_hotplug_init(void);
+void cxltier_hotplug_exit(void);
+void cxltier_hotplug_subscribe(struct cxltier_file *cf);
+void cxltier_hotplug_file_release(struct cxltier_file *cf);
+bool cxltier_hotplug_pending(const struct cxltier_file *cf);
+ssize_t cxltier_hotplug_read(struct cxltier_file *cf, char __user *buf);
+u64 cxltier_hotplug_offlining_kb(int nid);
 
 /* heat_sysfs.c: tunables and stats in sysfs. */
 int cxltier_heat_sysfs_init(void);

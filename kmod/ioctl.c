@@ -26,12 +26,14 @@ static long cxltier_ioc_handshake(struct cxltier_file *cf, void *karg)
 {
 	struct cxltier_handshake *hs = karg;
 
-	if (hs->flags || hs->reserved0 ||
+	if ((hs->flags & ~CXLTIER_HANDSHAKE_HOTPLUG_EVENTS) || hs->reserved0 ||
 	    !cxltier_reserved_zero(hs->reserved, sizeof(hs->reserved)))
 		return -EINVAL;
 	if (!hs->api_version)
 		return -EINVAL;
 
+	if (hs->flags & CXLTIER_HANDSHAKE_HOTPLUG_EVENTS)
+		cxltier_hotplug_subscribe(cf);
 	hs->api_version = CXLTIER_API_VERSION;
 	hs->features = cxltier_features();
 	hs->ioctls = cxltier_supported_ioctls();
@@ -112,7 +114,7 @@ u64 cxltier_features(void)
 	return CXLTIER_FEAT_TIERS | CXLTIER_FEAT_RETIER |
 	       CXLTIER_FEAT_TRACK | CXLTIER_FEAT_CPU_SCAN |
 	       CXLTIER_FEAT_DEV_REPORT | CXLTIER_FEAT_POLL |
-	       CXLTIER_FEAT_PIDFD;
+	       CXLTIER_FEAT_PIDFD | CXLTIER_FEAT_HOTPLUG;
 }
 
 /**

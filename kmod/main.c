@@ -39,6 +39,7 @@ static int cxltier_release(struct inode *inode, struct file *file)
 	struct cxltier_file *cf = file->private_data;
 
 	cxltier_track_file_release(cf);
+	cxltier_hotplug_file_release(cf);
 	mutex_destroy(&cf->lock);
 	kfree(cf);
 	return 0;
@@ -85,14 +86,19 @@ static int __init cxltier_init(void)
 	ret = cxltier_heat_init();
 	if (ret)
 		goto err_track;
+	ret = cxltier_hotplug_init();
+	if (ret)
+		goto err_heat;
 
 	ret = misc_register(&cxltier_miscdev);
 	if (ret)
-		goto err_heat;
+		goto err_hotplug;
 
 	pr_info("version %s loaded\n", CXLTIER_VERSION);
 	return 0;
 
+err_hotplug:
+	cxltier_hotplug_exit();
 err_heat:
 	cxltier_heat_exit();
 err_track:
@@ -109,6 +115,7 @@ err_sysfs:
 static void __exit cxltier_exit(void)
 {
 	misc_deregister(&cxltier_miscdev);
+	cxltier_hotplug_exit();
 	cxltier_heat_exit();
 	cxltier_track_exit();
 	cxltier_heat_sysfs_exit();

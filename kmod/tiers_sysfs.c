@@ -10,6 +10,7 @@
  *   |                 capacity_kB free_kB
  *   `-- nodes/
  *       `-- node<N>/  tier kind(rw) movable capacity_kB free_kB memory_tier
+ *                     offlining_kB
  *
  * A directory only names its tier index or node id; every show() looks
  * the value up in the published table under rcu_read_lock() and returns
@@ -202,6 +203,7 @@ enum cxltier_node_field {
 	CXLTIER_NODE_CAPACITY,
 	CXLTIER_NODE_FREE,
 	CXLTIER_NODE_MEMORY_TIER,
+	CXLTIER_NODE_OFFLINING,
 };
 
 static ssize_t cxltier_node_show(struct kobject *kobj, char *buf,
@@ -244,6 +246,10 @@ static ssize_t cxltier_node_show(struct kobject *kobj, char *buf,
 	case CXLTIER_NODE_MEMORY_TIER:
 		ret = sysfs_emit(buf, "%d\n", node->memory_tier);
 		break;
+	case CXLTIER_NODE_OFFLINING:
+		ret = sysfs_emit(buf, "%llu\n",
+				 cxltier_hotplug_offlining_kb(nid));
+		break;
 	default:
 		ret = -EINVAL;
 	}
@@ -266,6 +272,7 @@ CXLTIER_NODE_ATTR_SHOW(movable, CXLTIER_NODE_MOVABLE_STATE)
 CXLTIER_NODE_ATTR_SHOW(capacity, CXLTIER_NODE_CAPACITY)
 CXLTIER_NODE_ATTR_SHOW(free, CXLTIER_NODE_FREE)
 CXLTIER_NODE_ATTR_SHOW(memory_tier, CXLTIER_NODE_MEMORY_TIER)
+CXLTIER_NODE_ATTR_SHOW(offlining, CXLTIER_NODE_OFFLINING)
 
 /* Root writes a kind: "dram", "far", "cxl", "hbm", "pmem" or "auto". */
 static ssize_t node_kind_store(struct kobject *kobj,
@@ -318,6 +325,11 @@ static struct kobj_attribute node_free_attr = {
 static struct kobj_attribute node_memory_tier_attr =
 	__ATTR(memory_tier, 0444, node_memory_tier_show, NULL);
 
+static struct kobj_attribute node_offlining_attr = {
+	.attr = { .name = "offlining_kB", .mode = 0444 },
+	.show = node_offlining_show,
+};
+
 static struct attribute *cxltier_node_attrs[] = {
 	&node_tier_attr.attr,
 	&node_kind_attr.attr,
@@ -325,6 +337,7 @@ static struct attribute *cxltier_node_attrs[] = {
 	&node_capacity_attr.attr,
 	&node_free_attr.attr,
 	&node_memory_tier_attr.attr,
+	&node_offlining_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(cxltier_node);

@@ -218,3 +218,18 @@ int kdev_read_event(const struct kdev *dev, struct cxltier_event *ev)
 		return -errno;
 	return n == sizeof(*ev) ? 0 : -EIO;
 }
+
+int kdev_subscribe_hotplug(const struct kdev *dev)
+{
+	struct cxltier_handshake hs;
+
+	if (!(dev->features & CXLTIER_FEAT_HOTPLUG))
+		return -EOPNOTSUPP;
+	memset(&hs, 0, sizeof(hs));
+	hs.argsz = sizeof(hs);
+	hs.flags = CXLTIER_HANDSHAKE_HOTPLUG_EVENTS;
+	hs.api_version = CXLTIER_API_VERSION;
+	if (ioctl(dev->fd, CXLTIER_IOC_HANDSHAKE, &hs) < 0)
+		return -errno;
+	return 0;
+}

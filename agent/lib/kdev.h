@@ -89,4 +89,11 @@ int kdev_get_nodes(const struct kdev *dev, struct cxltier_node_info **nodes,
  */
 int kdev_read_event(const struct kdev *dev, struct cxltier_event *ev);
 
+/*
+ * Ask for memory hotplug events on this file too (CXLTIER_FEAT_HOTPLUG):
+ * kdev_read_event() then also returns struct cxltier_hotplug_event, told
+ * apart by its type.  0, -EOPNOTSUPP (an older module) or -errno.
+ */
+int kdev_subscribe_hotplug(const struct kdev *dev);
+
 #endif /* CXLTIER_KDEV_H */

@@ -84,13 +84,17 @@ TEST_F(dev, handshake_version_zero)
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, CXLTIER_IOC_HANDSHAKE, &hs));
 }
 
-/* Any flag bit is unknown today. */
+/* Any flag bit but CXLTIER_HANDSHAKE_HOTPLUG_EVENTS is unknown today. */
 TEST_F(dev, handshake_flags)
 {
 	struct cxltier_handshake hs;
 	int bit;
 
-	for (bit = 0; bit < 32; bit++) {
+	hs_init(&hs);
+	hs.flags = CXLTIER_HANDSHAKE_HOTPLUG_EVENTS;
+	EXPECT_EQ(0, xioctl(self->fd, CXLTIER_IOC_HANDSHAKE, &hs));
+	EXPECT_TRUE(hs.features & CXLTIER_FEAT_HOTPLUG);
+	for (bit = 1; bit < 32; bit++) {
 		hs_init(&hs);
 		hs.flags = 1U << bit;
 		EXPECT_EQ(-EINVAL, xioctl(self->fd, CXLTIER_IOC_HANDSHAKE, &hs));

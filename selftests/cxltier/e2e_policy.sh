@@ -44,7 +44,10 @@ start_app "$log" "${app_args[@]}" traffic:6:8:4 where
 reap "$app_pid"
 expect "dry run: the application's checks pass" [ $? = 0 ]
 expect "dry run: the agent logs the moves it would make" \
-	grep -q 'dry run: would move range' "$scratch/agent.log"
+	grep -q 'dry run: would move buffer "e2e-pool" (range [0-9]*, pid [0-9]*) chunks [0-9]*-[0-9]* ([0-9]* KiB) node [0-9]* -> [0-9]*: [a-z-]*, heat [0-9.]*$' "$scratch/agent.log"
+expect "dry run: the unchanged plan is logged once, not at each decision" \
+	[ "$(grep -c 'plan of [0-9]* moves' "$scratch/agent.log")" -lt \
+	  "$(metric cxltier_cycles_total)" ]
 expect "dry run: nothing moved" grep -q "^where 0 0 0 0 0 0 0 0 $far $far $far $far $far $far $far $far$" "$log"
 expect "dry run: metrics count the skipped moves" \
 	[ "$(metric cxltier_dry_run_migrations_total)" -gt 0 ]

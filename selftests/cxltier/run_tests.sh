@@ -48,6 +48,7 @@ tests=(
 	"e2e_reload.sh		kmem	loaded"
 	"e2e_policy.sh		kmem	loaded"
 	"e2e_pressure.sh	kmem	loaded"
+	"e2e_agent.sh		kmem	loaded"
 	"cli_test.sh		kmem	loaded"
 	"cli_user.sh		kmem	loaded"
 	"kvreplay_real.sh	kmem	loaded"

@@ -32,8 +32,19 @@ int cmd_heat(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_top(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_heatmap(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_tiers(int argc, char **argv, const struct ctl_opts *opts);
+int cmd_drain(int argc, char **argv, const struct ctl_opts *opts);
+int cmd_undrain(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_doctor(int argc, char **argv, const struct ctl_opts *opts);
 int cmd_holders(int argc, char **argv, const struct ctl_opts *opts);
+int cmd_agent(int argc, char **argv, const struct ctl_opts *opts);
+
+/* The agent's admin socket: its client socket with this suffix. */
+#define ADMIN_SUFFIX	".admin"
+/* Longest admin request line, newline included (cxltierd's limit). */
+#define ADMIN_REQ_MAX	256
+
+/* Connect to the admin socket of the agent at @sock; -1 (said why). */
+int ctl_admin_connect(const char *sock);
 
 /* Print @obj as pretty JSON on stdout and drop the reference. */
 void ctl_print_json(struct json_object *obj);

@@ -25,8 +25,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "top", cmd_top, "live view of tiers, hottest buffers, migrations" },
 	{ "heatmap", cmd_heatmap, "PNG of chunk x time heat and tier placement" },
 	{ "tiers", cmd_tiers, "memory tiers and nodes, with the CXL devices behind them" },
+	{ "drain", cmd_drain, "move every tracked buffer off a node (cxltierd)" },
+	{ "undrain", cmd_undrain, "put a drained node back in service" },
 	{ "doctor", cmd_doctor, "preflight: what on this host keeps cxltier from working" },
 	{ "holders", cmd_holders, "processes holding /dev/cxltier open, with their buffers" },
+	{ "agent", cmd_agent, "ask cxltierd: status, plan, explain BUFFER, pause, resume" },
 };
 
 static void usage(FILE *f)

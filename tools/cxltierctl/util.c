@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "cmds.h"
 #include "units.h"
@@ -110,4 +112,28 @@ int ctl_parse_u32(const char *s, uint32_t *out)
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;
+}
+
+int ctl_admin_connect(const char *sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", sock,
+		     ADMIN_SUFFIX) >= (int)sizeof(sa.sun_path)) {
+		fprintf(stderr, "cxltierctl: %s: path too long\n", sock);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = errno;
+		fprintf(stderr, "cxltierctl: %s: %s%s\n", sa.sun_path,
+			strerror(err),
+			err == EACCES ? " (the admin socket is root's and the agent socket group's)" :
+			" (is cxltierd running?)");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }

@@ -30,8 +30,9 @@
  * Version of this interface; bumped when an ioctl, a field or a flag is
  * added or the encoding changes.  2: ioctl type 0xC9 (1 used 0xCE, the
  * CXL subsystem's), CXLTIER_TRACK_PIDFD, CXLTIER_REPORT_MAX_CHUNKS.
+ * 3: CXLTIER_FEAT_HOTPLUG, CXLTIER_HANDSHAKE_HOTPLUG_EVENTS.
  */
-#define CXLTIER_API_VERSION	2
+#define CXLTIER_API_VERSION	3
 
 /* ioctl type 0xC9 (free in ioctl-number.rst), numbers 0x40-0x5f. */
 #define CXLTIER_TYPE		0xC9
@@ -51,11 +52,17 @@
 #define CXLTIER_FEAT_POLL	(1ULL << 4) /* poll()/read() epoch events */
 #define CXLTIER_FEAT_RETIER	(1ULL << 5) /* kernel memory-tier re-registration */
 #define CXLTIER_FEAT_PIDFD	(1ULL << 6) /* CXLTIER_TRACK_PIDFD */
+/* bit 7: CXLTIER_FEAT_PLACEMENT, kept for the bounded placement read */
+#define CXLTIER_FEAT_HOTPLUG	(1ULL << 8) /* memory hotplug events */
+
+/* cxltier_handshake.flags */
+/* Deliver struct cxltier_hotplug_event on read() of this file. */
+#define CXLTIER_HANDSHAKE_HOTPLUG_EVENTS	(1U << 0)
 
 /**
  * struct cxltier_handshake - CXLTIER_IOC_HANDSHAKE argument
  * @argsz: sizeof(struct cxltier_handshake)
- * @flags: must be 0
+ * @flags: CXLTIER_HANDSHAKE_* (the caller reads those events)
  * @api_version: in: CXLTIER_API_VERSION the caller was built with (not 0);
  *	out: the module's CXLTIER_API_VERSION
  * @reserved0: must be 0
@@ -401,6 +408,11 @@ struct cxltier_get_ranges {
 
 /* cxltier_event.type */
 #define CXLTIER_EVENT_EPOCH	1 /* a heat epoch ended */
+/* struct cxltier_hotplug_event, with CXLTIER_HANDSHAKE_HOTPLUG_EVENTS: */
+#define CXLTIER_EVENT_OFFLINE_START	2 /* memory of a node goes offline */
+#define CXLTIER_EVENT_OFFLINE_CANCEL	3 /* that offline was given up */
+#define CXLTIER_EVENT_OFFLINE_DONE	4 /* that offline completed */
+#define CXLTIER_EVENT_ONLINE		5 /* memory of a node came online */
 
 /**
  * struct cxltier_event - what one read() of /dev/cxltier returns
@@ -421,6 +433,26 @@ struct cxltier_event {
 	__aligned_u64 epoch;
 	__aligned_u64 missed;
 	__aligned_u64 reserved;
+};
+
+/**
+ * struct cxltier_hotplug_event - a memory hotplug event, same size as
+ *	struct cxltier_event
+ * @type: CXLTIER_EVENT_OFFLINE_* or CXLTIER_EVENT_ONLINE
+ * @node: NUMA node of the memory
+ * @start: first physical byte of the memory block range
+ * @length: its bytes
+ * @missed: hotplug events dropped unread before this one
+ *
+ * Only files that passed CXLTIER_HANDSHAKE_HOTPLUG_EVENTS get these;
+ * they are returned before a pending epoch event.
+ */
+struct cxltier_hotplug_event {
+	__u32 type;
+	__s32 node;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 missed;
 };
 
 /* One past the highest ioctl number this header defines. */
