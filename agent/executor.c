@@ -318,6 +318,17 @@ static uint64_t evacuate_budget_ms(uint64_t len)
 	return ms > 30000 ? 30000 : ms;
 }
 
+/*
+ * Does a page whose status is @st go in this pass's move?  On the first
+ * pass every page not known to be elsewhere, then those on @from.
+ */
+static bool evacuee(int st, unsigned long pass, int from, int to)
+{
+	if (pass)
+		return st == from;
+	return st != to && st != -ENOENT && (st < 0 || st == from);
+}
+
 /* Where each of @n pages is: move_pages(2) with no target. */
 static int where_pages(pid_t pid, unsigned long n, void **pages, int *status)
 {
@@ -336,6 +347,7 @@ int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), huge = thp_size();
 	uint64_t npages = len / page, done, moved_pages = 0, left = 0;
 	uint64_t waits = 0, kernel = 0, deadline = clock_now_ms() + budget_ms;
+	uint64_t unknown = 0, absent = 0;
 	uint64_t per_huge = huge > page ? huge / page : 1;
 	int flags = MPOL_MF_MOVE_ALL, where = -1, ret;
 	bool mixed = false, try_huge = huge > page;
@@ -351,6 +363,10 @@ int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
 		ret = where_pages(pid, n, pages, before);
 		if (ret)
 			return ret;
+		for (i = 0; i < n; i++) {
+			unknown += before[i] < 0 && before[i] != -ENOENT;
+			absent += before[i] == -ENOENT;
+		}
 		memcpy(status, before, n * sizeof(*status));
 		for (pass = 0;; pass++) {
 			bool on_from = false, flux = false;
@@ -364,7 +380,15 @@ int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
 				on_from = on_from || status[i] == from;
 				flux = flux || (before[i] == from && status[i] < 0);
 			}
-			if (!on_from && !flux)
+			/*
+			 * The first pass moves every page not known to be
+			 * elsewhere, as exec_move_pages() does: a status read
+			 * may fail for a page that is there (an entry NUMA
+			 * balancing left PROT_NONE on 6.1, say).
+			 */
+			if (!pass)
+				on_from = true;
+			else if (!on_from && !flux)
 				break;
 			if (pass && clock_now_ms() >= deadline)
 				break;
@@ -384,7 +408,7 @@ int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
 					uint64_t a = addr + (done + i) * page;
 
 					if (!(a & (huge - 1)) && i + per_huge <= n &&
-					    status[i] == from)
+					    evacuee(status[i], pass, from, to))
 						todo[k++] = pages[i];
 				}
 				if (k) {
@@ -398,7 +422,7 @@ int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
 				}
 			}
 			for (i = 0, k = 0; i < n; i++)
-				if (status[i] == from)
+				if (evacuee(status[i], pass, from, to))
 					todo[k++] = pages[i];
 			if (try_huge && k >= n / 2)
 				try_huge = false;
@@ -412,8 +436,8 @@ int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
 			}
 		}
 		for (i = 0; i < n; i++) {
-			if (before[i] == from && status[i] >= 0 &&
-			    status[i] != from) {
+			if (status[i] >= 0 && status[i] != from &&
+			    (before[i] == from || before[i] < 0)) {
 				moved_pages++;
 				kernel += status[i] != to;
 			}
@@ -430,11 +454,12 @@ int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
 	}
 	*moved = moved_pages * page;
 	*node_after = mixed ? -1 : where;
-	log_debug("evacuate pid %d [%#llx, +%#llx) node %d -> %d: %llu pages moved (%llu of them elsewhere than node %d, by the kernel), %llu left on node %d or in flight, %llu waits",
+	log_debug("evacuate pid %d [%#llx, +%#llx) node %d -> %d: %llu pages moved (%llu of them elsewhere than node %d, by the kernel), %llu left on node %d or in flight, %llu waits; before: %llu not resident, %llu unknown",
 		  (int)pid, (unsigned long long)addr, (unsigned long long)len,
 		  from, to, (unsigned long long)moved_pages,
 		  (unsigned long long)kernel, to, (unsigned long long)left,
-		  from, (unsigned long long)waits);
+		  from, (unsigned long long)waits, (unsigned long long)absent,
+		  (unsigned long long)unknown);
 	return left ? -EBUSY : 0;
 }
 
