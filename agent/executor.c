@@ -337,8 +337,8 @@ static int where_pages(pid_t pid, unsigned long n, void **pages, int *status)
 }
 
 int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
-			int to, uint64_t budget_ms, uint64_t *moved,
-			int *node_after)
+			int to, bool all_on_from, uint64_t budget_ms,
+			uint64_t *moved, int *node_after)
 {
 	static void *pages[EXEC_BATCH_PAGES];
 	static void *todo[EXEC_BATCH_PAGES];
@@ -437,7 +437,7 @@ int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
 		}
 		for (i = 0; i < n; i++) {
 			if (status[i] >= 0 && status[i] != from &&
-			    (before[i] == from || before[i] < 0)) {
+			    (before[i] == from || before[i] < 0 || all_on_from)) {
 				moved_pages++;
 				kernel += status[i] != to;
 			}
@@ -574,6 +574,17 @@ static bool off_target(const struct cxltier_chunk_heat *h, uint32_t nr, int to)
 	return true;
 }
 
+/* Is each of these @nr chunks wholly on @node? */
+static bool all_on(const struct cxltier_chunk_heat *h, uint32_t nr, int node)
+{
+	uint32_t i;
+
+	for (i = 0; i < nr; i++)
+		if (h[i].node != node)
+			return false;
+	return true;
+}
+
 /**
  * struct span_run - one run of chunks of a span
  * @off: offset in the range
@@ -581,6 +592,9 @@ static bool off_target(const struct cxltier_chunk_heat *h, uint32_t nr, int to)
  * @dir: promotion or demotion, for the metrics
  * @live: still to move after the re-check
  * @off_target: the re-check found no resident page of it on the target
+ * @on_from: an evacuation's re-check found every chunk of it wholly on
+ *	the node to empty (what has left it when the move starts, the
+ *	kernel's offline migration moved)
  * @res: how it went
  */
 struct span_run {
@@ -589,6 +603,7 @@ struct span_run {
 	enum move_dir dir;
 	bool live;
 	bool off_target;
+	bool on_from;
 	struct exec_result res;
 };
 
@@ -625,7 +640,7 @@ static int move_runs(const struct hs_move *hm, int *node, uint64_t *moved)
 		if (hm->from >= 0)
 			run->res.status = exec_evacuate_pages(hm->pid,
 					hm->start + run->off, run->len,
-					hm->from, hm->node,
+					hm->from, hm->node, run->on_from,
 					evacuate_budget_ms(run->len),
 					&run->res.moved, &run->res.node);
 		else
@@ -711,6 +726,7 @@ static void move_span(struct executor *e, const struct cxltier_range_info *r,
 		memset(&runs[i].res, 0, sizeof(runs[i].res));
 		runs[i].res.node = -1;
 		runs[i].live = false;
+		runs[i].on_from = false;
 	}
 	ret = read_span(e, r, first, nrc, &total);
 	for (i = 0; i < nr; i++) {
@@ -735,6 +751,9 @@ static void move_span(struct executor *e, const struct cxltier_range_info *r,
 			run->live = true;
 			run->off_target = off_target(e->heat + (c0 - first),
 						     rn, to);
+			run->on_from = e->evac_from >= 0 &&
+				       all_on(e->heat + (c0 - first), rn,
+					      e->evac_from);
 			need += run->len;
 			live++;
 		}

@@ -185,13 +185,16 @@ int exec_move_pages(pid_t pid, uint64_t addr, uint64_t len, int node,
  * migration loop keeps isolating the range's pages (move_pages(2) then
  * answers EBUSY for them) and migrates those no longer pinned itself,
  * to a node of its choosing: such a page counts as moved, wherever it
- * landed (never on @from).  *@moved gets the bytes that left @from,
+ * landed (never on @from).  With @all_on_from (the caller knows every
+ * page was on @from before the owner released it), a page found
+ * elsewhere at the start counts as moved too.  *@moved gets the bytes
+ * that left @from,
  * *@node_after the node all resident pages are on (-1 if several, or
  * none).  0 when no page is left on @from or in flight from it; -EBUSY
  * when some still are at the deadline; -errno of move_pages(2).
  */
 int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
-			int to, uint64_t budget_ms, uint64_t *moved,
-			int *node_after);
+			int to, bool all_on_from, uint64_t budget_ms,
+			uint64_t *moved, int *node_after);
 
 #endif /* CXLTIERD_EXECUTOR_H */

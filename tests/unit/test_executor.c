@@ -194,7 +194,7 @@ TEST(evacuate_bounded)
 	memset(p, 0x5a, len);
 	t0 = now_ms();
 	ret = exec_evacuate_pages(getpid(), (uint64_t)(uintptr_t)p, len, 1023,
-				  0, 5000, &moved, &node);
+				  0, false, 5000, &moved, &node);
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, moved);
 	ASSERT_GE(node, 0);	/* where the pages are */
@@ -203,7 +203,7 @@ TEST(evacuate_bounded)
 
 	t0 = now_ms();
 	ret = exec_evacuate_pages(getpid(), (uint64_t)(uintptr_t)p, len, here,
-				  here, 300, &moved, &node);
+				  here, true, 300, &moved, &node);
 	ASSERT_EQ(-EBUSY, ret);
 	ASSERT_EQ(0, moved);
 	ASSERT_EQ(here, node);
