@@ -313,7 +313,7 @@ int exec_move_pages(pid_t pid, uint64_t addr, uint64_t len, int node,
  */
 static uint64_t evacuate_budget_ms(uint64_t len)
 {
-	uint64_t ms = EXEC_EVACUATE_MS + (len >> 24) * 500;
+	uint64_t ms = EXEC_EVACUATE_MS + (len >> 24) * 750;
 
 	return ms > 30000 ? 30000 : ms;
 }

@@ -28,7 +28,7 @@
  * exec_evacuate_pages(): the least it waits for pages the kernel holds
  * (ms; more for longer ranges), and how often it looks again (us).
  */
-#define EXEC_EVACUATE_MS	2000
+#define EXEC_EVACUATE_MS	3000
 #define EXEC_EVACUATE_POLL_US	20000
 
 #define EXEC_STATUS_UNSET	(-2147483647 - 1)

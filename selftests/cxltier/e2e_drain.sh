@@ -20,6 +20,8 @@
 #    offline migration competing for the pages the owner unpins;
 #  - an owner killed in the middle of a drain leaves no pin behind.
 # Every byte is verified, through the CPU and the fake device.  TAP.
+# Skipped on a kernel whose ZONE_NORMAL kmem memory cannot go offline even
+# with nothing pinned on it (7.2 puts slab pages there at once).
 # CXLTIER_DRAIN_CHUNKS (default 64) sets the 2 MiB chunks pinned, for a
 # measurement; the bounded waits grow with it.
 set -uo pipefail
@@ -57,6 +59,28 @@ expect_warnings() {
 
 daxctl_q reconfigure-device --mode=system-ram --no-movable "$dax" ||
 	{ echo "# cannot online $dax"; exit 1; }
+# Some kernels (7.2) put unmovable kernel allocations (slab) in ZONE_NORMAL
+# memory as soon as it is online, so that it cannot go offline whatever
+# cxltier does: try with nothing of ours on it, and skip on such a kernel.
+expect_warnings begin
+daxctl offline-memory "$dax" >"$daxlog" 2>&1
+rc=$?
+expect_warnings end
+if [ $rc != 0 ]; then
+	if grep -q "Device or resource busy" "$daxlog"; then
+		echo "TAP version 13"
+		sed -e 's/^/# daxctl: /' -e 's/WARNING/warning/g' "$daxlog"
+		echo "1..0 # SKIP $(uname -r): $dax's ZONE_NORMAL memory cannot go offline even with nothing pinned on it (unmovable kernel pages)"
+		daxctl online-memory --no-movable "$dax" >/dev/null 2>&1
+		rm -f "$daxlog"
+		exit 0
+	fi
+	sed -e 's/^/# daxctl: /' -e 's/WARNING/warning/g' "$daxlog"
+	echo "# cannot offline $dax with nothing on it"
+	exit 1
+fi
+daxctl_q online-memory --no-movable "$dax" ||
+	{ echo "# cannot online $dax again"; exit 1; }
 . "$here/e2e_lib.sh"
 far=$node
 e2e_setup
