@@ -112,6 +112,24 @@ verified() { grep -q '"corrupt_bytes": 0, "dma_errors": 0' "$1.out"; }
 ctl() { local c=$1; shift; timeout $drain_bound cxltierctl "$c" --socket "$sock" "$@"; }
 # jqf FILTER FILE: FILE is not empty and its JSON matches FILTER.
 jqf() { [ -s "$2" ] && jq -e "$1" "$2" >/dev/null; }
+# offline_within S: daxctl offline-memory within S seconds in all.  An
+# EBUSY answer is the kernel's for a page cxltier does not track (an
+# unmovable kernel allocation in ZONE_NORMAL: pinned pages make it spin,
+# not fail), which may be freed meanwhile: tried again, as the admin
+# guide tells the operator, at most 3 times.
+offline_within() {
+	local end=$((SECONDS + $1)) try rc=1
+	for try in 1 2 3; do
+		[ $SECONDS -lt $end ] || break
+		timeout $((end - SECONDS)) daxctl offline-memory "$dax" >"$daxlog" 2>&1
+		rc=$?
+		[ $rc = 0 ] && return 0
+		grep -q "Device or resource busy" "$daxlog" || return $rc
+		echo "# offline try $try: EBUSY (a page cxltier does not track)"
+		sleep 2
+	done
+	return $rc
+}
 offlining() { cat "/sys/kernel/cxltier/nodes/node$node/offlining_kB" 2>/dev/null; }
 
 # --- 1. No drain: the offline spins on the pinned pages ---------------------
@@ -195,7 +213,10 @@ if [ $second = 1 ]; then
 fi
 echo "# drain of $mib MiB: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 t0=$(date +%s.%N)
-expect "after the drain, daxctl offline-memory completes" timeout 30 daxctl offline-memory "$dax"
+offline_within 30
+rc=$?
+expect "after the drain, daxctl offline-memory completes" [ $rc = 0 ]
+[ $rc = 0 ] || diag "$daxlog"
 t1=$(date +%s.%N)
 echo "# offline after the drain: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 expect "the node is drained in the agent's status" \
@@ -239,7 +260,7 @@ expect "the application pins $mib MiB on node $node again" wait_for 120 logged "
 l4=$(wc -l <"$scratch/agent.log")
 expect_warnings begin
 t0=$(date +%s.%N)
-timeout $off_bound daxctl offline-memory "$dax" >"$daxlog" 2>&1
+offline_within $off_bound
 rc=$?
 t1=$(date +%s.%N)
 expect_warnings end
