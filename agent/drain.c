@@ -634,7 +634,7 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 			log_info("node %d: drain: range %u [%#llx, +%#llx) is on node %d now, not node %d: the kernel's offline migration moved it",
 				 dn->node, r->info.id, (unsigned long long)off,
 				 (unsigned long long)len, res.node, to);
-		else if (res.moved && res.node < 0)
+		else if (res.moved && res.node < 0 && !res.status)
 			log_info("node %d: drain: range %u [%#llx, +%#llx) is on several nodes now (node %d and where the kernel's offline migration put pages)",
 				 dn->node, r->info.id, (unsigned long long)off,
 				 (unsigned long long)len, to);
