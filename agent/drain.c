@@ -39,12 +39,18 @@
 
 /*
  * Moves of a buffer that may end busy in a row, the node's count not
- * going down, before the buffer counts as stuck: while an offline of
- * the node runs, the kernel's own migration loop holds the pages the
- * owner just unpinned off the LRU for a moment (move_pages(2) answers
- * EBUSY for them) or moves them itself, elsewhere than our target.
+ * going down, before the buffer counts as stuck.  While an offline of
+ * the node runs, the kernel's own migration loop (offline_pages() ->
+ * do_migrate_range()) keeps every page of the range isolated off the
+ * LRU, pinned or not, so move_pages(2) answers EBUSY for nearly all of
+ * them; the pages the owner unpinned for the handshake are migrated by
+ * that loop instead, to the nearest other node.  Each move therefore
+ * empties the node (executor_evacuate_range()): it waits, for a bounded
+ * time inside the owner's hold, until no page of the run is left on the
+ * node, wherever the kernel put them, before the owner re-pins.  A move
+ * that still ends busy is tried again, up to this many times.
  */
-#define DRAIN_BUSY_TRIES	20
+#define DRAIN_BUSY_TRIES	8
 
 /* Node states. */
 enum drain_state {
@@ -557,8 +563,16 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 			continue;
 		}
 		more = true;
-		executor_move_range(dr->exec, &r->info, off, len, to, &pn,
-				    &res);
+		executor_evacuate_range(dr->exec, &r->info, off, len, dn->node,
+					to, &pn, &res);
+		if (res.moved && res.node != to && res.node >= 0)
+			log_info("node %d: drain: range %u [%#llx, +%#llx) is on node %d now, not node %d: the kernel's offline migration moved it",
+				 dn->node, r->info.id, (unsigned long long)off,
+				 (unsigned long long)len, res.node, to);
+		else if (res.moved && res.node < 0 && !res.status)
+			log_info("node %d: drain: range %u [%#llx, +%#llx) is on several nodes now (node %d and where the kernel's offline migration put pages)",
+				 dn->node, r->info.id, (unsigned long long)off,
+				 (unsigned long long)len, to);
 		if (res.status == -EBUSY &&
 		    (res.moved || ++dn->busy_tries < DRAIN_BUSY_TRIES)) {
 			/* Transient: the next step counts and tries again. */

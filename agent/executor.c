@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <sys/uio.h>
 
+#include "clock.h"
 #include "executor.h"
 #include "log.h"
 #include "plan.h"
@@ -60,6 +61,8 @@ struct executor {
 	size_t *members;
 	struct span_run *runs;
 	uint64_t (*bounds)[2];
+	/* executor_evacuate_range(): the node to empty, else -1. */
+	int evac_from;
 };
 
 int executor_new(struct executor **ep, const struct kdev *kdev,
@@ -72,6 +75,7 @@ int executor_new(struct executor **ep, const struct kdev *kdev,
 	e->kdev = kdev;
 	e->srv = srv;
 	e->met = met;
+	e->evac_from = -1;
 	*ep = e;
 	return 0;
 }
@@ -302,6 +306,163 @@ int exec_move_pages(pid_t pid, uint64_t addr, uint64_t len, int node,
 	return busy ? -EBUSY : 0;
 }
 
+/*
+ * What an evacuation waits for the kernel at most, by length: well
+ * inside the REPIN promise of server.c's hold_ms() (5 s plus 1 s per
+ * 16 MiB), so that the owner hears from us in time.
+ */
+static uint64_t evacuate_budget_ms(uint64_t len)
+{
+	uint64_t ms = EXEC_EVACUATE_MS + (len >> 24) * 750;
+
+	return ms > 30000 ? 30000 : ms;
+}
+
+/*
+ * Does a page whose status is @st go in this pass's move?  On the first
+ * pass every page not known to be elsewhere, then those on @from.
+ */
+static bool evacuee(int st, unsigned long pass, int from, int to)
+{
+	if (pass)
+		return st == from;
+	return st != to && st != -ENOENT && (st < 0 || st == from);
+}
+
+/* Where each of @n pages is: move_pages(2) with no target. */
+static int where_pages(pid_t pid, unsigned long n, void **pages, int *status)
+{
+	return move_pages_faulting(pid, n, pages, NULL, status, 0) < 0 ?
+		       -errno : 0;
+}
+
+int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
+			int to, bool all_on_from, uint64_t budget_ms,
+			uint64_t *moved, int *node_after)
+{
+	static void *pages[EXEC_BATCH_PAGES];
+	static void *todo[EXEC_BATCH_PAGES];
+	static int before[EXEC_BATCH_PAGES];
+	static int status[EXEC_BATCH_PAGES];
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), huge = thp_size();
+	uint64_t npages = len / page, done, moved_pages = 0, left = 0;
+	uint64_t waits = 0, kernel = 0, deadline = clock_now_ms() + budget_ms;
+	uint64_t unknown = 0, absent = 0;
+	uint64_t per_huge = huge > page ? huge / page : 1;
+	int flags = MPOL_MF_MOVE_ALL, where = -1, ret;
+	bool mixed = false, try_huge = huge > page;
+	unsigned long n, i, k, pass;
+
+	*moved = 0;
+	*node_after = -1;
+	for (done = 0; done < npages; done += n) {
+		n = npages - done < EXEC_BATCH_PAGES ?
+			    (unsigned long)(npages - done) : EXEC_BATCH_PAGES;
+		for (i = 0; i < n; i++)
+			pages[i] = (void *)(uintptr_t)(addr + (done + i) * page);
+		ret = where_pages(pid, n, pages, before);
+		if (ret)
+			return ret;
+		for (i = 0; i < n; i++) {
+			unknown += before[i] < 0 && before[i] != -ENOENT;
+			absent += before[i] == -ENOENT;
+		}
+		memcpy(status, before, n * sizeof(*status));
+		for (pass = 0;; pass++) {
+			bool on_from = false, flux = false;
+
+			/*
+			 * A page that was on @from and now has no node is
+			 * under migration (a migration entry in its PTE):
+			 * the kernel's, or ours; it lands off @from.
+			 */
+			for (i = 0; i < n; i++) {
+				on_from = on_from || status[i] == from;
+				flux = flux || (before[i] == from && status[i] < 0);
+			}
+			/*
+			 * The first pass moves every page not known to be
+			 * elsewhere, as exec_move_pages() does: a status read
+			 * may fail for a page that is there (an entry NUMA
+			 * balancing left PROT_NONE on 6.1, say).
+			 */
+			if (!pass)
+				on_from = true;
+			else if (!on_from && !flux)
+				break;
+			if (pass && clock_now_ms() >= deadline)
+				break;
+			if (pass) {
+				usleep(EXEC_EVACUATE_POLL_US);
+				waits++;
+			}
+			if (!on_from) {
+				ret = where_pages(pid, n, pages, status);
+				if (ret)
+					return ret;
+				continue;
+			}
+			/* One entry per huge page first, as exec_move_pages(). */
+			if (try_huge) {
+				for (i = 0, k = 0; i < n; i++) {
+					uint64_t a = addr + (done + i) * page;
+
+					if (!(a & (huge - 1)) && i + per_huge <= n &&
+					    evacuee(status[i], pass, from, to))
+						todo[k++] = pages[i];
+				}
+				if (k) {
+					ret = move_batch(pid, k, todo, to,
+							 status, &flags);
+					if (ret)
+						return ret;
+					ret = where_pages(pid, n, pages, status);
+					if (ret)
+						return ret;
+				}
+			}
+			for (i = 0, k = 0; i < n; i++)
+				if (evacuee(status[i], pass, from, to))
+					todo[k++] = pages[i];
+			if (try_huge && k >= n / 2)
+				try_huge = false;
+			if (k) {
+				ret = move_batch(pid, k, todo, to, status, &flags);
+				if (ret)
+					return ret;
+				ret = where_pages(pid, n, pages, status);
+				if (ret)
+					return ret;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			if (status[i] >= 0 && status[i] != from &&
+			    (before[i] == from || before[i] < 0 || all_on_from)) {
+				moved_pages++;
+				kernel += status[i] != to;
+			}
+			if (status[i] == from ||
+			    (before[i] == from && status[i] < 0))
+				left++;
+			if (status[i] < 0)
+				continue;
+			if (where < 0)
+				where = status[i];
+			else if (where != status[i])
+				mixed = true;
+		}
+	}
+	*moved = moved_pages * page;
+	*node_after = mixed ? -1 : where;
+	log_debug("evacuate pid %d [%#llx, +%#llx) node %d -> %d: %llu pages moved (%llu of them elsewhere than node %d, by the kernel), %llu left on node %d or in flight, %llu waits; before: %llu not resident, %llu unknown",
+		  (int)pid, (unsigned long long)addr, (unsigned long long)len,
+		  from, to, (unsigned long long)moved_pages,
+		  (unsigned long long)kernel, to, (unsigned long long)left,
+		  from, (unsigned long long)waits, (unsigned long long)absent,
+		  (unsigned long long)unknown);
+	return left ? -EBUSY : 0;
+}
+
 /* --- re-check and move --------------------------------------------------- */
 
 static const struct cxltier_range_info *find_range(const struct obs_snapshot *snap,
@@ -413,6 +574,17 @@ static bool off_target(const struct cxltier_chunk_heat *h, uint32_t nr, int to)
 	return true;
 }
 
+/* Is each of these @nr chunks wholly on @node? */
+static bool all_on(const struct cxltier_chunk_heat *h, uint32_t nr, int node)
+{
+	uint32_t i;
+
+	for (i = 0; i < nr; i++)
+		if (h[i].node != node)
+			return false;
+	return true;
+}
+
 /**
  * struct span_run - one run of chunks of a span
  * @off: offset in the range
@@ -420,6 +592,9 @@ static bool off_target(const struct cxltier_chunk_heat *h, uint32_t nr, int to)
  * @dir: promotion or demotion, for the metrics
  * @live: still to move after the re-check
  * @off_target: the re-check found no resident page of it on the target
+ * @on_from: an evacuation's re-check found every chunk of it wholly on
+ *	the node to empty (what has left it when the move starts, the
+ *	kernel's offline migration moved)
  * @res: how it went
  */
 struct span_run {
@@ -428,6 +603,7 @@ struct span_run {
 	enum move_dir dir;
 	bool live;
 	bool off_target;
+	bool on_from;
 	struct exec_result res;
 };
 
@@ -438,11 +614,13 @@ struct span_run {
  * @node: target
  * @runs: the span's runs; those @live are moved
  * @nr: entries in @runs
+ * @from: evacuate this node (exec_evacuate_pages()), -1: a plain move
  */
 struct hs_move {
 	pid_t pid;
 	uint64_t start;
 	int node;
+	int from;
 	struct span_run *runs;
 	size_t nr;
 };
@@ -459,11 +637,17 @@ static int move_runs(const struct hs_move *hm, int *node, uint64_t *moved)
 		run = &hm->runs[i];
 		if (!run->live)
 			continue;
-		run->res.status = exec_move_pages(hm->pid, hm->start + run->off,
-						  run->len, hm->node,
-						  run->off_target,
-						  &run->res.moved,
-						  &run->res.node);
+		if (hm->from >= 0)
+			run->res.status = exec_evacuate_pages(hm->pid,
+					hm->start + run->off, run->len,
+					hm->from, hm->node, run->on_from,
+					evacuate_budget_ms(run->len),
+					&run->res.moved, &run->res.node);
+		else
+			run->res.status = exec_move_pages(hm->pid,
+					hm->start + run->off, run->len,
+					hm->node, run->off_target,
+					&run->res.moved, &run->res.node);
 		if (run->res.status)
 			run->res.fail = exec_fail_of(run->res.status, false,
 						     false);
@@ -542,6 +726,7 @@ static void move_span(struct executor *e, const struct cxltier_range_info *r,
 		memset(&runs[i].res, 0, sizeof(runs[i].res));
 		runs[i].res.node = -1;
 		runs[i].live = false;
+		runs[i].on_from = false;
 	}
 	ret = read_span(e, r, first, nrc, &total);
 	for (i = 0; i < nr; i++) {
@@ -566,6 +751,9 @@ static void move_span(struct executor *e, const struct cxltier_range_info *r,
 			run->live = true;
 			run->off_target = off_target(e->heat + (c0 - first),
 						     rn, to);
+			run->on_from = e->evac_from >= 0 &&
+				       all_on(e->heat + (c0 - first), rn,
+					      e->evac_from);
 			need += run->len;
 			live++;
 		}
@@ -601,6 +789,7 @@ static void move_span(struct executor *e, const struct cxltier_range_info *r,
 	hm.pid = r->pid;
 	hm.start = r->start;
 	hm.node = to;
+	hm.from = e->evac_from;
 	hm.runs = runs;
 	hm.nr = nr;
 	if (b) {
@@ -819,4 +1008,18 @@ int executor_move_range(struct executor *e,
 	move_span(e, r, &run, 1, -1, node, nodes);
 	*res = run.res;
 	return res->status;
+}
+
+int executor_evacuate_range(struct executor *e,
+			    const struct cxltier_range_info *r, uint64_t off,
+			    uint64_t len, int from, int node,
+			    const struct plan_nodes *nodes,
+			    struct exec_result *res)
+{
+	int ret;
+
+	e->evac_from = from;
+	ret = executor_move_range(e, r, off, len, node, nodes, res);
+	e->evac_from = -1;
+	return ret;
 }

@@ -24,6 +24,13 @@
 #define EXEC_BATCH_PAGES	4096
 /* status[] entries are pre-filled with this: an entry the kernel did not
  * write (it returned early with a positive count) still holds it. */
+/*
+ * exec_evacuate_pages(): the least it waits for pages the kernel holds
+ * (ms; more for longer ranges), and how often it looks again (us).
+ */
+#define EXEC_EVACUATE_MS	3000
+#define EXEC_EVACUATE_POLL_US	20000
+
 #define EXEC_STATUS_UNSET	(-2147483647 - 1)
 /* Most bytes one handshake releases (the REPIN promise grows with it). */
 #define EXEC_SPAN_MAX_BYTES	(64ULL << 20)
@@ -77,6 +84,18 @@ int executor_move_range(struct executor *e,
 			const struct cxltier_range_info *r, uint64_t off,
 			uint64_t len, int node, const struct plan_nodes *nodes,
 			struct exec_result *res);
+
+/*
+ * As executor_move_range(), for a drain of node @from: the move empties
+ * @from (exec_evacuate_pages()) rather than filling @node; pages the
+ * kernel moved elsewhere meanwhile count as moved, and res->node says
+ * where they are (-1: several nodes).
+ */
+int executor_evacuate_range(struct executor *e,
+			    const struct cxltier_range_info *r, uint64_t off,
+			    uint64_t len, int from, int node,
+			    const struct plan_nodes *nodes,
+			    struct exec_result *res);
 
 /**
  * struct exec_gate - promotions held back by the demotions that failed
@@ -158,5 +177,24 @@ enum move_fail exec_fail_of(int status, bool handshake, bool released);
  */
 int exec_move_pages(pid_t pid, uint64_t addr, uint64_t len, int node,
 		    bool off_target, uint64_t *moved, int *node_after);
+
+/*
+ * Empty node @from of [@addr, @addr + @len) of @pid's memory: move its
+ * pages there to @to, and wait (at most @budget_ms) for those the kernel
+ * holds meanwhile.  While an offline of @from runs, the kernel's own
+ * migration loop keeps isolating the range's pages (move_pages(2) then
+ * answers EBUSY for them) and migrates those no longer pinned itself,
+ * to a node of its choosing: such a page counts as moved, wherever it
+ * landed (never on @from).  With @all_on_from (the caller knows every
+ * page was on @from before the owner released it), a page found
+ * elsewhere at the start counts as moved too.  *@moved gets the bytes
+ * that left @from,
+ * *@node_after the node all resident pages are on (-1 if several, or
+ * none).  0 when no page is left on @from or in flight from it; -EBUSY
+ * when some still are at the deadline; -errno of move_pages(2).
+ */
+int exec_evacuate_pages(pid_t pid, uint64_t addr, uint64_t len, int from,
+			int to, bool all_on_from, uint64_t budget_ms,
+			uint64_t *moved, int *node_after);
 
 #endif /* CXLTIERD_EXECUTOR_H */

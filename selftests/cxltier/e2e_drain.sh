@@ -4,22 +4,26 @@
 # End to end, giving a node's memory back while pinned buffers live on
 # it (kmem-offline topology: this test onlines dax0.0 --no-movable, so
 # that the pins can sit there, just before the application places its
-# pool on it):
+# pinned handshake ranges on it; libcxltier block pools are not drained
+# yet and are left out):
 #  - without cxltier's drain, offlining the memory of a node that holds a
 #    pinned range does not complete within a bounded wait (the test
 #    interrupts it) and nothing is lost;
+#  - a drain with no room elsewhere (every other node closed) is refused
+#    and moves nothing;
 #  - cxltierctl drain moves every chunk off, a second drain of the same
 #    node is refused while it runs, and the offline then completes;
 #  - the memory onlined again while cxltierd runs is seen (a log line,
 #    the capacity metric) and undrain puts the node back in use;
 #  - drain on offline: with cxltierd running, a plain daxctl
-#    offline-memory completes within a bounded time;
+#    offline-memory completes within a bounded time, the kernel's own
+#    offline migration competing for the pages the owner unpins;
 #  - an owner killed in the middle of a drain leaves no pin behind.
 # Every byte is verified, through the CPU and the fake device.  TAP.
-# Not in run_tests.sh's table yet: it passes on 6.1, but on 6.12 the
-# drain on offline (step 4) finds every page of the pool busy (EBUSY
-# from move_pages(2) while the kernel's offline loop holds them) and
-# the offline does not complete.
+# Skipped on a kernel whose ZONE_NORMAL kmem memory cannot go offline even
+# with nothing pinned on it (7.2 puts slab pages there at once).
+# CXLTIER_DRAIN_CHUNKS (default 64) sets the 2 MiB chunks pinned, for a
+# measurement; the bounded waits grow with it.
 set -uo pipefail
 here=$(dirname "$0")
 . "$here/tiers_lib.sh"
@@ -55,12 +59,40 @@ expect_warnings() {
 
 daxctl_q reconfigure-device --mode=system-ram --no-movable "$dax" ||
 	{ echo "# cannot online $dax"; exit 1; }
+# Some kernels (7.2) put unmovable kernel allocations (slab) in ZONE_NORMAL
+# memory as soon as it is online, so that it cannot go offline whatever
+# cxltier does: try with nothing of ours on it, and skip on such a kernel.
+expect_warnings begin
+daxctl offline-memory "$dax" >"$daxlog" 2>&1
+rc=$?
+expect_warnings end
+if [ $rc != 0 ]; then
+	if grep -q "Device or resource busy" "$daxlog"; then
+		echo "TAP version 13"
+		sed -e 's/^/# daxctl: /' -e 's/WARNING/warning/g' "$daxlog"
+		echo "1..0 # SKIP $(uname -r): $dax's ZONE_NORMAL memory cannot go offline even with nothing pinned on it (unmovable kernel pages)"
+		daxctl online-memory --no-movable "$dax" >/dev/null 2>&1
+		rm -f "$daxlog"
+		exit 0
+	fi
+	sed -e 's/^/# daxctl: /' -e 's/WARNING/warning/g' "$daxlog"
+	echo "# cannot offline $dax with nothing on it"
+	exit 1
+fi
+daxctl_q online-memory --no-movable "$dax" ||
+	{ echo "# cannot online $dax again"; exit 1; }
 . "$here/e2e_lib.sh"
 far=$node
 e2e_setup
 base_pins=$(pins_baseline)
-chunks=64
+chunks=${CXLTIER_DRAIN_CHUNKS:-64}
+case "$chunks" in
+''|*[!0-9]*) echo "# CXLTIER_DRAIN_CHUNKS: not a number: $chunks"; exit 1 ;;
+esac
 mib=$((chunks * 2))
+# Bounds, seconds: an offline with the drain, and one drain, by size.
+off_bound=$((60 + mib / 4))
+drain_bound=$((300 + mib))
 
 # pool_app LOG STOPFILE [ARG...]: a pool of $chunks 2 MiB chunks pinned on
 # node $node, verified every second until STOPFILE exists.
@@ -77,9 +109,27 @@ all_off() { # all_off LOG: the last "where" line has no chunk on $node
 }
 verified() { grep -q '"corrupt_bytes": 0, "dma_errors": 0' "$1.out"; }
 # ctl drain|undrain ARG...: cxltierctl on the test's agent.
-ctl() { local c=$1; shift; timeout 300 cxltierctl "$c" --socket "$sock" "$@"; }
+ctl() { local c=$1; shift; timeout $drain_bound cxltierctl "$c" --socket "$sock" "$@"; }
 # jqf FILTER FILE: FILE is not empty and its JSON matches FILTER.
 jqf() { [ -s "$2" ] && jq -e "$1" "$2" >/dev/null; }
+# offline_within S: daxctl offline-memory within S seconds in all.  An
+# EBUSY answer is the kernel's for a page cxltier does not track (an
+# unmovable kernel allocation in ZONE_NORMAL: pinned pages make it spin,
+# not fail), which may be freed meanwhile: tried again, as the admin
+# guide tells the operator, at most 3 times.
+offline_within() {
+	local end=$((SECONDS + $1)) try rc=1
+	for try in 1 2 3; do
+		[ $SECONDS -lt $end ] || break
+		timeout $((end - SECONDS)) daxctl offline-memory "$dax" >"$daxlog" 2>&1
+		rc=$?
+		[ $rc = 0 ] && return 0
+		grep -q "Device or resource busy" "$daxlog" || return $rc
+		echo "# offline try $try: EBUSY (a page cxltier does not track)"
+		sleep 2
+	done
+	return $rc
+}
 offlining() { cat "/sys/kernel/cxltier/nodes/node$node/offlining_kB" 2>/dev/null; }
 
 # --- 1. No drain: the offline spins on the pinned pages ---------------------
@@ -100,21 +150,48 @@ expect "the module shows the offline in progress ($kb KiB)" [ "${kb:-0}" -gt 0 ]
 reap $off_pid
 rc=$?
 expect_warnings end
-expect "without drain, the offline does not complete in 20 s (interrupted)" [ $rc = 124 ]
+# It spins until interrupted (rc 124); a kernel may also give up early
+# with EBUSY, when an unmovable page turns up in the range: either way it
+# does not complete, and the memory stays online with the data.
+expect "without drain, the offline does not complete in 20 s (rc $rc)" [ $rc != 0 ]
+[ $rc = 124 ] || sed -e 's/^/# daxctl: /' -e 's/WARNING/warning/g' "$daxlog"
 expect "the interrupted offline is over" wait_for 10 bash -c "[ \"\$(cat /sys/kernel/cxltier/nodes/node$node/offlining_kB)\" = 0 ]"
 
 # --- 2. cxltierctl drain, then the offline completes ------------------------
 expect "cxltierd starts and listens" start_agent
 touch "$scratch/go1"
 expect "the application connects" wait_for 120 logged "$log" '^connected'
+# No room: with every other node closed (drained: nothing tracked lives
+# there), the drain of $node must refuse before it moves anything.
+others=$(ls -d /sys/kernel/cxltier/nodes/node[0-9]* | sed 's/.*node//' | grep -vx "$node")
+for n in $others; do
+	ctl drain "$n" >"$scratch/close$n.json" || diag "$scratch/close$n.json"
+done
+ctl drain $node >"$scratch/noroom.json"
+rc=$?
+expect "a drain with no room elsewhere exits 1" [ $rc = 1 ]
+expect "it is refused as no room, $mib MiB to move, nothing free elsewhere" \
+	jqf ".result == \"refused\" and (.error | test(\"no room elsewhere\")) and .bytes_to_move == $((mib << 20)) and .bytes_room == 0" "$scratch/noroom.json"
+jqf '.result == "refused"' "$scratch/noroom.json" || diag "$scratch/noroom.json"
+echo "# $(jq -r .error "$scratch/noroom.json" 2>/dev/null)"
+expect "the refused drain moved nothing" [ "$(metric cxltier_drain_moved_bytes_total)" = 0 ]
+expect "the refused drain left node $node open" \
+	bash -c "cxltierctl drain --socket '$sock' --status | jq -e '[.nodes[] | select(.node == $node and .state != \"open\")] | length == 0' >/dev/null"
+for n in $others; do
+	ctl undrain "$n" >/dev/null
+done
 timeout 60 cxltierctl drain --socket "$sock" $node --dry-run >"$scratch/dry.json" ||
 	{ diag "$scratch/dry.json"; tail -20 "$scratch/agent.log" | diag; }
-expect "drain --dry-run: it fits, nothing moves" \
+expect "drain --dry-run: it fits, nothing moved yet, nothing moves" \
 	jqf ".result == \"fits\" and .bytes_to_move == $((mib << 20))" "$scratch/dry.json"
 t0=$(date +%s.%N)
 ctl drain $node >"$scratch/drain.json" &
 drain_pid=$!
-wait_for 60 grep -q progress "$scratch/drain.json"
+# The second drain asks during the drain's first handshake (each
+# release takes a second, and a second handshake follows), so that it
+# finds the drain running even if cxltierctl is slow to start.
+second=0
+wait_for 120 logged "$log" '^releasing' && second=1
 ctl drain $node >"$scratch/drain2.json"
 rc2=$?
 jqf '.result == "refused"' "$scratch/drain2.json" || diag "$scratch/drain2.json"
@@ -127,14 +204,19 @@ expect "drain: every byte moved off node $node" \
 	jqf ".result == \"drained\" and .bytes_moved == $((mib << 20)) and .bytes_left == 0" "$scratch/drain.last"
 jqf '.result == "drained"' "$scratch/drain.last" ||
 	{ diag "$scratch/drain.last"; grep -a 'drain\|move\|handshake\|warn' "$scratch/agent.log" | tail -40 | diag; }
-if grep -q progress "$scratch/drain.json"; then
+expect "cxltierctl drain reports progress" grep -q progress "$scratch/drain.json"
+[ $chunks -le 32 ] || expect "the drain's first handshake starts" [ $second = 1 ]
+if [ $second = 1 ]; then
 	expect "a second drain of the node while one runs is refused" \
 		jqf '.result == "refused" and (.error | test("already running"))' "$scratch/drain2.json"
 	expect "the refused drain exits 1" [ $rc2 = 1 ]
 fi
 echo "# drain of $mib MiB: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 t0=$(date +%s.%N)
-expect "after the drain, daxctl offline-memory completes" timeout 30 daxctl offline-memory "$dax"
+offline_within 30
+rc=$?
+expect "after the drain, daxctl offline-memory completes" [ $rc = 0 ]
+[ $rc = 0 ] || diag "$daxlog"
 t1=$(date +%s.%N)
 echo "# offline after the drain: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 expect "the node is drained in the agent's status" \
@@ -175,16 +257,22 @@ log=$scratch/app3
 pool_app "$log" "$scratch/stop3"
 app3=$app_pid
 expect "the application pins $mib MiB on node $node again" wait_for 120 logged "$log" '^connected'
+l4=$(wc -l <"$scratch/agent.log")
 expect_warnings begin
 t0=$(date +%s.%N)
-timeout 60 daxctl offline-memory "$dax" >"$daxlog" 2>&1
+offline_within $off_bound
 rc=$?
 t1=$(date +%s.%N)
 expect_warnings end
-expect "with cxltierd running, daxctl offline-memory completes (bounded: 60 s)" [ $rc = 0 ]
+expect "with cxltierd running, daxctl offline-memory completes (bounded: $off_bound s)" [ $rc = 0 ]
 [ $rc = 0 ] || { diag "$daxlog"; grep -a 'drain\|offline\|busy\|move_pages' "$scratch/agent.log" | tail -40 | diag; }
 echo "# offline with drain on offline, $mib MiB pinned: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 expect "cxltierd logged the offline drain" logged "$scratch/agent.log" "node $node: offline drain started"
+# What the drain on offline did: its moves, and who moved the pages.
+tail -n +$((l4 + 1)) "$scratch/agent.log" |
+	grep -a "evacuate\|node $node: drain \(drained\|incomplete\|timeout\): [1-9]\|node $node: drain: range" |
+	head -20 | sed 's/^/# /'
+
 touch "$scratch/stop3"
 reap $app3
 rc=$?

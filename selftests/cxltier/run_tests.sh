@@ -32,6 +32,7 @@ tests=(
 	"cxltier-tiers-test	basic	loaded"
 	"tiers_basic.sh		basic	loaded"
 	"tiers_kmem.sh		kmem-offline	loaded"
+	"e2e_drain.sh		kmem-offline	loaded"
 	"tiers_cxl.sh		cxl	loaded"
 	"cxltier-heat-abi-test	basic	loaded"
 	"cxltier-fuzz-ioctl	basic	loaded"

@@ -3,13 +3,18 @@
  * Host unit tests for the executor's decisions that need no module: the
  * gate that holds promotions back after failed demotions, the re-check
  * of a move against the chunks' nodes now, the mapping of a failed
- * move's status to the reason the metrics count, and how a decision's
- * moves are grouped and cut into one handshake per span.
+ * move's status to the reason the metrics count, how a decision's
+ * moves are grouped and cut into one handshake per span, and the
+ * bounded wait of a drain's evacuation (on the host's own memory, node
+ * 0: the only node every host has).
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include "executor.h"
 #include "kselftest_harness.h"
@@ -162,6 +167,50 @@ TEST(span_end)
 	EXPECT_EQ(6, exec_span_end(runs, 9, 5, 64));	/* {22,1} alone */
 	EXPECT_EQ(9, exec_span_end(runs, 9, 6, 64));
 	EXPECT_EQ(9, exec_span_end(runs, 9, 8, 64));	/* the last run */
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Evacuating a node the pages are not on ends at once, moving nothing;
+ * pages that cannot leave the node (the target is the node itself) end
+ * busy at the deadline, not before and not long after, and not moved.
+ */
+TEST(evacuate_bounded)
+{
+	size_t len = 64 * 4096;
+	uint64_t moved = 1, t0;
+	int node = -2, here, ret;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x5a, len);
+	t0 = now_ms();
+	ret = exec_evacuate_pages(getpid(), (uint64_t)(uintptr_t)p, len, 1023,
+				  0, false, 5000, &moved, &node);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, moved);
+	ASSERT_GE(node, 0);	/* where the pages are */
+	ASSERT_LT(now_ms() - t0, 2000);
+	here = node;
+
+	t0 = now_ms();
+	ret = exec_evacuate_pages(getpid(), (uint64_t)(uintptr_t)p, len, here,
+				  here, true, 300, &moved, &node);
+	ASSERT_EQ(-EBUSY, ret);
+	ASSERT_EQ(0, moved);
+	ASSERT_EQ(here, node);
+	ASSERT_GE(now_ms() - t0, 300);
+	ASSERT_LT(now_ms() - t0, 3000);
+	ASSERT_EQ(0x5a, p[len - 1]);
+	munmap(p, len);
 }
 
 TEST_HARNESS_MAIN
