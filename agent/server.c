@@ -267,6 +267,11 @@ struct srv_pool *server_pools(struct server *s)
 	return s->pools;
 }
 
+pid_t server_pool_pid(const struct srv_pool *p)
+{
+	return p->client->pid;
+}
+
 unsigned int server_nr_pools(const struct server *s)
 {
 	return s->nr_pools;

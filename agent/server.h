@@ -281,6 +281,8 @@ struct srv_pool *server_pools(struct server *s);
 /* Is range @id a slab of a registered pool? */
 bool server_pool_slab(struct server *s, uint32_t id);
 unsigned int server_nr_pools(const struct server *s);
+/* The pid of the client that registered @p. */
+pid_t server_pool_pid(const struct srv_pool *p);
 /*
  * Send @m, an ADVICE for @p (pool id filled in here), to its client, with
  * its deadline.  0; -EBUSY when @p has advice in flight; -ECONNRESET
