@@ -25,7 +25,7 @@ app_pids+=("$app")
 wait_for 60 logged "$log" '^connected 1'
 expect "the program connected (protocol 2)" logged "$log" '^connected 1'
 held() { [ "$(pins_held)" -gt "$base_pins" ]; }
-expect "the pool is pinned" held
+expect "the pool is pinned" wait_for 10 held
 expect "cxltierd took the pool" wait_for 30 logged "$scratch/agent.log" "registered pool"
 pinned_all_along=0
 while kill -0 "$app" 2>/dev/null; do
@@ -55,7 +55,8 @@ app_pids+=("$app")
 wait_for 60 logged "$log2" '^connected 1'
 wait_for 30 logged "$scratch/agent.log" "advice of 1[0-9]* block moves sent"
 kill -9 "$agent_pid"
-expect "cxltierd was killed" [ "$(reap "$agent_pid"; echo $?)" = 137 ]
+reap "$agent_pid"
+expect "cxltierd was killed" [ $? = 137 ]
 agent_pid=
 expect "cxltierd restarts" start_agent
 reap "$app"
