@@ -483,8 +483,9 @@ static void pool_dispatch(struct server *s, struct srv_client *c,
 		break;
 	case PROTO_POOL_UNREGISTER:
 		r.type = PROTO_POOL_UNREGISTER_REPLY;
-		r.status = p ? 0 : -ENOENT;
-		if (p) {
+		/* Advice in flight is answered first (the library does). */
+		r.status = !p ? -ENOENT : p->advice_seq ? -EBUSY : 0;
+		if (!r.status) {
 			client_log(s, c, LOG_INFO, "client pid %d unregistered pool %u",
 				   (int)c->pid, p->id);
 			pool_free(s, p);
@@ -745,7 +746,7 @@ static int do_register(struct server *s, struct srv_client *c,
 		return -EINVAL;
 	if (!may_act(c, &r))
 		return -EPERM;
-	if (server_buffer(s, m->buffer))
+	if (server_buffer(s, m->buffer) || server_pool_slab(s, m->buffer))
 		return -EEXIST;
 	if (c->nr_buffers >= SRV_MAX_BUFFERS)
 		return -ENOSPC;

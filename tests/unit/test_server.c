@@ -598,10 +598,19 @@ TEST_F(psrv, blocks_and_advice)
 	adv.advice[0] = (struct proto_pool_advice){ (1ULL << 32) | 1, 0 };
 	ASSERT_EQ(0, server_pool_advise(self->s, p, &adv));
 	EXPECT_EQ(-EBUSY, server_pool_advise(self->s, p, &adv));
-	ASSERT_EQ(0, pool_ask(self, NULL, &a));
-	EXPECT_EQ(PROTO_ADVICE, a.type);
-	EXPECT_EQ(1, a.count);
+	ASSERT_EQ(0, pool_ask(self, NULL, &adv));
+	EXPECT_EQ(PROTO_ADVICE, adv.type);
+	EXPECT_EQ(1, adv.count);
 	books(_metadata, self->s);
+	/* Not unregistered while its advice awaits an answer. */
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_UNREGISTER;
+	m.pool = 1;
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(PROTO_POOL_UNREGISTER_REPLY, a.type);
+	EXPECT_EQ(-EBUSY, a.status);
+	EXPECT_EQ(1, server_nr_pools(self->s));
+	a = adv;
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_ADVICE_REPLY;
 	m.reply_to = a.seq;
