@@ -24,9 +24,34 @@
 
 #define BS	(2ULL << 20)
 
-static uint8_t pattern(uint32_t b, uint64_t off)
+/* Each 8-byte word of block @b holds its block and word numbers. */
+static uint64_t pattern(uint32_t b, uint64_t w)
 {
-	return (uint8_t)(b * 131 + (off >> 12) * 7 + (off & 0xfff));
+	return ((uint64_t)(b + 1) << 40) ^ (w * 0x9e3779b97f4a7c15ULL >> 24);
+}
+
+static void fill(void *addr, uint32_t b)
+{
+	uint64_t *p = addr, w;
+
+	for (w = 0; w < BS / 8; w++)
+		p[w] = pattern(b, w);
+}
+
+/* Bytes of block @b's copy at @addr that are not what was written. */
+static uint64_t check(const void *addr, uint32_t b)
+{
+	const uint64_t *p = addr;
+	uint64_t w, x, bad = 0;
+	unsigned int k;
+
+	for (w = 0; w < BS / 8; w++) {
+		x = p[w] ^ pattern(b, w);
+		if (x)
+			for (k = 0; k < 8; k++)
+				bad += (x >> (8 * k)) & 0xff ? 1 : 0;
+	}
+	return bad;
 }
 
 static double now_s(void)
@@ -54,7 +79,7 @@ int main(int argc, char **argv)
 	cxltier_block_t blk[64];
 	struct cxltier_pool *pool;
 	struct cxltier *ctx;
-	uint64_t corrupt = 0, off;
+	uint64_t corrupt = 0;
 	bool want_promote = true;
 	char arg[32];
 	double end;
@@ -104,8 +129,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "block %u: %s\n", i, strerror(-ret));
 			return 1;
 		}
-		for (off = 0; off < BS; off++)
-			((uint8_t *)ref.addr)[off] = pattern(i, off);
+		fill(ref.addr, i);
 		cxltier_block_put(pool, &ref);
 	}
 	/* A reader holds the first hot block throughout: a move copies anyway. */
@@ -128,13 +152,11 @@ int main(int argc, char **argv)
 				corrupt += BS;
 				continue;
 			}
-			for (off = 0; off < BS; off++)
-				corrupt += ((uint8_t *)ref.addr)[off] != pattern(i, off);
+			corrupt += check(ref.addr, i);
 			cxltier_block_put(pool, &ref);
 		}
 		/* The held bracket's copy stays right too. */
-		for (off = 0; off < BS; off += 4096)
-			corrupt += ((uint8_t *)hold.addr)[off] != pattern(per_tier, off);
+		corrupt += check(hold.addr, per_tier);
 		promoted = 0;
 		for (i = per_tier; i < per_tier + hot; i++)
 			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 0)
@@ -144,14 +166,22 @@ int main(int argc, char **argv)
 		usleep(200000);
 	} while (now_s() < end);
 	cxltier_block_put(pool, &hold);
+	/* The pool still works: a block freed and allocated again. */
+	if (cxltier_block_free(pool, blk[0]) ||
+	    cxltier_block_alloc(pool, 1, &blk[0]) ||
+	    cxltier_block_get(pool, blk[0], CXLTIER_BLOCK_WRITE, &ref)) {
+		fprintf(stderr, "the pool does not work any more\n");
+		return 1;
+	}
+	fill(ref.addr, 0);
+	cxltier_block_put(pool, &ref);
 	/* Once more, after every move. */
 	for (i = 0; i < 2 * per_tier; i++) {
 		if (cxltier_block_get(pool, blk[i], 0, &ref)) {
 			corrupt += BS;
 			continue;
 		}
-		for (off = 0; off < BS; off++)
-			corrupt += ((uint8_t *)ref.addr)[off] != pattern(i, off);
+		corrupt += check(ref.addr, i);
 		cxltier_block_put(pool, &ref);
 	}
 	printf("promoted %u of %u\ncorrupt %llu\n", promoted, hot,
