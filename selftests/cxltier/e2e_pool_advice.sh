@@ -25,7 +25,9 @@ app_pids+=("$app")
 wait_for 60 logged "$log" '^connected 1'
 expect "the program connected (protocol 2)" logged "$log" '^connected 1'
 held() { [ "$(pins_held)" -gt "$base_pins" ]; }
-expect "the pool is pinned" wait_for 30 held
+# The kernel folds its pin counters lazily: on a busy 6.1 guest the
+# count has lagged more than 30 s behind.
+expect "the pool is pinned" wait_for 120 held
 expect "cxltierd took the pool" wait_for 30 logged "$scratch/agent.log" "registered pool"
 pinned_all_along=0
 while kill -0 "$app" 2>/dev/null; do
