@@ -47,6 +47,7 @@
 #include "observe.h"
 #include "peer_access.h"
 #include "plan.h"
+#include "pool_plan.h"
 #include "proto.h"
 #include "server.h"
 #include "topology.h"
@@ -106,6 +107,7 @@ struct opts {
  * @drain: drains and capacity changes
  * @admin: the admin socket
  * @ins: what was decided and why; the pause switch
+ * @pool_pctx: the policy's scratch memory for the block pools' plans
  * @met: metrics
  * @topo: the host's memory topology (libnuma, libcxl), for the log
  * @nodes: node table at the last decision
@@ -131,6 +133,7 @@ struct daemon {
 	struct drain *drain;
 	struct admin *admin;
 	struct inspect *ins;
+	struct policy_ctx *pool_pctx;
 	struct metrics met;
 	struct topo *topo;
 	struct cxltier_node_info *nodes;
@@ -341,6 +344,16 @@ static void socket_metrics(struct daemon *d)
 	d->met.nr_dropped = i;
 	d->met.limit_refusals[0] = st->buffers_refused;
 	d->met.limit_refusals[1] = st->requests_refused;
+	d->met.pools = server_nr_pools(d->srv);
+	d->met.pool_advice = st->pools.advice;
+	d->met.pool_refused = st->pools.refused;
+	d->met.pool_timeouts = st->pools.timeouts;
+	for (i = 0; i < 2; i++) {
+		d->met.pool_moves[i] = st->pools.moved_blocks[i];
+		d->met.pool_bytes[i] = st->pools.moved_bytes[i];
+	}
+	for (i = 0; i < PROTO_POOL_NR_COUNTS; i++)
+		d->met.pool_results[i] = st->pools.results[i];
 }
 
 /*
@@ -422,6 +435,117 @@ static void untracked_pressure_log(struct daemon *d)
 			 (unsigned long long)(ps->dram_capacity >> 20));
 }
 
+/* The snapshot's range @id, or NULL. */
+static const struct obs_range *snap_range(const struct obs_snapshot *snap,
+					  uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nr_ranges; i++)
+		if (snap->ranges[i].info.id == id)
+			return &snap->ranges[i];
+	return NULL;
+}
+
+/*
+ * Plan pool @p's blocks (heat from its slabs' chunks in @snap) within
+ * the decision's rate limit, and send the advice.  Returns the blocks
+ * advised.
+ */
+static size_t pool_decide(struct daemon *d, struct srv_pool *p,
+			  const struct obs_snapshot *snap, uint64_t now)
+{
+	const struct obs_range *r[PROTO_POOL_MAX_TIERS];
+	struct pool_plan_pool pp = { .pool = p->id, .block_size = p->block_size,
+				     .nr_tiers = p->nr_tiers };
+	struct pool_plan_block *blocks;
+	struct proto_pool_msg *frame;
+	struct pool_plan_out out = { 0 };
+	uint32_t slot, nr_slots = p->tier_base[p->nr_tiers];
+	uint64_t off, c, c_end, heat;
+	size_t n = 0;
+	unsigned int t;
+	int ret;
+
+	for (t = 0; t < p->nr_tiers; t++) {
+		r[t] = snap_range(snap, p->slab[t].range);
+		if (!r[t] || !p->chunk_size[t])
+			return 0; /* a slab untracked: the pool is going away */
+		pp.node[t] = p->slab[t].node;
+		pp.mtier[t] = p->slab[t].mtier;
+		pp.slots[t] = p->slab[t].slots;
+	}
+	blocks = calloc(nr_slots, sizeof(*blocks));
+	frame = malloc(sizeof(*frame));
+	if (!blocks || !frame)
+		goto out;
+	for (t = 0; t < p->nr_tiers; t++)
+		for (slot = p->tier_base[t]; slot < p->tier_base[t + 1]; slot++) {
+			uint64_t h = p->slot[slot];
+
+			if (!h) {
+				pp.free[t]++;
+				continue;
+			}
+			/* The block's heat: its hottest chunk. */
+			off = (uint64_t)(slot - p->tier_base[t]) * p->block_size;
+			c_end = (off + p->block_size + p->chunk_size[t] - 1) /
+				p->chunk_size[t];
+			heat = 0;
+			for (c = off / p->chunk_size[t];
+			     c < c_end && c < r[t]->info.nr_chunks; c++)
+				if (r[t]->chunks[c].heat > heat)
+					heat = r[t]->chunks[c].heat;
+			blocks[n].handle = h;
+			blocks[n].tier = t;
+			blocks[n].heat = heat;
+			blocks[n].moved_ms = p->moved_ms[(uint32_t)h];
+			n++;
+		}
+	out.frames = frame;
+	ret = pool_plan_advice(d->pool_pctx, &d->cfg, &pp, blocks, n, now,
+			       plan_rate_state(d->plan), 1, &out);
+	if (ret) {
+		log_err("pool %u of pid %d: policy failed: %s", p->id,
+			(int)server_pool_pid(p), strerror(-ret));
+		goto out;
+	}
+	*plan_rate_state(d->plan) = out.plan.state;
+	if (!out.nr_frames)
+		goto out;
+	if (d->o.dry_run) {
+		log_info("dry run: advice of %zu blocks of pool %u not sent",
+			 out.nr_blocks, p->id);
+		d->met.dry_run += out.nr_blocks;
+		out.nr_blocks = 0;
+		goto out;
+	}
+	ret = server_pool_advise(d->srv, p, frame);
+	if (ret) {
+		out.nr_blocks = 0;
+		goto out;
+	}
+	log_info("pool %u of pid %d: advice of %zu block moves sent",
+		 p->id, (int)server_pool_pid(p), (size_t)frame->count);
+out:
+	free(frame);
+	free(blocks);
+	return out.nr_blocks;
+}
+
+/* The block pools' share of a decision: each pool with no advice in flight. */
+static size_t pools_decide(struct daemon *d, const struct obs_snapshot *snap,
+			   uint64_t now)
+{
+	struct srv_pool *p;
+	size_t n = 0;
+
+	for (p = server_pools(d->srv); p; p = p->next)
+		if (p->mapped && !p->advice_seq)
+			n += pool_decide(d, p, snap, now);
+	return n;
+}
+
 /* One decision: read heat, plan, migrate, publish. */
 static int cycle(struct daemon *d)
 {
@@ -452,6 +576,8 @@ static int cycle(struct daemon *d)
 		snap.ranges[i].registered = server_buffer(d->srv, id) != NULL;
 		snap.ranges[i].fixed = snap.ranges[i].registered &&
 				       server_backoff(d->srv, id);
+		/* Pool slabs move block by block, on advice (pools_decide()). */
+		snap.ranges[i].fixed |= server_pool_slab(d->srv, id);
 	}
 	pn.nr = d->nr_nodes;
 	pn.info = d->nodes;
@@ -470,6 +596,9 @@ static int cycle(struct daemon *d)
 		done = executor_run(d->exec, &snap, moves, n);
 	plan_commit(d->plan, moves, n, clock_now_ms());
 	inspect_decision(d->ins, &snap, moves, n, !paused, t0, clock_now_ms());
+	/* Paused: no advice either. */
+	if (!paused)
+		d->met.planned += pools_decide(d, &snap, t0);
 
 	d->met.cycles++;
 	d->met.planned += n;
@@ -880,7 +1009,8 @@ int main(int argc, char **argv)
 		code = EXIT_SOCKET;
 		goto out;
 	}
-	if (plan_new(&d->plan) ||
+	d->pool_pctx = policy_ctx_new();
+	if (!d->pool_pctx || plan_new(&d->plan) ||
 	    executor_new(&d->exec, &d->kdev, d->srv, &d->met)) {
 		code = EXIT_RUNTIME;
 		goto out;
@@ -934,6 +1064,7 @@ out:
 	drain_free(d->drain);
 	executor_free(d->exec);
 	plan_free(d->plan);
+	policy_ctx_free(d->pool_pctx);
 	server_close(d->srv);
 	metrics_free(&d->met);
 	free(d->nodes);

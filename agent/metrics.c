@@ -32,6 +32,8 @@ static const char *const met_method_names[MET_NR_METHODS] = {
 	"move_pages", "handshake",
 };
 
+static void write_pools(FILE *f, const struct metrics *m);
+
 static const char *const met_fail_names[MOVE_NR_FAILS] = {
 	"stale", "no_room", "pinned", "refused", "timeout", "gone",
 	"backoff", "error",
@@ -336,6 +338,42 @@ static void emit(const struct metrics *m, FILE *f)
 		   "cxltier_socket_limit_refusals_total{limit=\"requests_per_uid\"} %llu\n",
 		(unsigned long long)m->limit_refusals[0],
 		(unsigned long long)m->limit_refusals[1]);
+	write_pools(f, m);
+}
+
+static void write_pools(FILE *f, const struct metrics *m)
+{
+	static const char *const results[6] = {
+		"moved", "already", "busy", "stale", "no_room", "failed",
+	};
+	unsigned int i;
+
+	fprintf(f, "# HELP cxltier_pools Block pools registered by clients.\n"
+		   "# TYPE cxltier_pools gauge\n"
+		   "cxltier_pools %u\n"
+		   "# HELP cxltier_pool_advice_total Advice batches sent to clients, and those refused whole or not answered in time.\n"
+		   "# TYPE cxltier_pool_advice_total counter\n"
+		   "cxltier_pool_advice_total{outcome=\"sent\"} %llu\n"
+		   "cxltier_pool_advice_total{outcome=\"refused\"} %llu\n"
+		   "cxltier_pool_advice_total{outcome=\"timeout\"} %llu\n",
+		m->pools, (unsigned long long)m->pool_advice,
+		(unsigned long long)m->pool_refused,
+		(unsigned long long)m->pool_timeouts);
+	fprintf(f, "# HELP cxltier_pool_block_moves_total Pool blocks moved by copy-then-swap on advice, by direction.\n"
+		   "# TYPE cxltier_pool_block_moves_total counter\n");
+	for (i = 0; i < 2; i++)
+		fprintf(f, "cxltier_pool_block_moves_total{direction=\"%s\"} %llu\n",
+			met_dir_names[i], (unsigned long long)m->pool_moves[i]);
+	fprintf(f, "# HELP cxltier_pool_block_bytes_total Bytes of pool blocks moved on advice, by direction.\n"
+		   "# TYPE cxltier_pool_block_bytes_total counter\n");
+	for (i = 0; i < 2; i++)
+		fprintf(f, "cxltier_pool_block_bytes_total{direction=\"%s\"} %llu\n",
+			met_dir_names[i], (unsigned long long)m->pool_bytes[i]);
+	fprintf(f, "# HELP cxltier_pool_advised_blocks_total Advised pool blocks, by result.\n"
+		   "# TYPE cxltier_pool_advised_blocks_total counter\n");
+	for (i = 0; i < 6; i++)
+		fprintf(f, "cxltier_pool_advised_blocks_total{result=\"%s\"} %llu\n",
+			results[i], (unsigned long long)m->pool_results[i]);
 }
 
 int metrics_write(const struct metrics *m, const char *path)

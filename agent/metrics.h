@@ -147,6 +147,13 @@ struct met_dram {
  *	limit ([0] buffers, [1] requests)
  * @nr_usage: entries in @usage
  * @usage: bytes per node (tier) and class at the last decision
+ * @pools: block pools registered by clients
+ * @pool_advice: ADVICE batches sent
+ * @pool_moves: pool blocks moved by advice, [0] promote, [1] demote
+ * @pool_bytes: their bytes, likewise
+ * @pool_results: advised blocks by result (enum proto_pool_count order)
+ * @pool_refused: ADVICE batches a client refused whole
+ * @pool_timeouts: ADVICE batches not answered in time
  */
 struct metrics {
 	uint64_t migrations[MOVE_NR_DIRS][MET_NR_METHODS];
@@ -190,6 +197,13 @@ struct metrics {
 	uint64_t limit_refusals[2];
 	size_t nr_usage;
 	struct met_usage *usage;
+	unsigned int pools;
+	uint64_t pool_advice;
+	uint64_t pool_moves[2];
+	uint64_t pool_bytes[2];
+	uint64_t pool_results[6];
+	uint64_t pool_refused;
+	uint64_t pool_timeouts;
 };
 
 /* Count one handshake that took @us microseconds. */

@@ -107,6 +107,11 @@ void plan_reset(struct plan_ctx *p)
 	memset(&p->state, 0, sizeof(p->state));
 }
 
+struct policy_state *plan_rate_state(struct plan_ctx *p)
+{
+	return &p->state;
+}
+
 const struct plan_summary *plan_last(const struct plan_ctx *p)
 {
 	return &p->last;

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "observe.h"
+#include "policy.h"
 
 /* Direction of a migration. */
 enum move_dir {
@@ -132,6 +133,13 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
  */
 void plan_commit(struct plan_ctx *p, const struct plan_move *moves, size_t n,
 		 uint64_t now_ms);
+
+/*
+ * The policy's rate-limit state, shared by every plan of a decision:
+ * the block pools' plans (pool_plan.c) continue from it and store it
+ * back, so buffers and blocks move within one rate limit.
+ */
+struct policy_state *plan_rate_state(struct plan_ctx *p);
 
 /* Figures of the last plan. */
 const struct plan_summary *plan_last(const struct plan_ctx *p);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "peer_access.h"
 #include "proto.h"
+#include "proto_pool.h"
 #include "ratelimit.h"
 #include "server.h"
 
@@ -48,6 +49,8 @@
  * @hello_deadline_ms: HELLO must arrive by then; 0 once it did
  * @nr_buffers: buffers it registered
  * @nr_moves: its MOVE requests queued
+ * @nr_pools: block pools it registered
+ * @nr_slabs: their slabs (each counts as a buffer in its uid's account)
  * @dead: client_kill() ran; freed by sweep()
  */
 struct srv_client {
@@ -59,6 +62,8 @@ struct srv_client {
 	uint64_t hello_deadline_ms;
 	unsigned int nr_buffers;
 	unsigned int nr_moves;
+	unsigned int nr_pools;
+	unsigned int nr_slabs;
 	bool dead;
 };
 
@@ -91,6 +96,9 @@ struct srv_backoff {
  * @rl_refuse: rate limit of the refused connections' log lines
  * @rl_client: rate limit of what non-root clients make the agent log
  * @stats: refusals and drops, for the metrics
+ * @pools: registered block pools
+ * @nr_pools: entries in @pools
+ * @rx_pool: the pool frame being read
  */
 struct server {
 	struct srv_options o;
@@ -110,6 +118,9 @@ struct server {
 	struct ratelimit rl_refuse;
 	struct ratelimit rl_client;
 	struct srv_stats stats;
+	struct srv_pool *pools;
+	unsigned int nr_pools;
+	struct proto_pool_msg rx_pool;
 };
 
 /* A line a non-root client can make the agent log at will: rate-limited. */
@@ -205,6 +216,364 @@ const struct srv_stats *server_stats(const struct server *s)
 	return &s->stats;
 }
 
+/* --- block pools ---------------------------------------------------------- */
+
+static void pool_free(struct server *s, struct srv_pool *p)
+{
+	struct srv_pool **pp;
+	unsigned int t;
+
+	for (pp = &s->pools; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	s->nr_pools--;
+	p->client->nr_pools--;
+	p->client->nr_slabs -= p->nr_tiers;
+	for (t = 0; t < p->nr_tiers; t++)
+		peer_limits_buffer_put(&s->limits, p->client->uid);
+	free(p->slot);
+	free(p->where);
+	free(p->moved_ms);
+	free(p);
+}
+
+/* Forget every pool of @c. */
+static void pools_drop(struct server *s, struct srv_client *c)
+{
+	struct srv_pool *p, *next;
+
+	for (p = s->pools; p; p = next) {
+		next = p->next;
+		if (p->client == c)
+			pool_free(s, p);
+	}
+}
+
+static struct srv_pool *pool_find(struct server *s, const struct srv_client *c,
+				  uint32_t id)
+{
+	struct srv_pool *p;
+
+	for (p = s->pools; p; p = p->next)
+		if (p->client == c && p->id == id)
+			return p;
+	return NULL;
+}
+
+struct srv_pool *server_pools(struct server *s)
+{
+	return s->pools;
+}
+
+pid_t server_pool_pid(const struct srv_pool *p)
+{
+	return p->client->pid;
+}
+
+unsigned int server_nr_pools(const struct server *s)
+{
+	return s->nr_pools;
+}
+
+bool server_pool_slab(struct server *s, uint32_t id)
+{
+	struct srv_pool *p;
+	unsigned int t;
+
+	for (p = s->pools; p; p = p->next)
+		for (t = 0; t < p->nr_tiers; t++)
+			if (p->slab[t].range == id)
+				return true;
+	return false;
+}
+
+static void client_kill(struct server *s, struct srv_client *c,
+			const char *why, bool slow);
+static int find_range(struct server *s, uint32_t id,
+		      struct cxltier_range_info *info);
+static bool may_act(const struct srv_client *c,
+		    const struct cxltier_range_info *r);
+
+/*
+ * POOL_REGISTER: every slab must be a range of the module owned by the
+ * peer (or the peer is root), exactly slots x block_size long, neither a
+ * registered buffer nor another pool's slab; each slab counts as a
+ * buffer against the uid's limit.
+ */
+static int do_pool_register(struct server *s, struct srv_client *c,
+			    const struct proto_pool_msg *m)
+{
+	struct cxltier_range_info r;
+	struct srv_pool *p;
+	uint64_t slots = 0;
+	unsigned int t, got = 0;
+	int ret;
+
+	if (pool_find(s, c, m->pool))
+		return -EEXIST;
+	if (c->nr_pools >= SRV_MAX_POOLS)
+		return -ENOSPC;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (t = 0; t < m->count; t++) {
+		const struct proto_pool_slab *sl = &m->slab[t];
+
+		ret = find_range(s, sl->range, &r);
+		if (ret)
+			goto err;
+		ret = -EPERM;
+		if (!may_act(c, &r))
+			goto err;
+		ret = -EINVAL;
+		if (r.length != (uint64_t)sl->slots * m->block_size ||
+		    !r.chunk_size)
+			goto err;
+		ret = -EEXIST;
+		if (server_buffer(s, sl->range) || server_pool_slab(s, sl->range))
+			goto err;
+		p->slab[t] = *sl;
+		p->chunk_size[t] = r.chunk_size;
+		p->tier_base[t] = (uint32_t)slots;
+		slots += sl->slots;
+	}
+	p->tier_base[m->count] = (uint32_t)slots;
+	ret = -EINVAL;
+	if (m->nr_blocks > slots)
+		goto err;
+	for (got = 0; got < m->count; got++)
+		if (peer_limits_buffer_get(&s->limits, c->uid)) {
+			s->stats.buffers_refused++;
+			ret = -ENOSPC;
+			goto err;
+		}
+	ret = -ENOMEM;
+	p->slot = calloc(slots, sizeof(*p->slot));
+	p->where = calloc(m->nr_blocks, sizeof(*p->where));
+	p->moved_ms = calloc(m->nr_blocks, sizeof(*p->moved_ms));
+	if (!p->slot || !p->where || !p->moved_ms)
+		goto err;
+	p->client = c;
+	p->id = m->pool;
+	p->block_size = m->block_size;
+	p->nr_blocks = m->nr_blocks;
+	p->nr_tiers = m->count;
+	p->next = s->pools;
+	s->pools = p;
+	s->nr_pools++;
+	c->nr_pools++;
+	c->nr_slabs += p->nr_tiers;
+	client_log(s, c, LOG_INFO,
+		   "client pid %d registered pool %u (%u blocks of %llu bytes, %u slabs)",
+		   (int)c->pid, p->id, p->nr_blocks,
+		   (unsigned long long)p->block_size, p->nr_tiers);
+	return 0;
+err:
+	while (got--)
+		peer_limits_buffer_put(&s->limits, c->uid);
+	free(p->slot);
+	free(p->where);
+	free(p->moved_ms);
+	free(p);
+	return ret;
+}
+
+/*
+ * POOL_BLOCKS: which block is in which slot.  The whole frame is checked
+ * first (slots of the pool, blocks below nr_blocks): a bad one changes
+ * nothing.  A block named in a new slot leaves its old one.
+ */
+static int do_pool_blocks(struct srv_pool *p, const struct proto_pool_msg *m)
+{
+	uint32_t i, slot, idx, old;
+	uint64_t h;
+
+	for (i = 0; i < m->count; i++) {
+		h = m->slots[i].handle;
+		if (m->slots[i].slot >= p->tier_base[p->nr_tiers] ||
+		    (h != PROTO_POOL_SLOT_FREE && (uint32_t)h >= p->nr_blocks))
+			return -EINVAL;
+	}
+	for (i = 0; i < m->count; i++) {
+		slot = m->slots[i].slot;
+		h = m->slots[i].handle;
+		/* The block that was in it, if this slot was its place. */
+		if (p->slot[slot]) {
+			idx = (uint32_t)p->slot[slot];
+			if (p->where[idx] == slot + 1)
+				p->where[idx] = 0;
+		}
+		p->slot[slot] = h;
+		if (h == PROTO_POOL_SLOT_FREE)
+			continue;
+		idx = (uint32_t)h;
+		old = p->where[idx];
+		if (old && old != slot + 1 &&
+		    (uint32_t)p->slot[old - 1] == idx && p->slot[old - 1])
+			p->slot[old - 1] = PROTO_POOL_SLOT_FREE;
+		p->where[idx] = slot + 1;
+	}
+	p->mapped = true;
+	return 0;
+}
+
+/* Pool tier of slot @slot of @p. */
+static unsigned int slot_tier(const struct srv_pool *p, uint32_t slot)
+{
+	unsigned int t = 0;
+
+	while (t + 1 < p->nr_tiers && slot >= p->tier_base[t + 1])
+		t++;
+	return t;
+}
+
+static void advice_done(struct server *s, struct srv_pool *p,
+			const struct proto_pool_msg *r)
+{
+	struct srv_pool_stats *st = &s->stats.pools;
+	uint64_t now = clock_now_ms();
+	uint32_t i;
+	int c;
+
+	p->advice_seq = 0;
+	if (r->status) {
+		st->refused++;
+		client_log(s, p->client, LOG_INFO, "client pid %d refused advice for pool %u: %s",
+			   (int)p->client->pid, p->id, strerror(-r->status));
+		return;
+	}
+	for (i = 0; i < r->count; i++) {
+		c = proto_pool_count_of(r->res[i].result, r->res[i].moved);
+		if (c < 0)
+			continue;
+		st->results[c]++;
+		if (c == PROTO_POOL_MOVED) {
+			st->moved_blocks[p->advice_dir[i]]++;
+			st->moved_bytes[p->advice_dir[i]] += p->block_size;
+			p->moved_ms[(uint32_t)r->res[i].block] = now;
+		}
+	}
+	log_debug("client pid %d pool %u: advice of %u blocks: %u moved, %u already, %u busy, %u stale, %u no room, %u failed",
+		  (int)p->client->pid, p->id, r->count,
+		  r->counts[PROTO_POOL_MOVED], r->counts[PROTO_POOL_ALREADY],
+		  r->counts[PROTO_POOL_BUSY], r->counts[PROTO_POOL_STALE],
+		  r->counts[PROTO_POOL_NOROOM], r->counts[PROTO_POOL_FAILED]);
+}
+
+static int client_send_pool(struct server *s, struct srv_client *c,
+			    struct proto_pool_msg *m);
+
+/* Act on a pool frame from @c. */
+static void pool_dispatch(struct server *s, struct srv_client *c,
+			  const struct proto_pool_msg *m)
+{
+	struct proto_pool_msg r;
+	struct srv_pool *p = pool_find(s, c, m->pool);
+	const char *why = NULL;
+
+	memset(&r, 0, offsetof(struct proto_pool_msg, slab));
+	r.reply_to = m->seq;
+	r.pool = m->pool;
+	switch (m->type) {
+	case PROTO_POOL_REGISTER:
+		r.type = PROTO_POOL_REGISTER_REPLY;
+		r.status = do_pool_register(s, c, m);
+		break;
+	case PROTO_POOL_UNREGISTER:
+		r.type = PROTO_POOL_UNREGISTER_REPLY;
+		/* Advice in flight is answered first (the library does). */
+		r.status = !p ? -ENOENT : p->advice_seq ? -EBUSY : 0;
+		if (!r.status) {
+			client_log(s, c, LOG_INFO, "client pid %d unregistered pool %u",
+				   (int)c->pid, p->id);
+			pool_free(s, p);
+		}
+		break;
+	case PROTO_POOL_BLOCKS:
+		r.type = PROTO_POOL_BLOCKS_REPLY;
+		r.status = p ? do_pool_blocks(p, m) : -ENOENT;
+		break;
+	case PROTO_ADVICE_REPLY:
+		/* The pool may be gone since (unregistered): then nothing. */
+		if (!p)
+			return;
+		if (p->advice_seq != m->reply_to ||
+		    proto_pool_check_reply(&p->advice, m, &why)) {
+			client_log(s, c, LOG_WARNING, "client pid %d: bad ADVICE_REPLY: %s; disconnecting",
+				   (int)c->pid, why ? why : "answers no advice of the pool");
+			s->stats.dropped[SRV_DROP_BAD_FRAME]++;
+			client_kill(s, c, NULL, false);
+			return;
+		}
+		advice_done(s, p, m);
+		return;
+	default:
+		client_kill(s, c, "unexpected pool frame", false);
+		return;
+	}
+	client_send_pool(s, c, &r);
+}
+
+int server_pool_advise(struct server *s, struct srv_pool *p,
+		       struct proto_pool_msg *m)
+{
+	struct srv_client *c = p->client;
+	uint32_t i, slot;
+	unsigned int from;
+	int ret;
+
+	if (c->dead)
+		return -ECONNRESET;
+	if (p->advice_seq)
+		return -EBUSY;
+	m->pool = p->id;
+	for (i = 0; i < m->count; i++) {
+		uint32_t idx = (uint32_t)m->advice[i].block;
+
+		if (idx >= p->nr_blocks || !p->where[idx] ||
+		    m->advice[i].tier >= p->nr_tiers)
+			return -EINVAL;
+		slot = p->where[idx] - 1;
+		from = slot_tier(p, slot);
+		p->advice_dir[i] = p->slab[m->advice[i].tier].mtier >
+				   p->slab[from].mtier;
+	}
+	ret = client_send_pool(s, c, m);
+	if (ret)
+		return ret;
+	p->advice = *m;
+	p->advice_seq = m->seq;
+	/* As the handshake's: the answer timeout, plus the move's time. */
+	p->advice_deadline_ms = clock_now_ms() + s->o.timeout_ms + 5000 +
+				((m->count * p->block_size) >> 24) * 1000;
+	s->stats.pools.advice++;
+	s->stats.pools.advised += m->count;
+	return 0;
+}
+
+/* Drop the clients whose advice is overdue. */
+static void advice_deadlines(struct server *s)
+{
+	uint64_t now = clock_now_ms();
+	struct srv_pool *p, *next;
+
+	for (p = s->pools; p; p = next) {
+		next = p->next;
+		if (!p->advice_seq || now < p->advice_deadline_ms ||
+		    p->client->dead)
+			continue;
+		client_log(s, p->client, LOG_WARNING,
+			   "client pid %d: no ADVICE_REPLY for pool %u in time",
+			   (int)p->client->pid, p->id);
+		s->stats.pools.timeouts++;
+		s->stats.dropped[SRV_DROP_TIMEOUT]++;
+		client_kill(s, p->client, "timed out", true);
+		next = s->pools; /* its pools are gone: start over */
+	}
+}
+
 /* --- clients ------------------------------------------------------------- */
 
 /*
@@ -233,6 +602,7 @@ static void client_kill(struct server *s, struct srv_client *c,
 			backoff_add(s, b->id);
 		buffer_free(s, b);
 	}
+	pools_drop(s, c);
 	for (mv = s->moves; mv; mv = mv->next)
 		if (mv->client == c) {
 			mv->client = NULL;
@@ -271,6 +641,27 @@ static int client_send(struct server *s, struct srv_client *c,
 	if (ret) {
 		client_log(s, c, LOG_WARNING, "client pid %d: cannot send %s: %s",
 			   (int)c->pid, proto_type_name(m->type),
+			   ret == -EAGAIN ? "it does not read its socket" :
+					    (why ? why : strerror(-ret)));
+		if (ret == -EAGAIN)
+			s->stats.dropped[SRV_DROP_SLOW]++;
+		client_kill(s, c, NULL, false);
+	}
+	return ret;
+}
+
+static int client_send_pool(struct server *s, struct srv_client *c,
+			    struct proto_pool_msg *m)
+{
+	const char *why = NULL;
+	int ret;
+
+	if (c->dead)
+		return -ECONNRESET;
+	ret = proto_pool_send(c->fd, &c->peer, m, &why);
+	if (ret) {
+		client_log(s, c, LOG_WARNING, "client pid %d: cannot send %s: %s",
+			   (int)c->pid, proto_pool_type_name(m->type),
 			   ret == -EAGAIN ? "it does not read its socket" :
 					    (why ? why : strerror(-ret)));
 		if (ret == -EAGAIN)
@@ -355,7 +746,7 @@ static int do_register(struct server *s, struct srv_client *c,
 		return -EINVAL;
 	if (!may_act(c, &r))
 		return -EPERM;
-	if (server_buffer(s, m->buffer))
+	if (server_buffer(s, m->buffer) || server_pool_slab(s, m->buffer))
 		return -EEXIST;
 	if (c->nr_buffers >= SRV_MAX_BUFFERS)
 		return -ENOSPC;
@@ -470,8 +861,9 @@ static void client_dispatch(struct server *s, struct srv_client *c,
 }
 
 /*
- * Receive one frame from @c into @m.  0; -EAGAIN when there is none;
- * another error after killing the client.
+ * Receive one frame from @c into @m.  0; 1 when it was a pool frame,
+ * handled here; -EAGAIN when there is none; another error after killing
+ * the client.
  */
 static int client_recv(struct server *s, struct srv_client *c,
 		       struct proto_msg *m)
@@ -479,9 +871,15 @@ static int client_recv(struct server *s, struct srv_client *c,
 	const char *why = NULL;
 	struct proto_msg r;
 	uint8_t frame[PROTO_FRAME_SIZE];
+	bool is_pool;
 	int ret;
 
-	ret = proto_recv(c->fd, &c->peer, m, NULL, &why);
+	ret = proto_recv_any(c->fd, &c->peer, m, &s->rx_pool, &is_pool, NULL,
+			     &why);
+	if (!ret && is_pool) {
+		pool_dispatch(s, c, &s->rx_pool);
+		return c->dead ? -ECONNRESET : 1;
+	}
 	if (!ret || ret == -EAGAIN)
 		return ret;
 	if (ret == -EPROTONOSUPPORT && !c->peer.hello) {
@@ -731,10 +1129,15 @@ int server_timeout_ms(struct server *s)
 	uint64_t now = clock_now_ms(), next = UINT64_MAX;
 	struct srv_client *c;
 
+	struct srv_pool *p;
+
 	for (c = s->clients; c; c = c->next)
 		if (!c->dead && c->hello_deadline_ms &&
 		    c->hello_deadline_ms < next)
 			next = c->hello_deadline_ms;
+	for (p = s->pools; p; p = p->next)
+		if (p->advice_seq && p->advice_deadline_ms < next)
+			next = p->advice_deadline_ms;
 	if (s->moves)
 		return 0;
 	if (next == UINT64_MAX)
@@ -753,7 +1156,7 @@ static void serve_fd(struct server *s, const struct pollfd *pfd,
 {
 	struct srv_client *c;
 	struct proto_msg m;
-	int k;
+	int k, ret;
 
 	if (!pfd->revents)
 		return;
@@ -767,7 +1170,10 @@ static void serve_fd(struct server *s, const struct pollfd *pfd,
 	if (c == skip)
 		return;
 	for (k = 0; c && !c->dead && k < SRV_FRAMES_PER_ROUND; k++) {
-		if (client_recv(s, c, &m))
+		ret = client_recv(s, c, &m);
+		if (ret == 1)
+			continue;
+		if (ret)
 			break;
 		client_dispatch(s, c, &m);
 	}
@@ -793,6 +1199,7 @@ void server_process(struct server *s, const struct pollfd *pfd, size_t n)
 	for (i = 0; i < n; i++)
 		serve_fd(s, &pfd[i], NULL);
 	hello_deadlines(s);
+	advice_deadlines(s);
 	sweep(s);
 }
 
@@ -815,6 +1222,7 @@ static int serve_others(struct server *s, struct srv_client *c, int ms)
 	for (i = 0; i < n; i++)
 		serve_fd(s, &pfd[i], c);
 	hello_deadlines(s);
+	advice_deadlines(s);
 	return 0;
 }
 
@@ -831,11 +1239,13 @@ static int wait_answer(struct server *s, struct srv_client *c, uint16_t type,
 
 	while (!c->dead) {
 		ret = client_recv(s, c, ans);
-		if (ret && ret != -EAGAIN)
+		if (ret == 1)
+			ret = 0, ans->type = 0; /* a pool frame, handled */
+		else if (ret && ret != -EAGAIN)
 			return -ECONNRESET;
 		if (!ret && ans->type == type)
 			return 0;
-		if (!ret)
+		if (!ret && ans->type)
 			client_dispatch(s, c, ans);
 		/* Its other frames do not buy it time. */
 		now = clock_now_ms();
@@ -985,7 +1395,8 @@ int server_check_books(const struct server *s, char *why, size_t len)
 	const struct srv_client *c, *o;
 	const struct srv_buffer *b;
 	const struct srv_move *mv;
-	unsigned int live = 0, nbuf = 0, nb, nm, uc, ub, um, uids = 0;
+	const struct srv_pool *p;
+	unsigned int live = 0, nbuf = 0, nb, nm, np, uc, ub, um, uids = 0;
 
 	for (b = s->buffers; b; b = b->next) {
 		nbuf++;
@@ -1000,9 +1411,19 @@ int server_check_books(const struct server *s, char *why, size_t len)
 		if (c->dead)
 			continue;
 		live++;
-		if (c->peer.nr_pending)
-			BOOKS_OFF("client pid %d awaits %u answers outside a handshake",
-				  (int)c->pid, c->peer.nr_pending);
+		np = 0;
+		nb = 0;
+		for (p = s->pools; p; p = p->next)
+			if (p->client == c) {
+				np += p->advice_seq != 0;
+				nb++;
+			}
+		if (nb != c->nr_pools)
+			BOOKS_OFF("client pid %d: %u/%u pools", (int)c->pid, nb,
+				  c->nr_pools);
+		if (c->peer.nr_pending != np)
+			BOOKS_OFF("client pid %d awaits %u answers outside a handshake, %u advice",
+				  (int)c->pid, c->peer.nr_pending, np);
 		nb = 0;
 		for (b = s->buffers; b; b = b->next)
 			nb += b->client == c;
@@ -1023,7 +1444,7 @@ int server_check_books(const struct server *s, char *why, size_t len)
 		for (o = s->clients; o; o = o->next)
 			if (!o->dead && o->uid == c->uid) {
 				uc++;
-				ub += o->nr_buffers;
+				ub += o->nr_buffers + o->nr_slabs;
 				um += o->nr_moves;
 			}
 		a = peer_limits_account(&s->limits, c->uid);

@@ -22,6 +22,7 @@
 
 #include "kdev.h"
 #include "peer_limits.h"
+#include "proto_pool.h"
 
 struct server;
 struct srv_client;
@@ -33,6 +34,8 @@ struct srv_client;
 #define SRV_MAX_BUFFERS		1024U
 /* MOVE requests one client may have queued. */
 #define SRV_MAX_MOVES		16U
+/* Block pools one client may register. */
+#define SRV_MAX_POOLS		16U
 /* How long a buffer whose owner timed out is left alone. */
 #define SRV_BACKOFF_MS		30000U
 
@@ -85,17 +88,81 @@ enum srv_drop {
 const char *server_drop_name(enum srv_drop d);
 
 /**
+ * struct srv_pool_stats - block-pool counters since server_open()
+ * @advice: ADVICE frames sent
+ * @advised: blocks advised
+ * @results: advised blocks by what became of them (enum proto_pool_count)
+ * @moved_bytes: bytes of blocks moved, [0] to a faster tier, [1] to a
+ *	slower one
+ * @moved_blocks: blocks moved, likewise
+ * @refused: ADVICE frames the client refused whole (status)
+ * @timeouts: ADVICE frames not answered in time (the client dropped)
+ */
+struct srv_pool_stats {
+	uint64_t advice;
+	uint64_t advised;
+	uint64_t results[PROTO_POOL_NR_COUNTS];
+	uint64_t moved_bytes[2];
+	uint64_t moved_blocks[2];
+	uint64_t refused;
+	uint64_t timeouts;
+};
+
+/**
  * struct srv_stats - counters since server_open()
  * @refused: connections refused, by reason
  * @dropped: connections dropped by the agent, by reason
  * @buffers_refused: REGISTERs refused by the uid's buffer limit
  * @requests_refused: MOVEs refused by the uid's request limit
+ * @pools: block pools
  */
 struct srv_stats {
 	uint64_t refused[PEER_NR_REFUSALS];
 	uint64_t dropped[SRV_NR_DROPS];
 	uint64_t buffers_refused;
 	uint64_t requests_refused;
+	struct srv_pool_stats pools;
+};
+
+/**
+ * struct srv_pool - a block pool registered by a client (POOL_REGISTER,
+ * each slab checked against the module), and its block map (POOL_BLOCKS)
+ * @next: next pool of the server
+ * @client: the connection that registered it
+ * @id: the pool's id on that connection
+ * @block_size: bytes per block
+ * @nr_blocks: block indexes are below this
+ * @nr_tiers: slabs
+ * @slab: the slabs, fastest first, as registered
+ * @chunk_size: each slab's module chunk size
+ * @tier_base: first slot of each slab; @tier_base[@nr_tiers]: slots
+ * @slot: per slot, the handle of the block in it, 0 for none
+ * @where: per block index, its slot + 1, 0 for none
+ * @moved_ms: per block index, when advice last moved it (0: never)
+ * @mapped: a POOL_BLOCKS arrived: the map may be planned on
+ * @advice_seq: our ADVICE that awaits its answer, 0 if none
+ * @advice_deadline_ms: it must be answered by then
+ * @advice: that ADVICE
+ * @advice_dir: per entry of it, 0 to a faster tier, 1 to a slower one
+ */
+struct srv_pool {
+	struct srv_pool *next;
+	struct srv_client *client;
+	uint32_t id;
+	uint64_t block_size;
+	uint32_t nr_blocks;
+	unsigned int nr_tiers;
+	struct proto_pool_slab slab[PROTO_POOL_MAX_TIERS];
+	uint64_t chunk_size[PROTO_POOL_MAX_TIERS];
+	uint32_t tier_base[PROTO_POOL_MAX_TIERS + 1];
+	uint64_t *slot;
+	uint32_t *where;
+	uint64_t *moved_ms;
+	bool mapped;
+	uint32_t advice_seq;
+	uint64_t advice_deadline_ms;
+	struct proto_pool_msg advice;
+	uint8_t advice_dir[PROTO_POOL_MAX_ENTRIES];
 };
 
 /**
@@ -208,6 +275,22 @@ int server_check_books(const struct server *s, char *why, size_t len);
 int server_handshake(struct server *s, struct srv_buffer *b, uint64_t off,
 		     uint64_t len, int node, srv_move_fn fn, void *arg,
 		     struct srv_hs_result *res);
+
+/* Registered block pools (walk with ->next), or NULL. */
+struct srv_pool *server_pools(struct server *s);
+/* Is range @id a slab of a registered pool? */
+bool server_pool_slab(struct server *s, uint32_t id);
+unsigned int server_nr_pools(const struct server *s);
+/* The pid of the client that registered @p. */
+pid_t server_pool_pid(const struct srv_pool *p);
+/*
+ * Send @m, an ADVICE for @p (pool id filled in here), to its client, with
+ * its deadline.  0; -EBUSY when @p has advice in flight; -ECONNRESET
+ * (the client is gone, or dropped for not reading); -EINVAL (a block
+ * not in the map).
+ */
+int server_pool_advise(struct server *s, struct srv_pool *p,
+		       struct proto_pool_msg *m);
 
 /* The oldest queued MOVE request, taken off the queue, or NULL. */
 struct srv_move *server_take_move(struct server *s);

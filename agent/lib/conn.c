@@ -20,6 +20,8 @@
 #include <sys/un.h>
 
 #include "clock.h"
+#include "pool.h"
+#include "pool_advice.h"
 #include "private.h"
 
 /* --- connection, under ctx->lock, service thread only ------------------ */
@@ -28,6 +30,9 @@ static void buf_repin_locked(struct cxltier *ctx, struct cxltier_buffer *b,
 			     uint32_t ack_to);
 
 /* Close the connection: re-pin whatever the agent holds, fail waiters. */
+static void pools_reset(struct cxltier *ctx);
+static void pools_sync(struct cxltier *ctx, uint64_t now);
+
 static void conn_close(struct cxltier *ctx, const char *why)
 {
 	struct cxltier_buffer *b;
@@ -43,6 +48,7 @@ static void conn_close(struct cxltier *ctx, const char *why)
 	ctx->conn = CONN_DOWN;
 	ctx->broken = false;
 	ctx->next_connect_ms = clock_now_ms() + LIB_RECONNECT_MS;
+	pools_reset(ctx);
 	for (w = ctx->waiters; w; w = w->next) {
 		w->done = true;
 		w->err = -ECONNRESET;
@@ -138,6 +144,7 @@ static void conn_open(struct cxltier *ctx)
 	proto_peer_init(&ctx->peer, PROTO_FROM_CLIENT);
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_HELLO;
+	m.version = ctx->version;
 	ret = lib_conn_send(ctx, &m);
 	if (ret) {
 		close(fd);
@@ -332,6 +339,17 @@ static void handle_answer(struct cxltier *ctx, const struct proto_msg *m)
 	struct lib_waiter *w;
 
 	if (m->type == PROTO_HELLO_REPLY) {
+		if (m->status == -EPROTONOSUPPORT &&
+		    ctx->version > PROTO_VERSION_MIN) {
+			/* An older agent: speak its version, at once. */
+			lib_log(ctx, LOG_INFO,
+				"cxltierd does not speak protocol version %u: using version %u, without pool advice",
+				ctx->version, PROTO_VERSION_MIN);
+			ctx->version = PROTO_VERSION_MIN;
+			conn_close(ctx, "older agent");
+			ctx->next_connect_ms = clock_now_ms();
+			return;
+		}
 		if (m->status) {
 			ctx->connect_err = m->status;
 			lib_log(ctx, LOG_ERR, "cxltierd refused HELLO: %s",
@@ -364,14 +382,19 @@ static void handle_answer(struct cxltier *ctx, const struct proto_msg *m)
 }
 
 /* Read and handle every frame waiting on the socket. */
+static void handle_pool_frame(struct cxltier *ctx, struct proto_pool_msg *pm);
+
 static void conn_read(struct cxltier *ctx)
 {
+	struct proto_pool_msg *pm = ctx->rx_pool;
 	struct proto_msg m;
 	const char *why = NULL;
+	bool is_pool;
 	int ret;
 
 	while (ctx->sock >= 0 && !ctx->broken) {
-		ret = proto_recv(ctx->sock, &ctx->peer, &m, NULL, &why);
+		ret = proto_recv_any(ctx->sock, &ctx->peer, &m, pm, &is_pool,
+				     NULL, &why);
 		if (ret == -EAGAIN)
 			return;
 		if (ret) {
@@ -381,6 +404,10 @@ static void conn_read(struct cxltier *ctx)
 					strerror(-ret), why ? why : "");
 			conn_close(ctx, why ? why : strerror(-ret));
 			return;
+		}
+		if (is_pool) {
+			handle_pool_frame(ctx, pm);
+			continue;
 		}
 		switch (m.type) {
 		case PROTO_PREPARE:
@@ -441,6 +468,7 @@ void *lib_service_main(void *arg)
 			conn_close(ctx, "no answer to HELLO");
 		}
 		check_deadlines(ctx, now);
+		pools_sync(ctx, now);
 		if (ctx->broken)
 			continue;
 
@@ -452,6 +480,10 @@ void *lib_service_main(void *arg)
 		for (b = ctx->buffers; b; b = b->next)
 			if (b->busy && b->released_seq && b->deadline_ms < next)
 				next = b->deadline_ms;
+		if (ctx->pools && ctx->conn == CONN_READY &&
+		    ctx->peer.version >= PROTO_POOL_VERSION &&
+		    ctx->next_pool_sync_ms < next)
+			next = ctx->next_pool_sync_ms;
 		if (ctx->nr_recs && ctx->recs_since_ms + LIB_REPORT_FLUSH_MS < next)
 			next = ctx->recs_since_ms + LIB_REPORT_FLUSH_MS;
 		timeout = next > now ? (int)(next - now) : 0;
@@ -483,4 +515,341 @@ void *lib_service_main(void *arg)
 	conn_close(ctx, "closing");
 	pthread_mutex_unlock(&ctx->lock);
 	return NULL;
+}
+
+/* --- block pools (protocol version 2), under ctx->lock ------------------ */
+
+static struct cxltier_pool *pool_find(struct cxltier *ctx, uint32_t id)
+{
+	struct cxltier_pool *p;
+
+	for (p = ctx->pools; p; p = p->next)
+		if (p->id == id)
+			return p;
+	return NULL;
+}
+
+/* Send pool frame @m (seq assigned).  0 or -errno (the connection breaks). */
+static int pool_send(struct cxltier *ctx, struct proto_pool_msg *m)
+{
+	const char *why = NULL;
+	int ret;
+
+	if (ctx->sock < 0)
+		return -ENOTCONN;
+	ret = proto_pool_send(ctx->sock, &ctx->peer, m, &why);
+	if (ret) {
+		lib_log(ctx, LOG_ERR, "cannot send %s: %s%s%s",
+			proto_pool_type_name(m->type), strerror(-ret),
+			why ? ": " : "", why ? why : "");
+		ctx->broken = true;
+		lib_wake_service(ctx);
+	}
+	return ret;
+}
+
+/* Refuse a whole ADVICE with @status. */
+static void advice_refuse(struct cxltier *ctx, const struct proto_pool_msg *a,
+			  int status)
+{
+	struct proto_pool_msg r;
+
+	memset(&r, 0, offsetof(struct proto_pool_msg, res));
+	r.type = PROTO_ADVICE_REPLY;
+	r.reply_to = a->seq;
+	r.pool = a->pool;
+	r.status = status;
+	pool_send(ctx, &r);
+}
+
+/* A new connection: the agent knows none of our pools. */
+static void pools_reset(struct cxltier *ctx)
+{
+	struct cxltier_pool *p;
+	struct lib_advice *a;
+
+	for (p = ctx->pools; p; p = p->next) {
+		p->agent_reg_seq = 0;
+		p->agent_registered = false;
+		p->agent_refused = false;
+		p->agent_blocks_seq = 0;
+	}
+	while ((a = ctx->advice)) {
+		ctx->advice = a->next;
+		free(a);
+	}
+	ctx->nr_advice = 0;
+}
+
+static int pool_register(struct cxltier *ctx, struct cxltier_pool *p)
+{
+	struct cxltier_node_info *info = NULL;
+	unsigned int mtier[PT_MAX_TIERS] = { 0 };
+	struct proto_pool_msg m;
+	uint32_t nr = 0, nr_tiers = 0, i, t;
+	int ret;
+
+	ret = kdev_get_nodes(&ctx->kdev, &info, &nr, &nr_tiers);
+	if (ret)
+		return ret;
+	for (t = 0; t < p->nr_tiers; t++)
+		for (i = 0; i < nr; i++)
+			if ((int)info[i].node == p->slabs[t].node)
+				mtier[t] = info[i].tier;
+	free(info);
+	ret = pool_advice_register_msg(p, mtier, &m);
+	if (!ret)
+		ret = pool_send(ctx, &m);
+	if (!ret)
+		p->agent_reg_seq = m.seq;
+	return ret;
+}
+
+/*
+ * Tell the agent which block is in which slot where that changed since
+ * it was last told: at most one POOL_BLOCKS of a pool in flight, the
+ * rest of a long change list after its answer.
+ */
+static int pool_tell_blocks(struct cxltier *ctx, struct cxltier_pool *p)
+{
+	struct proto_pool_msg m;
+	uint32_t nr_slots = p->table.nr_slots, i, slot;
+	uint64_t snap = atomic_load(&p->changes), *told = p->agent_told;
+	uint64_t *cur = told + nr_slots, w;
+	bool partial = false;
+	int ret;
+
+	memset(cur, 0, nr_slots * sizeof(*cur));
+	for (i = 0; i < p->table.nr_blocks; i++) {
+		w = atomic_load(&p->table.blocks[i].word);
+		if ((w & PT_W_ALLOC) && PT_W_SLOT(w) < nr_slots)
+			cur[PT_W_SLOT(w)] = PT_H_MAKE(PT_W_GEN(w), i);
+	}
+	memset(&m, 0, offsetof(struct proto_pool_msg, slots));
+	m.type = PROTO_POOL_BLOCKS;
+	m.pool = p->id;
+	for (slot = 0; slot < nr_slots; slot++) {
+		if (cur[slot] == told[slot])
+			continue;
+		if (m.count == PROTO_POOL_MAX_ENTRIES) {
+			partial = true;
+			break;
+		}
+		m.slots[m.count].handle = cur[slot];
+		m.slots[m.count].slot = slot;
+		m.count++;
+	}
+	if (!partial)
+		p->agent_synced = snap;
+	if (!m.count)
+		return 0;
+	ret = pool_send(ctx, &m);
+	if (ret)
+		return ret;
+	for (i = 0; i < m.count; i++)
+		told[m.slots[i].slot] = m.slots[i].handle;
+	p->agent_blocks_seq = m.seq;
+	return 0;
+}
+
+/* Register new pools, tell the agent changed block maps. */
+static void pools_sync(struct cxltier *ctx, uint64_t now)
+{
+	struct cxltier_pool *p;
+
+	if (ctx->conn != CONN_READY || ctx->peer.version < PROTO_POOL_VERSION ||
+	    ctx->broken)
+		return;
+	for (p = ctx->pools; p && !ctx->broken; p = p->next) {
+		if (p->agent_refused || p->agent_reg_seq || p->agent_blocks_seq)
+			continue;
+		if (!p->agent_registered) {
+			if (pool_register(ctx, p))
+				p->agent_refused = true;
+			continue;
+		}
+		if (p->agent_synced != atomic_load(&p->changes) &&
+		    now >= ctx->next_pool_sync_ms)
+			pool_tell_blocks(ctx, p);
+	}
+	if (now >= ctx->next_pool_sync_ms)
+		ctx->next_pool_sync_ms = now + LIB_POOL_SYNC_MS;
+}
+
+static void *advice_main(void *arg);
+
+static void handle_pool_frame(struct cxltier *ctx, struct proto_pool_msg *pm)
+{
+	struct cxltier_pool *p = pool_find(ctx, pm->pool);
+	struct lib_advice *a, **pp;
+	int ret;
+
+	switch (pm->type) {
+	case PROTO_POOL_REGISTER_REPLY:
+		if (!p || p->agent_reg_seq != pm->reply_to)
+			return; /* destroyed meanwhile */
+		p->agent_reg_seq = 0;
+		if (pm->status) {
+			lib_log(ctx, LOG_WARNING, "cxltierd refused pool %u: %s",
+				p->id, strerror(-pm->status));
+			p->agent_refused = true;
+			return;
+		}
+		if (!p->agent_told) {
+			p->agent_told = calloc(2 * (size_t)p->table.nr_slots,
+					       sizeof(*p->agent_told));
+			if (!p->agent_told) {
+				p->agent_refused = true;
+				return;
+			}
+		}
+		memset(p->agent_told, 0, p->table.nr_slots * sizeof(*p->agent_told));
+		p->agent_registered = true;
+		p->agent_synced = atomic_load(&p->changes) - 1;
+		ctx->next_pool_sync_ms = 0;
+		return;
+	case PROTO_POOL_BLOCKS_REPLY:
+		if (!p || p->agent_blocks_seq != pm->reply_to)
+			return;
+		p->agent_blocks_seq = 0;
+		if (pm->status) {
+			lib_log(ctx, LOG_WARNING,
+				"cxltierd refused the block map of pool %u: %s",
+				p->id, strerror(-pm->status));
+			p->agent_refused = true;
+		}
+		return;
+	case PROTO_ADVICE:
+		if (!p || !p->agent_registered) {
+			advice_refuse(ctx, pm, -EINVAL);
+			return;
+		}
+		if (ctx->nr_advice >= LIB_ADVICE_QUEUE) {
+			advice_refuse(ctx, pm, -EBUSY);
+			return;
+		}
+		if (!ctx->advice_started) {
+			ret = -pthread_create(&ctx->advice_thread, NULL,
+					      advice_main, ctx);
+			if (ret) {
+				advice_refuse(ctx, pm, ret);
+				return;
+			}
+			ctx->advice_started = true;
+		}
+		a = malloc(sizeof(*a));
+		if (!a) {
+			advice_refuse(ctx, pm, -ENOMEM);
+			return;
+		}
+		a->next = NULL;
+		a->connects = ctx->connects;
+		a->msg = *pm;
+		for (pp = &ctx->advice; *pp; pp = &(*pp)->next)
+			;
+		*pp = a;
+		ctx->nr_advice++;
+		pthread_cond_broadcast(&ctx->cond);
+		return;
+	default:
+		/* POOL_UNREGISTER_REPLY: nothing to do. */
+		return;
+	}
+}
+
+/*
+ * The advice thread: moves the blocks the agent advised, copy then
+ * swap (pool_advice_apply(), the engine of cxltier_pool_move()), without
+ * ctx->lock, and answers on the connection the advice came on.
+ */
+static void *advice_main(void *arg)
+{
+	struct cxltier *ctx = arg;
+	struct proto_pool_msg *reply;
+	struct cxltier_pool *p;
+	struct lib_advice *a;
+	const char *why = NULL;
+	int ret;
+
+	reply = malloc(sizeof(*reply));
+	pthread_mutex_lock(&ctx->lock);
+	while (!ctx->stop) {
+		a = ctx->advice;
+		if (!a) {
+			pthread_cond_wait(&ctx->cond, &ctx->lock);
+			continue;
+		}
+		ctx->advice = a->next;
+		ctx->nr_advice--;
+		p = pool_find(ctx, a->msg.pool);
+		if (!p || !reply || a->connects != ctx->connects) {
+			if (a->connects == ctx->connects)
+				advice_refuse(ctx, &a->msg, p ? -ENOMEM : -EINVAL);
+			free(a);
+			continue;
+		}
+		p->agent_busy = true;
+		pthread_mutex_unlock(&ctx->lock);
+		ret = pool_advice_apply(p, &a->msg, reply, &why);
+		pthread_mutex_lock(&ctx->lock);
+		p->agent_busy = false;
+		pthread_cond_broadcast(&ctx->cond);
+		if (a->connects == ctx->connects && ctx->sock >= 0) {
+			if (ret)
+				advice_refuse(ctx, &a->msg, ret);
+			else {
+				if (reply->status)
+					lib_log(ctx, LOG_WARNING,
+						"refusing advice for pool %u: %s",
+						p->id, why ? why : strerror(-reply->status));
+				pool_send(ctx, reply);
+			}
+		}
+		/* The map changed: tell the agent soon. */
+		ctx->next_pool_sync_ms = 0;
+		lib_wake_service(ctx);
+		free(a);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	free(reply);
+	return NULL;
+}
+
+void lib_pool_forget_locked(struct cxltier *ctx, struct cxltier_pool *p)
+{
+	struct lib_advice *a, **pp;
+	struct proto_pool_msg m;
+
+	while (p->agent_busy)
+		pthread_cond_wait(&ctx->cond, &ctx->lock);
+	for (pp = &ctx->advice; (a = *pp);) {
+		if (a->msg.pool != p->id) {
+			pp = &a->next;
+			continue;
+		}
+		*pp = a->next;
+		ctx->nr_advice--;
+		if (a->connects == ctx->connects)
+			advice_refuse(ctx, &a->msg, -EINVAL);
+		free(a);
+	}
+	if (p->agent_registered && ctx->conn == CONN_READY) {
+		memset(&m, 0, sizeof(m));
+		m.type = PROTO_POOL_UNREGISTER;
+		m.pool = p->id;
+		pool_send(ctx, &m);
+	}
+	p->agent_registered = false;
+}
+
+void lib_advice_stop(struct cxltier *ctx)
+{
+	if (!ctx->advice_started)
+		return;
+	pthread_mutex_lock(&ctx->lock);
+	ctx->stop = true;
+	pthread_cond_broadcast(&ctx->cond);
+	pthread_mutex_unlock(&ctx->lock);
+	pthread_join(ctx->advice_thread, NULL);
+	ctx->advice_started = false;
 }

@@ -160,6 +160,7 @@ int cxltier_open(const struct cxltier_options *opts, struct cxltier **ctxp)
 	ctx->log = o.log;
 	ctx->log_priv = o.log_priv;
 	ctx->sock = -1;
+	ctx->version = PROTO_VERSION;
 	ctx->conn = CONN_DOWN;
 
 	ret = kdev_open(&ctx->kdev, o.device_path);
@@ -239,6 +240,7 @@ void cxltier_close(struct cxltier *ctx)
 	pthread_mutex_unlock(&ctx->lock);
 	lib_wake_service(ctx);
 	pthread_join(ctx->thread, NULL);
+	lib_advice_stop(ctx);
 	cxltier_flush(ctx);
 	pthread_cond_destroy(&ctx->cond);
 	pthread_mutex_destroy(&ctx->rlock);

@@ -167,6 +167,7 @@ int cxltier_pool_move(struct cxltier_pool *p, struct cxltier_block_move *moves,
 			break;
 		}
 	pthread_mutex_unlock(&p->wlock);
+	atomic_fetch_add(&p->changes, 1);
 	return atomic_load(&b.moved);
 }
 
@@ -368,6 +369,8 @@ int cxltier_pool_create(struct cxltier *ctx, const struct cxltier_pool_desc *des
 	p->next = ctx->pools;
 	ctx->pools = p;
 	pthread_mutex_unlock(&ctx->lock);
+	/* The service thread registers it with the agent. */
+	lib_wake_service(ctx);
 	*poolp = p;
 	return 0;
 
@@ -394,7 +397,10 @@ int cxltier_pool_destroy(struct cxltier_pool *p)
 			*pp = p->next;
 			break;
 		}
+	/* No advice runs on it any more; the agent forgets it. */
+	lib_pool_forget_locked(ctx, p);
 	pthread_mutex_unlock(&ctx->lock);
+	free(p->agent_told);
 	pool_free(p);
 	return 0;
 }
@@ -410,16 +416,26 @@ int cxltier_block_alloc(struct cxltier_pool *p, int tier, cxltier_block_t *block
 {
 	uint32_t slot;
 
+	int ret;
+
 	if (!p || !block)
 		return -EINVAL;
-	return pt_alloc(&p->table, tier, block, &slot);
+	ret = pt_alloc(&p->table, tier, block, &slot);
+	if (!ret)
+		atomic_fetch_add_explicit(&p->changes, 1, memory_order_relaxed);
+	return ret;
 }
 
 int cxltier_block_free(struct cxltier_pool *p, cxltier_block_t block)
 {
+	int ret;
+
 	if (!p)
 		return -EINVAL;
-	return pt_free(&p->table, block);
+	ret = pt_free(&p->table, block);
+	if (!ret)
+		atomic_fetch_add_explicit(&p->changes, 1, memory_order_relaxed);
+	return ret;
 }
 
 static void fill_ref(struct cxltier_pool *p, cxltier_block_t block,

@@ -108,6 +108,18 @@ struct pool_batch {
  * @bytes_moved: atomic
  * @copy_ns: atomic
  * @move_cpu_ns: atomic
+ * @changes: blocks allocated, freed or moved so far (atomic): the
+ *	service thread tells the agent the block map when it changed
+ *
+ * The agent's view (conn.c), under ctx->lock:
+ * @agent_reg_seq: our POOL_REGISTER that awaits its answer, 0 if none
+ * @agent_registered: the agent took POOL_REGISTER on this connection
+ * @agent_refused: the agent refused it: tell it nothing more until the
+ *	next connection
+ * @agent_blocks_seq: our POOL_BLOCKS that awaits its answer, 0 if none
+ * @agent_synced: @changes when the agent was last told the whole map
+ * @agent_told: per slot, the handle the agent was told is in it
+ * @agent_busy: the advice thread is moving blocks of this pool
  */
 struct cxltier_pool {
 	struct cxltier *ctx;
@@ -132,6 +144,15 @@ struct cxltier_pool {
 	_Atomic uint64_t bytes_moved;
 	_Atomic uint64_t copy_ns;
 	_Atomic uint64_t move_cpu_ns;
+	_Atomic uint64_t changes;
+
+	uint32_t agent_reg_seq;
+	bool agent_registered;
+	bool agent_refused;
+	uint32_t agent_blocks_seq;
+	uint64_t agent_synced;
+	uint64_t *agent_told;
+	bool agent_busy;
 };
 
 /* Address of slot @slot. */

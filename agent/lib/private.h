@@ -33,6 +33,7 @@
 #include "kdev.h"
 #include "libcxltier.h"
 #include "proto.h"
+#include "proto_pool.h"
 
 #define LIB_TIMEOUT_MS_DEFAULT	10000U
 #define LIB_MOVE_TIMEOUT_MS	60000U
@@ -42,6 +43,10 @@
 #define LIB_RECONNECT_MS	500U
 /* Reports wait at most this long in the batch. */
 #define LIB_REPORT_FLUSH_MS	100U
+/* A pool's changed block map is told to the agent at most this often. */
+#define LIB_POOL_SYNC_MS	100U
+/* ADVICE frames queued for the advice thread; more are refused (EBUSY). */
+#define LIB_ADVICE_QUEUE	4
 /* Records in the batch (the module takes up to CXLTIER_REPORT_MAX). */
 #define LIB_REPORT_BATCH	256
 
@@ -112,6 +117,18 @@ struct cxltier_buffer {
 };
 
 /**
+ * struct lib_advice - an ADVICE waiting for the advice thread
+ * @next: next in the queue
+ * @connects: the connection it came on (its answer goes on no other)
+ * @msg: the frame
+ */
+struct lib_advice {
+	struct lib_advice *next;
+	uint64_t connects;
+	struct proto_pool_msg msg;
+};
+
+/**
  * struct cxltier - a context
  * @lock: see the top of this file
  * @cond: signalled when an answer arrives, a handshake ends, or the
@@ -134,6 +151,15 @@ struct cxltier_buffer {
  * @buffers: registered buffers
  * @pools: block pools (pool.h)
  * @last_pool_id: the id given to the newest pool
+ * @version: the protocol version the next HELLO proposes (2, or 1
+ *	after an agent refused 2)
+ * @advice: ADVICE frames queued for the advice thread
+ * @nr_advice: entries in @advice
+ * @advice_thread: moves the blocks of the agent's advice (started at the
+ *	first ADVICE)
+ * @advice_started: @advice_thread runs
+ * @rx_pool: the pool frame being read (service thread)
+ * @next_pool_sync_ms: when block maps are next told to the agent
  * @waiters: application threads waiting for answers
  * @thread: the service thread
  * @wake_fd: eventfd that wakes the service thread
@@ -164,6 +190,13 @@ struct cxltier {
 	struct cxltier_buffer *buffers;
 	struct cxltier_pool *pools;
 	uint32_t last_pool_id;
+	uint16_t version;
+	struct lib_advice *advice;
+	unsigned int nr_advice;
+	pthread_t advice_thread;
+	bool advice_started;
+	struct proto_pool_msg rx_pool[1];
+	uint64_t next_pool_sync_ms;
 	struct lib_waiter *waiters;
 	pthread_t thread;
 	int wake_fd;
@@ -191,6 +224,14 @@ void *lib_service_main(void *arg);
 int lib_conn_send(struct cxltier *ctx, struct proto_msg *m);
 /* The REGISTER message for @b, as both the first try and a reconnect send it. */
 void lib_register_msg(const struct cxltier_buffer *b, struct proto_msg *m);
+/*
+ * Pool @p leaves the context (under ctx->lock, @p already off the
+ * list): wait until the advice thread is done with it, drop its queued
+ * advice, and send POOL_UNREGISTER if the agent knows it.
+ */
+void lib_pool_forget_locked(struct cxltier *ctx, struct cxltier_pool *p);
+/* Stop and join the advice thread (cxltier_close(), after the service thread). */
+void lib_advice_stop(struct cxltier *ctx);
 /* Is [@off, @off + @len) whole chunks of @b (the protocol's rule)? */
 bool lib_range_ok(const struct cxltier_buffer *b, uint64_t off, uint64_t len);
 

@@ -15,6 +15,7 @@
  *	    slab:   u32 range, s32 node, u32 slots, u32 mtier
  *	    advice: u64 block, u32 tier, u32 (0)
  *	    result: u64 block, s32 result, u32 moved
+ *	    slot:   u64 handle (0: free), u32 slot, u32 (0)
  */
 #include <errno.h>
 #include <string.h>
@@ -60,6 +61,9 @@ static const struct pool_rule pool_rules[PROTO_POOL_TYPE_END - PROTO_POOL_REGIST
 	[PROTO_ADVICE - PROTO_POOL_REGISTER] = { "ADVICE", PROTO_FROM_AGENT, 0 },
 	[PROTO_ADVICE_REPLY - PROTO_POOL_REGISTER] = { "ADVICE_REPLY", PROTO_FROM_CLIENT,
 		PROTO_ADVICE },
+	[PROTO_POOL_BLOCKS - PROTO_POOL_REGISTER] = { "POOL_BLOCKS", PROTO_FROM_CLIENT, 0 },
+	[PROTO_POOL_BLOCKS_REPLY - PROTO_POOL_REGISTER] = { "POOL_BLOCKS_REPLY",
+		PROTO_FROM_AGENT, PROTO_POOL_BLOCKS },
 };
 
 static bool type_ok(unsigned int type)
@@ -210,6 +214,30 @@ static int check_results(const struct proto_pool_msg *m, const char **why)
 	return 0;
 }
 
+static int check_slots(const struct proto_pool_msg *m, const char **why)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < m->count; i++) {
+		uint64_t h = m->slots[i].handle;
+
+		if (m->slots[i].slot >= SLOTS_MAX)
+			BAD("slot number out of range");
+		if (h != PROTO_POOL_SLOT_FREE &&
+		    (!(h >> 32) || (uint32_t)h >= PROTO_POOL_MAX_BLOCKS))
+			BAD("slot's block handle out of range");
+		for (j = 0; j < i; j++) {
+			if (m->slots[j].slot == m->slots[i].slot)
+				BAD("one slot twice");
+			if (h != PROTO_POOL_SLOT_FREE &&
+			    (uint32_t)m->slots[j].handle == (uint32_t)h &&
+			    m->slots[j].handle != PROTO_POOL_SLOT_FREE)
+				BAD("one block in two slots");
+		}
+	}
+	return 0;
+}
+
 static int check_msg(const struct proto_pool_msg *m, enum proto_dir from,
 		     const char **why)
 {
@@ -258,6 +286,10 @@ static int check_msg(const struct proto_pool_msg *m, enum proto_dir from,
 		if (!m->status && !m->count)
 			BAD("advice reply without results");
 		return check_results(m, why);
+	case PROTO_POOL_BLOCKS:
+		if (!m->count)
+			BAD("block map without entries");
+		return check_slots(m, why);
 	default:
 		if (m->count)
 			BAD("entries in a frame that has none");
@@ -337,6 +369,12 @@ int proto_pool_decode(const void *buf, size_t len, enum proto_dir from,
 			m->res[i].result = (int32_t)get_le32(e + 8);
 			m->res[i].moved = get_le32(e + 12);
 			break;
+		case PROTO_POOL_BLOCKS:
+			m->slots[i].handle = get_le64(e);
+			m->slots[i].slot = get_le32(e + 8);
+			if (get_le32(e + 12))
+				BAD("slot entry padding is not zero");
+			break;
 		default:
 			/* check_msg() refuses the entries. */
 			break;
@@ -386,6 +424,10 @@ int proto_pool_encode(const struct proto_pool_msg *m, enum proto_dir from,
 			put_le64(e, m->res[i].block);
 			put_le32(e + 8, (uint32_t)m->res[i].result);
 			put_le32(e + 12, m->res[i].moved);
+			break;
+		case PROTO_POOL_BLOCKS:
+			put_le64(e, m->slots[i].handle);
+			put_le32(e + 8, m->slots[i].slot);
 			break;
 		default:
 			break;

@@ -54,6 +54,8 @@ enum proto_pool_type {
 	PROTO_POOL_UNREGISTER_REPLY,	/* a->c, answers POOL_UNREGISTER */
 	PROTO_ADVICE,			/* a->c, a batch of per-block moves */
 	PROTO_ADVICE_REPLY,		/* c->a, answers ADVICE */
+	PROTO_POOL_BLOCKS,		/* c->a, which block is in which slot */
+	PROTO_POOL_BLOCKS_REPLY,	/* a->c, answers POOL_BLOCKS */
 	PROTO_POOL_TYPE_END,
 };
 
@@ -104,6 +106,21 @@ struct proto_pool_result {
 	uint32_t moved;
 };
 
+/* POOL_BLOCKS: the handle of a slot that holds no block. */
+#define PROTO_POOL_SLOT_FREE	0ULL
+
+/**
+ * struct proto_pool_slot - what one slot holds now (POOL_BLOCKS)
+ * @handle: the block in it (generation 63..32, index 31..0), or
+ *	PROTO_POOL_SLOT_FREE
+ * @slot: the slot's number: slots are numbered tier by tier, fastest
+ *	slab first, as POOL_REGISTER lists the slabs
+ */
+struct proto_pool_slot {
+	uint64_t handle;
+	uint32_t slot;
+};
+
 /**
  * struct proto_pool_msg - a decoded pool frame
  * @type: PROTO_POOL_*
@@ -119,6 +136,7 @@ struct proto_pool_result {
  * @slab: POOL_REGISTER entries
  * @advice: ADVICE entries
  * @res: ADVICE_REPLY entries
+ * @slots: POOL_BLOCKS entries
  */
 struct proto_pool_msg {
 	uint16_t type;
@@ -134,6 +152,7 @@ struct proto_pool_msg {
 		struct proto_pool_slab slab[PROTO_POOL_MAX_TIERS];
 		struct proto_pool_advice advice[PROTO_POOL_MAX_ENTRIES];
 		struct proto_pool_result res[PROTO_POOL_MAX_ENTRIES];
+		struct proto_pool_slot slots[PROTO_POOL_MAX_ENTRIES];
 	};
 };
 

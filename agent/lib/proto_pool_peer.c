@@ -20,6 +20,8 @@ static uint16_t answers(uint16_t type)
 		return PROTO_POOL_UNREGISTER;
 	case PROTO_ADVICE_REPLY:
 		return PROTO_ADVICE;
+	case PROTO_POOL_BLOCKS_REPLY:
+		return PROTO_POOL_BLOCKS;
 	default:
 		return 0;
 	}
@@ -28,7 +30,8 @@ static uint16_t answers(uint16_t type)
 static enum proto_dir sender_of(uint16_t type)
 {
 	return type == PROTO_POOL_REGISTER || type == PROTO_POOL_UNREGISTER ||
-	       type == PROTO_ADVICE_REPLY ? PROTO_FROM_CLIENT : PROTO_FROM_AGENT;
+	       type == PROTO_ADVICE_REPLY || type == PROTO_POOL_BLOCKS ?
+		       PROTO_FROM_CLIENT : PROTO_FROM_AGENT;
 }
 
 int proto_pool_peer_send(struct proto_peer *p, struct proto_pool_msg *m)

@@ -26,6 +26,9 @@ $(eval $(call program,cxltier-e2e-app,selftests/cxltier/e2e_app.c,$(LIBCXLTIER_L
 $(call testbed_user,selftests/cxltier/pool_test.c)
 $(eval $(call program,cxltier-pool-test,selftests/cxltier/pool_test.c,$(LIBCXLTIER_LINK) $(TESTBED_LIBS),$(TESTBED_A) $(LIBCXLTIER_SO)))
 CFLAGS_selftests_cxltier_pool_test += -Wno-clobbered
+# Pools placed by cxltierd, end to end.
+$(call testbed_user,selftests/cxltier/e2e_pool_app.c)
+$(eval $(call program,cxltier-e2e-pool-app,selftests/cxltier/e2e_pool_app.c,$(LIBCXLTIER_LINK) $(TESTBED_LIBS),$(TESTBED_A) $(LIBCXLTIER_SO)))
 # The library's side of pool advice (internal: links the static library).
 $(call testbed_user,selftests/cxltier/pool_advice_test.c)
 $(eval $(call program,cxltier-pool-advice-test,selftests/cxltier/pool_advice_test.c,$(TESTBED_LIBS) -ldl,$(TESTBED_A) $(LIBCXLTIER_A)))

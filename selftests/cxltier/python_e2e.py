@@ -316,6 +316,52 @@ else:
     skip("the example with torch tensors", "not applicable: torch is absent")
 
 
+def t_agent_moves_blocks():
+    """cxltierd, told to promote at its default heat threshold (SIGHUP),
+    moves this program's hot far blocks to DRAM by copy-then-swap."""
+    import signal
+    import time
+    with open(os.environ["E2E_CONF"], "w") as f:
+        f.write(f"[tiers]\ndram = {dram}\nfar = {far}\n\n[policy]\ninterval = 1s\n")
+    os.kill(int(os.environ["E2E_AGENT_PID"]), signal.SIGHUP)
+    hot_pool = ctx.create_pool(8, block_size=2 * MiB, label="py-hot", nodes=[dram, far])
+    try:
+        hot, want = [], []
+        for i in range(3):
+            b = hot_pool.alloc(1)
+            data = os.urandom(2 * MiB)
+            with hot_pool.write(b) as ref:
+                assert ref.tier == 1, vars(ref)
+                if torch is not None:
+                    t = ref.tensor(torch.uint8)
+                    t[:] = torch.frombuffer(bytearray(data), dtype=torch.uint8)
+                else:
+                    ref.memoryview()[:] = data
+            hot.append(b)
+            want.append(data)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            hot_pool.report(hot, 1000)
+            if all(hot_pool.lookup(b).tier == 0 for b in hot):
+                break
+            time.sleep(0.2)
+        tiers = [hot_pool.lookup(b).tier for b in hot]
+        assert tiers == [0, 0, 0], tiers
+        for b, data in zip(hot, want):
+            with hot_pool.read(b) as ref:
+                assert node_of(ref.address) == dram
+                assert bytes(ref.memoryview()) == data
+        st = hot_pool.stats()
+        note(f"cxltierd moved {st.moves} blocks of the Python pool to DRAM")
+        assert st.moves >= 3, st
+    finally:
+        hot_pool.destroy()
+
+
+check("cxltierd moves the hot far blocks of a Python pool to DRAM, every byte intact",
+      t_agent_moves_blocks)
+
+
 def t_close():
     ctx.close()
     assert "py-kv" not in labels() and "py-buf" not in labels(), labels()

@@ -23,6 +23,7 @@ if ! start_agent; then
 	echo "1..1"
 	exit 1
 fi
-E2E_FAR=$far E2E_DRAM=$dram E2E_SOCK=$sock PYTHONPATH=$root/python \
+E2E_FAR=$far E2E_DRAM=$dram E2E_SOCK=$sock E2E_CONF=$conf \
+	E2E_AGENT_PID=$agent_pid PYTHONPATH=$root/python \
 	PYTHONDONTWRITEBYTECODE=1 CXLTIER_LIBRARY=${CXLTIER_BUILD:-$root/build}/lib/libcxltier.so.1 \
 	/usr/bin/python3 "$root/selftests/cxltier/python_e2e.py"

@@ -12,6 +12,11 @@
  * (server_check_books()); at the end of an episode every client and
  * buffer must be gone.  ASan, UBSan and LeakSanitizer watch the rest.
  *
+ * Clients that say HELLO in version 2 also send block-pool frames
+ * (POOL_REGISTER of the table's ranges as slabs, POOL_BLOCKS,
+ * POOL_UNREGISTER, ADVICE_REPLY right, wrong or never), and the driver
+ * sends advice for the pools the server has mapped.
+ *
  * The module's ranges come from a table here (srv_options.ranges): the
  * server's lookups, not the module, are what is under test.
  */
@@ -26,6 +31,7 @@
 #include "fuzz.h"
 #include "peer_access.h"
 #include "proto.h"
+#include "proto_pool.h"
 #include "server.h"
 
 #define NAME		"fuzz-server"
@@ -44,6 +50,9 @@ struct fake {
 	uint32_t rx_seq;	/* the agent's last frame's seq we read */
 	bool hello;
 	bool hello_sent;
+	uint16_t version;	/* negotiated */
+	bool adv_pending;	/* @adv awaits our ADVICE_REPLY */
+	struct proto_pool_msg adv;
 };
 
 struct fuzz_state {
@@ -57,7 +66,7 @@ struct fuzz_state {
 	int owner[NR_RANGES];
 	bool as_root;
 	int close_in_move;	/* fake to hang up during the move, or -1 */
-	uint64_t handshakes, hs_ok, frames, refused;
+	uint64_t handshakes, hs_ok, frames, refused, advice;
 };
 
 static int fake_ranges(void *arg, struct cxltier_range_info *buf, uint32_t room,
@@ -167,6 +176,9 @@ static void send_msg(struct fuzz_state *st, int i, struct proto_msg *m,
 		return;
 	if (next_seq)
 		m->seq = ++st->fake[i].tx_seq;
+	/* After HELLO, the version it negotiated (now and then, not). */
+	if (!m->version && st->fake[i].version && !fuzz_one_in(&st->r, 32))
+		m->version = st->fake[i].version;
 	if (proto_encode(m, PROTO_FROM_CLIENT, frame, NULL)) {
 		/* The encoder is strict; put the fields in by hand, broken. */
 		memset(frame, 0, sizeof(frame));
@@ -182,7 +194,8 @@ static void send_msg(struct fuzz_state *st, int i, struct proto_msg *m,
 /* Read what the agent sent; note registrations and its last seq. */
 static void fake_drain(struct fuzz_state *st, int i)
 {
-	uint8_t frame[PROTO_FRAME_SIZE + 16];
+	uint8_t frame[PROTO_POOL_MAX_FRAME + 16];
+	struct proto_pool_msg pm;
 	struct proto_msg m;
 	ssize_t n;
 
@@ -194,14 +207,31 @@ static void fake_drain(struct fuzz_state *st, int i)
 			fake_close(st, i);	/* the agent hung up */
 			return;
 		}
+		if (proto_pool_is_pool_frame(frame, (size_t)n)) {
+			if (st->fake[i].version < PROTO_POOL_VERSION)
+				fuzz_fail(&st->r, NAME, "a pool frame on a version-1 connection");
+			if (proto_pool_decode(frame, (size_t)n, PROTO_FROM_AGENT, &pm, NULL))
+				fuzz_fail(&st->r, NAME, "the agent sent a pool frame it may not send");
+			if (pm.seq != st->fake[i].rx_seq + 1)
+				fuzz_fail(&st->r, NAME, "agent seq %u after %u", pm.seq,
+					  st->fake[i].rx_seq);
+			st->fake[i].rx_seq = pm.seq;
+			if (pm.type == PROTO_ADVICE) {
+				st->fake[i].adv = pm;
+				st->fake[i].adv_pending = true;
+			}
+			continue;
+		}
 		if (proto_decode(frame, (size_t)n, PROTO_FROM_AGENT, &m, NULL))
 			fuzz_fail(&st->r, NAME, "the agent sent a frame it may not send");
 		if (m.seq != st->fake[i].rx_seq + 1)
 			fuzz_fail(&st->r, NAME, "agent seq %u after %u", m.seq,
 				  st->fake[i].rx_seq);
 		st->fake[i].rx_seq = m.seq;
-		if (m.type == PROTO_HELLO_REPLY && !m.status)
+		if (m.type == PROTO_HELLO_REPLY && !m.status) {
 			st->fake[i].hello = true;
+			st->fake[i].version = m.version;
+		}
 		if (m.type == PROTO_REGISTER_REPLY && !m.status &&
 		    m.buffer >= 1 && m.buffer <= NR_RANGES)
 			st->owner[m.buffer - 1] = i + 1;
@@ -256,6 +286,7 @@ static void valid_request(struct fuzz_state *st, int i)
 	switch (k) {
 	case 0:
 		m.type = PROTO_HELLO;
+		m.version = fuzz_one_in(&st->r, 2) ? PROTO_POOL_VERSION : 0;
 		st->fake[i].hello_sent = true;
 		break;
 	case 1:
@@ -295,6 +326,154 @@ static void unsolicited_answer(struct fuzz_state *st, int i)
 	m.buffer = r->id;
 	m.length = CHUNK;
 	send_msg(st, i, &m, true);
+}
+
+static void check_books(struct fuzz_state *st, const char *when);
+static void pump(struct fuzz_state *st);
+
+/* Encode @m as a client pool frame (next seq); broken by hand if refused. */
+static void send_pool(struct fuzz_state *st, int i, struct proto_pool_msg *m)
+{
+	uint8_t frame[PROTO_POOL_MAX_FRAME];
+	int n;
+
+	if (st->fake[i].fd < 0)
+		return;
+	m->seq = ++st->fake[i].tx_seq;
+	n = proto_pool_encode(m, PROTO_FROM_CLIENT, frame, NULL);
+	if (n < 0) {
+		memset(frame, 0, PROTO_POOL_HDR_SIZE);
+		memcpy(frame, "CXTB", 4);
+		frame[4] = 2;
+		frame[6] = (uint8_t)m->type;
+		memcpy(frame + 8, &m->seq, 4);
+		memcpy(frame + 16, &m->pool, 4);
+		n = PROTO_POOL_HDR_SIZE + 16 * (int)fuzz_below(&st->r, 3);
+		frame[fuzz_below(&st->r, (uint32_t)n)] ^= (uint8_t)(1u << fuzz_below(&st->r, 8));
+	}
+	send_bytes(st, i, frame, (size_t)n);
+}
+
+/* A pool frame: mostly well formed, with fields from a telling pool. */
+static void pool_request(struct fuzz_state *st, int i, int kind)
+{
+	struct fake *f = &st->fake[i];
+	struct proto_pool_msg m;
+	uint32_t k, a, b, c, slots = 0;
+	int t;
+
+	memset(&m, 0, sizeof(m));
+	m.pool = 1 + fuzz_below(&st->r, 3);
+	switch (kind >= 0 ? kind : (int)fuzz_below(&st->r, 6)) {
+	case 0:
+	case 1:
+		m.type = PROTO_POOL_REGISTER;
+		m.block_size = fuzz_one_in(&st->r, 8) ? 4096 : CHUNK;
+		m.count = 1 + fuzz_below(&st->r, 2);
+		/* Mostly ranges whose length is whole blocks (the even ones). */
+		a = fuzz_one_in(&st->r, 4) ? fuzz_below(&st->r, NR_RANGES) :
+					     2 * fuzz_below(&st->r, NR_RANGES / 2);
+		b = fuzz_one_in(&st->r, 4) ? fuzz_below(&st->r, NR_RANGES) :
+					     (a + 2) % NR_RANGES;
+		for (k = 0; k < m.count; k++) {
+			const struct cxltier_range_info *r = &st->ranges[k ? b : a];
+
+			m.slab[k].range = r->id;
+			m.slab[k].node = (int32_t)(2 * k);
+			m.slab[k].slots = (uint32_t)(r->length / CHUNK) +
+					  (fuzz_one_in(&st->r, 8) ? 1 : 0);
+			m.slab[k].mtier = k;
+			slots += m.slab[k].slots;
+		}
+		m.nr_blocks = fuzz_one_in(&st->r, 8) ? slots + 1 :
+						       1 + fuzz_below(&st->r, slots);
+		break;
+	case 2:
+		m.type = PROTO_POOL_UNREGISTER;
+		break;
+	case 3:
+	case 4:
+		m.type = PROTO_POOL_BLOCKS;
+		/* Mostly slots and blocks the pool has; sometimes not. */
+		c = fuzz_one_in(&st->r, 4) ? 10 : 2;
+		m.count = fuzz_one_in(&st->r, 2) ? 1 : 1 + fuzz_below(&st->r, 3);
+		for (k = 0; k < m.count; k++) {
+			m.slots[k].slot = fuzz_below(&st->r, c);
+			m.slots[k].handle = fuzz_one_in(&st->r, 4) ? 0 :
+				((uint64_t)(1 + fuzz_below(&st->r, 2)) << 32) |
+				fuzz_below(&st->r, c / 2);
+		}
+		break;
+	default:
+		m.type = PROTO_ADVICE_REPLY;
+		if (f->adv_pending && !fuzz_one_in(&st->r, 6)) {
+			m.reply_to = f->adv.seq;
+			m.pool = f->adv.pool;
+			if (fuzz_one_in(&st->r, 5)) {
+				m.status = -EINVAL;	/* the whole batch refused */
+			} else {
+				static const int res[] = { 0, 0, -EBUSY, -ESTALE, -ENOSPC, -EIO };
+
+				m.count = f->adv.count;
+				for (k = 0; k < m.count; k++) {
+					t = (int)fuzz_below(&st->r, 6);
+					m.res[k].block = f->adv.advice[k].block;
+					m.res[k].result = res[t];
+					m.res[k].moved = t == 0;
+					c = (uint32_t)proto_pool_count_of(res[t], t == 0);
+					m.counts[c]++;
+				}
+				if (fuzz_one_in(&st->r, 8))
+					m.res[0].block ^= 1;	/* lies */
+			}
+			f->adv_pending = false;
+		} else {
+			m.reply_to = f->rx_seq + fuzz_below(&st->r, 2);
+			m.count = 1;
+			m.res[0].block = (1ULL << 32) | 1;
+			m.counts[PROTO_POOL_MOVED] = 1;
+			m.res[0].moved = 1;
+		}
+		break;
+	}
+	send_pool(st, i, &m);
+}
+
+/* The driver's advice: each mapped pool without advice in flight. */
+static void advise(struct fuzz_state *st)
+{
+	static struct proto_pool_msg m;
+	struct srv_pool *p;
+	uint32_t slot, n;
+
+	for (p = server_pools(st->s); p; p = p->next) {
+		if (!p->mapped || p->advice_seq || fuzz_one_in(&st->r, 3))
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.type = PROTO_ADVICE;
+		n = 0;
+		for (slot = 0; slot < p->tier_base[p->nr_tiers] && n < 8; slot++)
+			if (p->slot[slot]) {
+				m.advice[n].block = p->slot[slot];
+				m.advice[n].tier = fuzz_below(&st->r, p->nr_tiers);
+				n++;
+			}
+		if (!n)
+			continue;
+		m.count = n;
+		if (!server_pool_advise(st->s, p, &m))
+			st->advice++;
+		check_books(st, "after advice");
+		/* The list may have changed (a client dropped). */
+		break;
+	}
+	/* Mostly answered at once, right or wrong; sometimes never. */
+	for (n = 0; n < MAX_FAKE; n++) {
+		fake_drain(st, (int)n);
+		if (st->fake[n].adv_pending && !fuzz_one_in(&st->r, 4))
+			pool_request(st, (int)n, 5);
+	}
+	pump(st);
 }
 
 static void random_bytes(struct fuzz_state *st, int i)
@@ -447,7 +626,7 @@ static void episode(struct fuzz_state *st)
 		/* A few busy clients and many occasional ones. */
 		i = (int)fuzz_below(&st->r, fuzz_one_in(&st->r, 4) ? MAX_FAKE : 3);
 		/* Mostly valid traffic, so that handshakes happen; some hostile. */
-		a = (int)fuzz_below(&st->r, 22);
+		a = (int)fuzz_below(&st->r, 27);
 		/* Hostile acts mostly by the occasional clients. */
 		if ((a == 3 || a == 4 || a == 5 || a == 12) && !fuzz_one_in(&st->r, 4))
 			i = 3 + (int)fuzz_below(&st->r, MAX_FAKE - 3);
@@ -485,6 +664,17 @@ static void episode(struct fuzz_state *st)
 		case 17:
 			take_moves(st);
 			break;
+		case 22:
+		case 23:
+			if (st->fake[i].version >= PROTO_POOL_VERSION)
+				pool_request(st, i, -1);
+			else
+				valid_request(st, i);
+			break;
+		case 24:
+		case 25:
+			advise(st);
+			break;
 		case 18:
 			if (fuzz_one_in(&st->r, 4))
 				flood(st, i);
@@ -503,9 +693,11 @@ static void episode(struct fuzz_state *st)
 		pump(st);
 	take_moves(st);
 	check_books(st, "at the end of an episode");
-	if (server_nr_clients(st->s) || server_nr_buffers(st->s))
-		fuzz_fail(&st->r, NAME, "%u clients and %u buffers left after all hung up",
-			  server_nr_clients(st->s), server_nr_buffers(st->s));
+	if (server_nr_clients(st->s) || server_nr_buffers(st->s) ||
+	    server_nr_pools(st->s))
+		fuzz_fail(&st->r, NAME, "%u clients, %u buffers and %u pools left after all hung up",
+			  server_nr_clients(st->s), server_nr_buffers(st->s),
+			  server_nr_pools(st->s));
 }
 
 int main(int argc, char **argv)
@@ -558,9 +750,14 @@ int main(int argc, char **argv)
 	server_close(st.s);
 	rmdir(st.dir);
 	snprintf(extra, sizeof(extra),
-		 "%llu frames, %llu handshakes (%llu complete), %llu connections refused%s",
+		 "%llu frames, %llu handshakes (%llu complete), %llu connections refused, %llu advice (%llu answered)%s",
 		 (unsigned long long)st.frames, (unsigned long long)st.handshakes,
 		 (unsigned long long)st.hs_ok, (unsigned long long)st.refused,
+		 (unsigned long long)st.advice,
+		 (unsigned long long)(stats.pools.refused + stats.pools.results[0] +
+				      stats.pools.results[1] + stats.pools.results[2] +
+				      stats.pools.results[3] + stats.pools.results[4] +
+				      stats.pools.results[5]),
 		 st.as_root ? "" : " (not root: one uid only)");
 	printf("# refused:");
 	for (i = 0; i < PEER_NR_REFUSALS; i++)

@@ -35,6 +35,13 @@ static struct proto_pool_msg valid(uint16_t type)
 		m.slab[0] = (struct proto_pool_slab){ 11, 0, 64, 0 };
 		m.slab[1] = (struct proto_pool_slab){ 12, 2, 64, 1 };
 		break;
+	case PROTO_POOL_BLOCKS:
+		m.count = 3;
+		m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 7, 0 };
+		m.slots[1] = (struct proto_pool_slot){ PROTO_POOL_SLOT_FREE, 1 };
+		m.slots[2] = (struct proto_pool_slot){ (2ULL << 32) | 3, 70 };
+		break;
+	case PROTO_POOL_BLOCKS_REPLY:
 	case PROTO_POOL_REGISTER_REPLY:
 	case PROTO_POOL_UNREGISTER_REPLY:
 		m.reply_to = 3;
@@ -66,7 +73,8 @@ static struct proto_pool_msg valid(uint16_t type)
 static enum proto_dir sender(uint16_t type)
 {
 	return type == PROTO_POOL_REGISTER || type == PROTO_POOL_UNREGISTER ||
-	       type == PROTO_ADVICE_REPLY ? PROTO_FROM_CLIENT : PROTO_FROM_AGENT;
+	       type == PROTO_ADVICE_REPLY || type == PROTO_POOL_BLOCKS ?
+		       PROTO_FROM_CLIENT : PROTO_FROM_AGENT;
 }
 
 /* Encode @m as its sender; decode it back; the decode's result. */
@@ -324,6 +332,47 @@ TEST(advice_fields)
 	m = valid(PROTO_ADVICE);
 	m.advice[3].block = (2ULL << 32) | 1; /* block 1 twice */
 	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+}
+
+TEST(pool_blocks_fields)
+{
+	struct proto_pool_msg m, out;
+	int n;
+
+	m = valid(PROTO_POOL_BLOCKS);
+	m.count = 0;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_BLOCKS);
+	m.slots[0].handle = 7; /* generation 0, not the free mark */
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_BLOCKS);
+	m.slots[0].handle = (1ULL << 32) | PROTO_POOL_MAX_BLOCKS;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_BLOCKS);
+	m.slots[2].slot = 1U << 30;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_BLOCKS);
+	m.slots[2].slot = 0; /* slot 0 twice */
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_BLOCKS);
+	m.slots[2].handle = (3ULL << 32) | 7; /* block 7 in two slots */
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_BLOCKS);
+	m.slots[1].handle = PROTO_POOL_SLOT_FREE;
+	m.slots[2].handle = PROTO_POOL_SLOT_FREE; /* two free slots: fine */
+	EXPECT_EQ(0, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_BLOCKS);
+	m.block_size = 4096;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	/* Entry padding. */
+	m = valid(PROTO_POOL_BLOCKS);
+	n = proto_pool_encode(&m, PROTO_FROM_CLIENT, buf, NULL);
+	ASSERT_GT(n, 0);
+	buf[PROTO_POOL_HDR_SIZE + 12] = 1;
+	EXPECT_EQ(-EBADMSG, decode((size_t)n, PROTO_POOL_BLOCKS));
+	/* The agent never sends one. */
+	m = valid(PROTO_POOL_BLOCKS);
+	EXPECT_EQ(-EBADMSG, proto_pool_encode(&m, PROTO_FROM_AGENT, buf, NULL));
 }
 
 TEST(advice_reply_fields)

@@ -24,6 +24,7 @@
 #include "kselftest_harness.h"
 #include "peer_access.h"
 #include "proto.h"
+#include "proto_pool.h"
 #include "ratelimit.h"
 #include "server.h"
 
@@ -375,6 +376,330 @@ TEST(uid_limits_and_root_reserve)
 	EXPECT_EQ(0, server_check_books(s, why, sizeof(why))) TH_LOG("%s", why);
 	server_close(s);
 	rmdir(dir);
+}
+
+/* --- block pools ---------------------------------------------------------- */
+
+#define PBS	(2ULL << 20)
+
+/* Two slabs of 8 slots, owned by this process; a third of another pid. */
+static int fake_ranges(void *arg, struct cxltier_range_info *buf,
+		       uint32_t room, uint32_t *total)
+{
+	static const uint32_t ids[3] = { 11, 12, 13 };
+	uint32_t i;
+
+	(void)arg;
+	*total = 3;
+	for (i = 0; i < 3 && i < room; i++) {
+		memset(&buf[i], 0, sizeof(buf[i]));
+		buf[i].id = ids[i];
+		buf[i].pid = i < 2 ? getpid() : getpid() + 1;
+		buf[i].start = 0x100000000ULL * (i + 1);
+		buf[i].length = 8 * PBS;
+		buf[i].chunk_size = PBS;
+		buf[i].nr_chunks = 8;
+	}
+	return 0;
+}
+
+FIXTURE(psrv)
+{
+	char dir[64];
+	char path[96];
+	struct kdev kdev;
+	struct server *s;
+	struct proto_peer peer;
+	int fd;
+};
+
+FIXTURE_SETUP(psrv)
+{
+	struct srv_options o = { 0 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct proto_msg m = { .type = PROTO_HELLO, .version = 2 };
+	struct pollfd p;
+
+	snprintf(self->dir, sizeof(self->dir), "/tmp/cxltier-test-server.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	snprintf(self->path, sizeof(self->path), "%s/s.sock", self->dir);
+	memset(&self->kdev, 0, sizeof(self->kdev));
+	self->kdev.fd = -1;
+	o.path = self->path;
+	o.timeout_ms = 100;
+	o.max_clients = 4;
+	o.group = getegid();
+	o.ranges = fake_ranges;
+	ASSERT_EQ(0, server_open(&self->s, &o, &self->kdev));
+	self->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, self->fd);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", self->path);
+	ASSERT_EQ(0, connect(self->fd, (struct sockaddr *)&sa, sizeof(sa)));
+	proto_peer_init(&self->peer, PROTO_FROM_CLIENT);
+	pump(self->s, 50);
+	ASSERT_EQ(0, proto_send(self->fd, &self->peer, &m, NULL));
+	pump(self->s, 50);
+	p.fd = self->fd;
+	p.events = POLLIN;
+	ASSERT_EQ(1, poll(&p, 1, 1000));
+	ASSERT_EQ(0, proto_recv(self->fd, &self->peer, &m, NULL, NULL));
+	ASSERT_EQ(PROTO_HELLO_REPLY, m.type);
+	ASSERT_EQ(0, m.status);
+	ASSERT_EQ(2, self->peer.version);
+}
+
+FIXTURE_TEARDOWN(psrv)
+{
+	close(self->fd);
+	server_close(self->s);
+	unlink(self->path);
+	rmdir(self->dir);
+}
+
+/* Send pool frame @m; the server's pool answer (or ADVICE) into @a. */
+static int pool_ask(FIXTURE_DATA(psrv) *self, struct proto_pool_msg *m,
+		    struct proto_pool_msg *a)
+{
+	struct pollfd p = { .fd = self->fd, .events = POLLIN };
+	struct proto_msg dummy;
+	bool is_pool = false;
+	int ret;
+
+	if (m) {
+		ret = proto_pool_send(self->fd, &self->peer, m, NULL);
+		if (ret)
+			return ret;
+	}
+	pump(self->s, 50);
+	if (!a)
+		return 0;
+	if (poll(&p, 1, 1000) != 1)
+		return -ETIMEDOUT;
+	ret = proto_recv_any(self->fd, &self->peer, &dummy, a, &is_pool, NULL, NULL);
+	return ret ? ret : (is_pool ? 0 : -EBADMSG);
+}
+
+static struct proto_pool_msg pool_reg(uint32_t pool, uint32_t r0, uint32_t r1)
+{
+	struct proto_pool_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_REGISTER;
+	m.pool = pool;
+	m.block_size = PBS;
+	m.nr_blocks = 8;
+	m.count = 2;
+	m.slab[0] = (struct proto_pool_slab){ r0, 0, 8, 0 };
+	m.slab[1] = (struct proto_pool_slab){ r1, 2, 8, 1 };
+	return m;
+}
+
+static void books(struct __test_metadata *_metadata, struct server *s)
+{
+	char why[160] = "";
+
+	EXPECT_EQ(0, server_check_books(s, why, sizeof(why))) TH_LOG("%s", why);
+}
+
+/* Slabs are checked against the module's ranges. */
+TEST_F(psrv, pool_register)
+{
+	struct proto_pool_msg m, a;
+
+	m = pool_reg(1, 11, 99);
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(PROTO_POOL_REGISTER_REPLY, a.type);
+	EXPECT_EQ(-ENOENT, a.status);
+	m = pool_reg(1, 11, 12);
+	m.slab[1].slots = 7; /* not the range's length */
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(-EINVAL, a.status);
+	m = pool_reg(1, 11, 12);
+	m.nr_blocks = 17; /* more blocks than slots */
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(-EINVAL, a.status);
+	if (getuid()) {
+		m = pool_reg(1, 11, 13); /* another process's range */
+		ASSERT_EQ(0, pool_ask(self, &m, &a));
+		EXPECT_EQ(-EPERM, a.status);
+	}
+	EXPECT_EQ(0, server_nr_pools(self->s));
+	m = pool_reg(1, 11, 12);
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(0, a.status);
+	EXPECT_EQ(1, server_nr_pools(self->s));
+	EXPECT_TRUE(server_pool_slab(self->s, 11));
+	EXPECT_TRUE(server_pool_slab(self->s, 12));
+	EXPECT_FALSE(server_pool_slab(self->s, 13));
+	m = pool_reg(1, 11, 12);
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(-EEXIST, a.status); /* the same id again */
+	m = pool_reg(2, 11, 12);
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(-EEXIST, a.status); /* the same slabs in another pool */
+	books(_metadata, self->s);
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_UNREGISTER;
+	m.pool = 1;
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(PROTO_POOL_UNREGISTER_REPLY, a.type);
+	EXPECT_EQ(0, a.status);
+	EXPECT_EQ(0, server_nr_pools(self->s));
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(-ENOENT, a.status);
+	books(_metadata, self->s);
+}
+
+/* The block map; advice sent, answered and counted. */
+TEST_F(psrv, blocks_and_advice)
+{
+	struct proto_pool_msg m, a, adv;
+	struct srv_pool *p;
+	const struct srv_stats *st = server_stats(self->s);
+
+	m = pool_reg(1, 11, 12);
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	ASSERT_EQ(0, a.status);
+	p = server_pools(self->s);
+	ASSERT_NE(NULL, p);
+	EXPECT_FALSE(p->mapped);
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_BLOCKS;
+	m.pool = 1;
+	m.count = 2;
+	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 0, 9 };
+	m.slots[1] = (struct proto_pool_slot){ (1ULL << 32) | 1, 16 }; /* no slot 16 */
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(PROTO_POOL_BLOCKS_REPLY, a.type);
+	EXPECT_EQ(-EINVAL, a.status);
+	EXPECT_FALSE(p->mapped);
+	EXPECT_EQ(0, p->slot[9]); /* nothing changed */
+	m.slots[1].slot = 10;
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(0, a.status);
+	EXPECT_TRUE(p->mapped);
+	EXPECT_EQ((1ULL << 32) | 0, p->slot[9]);
+	/* Block 0 moved to slot 2: it leaves slot 9. */
+	m.count = 1;
+	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 0, 2 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(0, a.status);
+	EXPECT_EQ(0, p->slot[9]);
+	EXPECT_EQ((1ULL << 32) | 0, p->slot[2]);
+	m.pool = 7;
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(-ENOENT, a.status);
+
+	/* Advice: block 1 (slot 10, far) to tier 0. */
+	memset(&adv, 0, sizeof(adv));
+	adv.type = PROTO_ADVICE;
+	adv.count = 1;
+	adv.advice[0] = (struct proto_pool_advice){ (1ULL << 32) | 1, 0 };
+	ASSERT_EQ(0, server_pool_advise(self->s, p, &adv));
+	EXPECT_EQ(-EBUSY, server_pool_advise(self->s, p, &adv));
+	ASSERT_EQ(0, pool_ask(self, NULL, &adv));
+	EXPECT_EQ(PROTO_ADVICE, adv.type);
+	EXPECT_EQ(1, adv.count);
+	books(_metadata, self->s);
+	/* Not unregistered while its advice awaits an answer. */
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_UNREGISTER;
+	m.pool = 1;
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(PROTO_POOL_UNREGISTER_REPLY, a.type);
+	EXPECT_EQ(-EBUSY, a.status);
+	EXPECT_EQ(1, server_nr_pools(self->s));
+	a = adv;
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_ADVICE_REPLY;
+	m.reply_to = a.seq;
+	m.pool = 1;
+	m.count = 1;
+	m.res[0] = (struct proto_pool_result){ (1ULL << 32) | 1, 0, 1 };
+	m.counts[PROTO_POOL_MOVED] = 1;
+	ASSERT_EQ(0, pool_ask(self, &m, NULL));
+	EXPECT_EQ(0, p->advice_seq);
+	EXPECT_EQ(1, st->pools.results[PROTO_POOL_MOVED]);
+	EXPECT_EQ(1, st->pools.moved_blocks[0]);
+	EXPECT_EQ(PBS, st->pools.moved_bytes[0]);
+	EXPECT_NE(0, p->moved_ms[1]);
+	books(_metadata, self->s);
+
+	/* A block not in the map is not advised. */
+	adv.advice[0].block = (1ULL << 32) | 5;
+	EXPECT_EQ(-EINVAL, server_pool_advise(self->s, p, &adv));
+}
+
+/* A reply that names other blocks drops the client, and its pools. */
+TEST_F(psrv, lying_reply_drops)
+{
+	struct proto_pool_msg m, a, adv;
+	struct srv_pool *p;
+
+	m = pool_reg(1, 11, 12);
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_BLOCKS;
+	m.pool = 1;
+	m.count = 1;
+	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 3, 12 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	p = server_pools(self->s);
+	memset(&adv, 0, sizeof(adv));
+	adv.type = PROTO_ADVICE;
+	adv.count = 1;
+	adv.advice[0] = (struct proto_pool_advice){ (1ULL << 32) | 3, 0 };
+	ASSERT_EQ(0, server_pool_advise(self->s, p, &adv));
+	ASSERT_EQ(0, pool_ask(self, NULL, &a));
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_ADVICE_REPLY;
+	m.reply_to = a.seq;
+	m.pool = 1;
+	m.count = 1;
+	m.res[0] = (struct proto_pool_result){ (1ULL << 32) | 4, 0, 1 };
+	m.counts[PROTO_POOL_MOVED] = 1;
+	ASSERT_EQ(0, pool_ask(self, &m, NULL));
+	EXPECT_EQ(0, server_nr_clients(self->s));
+	EXPECT_EQ(0, server_nr_pools(self->s));
+	EXPECT_EQ(1, server_stats(self->s)->dropped[SRV_DROP_BAD_FRAME]);
+	books(_metadata, self->s);
+}
+
+/* Advice never answered: the client is dropped at the deadline. */
+TEST_F(psrv, silent_client_times_out)
+{
+	struct proto_pool_msg m, a, adv;
+	struct srv_pool *p;
+	int i;
+
+	m = pool_reg(1, 11, 12);
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_BLOCKS;
+	m.pool = 1;
+	m.count = 1;
+	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 3, 12 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	p = server_pools(self->s);
+	memset(&adv, 0, sizeof(adv));
+	adv.type = PROTO_ADVICE;
+	adv.count = 1;
+	adv.advice[0] = (struct proto_pool_advice){ (1ULL << 32) | 3, 0 };
+	ASSERT_EQ(0, server_pool_advise(self->s, p, &adv));
+	/* The deadline: 100 ms answer timeout + 5 s. */
+	EXPECT_LE(server_timeout_ms(self->s), 5100);
+	for (i = 0; i < 70 && server_nr_clients(self->s); i++) {
+		struct pollfd pfd[SRV_MAX_CLIENTS + 1];
+		size_t n = server_pollfds(self->s, pfd, SRV_MAX_CLIENTS + 1);
+
+		poll(pfd, n, 100);
+		server_process(self->s, pfd, n);
+	}
+	EXPECT_EQ(0, server_nr_clients(self->s));
+	EXPECT_EQ(0, server_nr_pools(self->s));
+	EXPECT_EQ(1, server_stats(self->s)->pools.timeouts);
+	books(_metadata, self->s);
 }
 
 /* 5 lines a window, then silence, then the count of what was held back. */

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxltier-e2e-pool-app: a block pool that cxltierd places.  Blocks on
+ * the DRAM and far slabs, each filled with its own pattern; the first
+ * --hot far blocks are reported hot (device accesses) until cxltierd's
+ * advice has moved them all to DRAM or --seconds pass.  All the while
+ * every block is verified, byte for byte, inside a read bracket, and a
+ * read bracket is held on one hot block the whole time.  Prints
+ * "connected", then "promoted N of M" and "corrupt BYTES" at the end,
+ * and exits 0 only if every hot block reached DRAM and no byte was
+ * wrong (--no-promote: only the bytes count).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libcxltier.h"
+#include "testbed.h"
+
+#define BS	(2ULL << 20)
+
+/* Each 8-byte word of block @b holds its block and word numbers. */
+static uint64_t pattern(uint32_t b, uint64_t w)
+{
+	return ((uint64_t)(b + 1) << 40) ^ (w * 0x9e3779b97f4a7c15ULL >> 24);
+}
+
+static void fill(void *addr, uint32_t b)
+{
+	uint64_t *p = addr, w;
+
+	for (w = 0; w < BS / 8; w++)
+		p[w] = pattern(b, w);
+}
+
+/* Bytes of block @b's copy at @addr that are not what was written. */
+static uint64_t check(const void *addr, uint32_t b)
+{
+	const uint64_t *p = addr;
+	uint64_t w, x, bad = 0;
+	unsigned int k;
+
+	for (w = 0; w < BS / 8; w++) {
+		x = p[w] ^ pattern(b, w);
+		if (x)
+			for (k = 0; k < 8; k++)
+				bad += (x >> (8 * k)) & 0xff ? 1 : 0;
+	}
+	return bad;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct cxltier_options o = { .size = sizeof(o), .flags = CXLTIER_OPEN_NO_AGENT };
+	static const struct option lo[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "blocks", required_argument, NULL, 'b' },
+		{ "hot", required_argument, NULL, 'h' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "no-promote", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int per_tier = 8, hot = 4, seconds = 60, i, promoted = 0;
+	struct cxltier_pool_desc d;
+	struct cxltier_block_ref ref, hold;
+	cxltier_block_t blk[64];
+	struct cxltier_pool *pool;
+	struct cxltier *ctx;
+	uint64_t corrupt = 0;
+	bool want_promote = true;
+	char arg[32];
+	double end;
+	int c, accel, ret;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': o.socket_path = optarg; break;
+		case 'b': per_tier = (unsigned int)atoi(optarg); break;
+		case 'h': hot = (unsigned int)atoi(optarg); break;
+		case 't': seconds = (unsigned int)atoi(optarg); break;
+		case 'n': want_promote = false; break;
+		default: return 2;
+		}
+	}
+	if (!per_tier || per_tier > 32 || !hot || hot > per_tier)
+		return 2;
+	accel = tb_accel_open(0);
+	if (accel < 0) {
+		fprintf(stderr, "no fake accelerator: %s\n", strerror(-accel));
+		return 1;
+	}
+	snprintf(arg, sizeof(arg), "fd=%d", accel);
+	ret = cxltier_open(&o, &ctx);
+	if (ret) {
+		fprintf(stderr, "cxltier_open: %s\n", strerror(-ret));
+		return 1;
+	}
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.label = "e2e-pool";
+	d.block_size = BS;
+	d.nr_blocks = 2 * per_tier;
+	d.adapter = "test-accel";
+	d.adapter_arg = arg;
+	ret = cxltier_pool_create(ctx, &d, &pool);
+	if (ret) {
+		fprintf(stderr, "cxltier_pool_create: %s\n", strerror(-ret));
+		return 1;
+	}
+	/* Blocks 0..per_tier-1 on DRAM, the rest far. */
+	for (i = 0; i < 2 * per_tier; i++) {
+		ret = cxltier_block_alloc(pool, i < per_tier ? 0 : 1, &blk[i]);
+		if (!ret)
+			ret = cxltier_block_get(pool, blk[i], CXLTIER_BLOCK_WRITE, &ref);
+		if (ret) {
+			fprintf(stderr, "block %u: %s\n", i, strerror(-ret));
+			return 1;
+		}
+		fill(ref.addr, i);
+		cxltier_block_put(pool, &ref);
+	}
+	/* A reader holds the first hot block throughout: a move copies anyway. */
+	if (cxltier_block_get(pool, blk[per_tier], 0, &hold)) {
+		fprintf(stderr, "cannot hold a bracket\n");
+		return 1;
+	}
+	for (end = now_s() + 60; !cxltier_connected(ctx) && now_s() < end;)
+		usleep(100000);
+	printf("connected %d\n", cxltier_connected(ctx));
+	fflush(stdout);
+
+	end = now_s() + seconds;
+	do {
+		ret = cxltier_pool_report(pool, &blk[per_tier], hot, 1000);
+		if (ret < 0)
+			fprintf(stderr, "report: %s\n", strerror(-ret));
+		for (i = 0; i < 2 * per_tier; i++) {
+			if (cxltier_block_get(pool, blk[i], 0, &ref)) {
+				corrupt += BS;
+				continue;
+			}
+			corrupt += check(ref.addr, i);
+			cxltier_block_put(pool, &ref);
+		}
+		/* The held bracket's copy stays right too. */
+		corrupt += check(hold.addr, per_tier);
+		promoted = 0;
+		for (i = per_tier; i < per_tier + hot; i++)
+			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 0)
+				promoted++;
+		if (want_promote && promoted == hot)
+			break;
+		usleep(200000);
+	} while (now_s() < end);
+	cxltier_block_put(pool, &hold);
+	/* The pool still works: a block freed and allocated again. */
+	if (cxltier_block_free(pool, blk[0]) ||
+	    cxltier_block_alloc(pool, 1, &blk[0]) ||
+	    cxltier_block_get(pool, blk[0], CXLTIER_BLOCK_WRITE, &ref)) {
+		fprintf(stderr, "the pool does not work any more\n");
+		return 1;
+	}
+	fill(ref.addr, 0);
+	cxltier_block_put(pool, &ref);
+	/* Once more, after every move. */
+	for (i = 0; i < 2 * per_tier; i++) {
+		if (cxltier_block_get(pool, blk[i], 0, &ref)) {
+			corrupt += BS;
+			continue;
+		}
+		corrupt += check(ref.addr, i);
+		cxltier_block_put(pool, &ref);
+	}
+	printf("promoted %u of %u\ncorrupt %llu\n", promoted, hot,
+	       (unsigned long long)corrupt);
+	fflush(stdout);
+	cxltier_pool_destroy(pool);
+	cxltier_close(ctx);
+	close(accel);
+	return corrupt || (want_promote && promoted != hot);
+}
