@@ -46,6 +46,7 @@
 #include "node_meminfo.h"
 #include "observe.h"
 #include "peer_access.h"
+#include "pin_place.h"
 #include "plan.h"
 #include "pool_plan.h"
 #include "proto.h"
@@ -122,6 +123,8 @@ struct opts {
  * @metrics_failed: the last metrics write failed (warn once)
  * @untracked_pressure: the last plan held DRAM because the pressure was
  *	untracked memory's (logged when it starts and ends)
+ * @pin_place: buffers already reported as moved off a movable node by
+ *	their pin
  */
 struct daemon {
 	struct opts o;
@@ -146,6 +149,7 @@ struct daemon {
 	size_t last_moves;
 	bool metrics_failed;
 	bool untracked_pressure;
+	struct pin_place pin_place;
 };
 
 static int read_topology(struct daemon *d);
@@ -582,6 +586,7 @@ static int cycle(struct daemon *d)
 	pn.nr = d->nr_nodes;
 	pn.info = d->nodes;
 	pn.reclaimable = d->reclaimable;
+	pin_place_check(&d->pin_place, &snap, &pn);
 	drain_note_nodes(d->drain, &pn);
 
 	ret = plan_build(d->plan, &d->cfg, &pn, &snap, t0, &moves, &n);

@@ -8,6 +8,7 @@ $(eval $(call unit_test,test-tiers,tests/unit/test_tiers.c,))
 
 $(eval $(call unit_test,test-config,tests/unit/test_config.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
+$(eval $(call unit_test,test-pin-place,tests/unit/test_pin_place.c agent/pin_place.c agent/log.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-node-meminfo,tests/unit/test_node_meminfo.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-policy,tests/unit/test_policy.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-pool-plan,tests/unit/test_pool_plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
