@@ -987,3 +987,32 @@ int config_print(const struct config *cfg, FILE *f)
 	fflush(f);
 	return ferror(f) ? -EIO : 0;
 }
+
+int config_check_tiers(const struct config *cfg, const int *has_cpus,
+		       unsigned int nr, char *err, size_t errlen)
+{
+	int cpu_less_dram = -1, cpu_far = -1;
+	bool dram_with_cpus = false;
+	unsigned int n;
+
+	if (cfg->dram.is_auto || cfg->far.is_auto)
+		return 0;
+	for (n = 0; n < nr && n < CONFIG_MAX_NODES; n++) {
+		if (has_cpus[n] < 0)
+			continue;
+		if (config_nodes_test(&cfg->dram, n)) {
+			if (has_cpus[n])
+				dram_with_cpus = true;
+			else if (cpu_less_dram < 0)
+				cpu_less_dram = (int)n;
+		}
+		if (config_nodes_test(&cfg->far, n) && has_cpus[n] && cpu_far < 0)
+			cpu_far = (int)n;
+	}
+	if (dram_with_cpus || cpu_less_dram < 0 || cpu_far < 0)
+		return 0;
+	snprintf(err, errlen,
+		 "[tiers] dram and far look swapped: dram node %d has no CPUs while far node %d has; DRAM is the memory next to the CPUs (see numactl -H)",
+		 cpu_less_dram, cpu_far);
+	return -EINVAL;
+}

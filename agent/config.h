@@ -223,6 +223,24 @@ unsigned int config_match_class(const struct config *cfg, const char *label,
 bool config_nodes_test(const struct config_nodes *nodes, unsigned int node);
 
 /**
+ * config_check_tiers() - do [tiers] dram and far look swapped
+ * @cfg: the configuration
+ * @has_cpus: for each node id below @nr, 1 when it has CPUs, 0 when not,
+ *	-1 when it has no memory (not a node to judge)
+ * @nr: entries in @has_cpus
+ * @err: the reason, when swapped
+ * @errlen: its size
+ *
+ * Lists given by hand are swapped when every dram node that has memory
+ * is CPU-less while a far node has CPUs: DRAM is the memory next to the
+ * CPUs.  "auto" lists are the module's and never swapped.
+ *
+ * Return: 0, or -EINVAL with @err set.
+ */
+int config_check_tiers(const struct config *cfg, const int *has_cpus,
+		       unsigned int nr, char *err, size_t errlen);
+
+/**
  * config_print() - the effective settings, as a config file
  * @cfg: settings
  * @f: output

@@ -292,6 +292,38 @@ static int load_config(const struct opts *o, struct config *cfg)
 	return ret;
 }
 
+/*
+ * --check-config: node lists given by hand against this machine's nodes
+ * (libnuma): dram and far swapped is an error.
+ */
+static int check_tiers(const struct config *cfg)
+{
+	int has_cpus[CONFIG_MAX_NODES];
+	char err[CONFIG_ERR_LEN];
+	struct topo *t = topo_new(NULL, NULL);
+	unsigned int i;
+	int ret = 0;
+
+	if (!t)
+		return 0;
+	for (i = 0; i < CONFIG_MAX_NODES; i++)
+		has_cpus[i] = -1;
+	if (!topo_refresh(t)) {
+		for (i = 0; i < topo_nr_nodes(t); i++) {
+			const struct topo_node *n = topo_node_at(t, i);
+
+			if (n->node >= 0 && n->node < CONFIG_MAX_NODES)
+				has_cpus[n->node] = n->has_cpus ? 1 : 0;
+		}
+		if (config_check_tiers(cfg, has_cpus, CONFIG_MAX_NODES, err, sizeof(err))) {
+			log_err("configuration: %s", err);
+			ret = -EINVAL;
+		}
+	}
+	topo_free(t);
+	return ret;
+}
+
 /* --- decisions ----------------------------------------------------------- */
 
 static int read_nodes(struct daemon *d)
@@ -978,7 +1010,7 @@ int main(int argc, char **argv)
 	log_setup(false, d->o.debug);
 
 	if (d->o.check) {
-		if (load_config(&d->o, &d->cfg))
+		if (load_config(&d->o, &d->cfg) || check_tiers(&d->cfg))
 			return EXIT_CONFIG;
 		config_print(&d->cfg, stdout);
 		return EXIT_OK;

@@ -741,4 +741,38 @@ TEST(garbage)
 	EXPECT_LT(100, bad);
 }
 
+/* Node sets by hand: the host's libnuma may not know nodes 1 and 2. */
+static void set_nodes(struct config_nodes *set, unsigned int mask)
+{
+	unsigned int n;
+
+	memset(set, 0, sizeof(*set));
+	for (n = 0; n < 8; n++)
+		if (mask & (1U << n))
+			set->mask[0] |= 1UL << n;
+}
+
+/* Hand-made [tiers] lists that put the CPU-less node in dram are swapped. */
+TEST(tiers_swapped)
+{
+	/* node 0: CPUs; node 1: none; node 2: no memory */
+	static const int has_cpus[3] = { 1, 0, -1 };
+	char err[CONFIG_ERR_LEN] = "";
+	struct config cfg;
+
+	config_init(&cfg);
+	EXPECT_EQ(0, config_check_tiers(&cfg, has_cpus, 3, err, sizeof(err)));	/* auto */
+	set_nodes(&cfg.dram, 1U << 1);
+	set_nodes(&cfg.far, 1U << 0);
+	EXPECT_EQ(-EINVAL, config_check_tiers(&cfg, has_cpus, 3, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "dram node 1 has no CPUs while far node 0 has"));
+	set_nodes(&cfg.dram, 1U << 0);
+	set_nodes(&cfg.far, 1U << 1);
+	EXPECT_EQ(0, config_check_tiers(&cfg, has_cpus, 3, err, sizeof(err)));
+	/* A CPU-less DRAM node beside one with CPUs is fine. */
+	set_nodes(&cfg.dram, 3);
+	set_nodes(&cfg.far, 1U << 2);
+	EXPECT_EQ(0, config_check_tiers(&cfg, has_cpus, 3, err, sizeof(err)));
+}
+
 TEST_HARNESS_MAIN
