@@ -345,6 +345,47 @@ TEST_F(hostile, hugetlb_after_track)
 	}
 }
 
+/* The same in sampling mode: the sampler skips hugetlb too, no oops. */
+TEST_F(hostile, hugetlb_after_track_sampled)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	long long passes;
+	uint32_t id;
+	char *m, *hm;
+
+	ASSERT_NE(NULL, f);
+	fprintf(f, "4\n");
+	fclose(f);
+	ASSERT_EQ(0, hu_sysfs_set("scan_exact_max_pages", "0"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "10"));
+	m = mmap(NULL, 8 * MB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	m = (char *)(((uintptr_t)m + 2 * MB - 1) & ~(2 * MB - 1));
+	memset(m, 1, 4 * MB);
+	ASSERT_EQ(0, hu_track(self->fd, m, 4 * MB, 0, CXLTIER_SRC_ALL, &id));
+	hm = mmap(m, 2 * MB, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED, -1, 0);
+	if (hm != MAP_FAILED) {
+		memset(hm, 2, 2 * MB);
+		passes = hu_sysfs_get("stats/scan_passes");
+		while (hu_sysfs_get("stats/scan_passes") < passes + 5) {
+			hm[0]++;
+			m[2 * MB]++;
+			usleep(10000);
+		}
+		munmap(hm, 2 * MB);
+	} else {
+		TH_LOG("no huge pages: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+	f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	if (f) {
+		fputs("0\n", f);
+		fclose(f);
+	}
+}
+
 /*
  * Reading an untouched THP-enabled area maps the huge zero page: nothing
  * is resident, and a walk must say so (it used to count 512 pages).

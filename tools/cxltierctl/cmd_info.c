@@ -14,6 +14,7 @@
  */
 static const char *const feature_names[] = {
 	"tiers", "track", "cpu-scan", "dev-report", "poll", "retier", "pidfd",
+	"placement",
 };
 
 static const char *const ioctl_names[] = {
