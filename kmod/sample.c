@@ -20,9 +20,13 @@
  *
  * Samples in one page table are taken under one pmd_lock() and one PTE
  * lock (the PTE lock nested inside, as in scan.c): pte_offset_kernel()
- * on the table that the locked PMD points to, which cannot be freed or
- * collapsed while we hold that lock.  Placement figures are not
- * gathered: they come from placement walks (GET_HEAT with PLACEMENT).
+ * on the table that the locked PMD points to, which cannot be collapsed
+ * while we hold that lock.  Only the tables of an address inside a VMA
+ * are kept by our mmap_lock: the first sample of a group must be in a
+ * VMA we may walk, and a sample outside one (a hole left by munmap,
+ * whose tables munmap frees under a read lock) touches no page table.
+ * Placement figures are not gathered: they come from placement walks
+ * (GET_HEAT with PLACEMENT).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -138,18 +142,25 @@ static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
 	pte_t *ptep, pte;
 	u32 i, n = 0;
 
+	s->entries++;
+	/*
+	 * The first sample anchors the group: only page tables that cover
+	 * an address inside a VMA we may walk are stable under mmap_lock
+	 * held for reading.  Those of a hole may be freed under it: munmap
+	 * frees them after downgrading mmap_lock to read (to the page
+	 * allocator right after the TLB flush, or after an RCU grace period
+	 * where the kernel defers page-table frees), and a freed table's
+	 * struct page no longer holds a PMD or PTE lock.  So a sample outside
+	 * such a VMA (a hole, VM_IO/VM_PFNMAP, or hugetlb, whose shared
+	 * PMDs are not stable under our mmap_lock either: scan.c) reads
+	 * as not young and touches no page table; the next one anchors
+	 * the next group.
+	 */
+	if (!cxltier_sample_vma_ok(s, addr))
+		return 1;
 	while (n < k && ((base + ((unsigned long)off[n] << PAGE_SHIFT)) &
 			 PMD_MASK) == pmd_start)
 		n++;
-	s->entries++;
-	/*
-	 * hugetlb VMAs are PMD-aligned, so the whole group is in this one;
-	 * their shared PMDs are not stable under our mmap_lock (scan.c).
-	 */
-	if (!cxltier_sample_vma_ok(s, addr) && s->vma &&
-	    s->vma->vm_start <= addr && addr < s->vma->vm_end &&
-	    is_vm_hugetlb_page(s->vma))
-		return n;
 	pmdp = cxltier_sample_pmd(s->mm, addr);
 	if (!pmdp)
 		return n;
@@ -160,7 +171,7 @@ static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
 	} else if (pmd_leaf(pmd)) {
 		if (s->leaf != pmd_start) {
 			s->leaf = pmd_start;
-			s->leaf_young = cxltier_sample_vma_ok(s, addr) &&
+			s->leaf_young =
 				cxltier_sample_clear((unsigned long *)pmdp,
 						     pmd_young(pmd),
 						     pmd_pfn(pmd));
@@ -217,7 +228,8 @@ static u32 cxltier_sample_set(struct mm_struct *mm, unsigned long base,
  * random set for the next visit.  Called only by the scanner thread.
  *
  * Return: the page-table entries examined: one per sample in a page
- * table, one per huge PMD or missing level, at least 1.
+ * table or outside a walkable VMA, one per huge PMD or missing level,
+ * at least 1.
  */
 u32 cxltier_sample_chunk(struct cxltier_range *r, struct mm_struct *mm,
 			 u32 idx)
