@@ -40,7 +40,7 @@ LIBS_BUILT += $(CXLTIERD_CORE_A) $(TOPOLOGY_A)
 # cxltierd: the daemon, over the two archives above and libcxltier's.
 CXLTIERD_SRCS := agent/cxltierd.c agent/server.c agent/executor.c \
 		 agent/peer_access.c agent/peer_limits.c agent/ratelimit.c \
-		 agent/observe.c agent/plan.c agent/metrics.c agent/tunables.c agent/pin_place.c \
+		 agent/observe.c agent/placement.c agent/plan.c agent/metrics.c agent/tunables.c agent/pin_place.c \
 		 agent/log.c agent/drain.c agent/admin.c agent/inspect.c
 CXLTIERD_LIBS := $(CXLTIERD_CORE_LIBS) $(TOPOLOGY_LIBS) \
 		 $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)

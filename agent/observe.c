@@ -12,6 +12,7 @@
 
 #include "kdev.h"
 #include "observe.h"
+#include "placement.h"
 
 /* The process name of @pid into @comm (16 bytes), "" when unknown. */
 static void read_comm(void *arg, pid_t pid, char *comm)
@@ -115,14 +116,14 @@ out:
 static int kdev_ranges(void *arg, struct cxltier_range_info *infos,
 		       uint32_t room, uint32_t *total)
 {
-	return kdev_get_ranges(arg, 1, infos, room, total);
+	return kdev_get_ranges(arg, CXLTIER_RANGES_ALL, infos, room, total);
 }
 
 static int kdev_heat(void *arg, uint32_t id, struct cxltier_chunk_heat *chunks,
 		     uint32_t nr, uint32_t *n, uint64_t *epoch)
 {
-	return kdev_get_heat(arg, id, 0, chunks, nr, CXLTIER_HEAT_REFRESH, n,
-			     epoch);
+	/* One bounded placement walk per range and cycle (agent/placement.c). */
+	return placement_read(arg, id, chunks, nr, n, epoch);
 }
 
 int obs_read(const struct kdev *kdev, struct obs_snapshot *snap)

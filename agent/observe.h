@@ -48,7 +48,7 @@ struct obs_snapshot {
 
 /*
  * Read every range (GET_RANGES, all processes) and the heat of every
- * chunk (GET_HEAT with CXLTIER_HEAT_REFRESH: current nodes).  A range
+ * chunk, with one bounded placement walk per range (placement_read()).  A range
  * that disappears meanwhile is left out.  0 or -errno (-EPERM without
  * CAP_SYS_ADMIN).  Free with obs_free() either way.
  */

@@ -10,6 +10,8 @@
 #define _CXLTIER_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/page_idle.h>
+#include <linux/swap.h>
 
 /*
  * apply_to_existing_page_range() is defined but no longer exported to
@@ -28,6 +30,32 @@
 #define cxltier_apply_to_pte_table apply_to_existing_page_range
 #else
 #define cxltier_apply_to_pte_table apply_to_page_range
+#endif
+
+/*
+ * The scanner's test-and-clear of an Accessed bit hides a use from
+ * reclaim, so it tells reclaim the way the kernel's own clearers do.
+ * With CONFIG_PAGE_IDLE_FLAG on 64-bit (Debian's 6.12 and 7.2)
+ * folio_set_young() sets PG_young, a page flag (inline, no symbol), which
+ * folio_referenced() counts as one reference and clears: what DAMON
+ * (mm/damon/ops-common.c) and idle page tracking do.  Without it
+ * (Debian's 6.1) folio_set_young() is an empty stub, so the scanner calls
+ * folio_mark_accessed() (exported on every kernel): PG_referenced, and
+ * activation at the second use, or MGLRU's reference count when MGLRU is
+ * on.  zap_pte_range() calls it under the PTE lock as we do.
+ */
+#if defined(CONFIG_PAGE_IDLE_FLAG) && defined(CONFIG_64BIT)
+#define CXLTIER_RECLAIM_HINT	"young"
+static inline void cxltier_folio_young(struct folio *folio)
+{
+	folio_set_young(folio);
+}
+#else
+#define CXLTIER_RECLAIM_HINT	"accessed"
+static inline void cxltier_folio_young(struct folio *folio)
+{
+	folio_mark_accessed(folio);
+}
 #endif
 
 #endif /* _CXLTIER_COMPAT_H */

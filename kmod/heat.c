@@ -48,6 +48,8 @@
 struct cxltier_tunables cxltier_tunables = {
 	.scan_interval_ms	= 100,
 	.scan_budget_pages	= 65536,
+	.scan_exact_max_pages	= 262144,
+	.scan_sample_pages	= 16,
 	.half_life_ms		= 2000,
 	.epoch_ms		= 1000,
 	.device_weight		= 1,
@@ -337,8 +339,13 @@ out_free:
  * @cf: the calling file
  * @karg: struct cxltier_get_heat
  *
- * Return: 0 with nr_chunks set to the range's chunk count and epoch to
- * the completed epochs, or -EINVAL (flags, reserved, entry_size,
+ * REFRESH walks the placement of every chunk asked for, PLACEMENT of
+ * CXLTIER_PLACEMENT_BUDGET page-table entries' worth; neither clears an
+ * Accessed bit (cxltier_scan_placement()).
+ *
+ * Return: 0 with nr_chunks set to the range's chunk count, epoch to the
+ * completed epochs and next_chunk to where a placement read resumes, or
+ * -EINVAL (flags unknown or both walks, reserved, entry_size,
  * first_chunk past the end), -ENOENT (no such range, or another
  * process's range and the file was not opened with CAP_SYS_ADMIN),
  * -EFAULT, -ENOMEM, -EINTR.
@@ -346,12 +353,13 @@ out_free:
 long cxltier_ioc_get_heat(struct cxltier_file *cf, void *karg)
 {
 	struct cxltier_get_heat *g = karg;
+	const u32 walks = CXLTIER_HEAT_REFRESH | CXLTIER_HEAT_PLACEMENT;
 	struct cxltier_range *r;
 	long ret;
-	u32 n;
+	u32 n, next;
 
-	if ((g->flags & ~CXLTIER_HEAT_REFRESH) || g->reserved0 ||
-	    !cxltier_reserved_zero(g->reserved, sizeof(g->reserved)))
+	if ((g->flags & ~walks) || (g->flags & walks) == walks ||
+	    g->reserved0 || g->next_chunk || g->reserved)
 		return -EINVAL;
 	if (g->entry_size < sizeof(struct cxltier_chunk_heat) ||
 	    g->entry_size > PAGE_SIZE)
@@ -365,8 +373,12 @@ long cxltier_ioc_get_heat(struct cxltier_file *cf, void *karg)
 		goto out_put;
 	}
 	n = min_t(u64, g->nr_chunks, r->nr_chunks - g->first_chunk);
-	if (n && (g->flags & CXLTIER_HEAT_REFRESH)) {
-		ret = cxltier_scan_refresh(r, g->first_chunk, n);
+	next = g->first_chunk + n;
+	if (n && (g->flags & walks)) {
+		ret = cxltier_scan_placement(r, g->first_chunk, n,
+					     (g->flags & CXLTIER_HEAT_PLACEMENT) ?
+					     CXLTIER_PLACEMENT_BUDGET : LONG_MAX,
+					     &next);
 		if (ret)
 			goto out_put;
 	}
@@ -374,6 +386,7 @@ long cxltier_ioc_get_heat(struct cxltier_file *cf, void *karg)
 				    g->entry_size);
 	g->nr_chunks = r->nr_chunks;
 	g->epoch = cxltier_heat_epoch_now();
+	g->next_chunk = next;
 out_put:
 	cxltier_range_put(r);
 	return ret;

@@ -9,6 +9,7 @@
 #include <linux/kstrtox.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "internal.h"
 
 /**
@@ -60,6 +61,8 @@ static struct cxltier_tunable_attr cxltier_tunable_##_name = {		\
 
 CXLTIER_TUNABLE(scan_interval_ms, 10, 60000);
 CXLTIER_TUNABLE(scan_budget_pages, 512, 1U << 26);
+CXLTIER_TUNABLE(scan_exact_max_pages, 0, U32_MAX);
+CXLTIER_TUNABLE(scan_sample_pages, 1, CXLTIER_SAMPLE_MAX);
 CXLTIER_TUNABLE(half_life_ms, 0, 3600000);
 CXLTIER_TUNABLE(epoch_ms, 10, 3600000);
 CXLTIER_TUNABLE(device_weight, 0, 1U << 20);
@@ -68,9 +71,21 @@ CXLTIER_TUNABLE(max_chunks, 1, 1U << 28);
 CXLTIER_TUNABLE(max_user_chunks, 0, 1U << 28);
 CXLTIER_TUNABLE(max_user_ranges, 0, 1U << 20);
 
+/* How the scanner tells reclaim about the uses it clears (compat.h). */
+static ssize_t reclaim_hint_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", CXLTIER_RECLAIM_HINT);
+}
+
+static struct kobj_attribute cxltier_reclaim_hint = __ATTR_RO(reclaim_hint);
+
 static struct attribute *cxltier_tunable_attrs[] = {
+	&cxltier_reclaim_hint.attr,
 	&cxltier_tunable_scan_interval_ms.attr.attr,
 	&cxltier_tunable_scan_budget_pages.attr.attr,
+	&cxltier_tunable_scan_exact_max_pages.attr.attr,
+	&cxltier_tunable_scan_sample_pages.attr.attr,
 	&cxltier_tunable_half_life_ms.attr.attr,
 	&cxltier_tunable_epoch_ms.attr.attr,
 	&cxltier_tunable_device_weight.attr.attr,
@@ -104,6 +119,7 @@ static struct kobj_attribute cxltier_stat_##_name =			\
 
 CXLTIER_STAT(pages_scanned);
 CXLTIER_STAT(young_found);
+CXLTIER_STAT(pages_sampled);
 CXLTIER_STAT(device_reports);
 CXLTIER_STAT_PUBLIC(scan_passes);
 CXLTIER_STAT(scan_skipped);
@@ -150,6 +166,7 @@ static struct kobj_attribute cxltier_stat_chunks = __ATTR_RO_MODE(chunks, 0400);
 static struct attribute *cxltier_stat_attrs[] = {
 	&cxltier_stat_pages_scanned.attr,
 	&cxltier_stat_young_found.attr,
+	&cxltier_stat_pages_sampled.attr,
 	&cxltier_stat_device_reports.attr,
 	&cxltier_stat_epochs.attr,
 	&cxltier_stat_ranges.attr,

@@ -86,6 +86,9 @@ void cxltier_sysfs_exit(void);
  *	or CXLTIER_NODE_MIXED; written by walks with WRITE_ONCE
  * @resident: resident base pages at the last walk; as @node
  * @pinned: base pages that may be DMA-pinned at the last walk; as @node
+ * @sample_seed: seed of the pages the last sampling visit cleared, 0 =
+ *	none; read and written by the scanner thread only
+ * @sample_nr: how many pages it cleared; as @sample_seed
  */
 struct cxltier_chunk {
 	atomic64_t pending_cpu;
@@ -97,6 +100,8 @@ struct cxltier_chunk {
 	s32 node;
 	u32 resident;
 	u32 pinned;
+	u32 sample_seed;
+	u32 sample_nr;
 };
 
 /**
@@ -168,6 +173,9 @@ struct cxltier_range {
  * READ_ONCE, written by sysfs stores
  * @scan_interval_ms: time between two scanner passes
  * @scan_budget_pages: page-table entries one pass may examine
+ * @scan_exact_max_pages: ranges with the CPU source of more base pages
+ *	than this are scanned by sampling
+ * @scan_sample_pages: pages one sampling visit of a chunk tests
  * @half_life_ms: heat half-life
  * @epoch_ms: heat epoch length
  * @device_weight: heat of one reported device access, in accesses
@@ -180,6 +188,8 @@ struct cxltier_range {
 struct cxltier_tunables {
 	u32 scan_interval_ms;
 	u32 scan_budget_pages;
+	u32 scan_exact_max_pages;
+	u32 scan_sample_pages;
 	u32 half_life_ms;
 	u32 epoch_ms;
 	u32 device_weight;
@@ -191,8 +201,12 @@ struct cxltier_tunables {
 
 /**
  * struct cxltier_stats - counters under /sys/kernel/cxltier/stats/
- * @pages_scanned: base pages of tracked ranges the scanner has examined
- * @young_found: young base pages found (and cleared)
+ * @pages_scanned: base pages of tracked ranges the scanner and placement
+ *	walks have examined
+ * @young_found: young base pages found (and cleared); estimated ones for
+ *	sampled ranges
+ * @pages_sampled: page-table entries examined by sampling visits (also
+ *	in @pages_scanned)
  * @device_reports: device access records applied
  * @scan_passes: scanner passes
  * @scan_skipped: ranges skipped because their mm was busy or gone, or
@@ -202,6 +216,7 @@ struct cxltier_tunables {
 struct cxltier_stats {
 	atomic64_t pages_scanned;
 	atomic64_t young_found;
+	atomic64_t pages_sampled;
 	atomic64_t device_reports;
 	atomic64_t scan_passes;
 	atomic64_t scan_skipped;
@@ -263,8 +278,14 @@ static inline unsigned long cxltier_chunk_end(const struct cxltier_range *r,
 }
 
 /* scan.c: Accessed-bit scanner and synchronous walks. */
-int cxltier_scan_refresh(struct cxltier_range *r, u32 first, u32 nr);
+int cxltier_scan_placement(struct cxltier_range *r, u32 first, u32 nr,
+			   long budget, u32 *next);
 void cxltier_scan_pass(void);
+
+/* sample.c: sampling visits, for ranges above scan_exact_max_pages. */
+#define CXLTIER_SAMPLE_MAX	64	/* bound of scan_sample_pages */
+u32 cxltier_sample_chunk(struct cxltier_range *r, struct mm_struct *mm,
+			 u32 idx);
 int cxltier_scan_selfcheck(void);
 
 /* heat.c: epochs, decay, the kthread, read()/poll(). */

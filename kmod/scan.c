@@ -20,7 +20,13 @@
  * levels are stable because the walk holds mmap_lock for reading and only
  * walks addresses inside VMAs.  Clearing an Accessed bit needs no TLB
  * flush on x86: a stale TLB entry only delays the next young report, as
- * in ptep_clear_flush_young().
+ * in ptep_clear_flush_young() (Documentation/design.rst, "TLB caveat").
+ * After a clear, the folio is marked young for reclaim (compat.h,
+ * cxltier_folio_young()), as DAMON does: otherwise folio_referenced()
+ * would see our hottest pages as unused.
+ *
+ * Ranges of more than scan_exact_max_pages base pages are sampled
+ * instead (sample.c): a bounded number of random pages per chunk.
  *
  * The scanner kthread (heat.c) calls cxltier_scan_pass() every
  * scan_interval_ms.  A pass examines at most scan_budget_pages
@@ -28,7 +34,12 @@
  * where the previous pass stopped, round-robin over the ranges in id
  * order, so its cost is bounded whatever is tracked.  It only
  * try-locks mmap_lock, so a busy address space is skipped, not waited
- * for.
+ * for, and it stops early when a writer waits for mmap_lock.
+ *
+ * Placement walks (GET_HEAT with REFRESH or PLACEMENT) never clear an
+ * Accessed bit: heat comes from the kthread only.  They hold mmap_lock
+ * for at most CXLTIER_PLACEMENT_HOLD entries at a time and drop it as
+ * soon as someone waits for it (mmap_lock_is_contended()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -40,8 +51,11 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmap_lock.h>
+#include <linux/page_idle.h>
 #include <linux/pgtable.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/swap.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
@@ -70,6 +84,8 @@
  * @pinned: maybe-DMA-pinned base pages of @chunk so far
  * @young: young base pages of @chunk so far, not yet added to pending
  * @clear_young: the range has CXLTIER_SRC_CPU: test-and-clear Accessed
+ * @yield: stop (@stopped) when a writer waits for mmap_lock
+ * @stopped: the walk stopped early for a waiting mmap_lock writer
  * @budget: page-table entries the walk may still examine
  * @pages: base pages examined
  * @young_total: young base pages found
@@ -83,6 +99,8 @@ struct cxltier_walk {
 	u32 pinned;
 	u32 young;
 	bool clear_young;
+	bool yield;
+	bool stopped;
 	long budget;
 	u64 pages;
 	u64 young_total;
@@ -98,6 +116,22 @@ static void cxltier_walk_init(struct cxltier_walk *w, struct cxltier_range *r,
 	w->pinned = 0;
 	w->young = 0;
 	w->clear_young = r->sources & CXLTIER_SRC_CPU;
+	w->yield = true;
+	w->stopped = false;
+}
+
+/* May the walk go on under this hold of mmap_lock? */
+static bool cxltier_walk_may_go_on(const struct cxltier_walk *w)
+{
+	return w->budget > 0 && !w->stopped;
+}
+
+/* After each step: stop when a writer waits (the step made progress). */
+static void cxltier_walk_check_contention(struct cxltier_walk *w,
+					  struct mm_struct *mm)
+{
+	if (w->yield && mmap_lock_is_contended(mm))
+		w->stopped = true;
 }
 
 /* Young pages found so far count even when the walk stops mid-chunk. */
@@ -198,12 +232,18 @@ static int cxltier_scan_pte(pte_t *ptep, unsigned long addr, void *data)
 	pte_t pte = ptep_get(ptep);
 	bool young = false;
 
+	struct page *page;
+
 	if (!pte_present(pte))
 		return 0;
+	page = cxltier_pfn_page(pte_pfn(pte));
 	if (w->clear_young && pte_young(pte))
 		young = test_and_clear_bit(_PAGE_BIT_ACCESSED,
 					   (unsigned long *)&ptep->pte);
-	cxltier_walk_account(w, addr, 1, cxltier_pfn_page(pte_pfn(pte)), young);
+	/* The PTE lock keeps the mapped folio from going away. */
+	if (young && page)
+		cxltier_folio_young(page_folio(page));
+	cxltier_walk_account(w, addr, 1, page, young);
 	return 0;
 }
 
@@ -226,6 +266,8 @@ static void cxltier_scan_leaf(struct cxltier_walk *w, unsigned long *entry,
 
 	if (w->clear_young && is_young)
 		young = test_and_clear_bit(_PAGE_BIT_ACCESSED, entry);
+	if (young && page)
+		cxltier_folio_young(page_folio(page));
 	cxltier_walk_account(w, addr, (next - addr) >> PAGE_SHIFT, page, young);
 }
 
@@ -286,7 +328,7 @@ static unsigned long cxltier_scan_vma(struct cxltier_walk *w,
 	p4d_t *p4d;
 	pud_t *pud;
 
-	while (addr < end && w->budget > 0) {
+	while (addr < end && cxltier_walk_may_go_on(w)) {
 		pgd = pgd_offset(mm, addr);
 		next = min(pgd_addr_end(addr, end), end);
 		if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
@@ -313,6 +355,7 @@ skip:
 done:
 		w->pages += (next - addr) >> PAGE_SHIFT;
 		addr = next;
+		cxltier_walk_check_contention(w, mm);
 		cond_resched();
 	}
 	return addr;
@@ -329,7 +372,7 @@ static unsigned long cxltier_scan_span(struct cxltier_walk *w,
 	struct vm_area_struct *vma;
 	unsigned long vend;
 
-	while (addr < end && w->budget > 0) {
+	while (addr < end && cxltier_walk_may_go_on(w)) {
 		vma = find_vma(mm, addr);
 		if (!vma || vma->vm_start >= end) {
 			addr = end;
@@ -357,40 +400,72 @@ static unsigned long cxltier_scan_span(struct cxltier_walk *w,
 	return addr;
 }
 
+/*
+ * Page-table entries a placement walk examines under one hold of
+ * mmap_lock: eight PTE tables, well under a millisecond.
+ */
+#define CXLTIER_PLACEMENT_HOLD	4096
+
 /**
- * cxltier_scan_refresh() - walk some chunks of a range now
+ * cxltier_scan_placement() - walk the placement of some chunks now
  * @r: the range (a reference held)
  * @first: first chunk
  * @nr: number of chunks, @first + @nr <= r->nr_chunks
+ * @budget: page-table entries the call may examine, LONG_MAX for no
+ *	bound; when it runs out the walk stops at the next chunk boundary
+ *	once it has finished one chunk
+ * @next: out: the first chunk not walked, @first + @nr when all were
  *
- * Updates node, resident and pinned figures of the chunks and, for a
- * range with CXLTIER_SRC_CPU, counts and clears their young pages as a
- * scanner pass would.  Ranges whose owner is gone are left as they are.
+ * Updates node, resident and pinned figures of the chunks; Accessed bits
+ * are left alone.  mmap_lock is held for CXLTIER_PLACEMENT_HOLD entries
+ * at most and dropped early for a waiting writer; the figures of a chunk
+ * the walk crossed a drop in may mix before and after a concurrent
+ * change, as any walk's may.  Ranges whose owner is gone are left as
+ * they are.
  *
- * Return: 0, or -EINTR when a fatal signal interrupted the wait for
- * mmap_lock.
+ * Return: 0, or -EINTR when a fatal signal interrupted the walk; *@next
+ * is set either way.
  */
-int cxltier_scan_refresh(struct cxltier_range *r, u32 first, u32 nr)
+int cxltier_scan_placement(struct cxltier_range *r, u32 first, u32 nr,
+			   long budget, u32 *next)
 {
-	struct cxltier_walk w = { .budget = LONG_MAX };
+	struct cxltier_walk w = { .pages = 0 };
 	struct mm_struct *mm = r->mm;
+	unsigned long addr, end;
+	long hold;
 	int ret = 0;
 
+	*next = first + nr;
 	if (!nr || READ_ONCE(r->removed) || READ_ONCE(r->cmm->dead) ||
 	    !mmget_not_zero(mm))
 		return 0;
-	if (mmap_read_lock_killable(mm)) {
-		ret = -EINTR;
-		goto out_mmput;
-	}
 	cxltier_walk_init(&w, r, first);
-	cxltier_scan_span(&w, mm, cxltier_chunk_start(r, first),
-			  cxltier_chunk_end(r, first + nr - 1));
-	cxltier_walk_flush_young(&w);
-	mmap_read_unlock(mm);
+	w.clear_young = false;
+	addr = cxltier_chunk_start(r, first);
+	end = cxltier_chunk_end(r, first + nr - 1);
+	while (addr < end) {
+		if (fatal_signal_pending(current) ||
+		    mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			break;
+		}
+		hold = min_t(long, budget, CXLTIER_PLACEMENT_HOLD);
+		w.budget = hold;
+		w.stopped = false;
+		addr = cxltier_scan_span(&w, mm, addr, end);
+		mmap_read_unlock(mm);
+		/* A PTE table counts whole: the budget may go below 0. */
+		if (budget != LONG_MAX)
+			budget -= hold - w.budget;
+		if (budget <= 0 && w.chunk > first)
+			break;
+		/* Less than a whole chunk: finish it, one hold at a time. */
+		if (budget <= 0)
+			budget = CXLTIER_PLACEMENT_HOLD;
+		cond_resched();
+	}
+	*next = w.chunk;
 	atomic64_add(w.pages, &cxltier_stats.pages_scanned);
-	atomic64_add(w.young_total, &cxltier_stats.young_found);
-out_mmput:
 	mmput(mm);
 	return ret;
 }
@@ -412,6 +487,48 @@ struct cxltier_scan_cursor {
 /* The scanner's position between passes. */
 static struct cxltier_scan_cursor cxltier_cursor;
 
+/*
+ * Is range @r scanned by sampling?  Ranges with the CPU source of more
+ * than scan_exact_max_pages base pages are (sample.c).
+ */
+static bool cxltier_range_sampled(const struct cxltier_range *r)
+{
+	return (r->sources & CXLTIER_SRC_CPU) &&
+	       ((r->end - r->start) >> PAGE_SHIFT) >
+	       READ_ONCE(cxltier_tunables.scan_exact_max_pages);
+}
+
+/*
+ * Sampling visits of @r's chunks from @addr while *@budget lasts, under
+ * mmap_lock.  Return: where the next pass resumes (a chunk's start, or
+ * r->end); *@stopped when a writer waits for mmap_lock.
+ */
+static unsigned long cxltier_sample_range(struct cxltier_range *r,
+					  struct mm_struct *mm,
+					  unsigned long addr, long *budget,
+					  bool *stopped)
+{
+	u32 idx = 0, work;
+	u64 pages = 0;
+
+	if (addr > r->start && addr < r->end)
+		idx = (addr - r->start) >> r->chunk_shift;
+	while (idx < r->nr_chunks && *budget > 0) {
+		work = cxltier_sample_chunk(r, mm, idx);
+		*budget -= work;
+		pages += work;
+		idx++;
+		if (mmap_lock_is_contended(mm)) {
+			*stopped = true;
+			break;
+		}
+		cond_resched();
+	}
+	atomic64_add(pages, &cxltier_stats.pages_scanned);
+	atomic64_add(pages, &cxltier_stats.pages_sampled);
+	return idx < r->nr_chunks ? cxltier_chunk_start(r, idx) : r->end;
+}
+
 /* Scan range @r from the cursor; Return: true when the range is done. */
 static bool cxltier_scan_range(struct cxltier_range *r, long *budget)
 {
@@ -431,12 +548,28 @@ static bool cxltier_scan_range(struct cxltier_range *r, long *budget)
 		return true;
 	}
 
+	if (cxltier_range_sampled(r)) {
+		bool stopped = false;
+
+		addr = cxltier_sample_range(r, mm, c->id == r->id ? c->addr : 0,
+					    budget, &stopped);
+		mmap_read_unlock(mm);
+		mmput(mm);
+		if (stopped)
+			*budget = 0;
+		/* An exact walk of @r, if the mode changes, starts afresh. */
+		c->walk.r = NULL;
+		c->id = r->id;
+		c->addr = addr;
+		return addr >= r->end;
+	}
 	if (c->id != r->id || c->addr <= r->start || c->addr >= r->end ||
 	    c->walk.r != r) {
 		c->addr = r->start;
 		cxltier_walk_init(&c->walk, r, 0);
 	}
 	c->walk.budget = *budget;
+	c->walk.stopped = false;
 	c->walk.pages = 0;
 	c->walk.young_total = 0;
 	addr = cxltier_scan_span(&c->walk, mm, c->addr, r->end);
@@ -446,7 +579,8 @@ static bool cxltier_scan_range(struct cxltier_range *r, long *budget)
 
 	atomic64_add(c->walk.pages, &cxltier_stats.pages_scanned);
 	atomic64_add(c->walk.young_total, &cxltier_stats.young_found);
-	*budget = c->walk.budget;
+	/* A writer waits: end the pass, resume here at the next one. */
+	*budget = c->walk.stopped ? 0 : c->walk.budget;
 	c->id = r->id;
 	c->addr = addr;
 	return addr >= r->end;

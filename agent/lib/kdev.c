@@ -137,6 +137,35 @@ int kdev_get_heat(const struct kdev *dev, uint32_t id, uint64_t first,
 	return 0;
 }
 
+int kdev_get_placement(const struct kdev *dev, uint32_t id, uint64_t first,
+		       struct cxltier_chunk_heat *out, uint32_t room,
+		       uint32_t *total, uint64_t *next, uint64_t *epoch)
+{
+	struct cxltier_get_heat g;
+
+	memset(&g, 0, sizeof(g));
+	g.argsz = sizeof(g);
+	g.flags = CXLTIER_HEAT_PLACEMENT;
+	g.id = id;
+	g.entry_size = sizeof(*out);
+	g.first_chunk = first;
+	g.nr_chunks = room;
+	g.chunks = (uintptr_t)out;
+	if (ioctl(dev->fd, CXLTIER_IOC_GET_HEAT, &g) < 0)
+		return -errno;
+	/* A module that walked nothing past the end would loop a caller. */
+	if (g.next_chunk > g.nr_chunks || (room && first < g.nr_chunks &&
+					    g.next_chunk <= first))
+		return -EPROTO;
+	if (total)
+		*total = g.nr_chunks;
+	if (next)
+		*next = g.next_chunk;
+	if (epoch)
+		*epoch = g.epoch;
+	return 0;
+}
+
 int kdev_get_ranges(const struct kdev *dev, uint32_t flags,
 		    struct cxltier_range_info *out, uint32_t room,
 		    uint32_t *total)

@@ -65,6 +65,18 @@ int kdev_get_heat(const struct kdev *dev, uint32_t id, uint64_t first,
 		  uint32_t flags, uint32_t *total, uint64_t *epoch);
 
 /*
+ * One bounded placement read (CXLTIER_HEAT_PLACEMENT, needs
+ * CXLTIER_FEAT_PLACEMENT): entries of chunks [first, first + room) into
+ * @out, placement freshly walked for [first, *@next); *@next is where the
+ * next call resumes, *@total the range's chunk count (*@next == *@total:
+ * done).  Accessed bits are left alone.  -EPROTO when the module's
+ * cursor makes no progress.  @total, @next, @epoch may be NULL.
+ */
+int kdev_get_placement(const struct kdev *dev, uint32_t id, uint64_t first,
+		       struct cxltier_chunk_heat *out, uint32_t room,
+		       uint32_t *total, uint64_t *next, uint64_t *epoch);
+
+/*
  * Tracked ranges into @out (room entries); *@total gets how many exist.
  * @flags: CXLTIER_RANGES_ALL (every range, CAP_SYS_ADMIN),
  * CXLTIER_RANGES_USER (the opener's user's), or 0 (this file's).

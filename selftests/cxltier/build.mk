@@ -38,3 +38,7 @@ $(eval $(call program,cxltier-e2e-rogue,selftests/cxltier/e2e_rogue.c,,$(LIBCXLT
 # cxltierctl's tests: a tracked buffer with known contents and hot set.
 $(eval $(call program,cxltier-cli-buf,selftests/cxltier/cli_buf.c,$(TESTBED_LIBS),$(TESTBED_A)))
 $(eval $(call program,cxltier-e2e-flood,selftests/cxltier/e2e_flood.c,,$(LIBCXLTIER_A)))
+
+# Reclaim under memory pressure (run by reclaim.sh in a memory cgroup).
+$(call testbed_user,selftests/cxltier/reclaim_test.c)
+$(eval $(call program,cxltier-reclaim-test,selftests/cxltier/reclaim_test.c,$(TESTBED_LIBS),$(TESTBED_A)))

@@ -166,6 +166,8 @@ static void seed_arg(struct fuzz *f, unsigned int nr, uint8_t *buf)
 
 		a->argsz = sizeof(*a);
 		a->flags = rnd_below(2) ? CXLTIER_HEAT_REFRESH : 0;
+		if (rnd_below(3) == 0)
+			a->flags = CXLTIER_HEAT_PLACEMENT;
 		a->id = f->nids ? f->ids[rnd_below(f->nids)] : 1;
 		a->entry_size = sizeof(struct cxltier_chunk_heat);
 		a->first_chunk = rnd_below(8);

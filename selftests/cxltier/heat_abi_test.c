@@ -489,9 +489,13 @@ TEST_F(heat, get_heat)
 		EXPECT_EQ(err, hu_ioctl(self->fd, CXLTIER_IOC_GET_HEAT, &g)) \
 			TH_LOG("%s", #stmt);				\
 	} while (0)
-	BAD(-EINVAL, g.flags = 2);
+	BAD(-EINVAL, g.flags = 4);
+	BAD(-EINVAL, g.flags = 1U << 31);
+	BAD(-EINVAL, g.flags = CXLTIER_HEAT_REFRESH | CXLTIER_HEAT_PLACEMENT);
 	BAD(-EINVAL, g.reserved0 = 1);
-	BAD(-EINVAL, g.reserved[1] = 1);
+	BAD(-EINVAL, g.next_chunk = 1);
+	BAD(-EINVAL, g.next_chunk = ~0ULL);
+	BAD(-EINVAL, g.reserved = 1);
 	BAD(-EINVAL, g.entry_size = sizeof(h[0]) - 1);
 	BAD(-EINVAL, g.entry_size = 0);
 	BAD(-EINVAL, g.first_chunk = 5);
@@ -525,6 +529,199 @@ TEST_F(heat, get_heat)
 	ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4, CXLTIER_HEAT_REFRESH, NULL));
 	EXPECT_EQ(0, h[0].resident_pages);
 	EXPECT_EQ(CXLTIER_NODE_NONE, h[0].node);
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+}
+
+/* PLACEMENT: hostile cursors, and next_chunk where the read resumes. */
+TEST_F(heat, placement_cursor)
+{
+	struct cxltier_handshake hs = {
+		.argsz = sizeof(hs), .api_version = CXLTIER_API_VERSION,
+	};
+	struct cxltier_chunk_heat h[4];
+	struct cxltier_get_heat g;
+	uint32_t id;
+
+	ASSERT_EQ(0, hu_ioctl(self->fd, CXLTIER_IOC_HANDSHAKE, &hs));
+	EXPECT_TRUE(hs.features & CXLTIER_FEAT_PLACEMENT);
+	memset(self->buf, 1, BUFSZ);
+	ASSERT_EQ(0, hu_track(self->fd, self->buf, BUFSZ, 0, CXLTIER_SRC_CPU, &id));
+#define PL(err, stmt) do {						\
+		hu_get_heat_init(&g, id, h, 4, CXLTIER_HEAT_PLACEMENT);	\
+		stmt;							\
+		EXPECT_EQ(err, hu_ioctl(self->fd, CXLTIER_IOC_GET_HEAT, &g)) \
+			TH_LOG("%s", #stmt);				\
+	} while (0)
+	PL(-EINVAL, g.first_chunk = 5);
+	PL(-EINVAL, g.first_chunk = ~0ULL);
+	PL(-EINVAL, g.first_chunk = 1ULL << 32);
+	PL(-EINVAL, g.next_chunk = 2);
+	PL(-EINVAL, g.flags |= 1U << 7);
+	PL(-EFAULT, g.chunks = 8);
+	/* The end of the range is a valid cursor: nothing to walk. */
+	PL(0, g.first_chunk = 4);
+	EXPECT_EQ(4, g.next_chunk);
+	/* Room far beyond the range: clamped, no overflow. */
+	PL(0, g.first_chunk = 3; g.nr_chunks = ~0U);
+	EXPECT_EQ(4, g.next_chunk);
+	EXPECT_EQ(512, h[0].resident_pages);
+	PL(0, g.nr_chunks = 0; g.chunks = 0);
+	EXPECT_EQ(0, g.next_chunk);
+	EXPECT_EQ(4, g.nr_chunks);
+#undef PL
+	/* A small range fits one call; plain reads report the same cursor. */
+	hu_get_heat_init(&g, id, h, 4, CXLTIER_HEAT_PLACEMENT);
+	ASSERT_EQ(0, hu_ioctl(self->fd, CXLTIER_IOC_GET_HEAT, &g));
+	EXPECT_EQ(4, g.next_chunk);
+	EXPECT_EQ(512, h[3].resident_pages);
+	EXPECT_LE(0, h[3].node);
+	hu_get_heat_init(&g, id, h, 2, 0);
+	g.first_chunk = 1;
+	ASSERT_EQ(0, hu_ioctl(self->fd, CXLTIER_IOC_GET_HEAT, &g));
+	EXPECT_EQ(3, g.next_chunk);
+	/* Holes read as not resident. */
+	ASSERT_EQ(0, madvise(self->buf + 2 * MB, 2 * MB, MADV_DONTNEED));
+	hu_get_heat_init(&g, id, h, 4, CXLTIER_HEAT_PLACEMENT);
+	ASSERT_EQ(0, hu_ioctl(self->fd, CXLTIER_IOC_GET_HEAT, &g));
+	EXPECT_EQ(512, h[0].resident_pages);
+	EXPECT_EQ(0, h[1].resident_pages);
+	EXPECT_EQ(CXLTIER_NODE_NONE, h[1].node);
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+}
+
+/*
+ * PLACEMENT is bounded: CXLTIER_PLACEMENT_BUDGET entries (512 PTE tables)
+ * per call, then next_chunk resumes; REFRESH walks all of it at once.
+ */
+#define PL_CHUNKS	516
+
+TEST_F(heat, placement_bounded)
+{
+	size_t len = PL_CHUNKS * 2 * MB;
+	struct cxltier_chunk_heat *h;
+	struct cxltier_get_heat g;
+	uint64_t first = 0;
+	unsigned int calls = 0, i;
+	uint32_t id;
+	char *m;
+
+	h = calloc(PL_CHUNKS, sizeof(*h));
+	ASSERT_NE(NULL, h);
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	/* One 4 KiB page per 2 MiB: a PTE table under every chunk. */
+	madvise(m, len, MADV_NOHUGEPAGE);
+	for (i = 0; i < PL_CHUNKS; i++)
+		m[(size_t)i * 2 * MB + 4096] = 1;
+	ASSERT_EQ(0, hu_track(self->fd, m, len, 2 * MB, CXLTIER_SRC_CPU, &id));
+	while (first < PL_CHUNKS && calls < PL_CHUNKS) {
+		hu_get_heat_init(&g, id, h + first, PL_CHUNKS - first,
+				 CXLTIER_HEAT_PLACEMENT);
+		g.first_chunk = first;
+		ASSERT_EQ(0, hu_ioctl(self->fd, CXLTIER_IOC_GET_HEAT, &g));
+		EXPECT_LT(first, g.next_chunk);
+		ASSERT_GE(PL_CHUNKS, g.next_chunk);
+		first = g.next_chunk;
+		calls++;
+	}
+	EXPECT_EQ(PL_CHUNKS, first);
+	/* Each call covers at most 512 PTE tables (+1 for alignment). */
+	EXPECT_LE(2, calls);
+	for (i = 0; i < PL_CHUNKS; i++)
+		EXPECT_EQ(1, h[i].resident_pages) TH_LOG("chunk %u", i);
+	hu_get_heat_init(&g, id, h, PL_CHUNKS, CXLTIER_HEAT_REFRESH);
+	ASSERT_EQ(0, hu_ioctl(self->fd, CXLTIER_IOC_GET_HEAT, &g));
+	EXPECT_EQ(PL_CHUNKS, g.next_chunk);
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+	munmap(m, len);
+	free(h);
+}
+
+/* Placement reads leave Accessed bits to the scanner: heat is its own. */
+TEST_F(heat, placement_keeps_accessed_bits)
+{
+	struct cxltier_chunk_heat h[4];
+	long long young;
+	uint32_t id;
+	int i;
+
+	ASSERT_EQ(0, hu_track(self->fd, self->buf, BUFSZ, 0, CXLTIER_SRC_CPU, &id));
+	/* Park the scanner, let a pass in flight end, then touch. */
+	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "60000"));
+	usleep(500000);
+	young = hu_sysfs_get("stats/young_found");
+	memset(self->buf, 1, BUFSZ);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4,
+					 CXLTIER_HEAT_PLACEMENT, NULL));
+		ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4,
+					 CXLTIER_HEAT_REFRESH, NULL));
+	}
+	EXPECT_EQ(512, h[2].resident_pages);
+	EXPECT_EQ(young, hu_sysfs_get("stats/young_found"));
+	/* The scanner still finds every page young. */
+	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "10"));
+	for (i = 0; i < 100 && hu_sysfs_get("stats/young_found") - young <
+	     (long long)(BUFSZ / 4096); i++)
+		usleep(100000);
+	EXPECT_LE(young + (long long)(BUFSZ / 4096),
+		  hu_sysfs_get("stats/young_found"));
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+}
+
+/*
+ * Sampling mode: hot chunks read hot from a few pages each, cold chunks
+ * exactly cold (a tested page was cleared by the previous visit), and
+ * the work is scan_sample_pages entries per chunk and visit.
+ */
+TEST_F(heat, sampling_mode)
+{
+	struct cxltier_chunk_heat h[4];
+	long long sampled, passes;
+	volatile char *p = (volatile char *)self->buf;
+	uint32_t id;
+	size_t i;
+	int round;
+
+	EXPECT_EQ(-EINVAL, hu_sysfs_set("scan_exact_max_pages", "4294967296"));
+	EXPECT_EQ(-EINVAL, hu_sysfs_set("scan_sample_pages", "0"));
+	EXPECT_EQ(-EINVAL, hu_sysfs_set("scan_sample_pages", "65"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_sample_pages", "8"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_exact_max_pages", "0"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "20"));
+	ASSERT_EQ(0, hu_sysfs_set("epoch_ms", "200"));
+	ASSERT_EQ(0, madvise(self->buf, BUFSZ, MADV_NOHUGEPAGE));
+	memset(self->buf, 1, BUFSZ);
+	ASSERT_EQ(0, hu_track(self->fd, self->buf, BUFSZ, 0, CXLTIER_SRC_CPU, &id));
+	/*
+	 * A pass counts itself in scan_passes when it starts and adds to
+	 * pages_sampled as it goes: passes before sampled here, sampled
+	 * before passes at the end, so that only the pass in flight at the
+	 * start can add entries that the passes do not count (the + 1).
+	 */
+	passes = hu_sysfs_get("stats/scan_passes");
+	sampled = hu_sysfs_get("stats/pages_sampled");
+	/* Chunks 0 and 1 hot, 2 and 3 cold, for three epochs. */
+	for (round = 0; round < 60; round++) {
+		for (i = 0; i < 4 * MB; i += 4096)
+			p[i]++;
+		usleep(10000);
+	}
+	ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4, CXLTIER_HEAT_PLACEMENT, NULL));
+	EXPECT_LT(0, h[0].heat);
+	EXPECT_LT(0, h[1].heat);
+	EXPECT_EQ(0, h[2].cpu_young);
+	EXPECT_EQ(0, h[3].cpu_young);
+	EXPECT_GT(h[0].heat, 4 * h[2].heat);
+	/* Placement comes from the placement walk. */
+	EXPECT_EQ(512, h[3].resident_pages);
+	/* 8 tested and 8 cleared per chunk and visit, 4 chunks a pass. */
+	sampled = hu_sysfs_get("stats/pages_sampled") - sampled;
+	passes = hu_sysfs_get("stats/scan_passes") - passes;
+	TH_LOG("%lld passes, %lld entries sampled", passes, sampled);
+	EXPECT_LT(0, sampled);
+	EXPECT_GE((passes + 1) * 4 * 16, sampled);
 	EXPECT_EQ(0, hu_untrack(self->fd, id));
 }
 

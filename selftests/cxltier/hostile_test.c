@@ -345,6 +345,97 @@ TEST_F(hostile, hugetlb_after_track)
 	}
 }
 
+/* The same in sampling mode: the sampler skips hugetlb too, no oops. */
+TEST_F(hostile, hugetlb_after_track_sampled)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	long long passes;
+	uint32_t id;
+	char *m, *hm;
+
+	ASSERT_NE(NULL, f);
+	fprintf(f, "4\n");
+	fclose(f);
+	ASSERT_EQ(0, hu_sysfs_set("scan_exact_max_pages", "0"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "10"));
+	m = mmap(NULL, 8 * MB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	m = (char *)(((uintptr_t)m + 2 * MB - 1) & ~(2 * MB - 1));
+	memset(m, 1, 4 * MB);
+	ASSERT_EQ(0, hu_track(self->fd, m, 4 * MB, 0, CXLTIER_SRC_ALL, &id));
+	hm = mmap(m, 2 * MB, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED, -1, 0);
+	if (hm != MAP_FAILED) {
+		memset(hm, 2, 2 * MB);
+		passes = hu_sysfs_get("stats/scan_passes");
+		while (hu_sysfs_get("stats/scan_passes") < passes + 5) {
+			hm[0]++;
+			m[2 * MB]++;
+			usleep(10000);
+		}
+		munmap(hm, 2 * MB);
+	} else {
+		TH_LOG("no huge pages: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+	f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	if (f) {
+		fputs("0\n", f);
+		fclose(f);
+	}
+}
+
+/*
+ * Holes in a sampled range: munmap frees a hole's page tables under
+ * mmap_lock held for reading (it downgrades), so the sampler, which runs
+ * on the other vCPU meanwhile, must never lock or clear in a table that
+ * no VMA covers.  Chunks 1 and 3 are PMD-aligned 2 MiB VMAs that come
+ * and go, each time with a fresh page table, while placement reads run;
+ * the kernel log (run_tests.sh) must stay clean.
+ */
+TEST_F_TIMEOUT(hostile, sampled_holes_come_and_go, 120)
+{
+	struct cxltier_chunk_heat h[4];
+	double t0 = now_ms();
+	unsigned int iter = 0;
+	uint32_t id;
+	size_t off;
+	char *m, *p;
+
+	ASSERT_EQ(0, hu_sysfs_set("scan_exact_max_pages", "0"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_sample_pages", "64"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "10"));
+	m = mmap(NULL, 10 * MB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	m = (char *)(((uintptr_t)m + 2 * MB - 1) & ~(2 * MB - 1));
+	ASSERT_EQ(0, madvise(m, 8 * MB, MADV_NOHUGEPAGE));
+	memset(m, 1, 8 * MB);
+	ASSERT_EQ(0, hu_track(self->fd, m, 8 * MB, 0, CXLTIER_SRC_CPU, &id));
+	while (now_ms() - t0 < 4000) {
+		for (off = 2 * MB; off < 8 * MB; off += 4 * MB)
+			ASSERT_EQ(0, munmap(m + off, 2 * MB));
+		ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4,
+					 CXLTIER_HEAT_PLACEMENT, NULL));
+		EXPECT_EQ(0, h[1].resident_pages);
+		EXPECT_EQ(512, h[2].resident_pages);
+		for (off = 2 * MB; off < 8 * MB; off += 4 * MB) {
+			p = mmap(m + off, 2 * MB, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			ASSERT_EQ(m + off, p);
+			ASSERT_EQ(0, madvise(p, 2 * MB, MADV_NOHUGEPAGE));
+			p[0] = 1;
+			p[MB] = 1;
+		}
+		if (!(iter++ & 7))
+			usleep(1000);
+	}
+	TH_LOG("%u unmap/map rounds in 4 s", iter);
+	EXPECT_LT(50, iter);
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+}
+
 /*
  * Reading an untouched THP-enabled area maps the huge zero page: nothing
  * is resident, and a walk must say so (it used to count 512 pages).

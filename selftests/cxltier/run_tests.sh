@@ -40,6 +40,7 @@ tests=(
 	"cxltier-hostile-test	basic	loaded"
 	"cxltier-race-test	basic	loaded	multi"
 	"cxltier-heat-accuracy-test basic	loaded"
+	"reclaim.sh		basic+kmem	loaded"
 	"e2e_handshake.sh	kmem	loaded"
 	"e2e_perm.sh		kmem	loaded"
 	"e2e_flood.sh		kmem	loaded"

@@ -29,5 +29,5 @@ $(eval $(call unit_test,test-executor,tests/unit/test_executor.c agent/executor.
 $(eval $(call unit_test,test-server,tests/unit/test_server.c agent/server.c agent/peer_access.c agent/peer_limits.c agent/ratelimit.c agent/log.c,,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-pool-table,tests/unit/test_pool_table.c,-lpthread,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-preload-place,tests/unit/test_preload_place.c agent/preload/place.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
-$(eval $(call unit_test,test-observe,tests/unit/test_observe.c agent/observe.c,,$(LIBCXLTIER_A)))
-$(eval $(call unit_test,test-admin,tests/unit/test_admin.c agent/admin.c agent/inspect.c agent/drain.c agent/executor.c agent/plan.c agent/server.c agent/peer_access.c agent/peer_limits.c agent/ratelimit.c agent/metrics.c agent/observe.c agent/log.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-observe,tests/unit/test_observe.c agent/observe.c agent/placement.c,,$(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-admin,tests/unit/test_admin.c agent/admin.c agent/inspect.c agent/drain.c agent/executor.c agent/plan.c agent/server.c agent/peer_access.c agent/peer_limits.c agent/ratelimit.c agent/metrics.c agent/observe.c agent/placement.c agent/log.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))

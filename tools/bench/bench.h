@@ -25,6 +25,7 @@
 
 int cmd_heat_accuracy(int argc, char **argv);
 int cmd_scan_cost(int argc, char **argv);
+int cmd_refresh_latency(int argc, char **argv);
 int cmd_e2e(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_blockmove(int argc, char **argv);

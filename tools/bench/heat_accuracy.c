@@ -21,7 +21,7 @@ static void ha_usage(FILE *f)
 		"usage: cxltier-bench heat-accuracy [--json] [--buffer 4k|thp|both]\n"
 		"       [--size MIB] [--hot N] [--epoch-ms MS] [--half-life-ms MS]\n"
 		"       [--scan-interval-ms MS] [--device-weight W] [--warm-epochs N]\n"
-		"       [--verbose]\n");
+		"       [--sampling] [--verbose]\n");
 }
 
 int cmd_heat_accuracy(int argc, char **argv)
@@ -36,6 +36,7 @@ int cmd_heat_accuracy(int argc, char **argv)
 		{ "scan-interval-ms", required_argument, NULL, 'i' },
 		{ "device-weight", required_argument, NULL, 'w' },
 		{ "warm-epochs", required_argument, NULL, 'W' },
+		{ "sampling", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -59,6 +60,7 @@ int cmd_heat_accuracy(int argc, char **argv)
 		case 'i': o.scan_interval_ms = strtoul(optarg, NULL, 0); break;
 		case 'w': o.device_weight = strtoul(optarg, NULL, 0); break;
 		case 'W': o.warm_epochs = strtoul(optarg, NULL, 0); break;
+		case 'S': o.sampling = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': ha_usage(stdout); return BENCH_EXIT_OK;
 		default: ha_usage(stderr); return BENCH_EXIT_USAGE;

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cxltier-bench scan-cost: what one Accessed-bit scan of a tracked buffer
- * costs, relative to reading the same memory once.
+ * cxltier-bench scan-cost: what one full sweep of the scanner thread
+ * over a tracked buffer costs, relative to reading the same memory once,
+ * in exact and in sampling mode.
  *
  * A resident buffer (4 KiB pages, then THP) is tracked with the CPU
- * source; the background scanner is slowed to one pass a minute, and a
- * full scan is timed as CXLTIER_IOC_GET_HEAT with CXLTIER_HEAT_REFRESH
- * over every chunk, which runs the scanner's walk synchronously (test
- * and clear of every Accessed bit, node, residency and pin counts).  The
- * same buffer is then read once, 8 bytes a time.  Each figure is the
- * median of --runs runs; the ratio scan time / read time is what compares
- * across machines.  metadata_bytes_per_gib is stats/metadata_bytes for a
- * 1 GiB range of 2 MiB chunks.
+ * source; scan_budget_pages is raised so that one pass of the scanner
+ * thread covers the whole buffer (one sweep), scan_interval_ms is 10, and
+ * scan_exact_max_pages picks the mode (exact: never sample; sampling:
+ * sample everything, scan_sample_pages at its default).  A sweep's cost
+ * is the CPU time of cxltier_heatd (/proc/PID/schedstat, in ns) over
+ * 300 ms divided by the passes it made; entries per sweep is
+ * stats/pages_scanned over the same passes.  The buffer is then read
+ * once, 8 bytes a time.  Each figure is the median of --runs runs; the
+ * ratio sweep time / read time is what compares across machines.
+ * metadata_bytes_per_gib is stats/metadata_bytes for a 1 GiB range of
+ * 2 MiB chunks.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -43,47 +48,98 @@ static uint64_t median(uint64_t *v, unsigned int n)
 /* Keeps the compiler from dropping the read loop. */
 static volatile uint64_t sc_sink;
 
-/* Median ns of one full scan and of one read of a @size buffer. */
-static int sc_measure(struct kdev *dev, size_t size, int thp,
-		      unsigned int runs, uint64_t *scan_ns, uint64_t *read_ns,
-		      long *thp_kb)
+/* CPU time of the scanner thread so far, in ns; 0 when unknown. */
+static uint64_t sc_heatd_ns(void)
 {
-	unsigned int nr = size / CHUNK, i;
-	struct cxltier_chunk_heat *h;
-	uint64_t *ts, *tr, t0, sum;
+	static char path[64];
+	unsigned long long ns = 0;
+	char comm[32];
+	FILE *f;
+	int pid;
+
+	if (!path[0]) {
+		for (pid = 2; pid < 32768 && !path[0]; pid++) {
+			snprintf(comm, sizeof(comm), "/proc/%d/comm", pid);
+			f = fopen(comm, "r");
+			if (!f)
+				continue;
+			if (fgets(comm, sizeof(comm), f) &&
+			    !strcmp(comm, "cxltier_heatd\n"))
+				snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+			fclose(f);
+		}
+		if (!path[0])
+			return 0;
+	}
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
+}
+
+/**
+ * struct sc_result - one mode and page size
+ * @sweep_ns: median CPU ns of one sweep of the scanner thread
+ * @read_ns: median ns of one read of the buffer
+ * @entries: median page-table entries one sweep examines
+ * @thp_kb: AnonHugePages of the buffer
+ */
+struct sc_result {
+	uint64_t sweep_ns;
+	uint64_t read_ns;
+	uint64_t entries;
+	long thp_kb;
+};
+
+static void sc_set_mode(int sampling)
+{
+	tb_sysfs_set("scan_exact_max_pages", sampling ? 0 : 4294967295LL);
+}
+
+/* Medians of --runs measurements of a @size buffer in one mode. */
+static int sc_measure(struct kdev *dev, size_t size, int thp, int sampling,
+		      unsigned int runs, struct sc_result *res)
+{
+	uint64_t *ts, *tr, *te, t0, sum, ns, passes, pages;
+	unsigned int i;
 	const uint64_t *p;
 	uint32_t id;
 	char *buf;
-	size_t k;
 	int ret;
 
 	buf = tb_map(size, 2UL << 20, (thp ? TB_MAP_THP : TB_MAP_NOTHP) | TB_MAP_TOUCH);
-	h = calloc(nr, sizeof(*h));
 	ts = calloc(runs, sizeof(*ts));
 	tr = calloc(runs, sizeof(*tr));
-	if (!buf || !h || !ts || !tr) {
+	te = calloc(runs, sizeof(*te));
+	if (!buf || !ts || !tr || !te) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	*thp_kb = tb_thp_kb(buf);
+	res->thp_kb = tb_thp_kb(buf);
+	sc_set_mode(sampling);
 	ret = kdev_track(dev, 0, (uintptr_t)buf, size, CHUNK, CXLTIER_SRC_CPU,
 			 "scan-cost", &id, NULL);
 	if (ret)
 		goto out;
+	/* A sampled chunk's first visit only clears its first sample. */
+	usleep(100000);
 	for (i = 0; i < runs; i++) {
-		/* Make every page young again, then scan. */
-		for (k = 0; k < size; k += 4096)
-			buf[k]++;
-		t0 = clock_now_ns();
-		ret = kdev_get_heat(dev, id, 0, h, nr, CXLTIER_HEAT_REFRESH,
-				    NULL, NULL);
-		ts[i] = clock_now_ns() - t0;
-		if (ret)
-			goto out_untrack;
-		if (h[0].resident_pages != CHUNK / 4096) {
+		ns = sc_heatd_ns();
+		passes = tb_sysfs_get("stats/scan_passes");
+		pages = tb_sysfs_get("stats/pages_scanned");
+		usleep(300000);
+		ns = sc_heatd_ns() - ns;
+		passes = tb_sysfs_get("stats/scan_passes") - passes;
+		pages = tb_sysfs_get("stats/pages_scanned") - pages;
+		if (!passes || !ns) {
 			ret = -EPROTO;
 			goto out_untrack;
 		}
+		ts[i] = ns / passes;
+		te[i] = pages / passes;
 		t0 = clock_now_ns();
 		sum = 0;
 		for (p = (const uint64_t *)buf; p < (const uint64_t *)(buf + size); p++)
@@ -91,14 +147,15 @@ static int sc_measure(struct kdev *dev, size_t size, int thp,
 		tr[i] = clock_now_ns() - t0;
 		sc_sink += sum;
 	}
-	*scan_ns = median(ts, runs);
-	*read_ns = median(tr, runs);
+	res->sweep_ns = median(ts, runs);
+	res->read_ns = median(tr, runs);
+	res->entries = median(te, runs);
 out_untrack:
 	kdev_untrack(dev, id);
 out:
+	free(te);
 	free(tr);
 	free(ts);
-	free(h);
 	if (buf)
 		tb_unmap(buf, size);
 	return ret;
@@ -133,6 +190,10 @@ static void sc_usage(FILE *f)
 	fprintf(f, "usage: cxltier-bench scan-cost [--json] [--size MIB] [--runs N]\n");
 }
 
+static const char *const sc_names[4] = {
+	"4k_exact", "4k_sampling", "thp_exact", "thp_sampling",
+};
+
 int cmd_scan_cost(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -142,16 +203,16 @@ int cmd_scan_cost(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	uint64_t scan[2], rd[2];
 	size_t size = 256UL << 20;
 	unsigned int runs = 5;
 	struct tb_tunables saved;
 	struct json_object *obj;
+	struct sc_result res[4];
 	long long meta = 0;
-	long thp_kb[2];
+	char key[64];
 	struct kdev dev;
-	int json = 0, c, t, ret;
-	double pages;
+	int json = 0, c, t, ret = 0;
+	double gib;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -172,10 +233,16 @@ int cmd_scan_cost(int argc, char **argv)
 		fprintf(stderr, "cxltier-bench: /dev/cxltier: %s\n", strerror(-ret));
 		return BENCH_EXIT_NODEV;
 	}
+	if (!sc_heatd_ns()) {
+		fprintf(stderr, "cxltier-bench: scan-cost: no /proc/PID/schedstat of cxltier_heatd\n");
+		kdev_close(&dev);
+		return BENCH_EXIT_NODEV;
+	}
 	tb_tunables_save(&saved);
-	tb_sysfs_set("scan_interval_ms", 60000);
-	for (t = 0; t < 2 && !ret; t++)
-		ret = sc_measure(&dev, size, t, runs, &scan[t], &rd[t], &thp_kb[t]);
+	tb_sysfs_set("scan_interval_ms", 10);
+	tb_sysfs_set("scan_budget_pages", 1LL << 26);
+	for (t = 0; t < 4 && !ret; t++)
+		ret = sc_measure(&dev, size, t >= 2, t & 1, runs, &res[t]);
 	if (!ret)
 		ret = sc_metadata(&dev, &meta);
 	tb_tunables_restore(&saved);
@@ -185,26 +252,33 @@ int cmd_scan_cost(int argc, char **argv)
 		return BENCH_EXIT_FAIL;
 	}
 
-	pages = (double)size / 4096;
+	gib = (double)size / (1UL << 30);
 	if (json) {
 		obj = json_object_new_object();
-		json_object_object_add(obj, "pages_4k_per_s",
-				       json_object_new_double(pages * 1e9 / scan[0]));
-		json_object_object_add(obj, "pages_thp_per_s",
-				       json_object_new_double(pages * 1e9 / scan[1]));
-		json_object_object_add(obj, "scan_to_read_ratio_4k",
-				       json_object_new_double((double)scan[0] / rd[0]));
-		json_object_object_add(obj, "scan_to_read_ratio_thp",
-				       json_object_new_double((double)scan[1] / rd[1]));
+		json_object_object_add(obj, "size_mib",
+				       json_object_new_int64(size >> 20));
+		for (t = 0; t < 4; t++) {
+			snprintf(key, sizeof(key), "sweep_to_read_ratio_%s", sc_names[t]);
+			json_object_object_add(obj, key, json_object_new_double(
+				(double)res[t].sweep_ns / res[t].read_ns));
+			snprintf(key, sizeof(key), "entries_per_gib_%s", sc_names[t]);
+			json_object_object_add(obj, key, json_object_new_double(
+				res[t].entries / gib));
+			snprintf(key, sizeof(key), "sweep_ms_%s", sc_names[t]);
+			json_object_object_add(obj, key, json_object_new_double(
+				res[t].sweep_ns / 1e6));
+		}
+		json_object_object_add(obj, "thp_kb", json_object_new_int64(res[2].thp_kb));
 		json_object_object_add(obj, "metadata_bytes_per_gib",
 				       json_object_new_int64(meta));
 		puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY));
 		json_object_put(obj);
 	} else {
-		printf("4 KiB: %.0f pages/s, scan/read %.3f; THP (%ld KiB): %.0f pages/s, "
-		       "scan/read %.3f; metadata %lld bytes per GiB\n",
-		       pages * 1e9 / scan[0], (double)scan[0] / rd[0], thp_kb[1],
-		       pages * 1e9 / scan[1], (double)scan[1] / rd[1], meta);
+		for (t = 0; t < 4; t++)
+			printf("%-12s sweep/read %.4f, %.0f entries per GiB, sweep %.2f ms\n",
+			       sc_names[t], (double)res[t].sweep_ns / res[t].read_ns,
+			       res[t].entries / gib, res[t].sweep_ns / 1e6);
+		printf("THP %ld KiB; metadata %lld bytes per GiB\n", res[2].thp_kb, meta);
 	}
 	return BENCH_EXIT_OK;
 }

@@ -204,7 +204,8 @@ int ha_run(const struct ha_opts *o, int thp, struct ha_result *res)
 	if (tb_sysfs_set("epoch_ms", o->epoch_ms) ||
 	    tb_sysfs_set("half_life_ms", o->half_life_ms) ||
 	    tb_sysfs_set("scan_interval_ms", o->scan_interval_ms) ||
-	    tb_sysfs_set("device_weight", o->device_weight)) {
+	    tb_sysfs_set("device_weight", o->device_weight) ||
+	    (o->sampling && tb_sysfs_set("scan_exact_max_pages", 0))) {
 		ret = -EIO;
 		goto out_restore;
 	}

@@ -17,6 +17,7 @@
 const char *const tb_tunable_names[TB_NR_TUNABLES] = {
 	"scan_interval_ms", "scan_budget_pages", "half_life_ms", "epoch_ms",
 	"device_weight", "max_ranges_per_fd", "max_chunks",
+	"scan_exact_max_pages", "scan_sample_pages",
 };
 
 long long tb_sysfs_get(const char *name)

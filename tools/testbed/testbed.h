@@ -42,7 +42,7 @@ int tb_sysfs_set(const char *name, long long v);
 int tb_sysfs_write(const char *name, const char *text);
 
 /* The tunables a run may change, in tb_tunable_names order. */
-#define TB_NR_TUNABLES 7
+#define TB_NR_TUNABLES 9
 extern const char *const tb_tunable_names[TB_NR_TUNABLES];
 
 /**
@@ -299,6 +299,7 @@ int tb_pool_node(const struct tb_pool *p, uint32_t c, int *node, unsigned int *p
  *	set for the run (restored after)
  * @warm_epochs: epochs of steady access before the measurement
  * @max_shift_epochs: give up on the shift after this many epochs
+ * @sampling: scan by sampling (scan_exact_max_pages 0 for the run)
  * @verbose: progress on stderr
  */
 struct ha_opts {
@@ -306,6 +307,7 @@ struct ha_opts {
 	unsigned int hot;
 	unsigned int epoch_ms, half_life_ms, scan_interval_ms, device_weight;
 	unsigned int warm_epochs, max_shift_epochs;
+	int sampling;
 	int verbose;
 };
 

@@ -30,7 +30,8 @@
  * Version of this interface; bumped when an ioctl, a field or a flag is
  * added or the encoding changes.  2: ioctl type 0xC9 (1 used 0xCE, the
  * CXL subsystem's), CXLTIER_TRACK_PIDFD, CXLTIER_REPORT_MAX_CHUNKS.
- * 3: CXLTIER_FEAT_HOTPLUG, CXLTIER_HANDSHAKE_HOTPLUG_EVENTS.
+ * 3: CXLTIER_FEAT_PLACEMENT (CXLTIER_HEAT_PLACEMENT), CXLTIER_FEAT_HOTPLUG,
+ * CXLTIER_HANDSHAKE_HOTPLUG_EVENTS.
  */
 #define CXLTIER_API_VERSION	3
 
@@ -52,7 +53,7 @@
 #define CXLTIER_FEAT_POLL	(1ULL << 4) /* poll()/read() epoch events */
 #define CXLTIER_FEAT_RETIER	(1ULL << 5) /* kernel memory-tier re-registration */
 #define CXLTIER_FEAT_PIDFD	(1ULL << 6) /* CXLTIER_TRACK_PIDFD */
-/* bit 7: CXLTIER_FEAT_PLACEMENT, kept for the bounded placement read */
+#define CXLTIER_FEAT_PLACEMENT	(1ULL << 7) /* CXLTIER_HEAT_PLACEMENT */
 #define CXLTIER_FEAT_HOTPLUG	(1ULL << 8) /* memory hotplug events */
 
 /* cxltier_handshake.flags */
@@ -293,8 +294,21 @@ struct cxltier_report {
 #define CXLTIER_NODE_MIXED	(-2) /* resident pages on several nodes */
 
 /* cxltier_get_heat.flags */
-/* Walk the page tables now for node, resident and pinned counts. */
+/*
+ * Walk the page tables now for node, resident and pinned counts of every
+ * chunk asked for.  Accessed bits are left alone: heat comes from the
+ * scanner only.
+ */
 #define CXLTIER_HEAT_REFRESH	(1U << 0)
+/*
+ * The same, bounded: at most CXLTIER_PLACEMENT_BUDGET page-table entries
+ * per call (and at least one whole chunk); next_chunk says where to
+ * resume.  Not with CXLTIER_HEAT_REFRESH.
+ */
+#define CXLTIER_HEAT_PLACEMENT	(1U << 1)
+
+/* Page-table entries one CXLTIER_HEAT_PLACEMENT call may examine. */
+#define CXLTIER_PLACEMENT_BUDGET	(1U << 18)
 
 /**
  * struct cxltier_chunk_heat - one chunk
@@ -329,6 +343,10 @@ struct cxltier_chunk_heat {
  * @reserved0: must be 0
  * @chunks: user pointer to the array
  * @epoch: out: current heat epoch
+ * @next_chunk: in: must be 0; out: with CXLTIER_HEAT_PLACEMENT, the
+ *	first chunk whose placement this call did not walk (the next
+ *	call's @first_chunk; the range's chunk count when it is done),
+ *	otherwise @first_chunk plus the entries filled
  * @reserved: must be 0
  */
 struct cxltier_get_heat {
@@ -341,7 +359,8 @@ struct cxltier_get_heat {
 	__u32 reserved0;
 	__aligned_u64 chunks;
 	__aligned_u64 epoch;
-	__aligned_u64 reserved[2];
+	__aligned_u64 next_chunk;
+	__aligned_u64 reserved;
 };
 
 #define CXLTIER_IOC_GET_HEAT	_IO(CXLTIER_TYPE, CXLTIER_BASE + 5)

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sampling mode of the CPU heat scanner, for ranges of more than
+ * scan_exact_max_pages base pages: a visit of a chunk examines
+ * scan_sample_pages pages chosen at random instead of all of them, so a
+ * sweep costs O(chunks), not O(pages).
+ *
+ * As DAMON does, a sample takes two visits: one visit clears the Accessed
+ * bits of k random pages of the chunk, the next tests (and clears) the
+ * same k pages, so what it sees is the accesses between the two visits,
+ * what an exact sweep at the same rate would have seen of those pages.
+ * The pages are not stored: the chunk keeps the seed that chose them.
+ * Each visit tests the previous visit's pages, then clears a fresh set.
+ *
+ * Estimator: with h of the k tested pages young, the chunk's young count
+ * for the visit is h * n / k, n its base pages (an unbiased estimate of
+ * the exact sweep's count; Documentation/design.rst gives its error).  A
+ * huge PMD is tested once per visit, and every sample that falls in it
+ * shares the answer.
+ *
+ * Samples in one page table are taken under one pmd_lock() and one PTE
+ * lock (the PTE lock nested inside, as in scan.c): pte_offset_kernel()
+ * on the table that the locked PMD points to, which cannot be collapsed
+ * while we hold that lock.  Only the tables of an address inside a VMA
+ * are kept by our mmap_lock: the first sample of a group must be in a
+ * VMA we may walk, and a sample outside one (a hole left by munmap,
+ * whose tables munmap frees under a read lock) touches no page table.
+ * Placement figures are not gathered: they come from placement walks
+ * (GET_HEAT with PLACEMENT).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/sort.h>
+
+#include "compat.h"
+#include "internal.h"
+
+/**
+ * struct cxltier_sampler - one visit's pass over a set of samples
+ * @mm: the address space, mmap_lock held for reading
+ * @vma: VMA of the last sample, or NULL
+ * @leaf: start of the last huge PMD tested in this pass, 0 = none
+ * @leaf_young: whether it was young
+ * @young: samples found young
+ * @entries: page-table entries examined (a huge PMD once)
+ */
+struct cxltier_sampler {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	unsigned long leaf;
+	bool leaf_young;
+	u32 young;
+	u32 entries;
+};
+
+static int cxltier_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The @k page offsets in [0, @n) that @seed chooses, in ascending order. */
+static void cxltier_sample_offsets(u32 seed, u32 k, u32 n, u32 *off)
+{
+	struct rnd_state st;
+	u32 i;
+
+	prandom_seed_state(&st, seed);
+	for (i = 0; i < k; i++)
+		off[i] = prandom_u32_state(&st) % n;
+	sort(off, k, sizeof(*off), cxltier_cmp_u32, NULL);
+}
+
+/* Test-and-clear one entry's Accessed bit; tell reclaim about a use. */
+static bool cxltier_sample_clear(unsigned long *entry, bool is_young,
+				 unsigned long pfn)
+{
+	struct page *page;
+
+	if (!is_young || !test_and_clear_bit(_PAGE_BIT_ACCESSED, entry))
+		return false;
+	page = is_zero_pfn(pfn) ? NULL : pfn_to_online_page(pfn);
+	if (page)
+		cxltier_folio_young(page_folio(page));
+	return true;
+}
+
+/* The PMD entry for @addr, or NULL when an upper level is missing. */
+static pmd_t *cxltier_sample_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(READ_ONCE(*p4d)) || p4d_bad(READ_ONCE(*p4d)))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	/* 1 GiB leaves are hugetlb's: never sampled (scan.c says why). */
+	if (pud_none(READ_ONCE(*pud)) || pud_leaf(READ_ONCE(*pud)) ||
+	    pud_bad(READ_ONCE(*pud)))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/* Is @addr in a VMA the scanner may walk?  Caches the VMA in @s. */
+static bool cxltier_sample_vma_ok(struct cxltier_sampler *s, unsigned long addr)
+{
+	struct vm_area_struct *vma = s->vma;
+
+	if (!vma || addr < vma->vm_start || addr >= vma->vm_end) {
+		vma = find_vma(s->mm, addr);
+		if (!vma || vma->vm_start > addr)
+			return false;
+		s->vma = vma;
+	}
+	return !(vma->vm_flags & (VM_IO | VM_PFNMAP)) &&
+	       !is_vm_hugetlb_page(vma);
+}
+
+/*
+ * Samples @off[0..@k) (ascending page offsets from @base), all under
+ * the PMD of the first one: test-and-clear each.  Return: how many were
+ * consumed (those in that PMD).
+ */
+static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
+				   unsigned long base, const u32 *off, u32 k)
+{
+	unsigned long addr = base + ((unsigned long)off[0] << PAGE_SHIFT);
+	unsigned long pmd_start = addr & PMD_MASK, a;
+	spinlock_t *ptl, *pte_ptl;	/* PMD lock, PTE lock */
+	pmd_t *pmdp, pmd;
+	pte_t *ptep, pte;
+	u32 i, n = 0;
+
+	s->entries++;
+	/*
+	 * The first sample anchors the group: only page tables that cover
+	 * an address inside a VMA we may walk are stable under mmap_lock
+	 * held for reading.  Those of a hole may be freed under it: munmap
+	 * frees them after downgrading mmap_lock to read (to the page
+	 * allocator right after the TLB flush, or after an RCU grace period
+	 * where the kernel defers page-table frees), and a freed table's
+	 * struct page no longer holds a PMD or PTE lock.  So a sample outside
+	 * such a VMA (a hole, VM_IO/VM_PFNMAP, or hugetlb, whose shared
+	 * PMDs are not stable under our mmap_lock either: scan.c) reads
+	 * as not young and touches no page table; the next one anchors
+	 * the next group.
+	 */
+	if (!cxltier_sample_vma_ok(s, addr))
+		return 1;
+	while (n < k && ((base + ((unsigned long)off[n] << PAGE_SHIFT)) &
+			 PMD_MASK) == pmd_start)
+		n++;
+	pmdp = cxltier_sample_pmd(s->mm, addr);
+	if (!pmdp)
+		return n;
+	ptl = pmd_lock(s->mm, pmdp);
+	pmd = READ_ONCE(*pmdp);
+	if (pmd_none(pmd) || !pmd_present(pmd)) {
+		/* nothing mapped: no sample is young */
+	} else if (pmd_leaf(pmd)) {
+		if (s->leaf != pmd_start) {
+			s->leaf = pmd_start;
+			s->leaf_young =
+				cxltier_sample_clear((unsigned long *)pmdp,
+						     pmd_young(pmd),
+						     pmd_pfn(pmd));
+		}
+		if (s->leaf_young)
+			s->young += n;
+	} else if (!pmd_bad(pmd)) {
+		pte_ptl = pte_lockptr(s->mm, pmdp);
+		s->entries += n - 1;
+		spin_lock(pte_ptl);
+		for (i = 0; i < n; i++) {
+			a = base + ((unsigned long)off[i] << PAGE_SHIFT);
+			if (!cxltier_sample_vma_ok(s, a))
+				continue;
+			ptep = pte_offset_kernel(pmdp, a);
+			pte = ptep_get(ptep);
+			if (pte_present(pte) &&
+			    cxltier_sample_clear((unsigned long *)&ptep->pte,
+						 pte_young(pte), pte_pfn(pte)))
+				s->young++;
+		}
+		spin_unlock(pte_ptl);
+	}
+	spin_unlock(ptl);
+	return n;
+}
+
+/*
+ * Test-and-clear the @k pages @seed chooses among the @n from @base.
+ * Return: how many were young; *@entries grows by the entries examined.
+ */
+static u32 cxltier_sample_set(struct mm_struct *mm, unsigned long base,
+			      u32 n, u32 seed, u32 k, u32 *entries)
+{
+	struct cxltier_sampler s = { .mm = mm };
+	u32 off[CXLTIER_SAMPLE_MAX];
+	u32 done = 0;
+
+	cxltier_sample_offsets(seed, k, n, off);
+	while (done < k)
+		done += cxltier_sample_pmd_span(&s, base, off + done, k - done);
+	*entries += s.entries;
+	return s.young;
+}
+
+/**
+ * cxltier_sample_chunk() - one sampling visit of a chunk
+ * @r: the range, its owner's mmap_lock held for reading
+ * @mm: the owner's address space
+ * @idx: the chunk
+ *
+ * Tests the pages the previous visit cleared and adds the estimate of
+ * the chunk's young pages to its pending count, then clears a fresh
+ * random set for the next visit.  Called only by the scanner thread.
+ *
+ * Return: the page-table entries examined: one per sample in a page
+ * table or outside a walkable VMA, one per huge PMD or missing level,
+ * at least 1.
+ */
+u32 cxltier_sample_chunk(struct cxltier_range *r, struct mm_struct *mm,
+			 u32 idx)
+{
+	struct cxltier_chunk *c = &r->chunks[idx];
+	unsigned long base = cxltier_chunk_start(r, idx);
+	u32 n = (cxltier_chunk_end(r, idx) - base) >> PAGE_SHIFT;
+	u32 k = min3(READ_ONCE(cxltier_tunables.scan_sample_pages), n,
+		     (u32)CXLTIER_SAMPLE_MAX);
+	u32 young, work = 0;
+	u64 est;
+
+	if (c->sample_seed && c->sample_nr && c->sample_nr <= n) {
+		young = cxltier_sample_set(mm, base, n, c->sample_seed,
+					   c->sample_nr, &work);
+		/* Round to nearest: h * n / k with h <= k, n <= 2^18. */
+		est = ((u64)young * n + c->sample_nr / 2) / c->sample_nr;
+		if (est) {
+			atomic64_add(est, &c->pending_cpu);
+			atomic64_add(est, &cxltier_stats.young_found);
+		}
+	}
+	c->sample_seed = get_random_u32() | 1;
+	c->sample_nr = k;
+	cxltier_sample_set(mm, base, n, c->sample_seed, k, &work);
+	return work;
+}
