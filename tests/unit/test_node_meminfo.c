@@ -77,18 +77,14 @@ TEST(malformed)
 
 TEST(read_from_tree)
 {
-	char dir[] = "/tmp/test-node-meminfo-XXXXXX", path[256];
+	char dir[] = "/tmp/test-node-meminfo-XXXXXX", path[256], cmd[300];
 	struct node_meminfo m;
 	FILE *f;
 
 	ASSERT_NE(NULL, mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/devices/system/node/node1", dir);
-	{
-		char cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
-		ASSERT_EQ(0, system(cmd));
-	}
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
+	ASSERT_EQ(0, system(cmd));
 	strcat(path, "/meminfo");
 	f = fopen(path, "w");
 	ASSERT_NE(NULL, f);
@@ -98,12 +94,8 @@ TEST(read_from_tree)
 	EXPECT_EQ(7903420ULL << 10, m.free);
 	EXPECT_EQ(-ENOENT, node_meminfo_read(dir, 2, &m));
 	EXPECT_EQ(-EINVAL, node_meminfo_read(dir, -1, &m));
-	{
-		char cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		EXPECT_EQ(0, system(cmd));
-	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	EXPECT_EQ(0, system(cmd));
 }
 
 TEST_HARNESS_MAIN
