@@ -249,8 +249,11 @@ static int adapt_step(struct plan_ctx *p, const struct config *cfg,
 	size_t i;
 	int ret;
 
-	p->last.adaptive = -1;
 	p->last.adaptive_switched = false;
+	/* No range, no epoch number (it comes with the heat): nothing to rank. */
+	if (!snap->nr_ranges && cfg->adaptive)
+		return 0;
+	p->last.adaptive = -1;
 	ret = adapt_setup(p, cfg);
 	if (ret || !p->adapt)
 		goto out;

@@ -28,7 +28,8 @@
  *    snapshot changes (a range comes or goes or changes its chunk
  *    count: rare for long-lived pools) the shadows start again, cold;
  *  - until the shadows have taken in one epoch after a (re)start, the
- *    module's heat ranks the chunks;
+ *    module's heat ranks the chunks; a snapshot with no range changes
+ *    nothing (plan_summary.adaptive stays as it was);
  *  - then policy_adapt_decide() runs before policy_plan(), with DRAM's
  *    capacity taken as the chunks on DRAM nodes in the snapshot, and
  *    the chunks are ranked by the followed shadow's heat.

@@ -491,6 +491,14 @@ TEST_F(plan, adaptive_layout_change_restarts)
 	EXPECT_TRUE(promotes(self->moves, self->n, 7, 12));
 	EXPECT_FALSE(promotes(self->moves, self->n, 7, 8));
 	EXPECT_EQ(1, nr_promotions(self->moves, self->n));
+
+	/* No range at all (and so no epoch number): the setting stays. */
+	self->snap.nr_ranges = 0;
+	self->snap.epoch = 0;
+	DECIDE(6000);
+	EXPECT_EQ(0, plan_last(self->p)->adaptive);
+	EXPECT_FALSE(plan_last(self->p)->adaptive_switched);
+	EXPECT_EQ(0, self->n);
 }
 
 /*
