@@ -471,7 +471,7 @@ int main(int argc, char **argv)
 		.far_GBps = 30,
 		.device_weight = 1,
 		.write_weight_pm = 250,
-		.recency = 1,
+		.recency = KVR_RECENCY_MS,
 		.hint_lead_ms = 10,
 		.hint_Bps = 10ULL << 30,
 		.heat_log_every = 1,
@@ -747,9 +747,9 @@ int main(int argc, char **argv)
 		return KVR_EXIT_USAGE;
 	}
 	if (real) {
-		/* The daemon's model: whole reads, no last access, no hints. */
+		/* The daemon's model: whole reads, the last access's epoch, no hints. */
 		p.write_weight_pm = p.report_writes ? 1000 : 0;
-		p.recency = 0;
+		p.recency = KVR_RECENCY_EPOCH;
 		p.nr_adapt = 0;
 	}
 	if (real && (nr_fractions != 1 || policy_set)) {
