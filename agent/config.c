@@ -41,6 +41,8 @@ enum cfg_type {
 	CFG_PATTERN,	/* glob: char[CONFIG_PATTERN_LEN] */
 	CFG_GROUP,	/* group name: char[CONFIG_GROUP_LEN] */
 	CFG_MODE,	/* octal file mode: uint32_t */
+	CFG_ONOFF,	/* "on" or "off": bool */
+	CFG_ADAPT,	/* HALF_LIFE:WEIGHT,...: nr_adaptive and adaptive_set */
 };
 
 /**
@@ -66,7 +68,7 @@ enum {
 	K_DRAM, K_FAR,
 	K_INTERVAL, K_HIGH_WM, K_LOW_WM, K_RATE, K_HYSTERESIS, K_RESIDENCY,
 	K_MIN_HEAT,
-	K_EPOCH, K_HALF_LIFE,
+	K_EPOCH, K_HALF_LIFE, K_ADAPTIVE, K_ADAPT_SET, K_ADAPT_WINDOW,
 	K_GROUP, K_MODE, K_MAX_CLIENTS, K_ROOT_RESERVE, K_CLIENTS_UID,
 	K_BUFFERS_UID, K_REQUESTS_UID, K_HELLO_TIMEOUT,
 	NR_KEYS
@@ -95,6 +97,10 @@ static const struct cfg_key cfg_keys[NR_KEYS] = {
 			      0, 1000000LL * CXLTIER_HEAT_ONE),
 	[K_EPOCH]	= CFG("heat", "epoch", CFG_MS, epoch_ms, 10, HOUR_MS),
 	[K_HALF_LIFE]	= CFG("heat", "half_life", CFG_MS, half_life_ms, 0, HOUR_MS),
+	[K_ADAPTIVE]	= CFG("heat", "adaptive", CFG_ONOFF, adaptive, 0, 0),
+	[K_ADAPT_SET]	= CFG("heat", "adaptive_settings", CFG_ADAPT, adaptive_set, 0, 0),
+	[K_ADAPT_WINDOW] = CFG("heat", "adaptive_window", CFG_MS, adaptive_window_ms,
+			       1, 24 * HOUR_MS),
 	[K_GROUP]	= CFG("socket", "group", CFG_GROUP, socket_group, 0, 0),
 	[K_MODE]	= CFG("socket", "mode", CFG_MODE, socket_mode, 0600, 0666),
 	[K_MAX_CLIENTS]	= CFG("socket", "max_clients", CFG_INT, max_clients, 1,
@@ -167,6 +173,11 @@ void config_init(struct config *cfg)
 	cfg->promote_min_heat = CXLTIER_HEAT_ONE / 2;
 	cfg->epoch_ms = 1000;
 	cfg->half_life_ms = 30000;
+	cfg->adaptive = true;
+	cfg->adaptive_window_ms = 60000;
+	if (config_parse_adapt(CONFIG_ADAPT_DEFAULT, cfg->adaptive_set, &cfg->nr_adaptive,
+			       NULL, 0))
+		abort();	/* the built-in list is well formed */
 	strcpy(cfg->socket_group, "cxltier");
 	cfg->socket_mode = 0660;
 	cfg->max_clients = 256;
@@ -343,6 +354,66 @@ static const char *fmt_heat(uint64_t heat, char *buf, size_t len)
 	return buf;
 }
 
+int config_parse_adapt(const char *s, struct config_adapt *set, uint32_t *n,
+		       char *why, size_t whylen)
+{
+	struct config_adapt tmp[CONFIG_MAX_ADAPT];
+	char item[64], *colon;
+	uint32_t nr = 0;
+	uint64_t ms, w;
+	size_t len;
+	int rc;
+
+	if (!why)
+		whylen = 0;
+	for (;;) {
+		len = strcspn(s, ",");
+		if (nr == CONFIG_MAX_ADAPT) {
+			if (whylen)
+				snprintf(why, whylen, "more than %d settings", CONFIG_MAX_ADAPT);
+			return -EINVAL;
+		}
+		if (!len || len >= sizeof(item)) {
+			if (whylen)
+				snprintf(why, whylen, "setting %u is %s", nr + 1,
+					 len ? "too long" : "empty");
+			return -EINVAL;
+		}
+		memcpy(item, s, len);
+		item[len] = 0;
+		colon = strchr(item, ':');
+		if (!colon) {
+			if (whylen)
+				snprintf(why, whylen, "'%s' is not HALF_LIFE:WEIGHT (e.g. 20s:0.25)",
+					 item);
+			return -EINVAL;
+		}
+		*colon = 0;
+		rc = units_parse_ms(item, &ms);
+		if (rc || ms > HOUR_MS) {
+			if (whylen)
+				snprintf(why, whylen, "'%s' is not a half-life from 0 to 1h", item);
+			return -EINVAL;
+		}
+		rc = units_parse_decimal(colon + 1, 1000, &w);
+		if (rc || w > CONFIG_ADAPT_MAX_WEIGHT) {
+			if (whylen)
+				snprintf(why, whylen, "'%s' is not a write weight from 0 to %d",
+					 colon + 1, CONFIG_ADAPT_MAX_WEIGHT / 1000);
+			return -EINVAL;
+		}
+		tmp[nr].half_life_ms = (uint32_t)ms;
+		tmp[nr].write_weight_pm = (uint32_t)w;
+		nr++;
+		if (!s[len])
+			break;
+		s += len + 1;
+	}
+	memcpy(set, tmp, nr * sizeof(*tmp));
+	*n = nr;
+	return 0;
+}
+
 static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 		       const char *value, void *base)
 {
@@ -424,6 +495,24 @@ static int parse_value(struct cfg_loader *ld, const struct cfg_key *k,
 					 "%s: '%s' is out of range [%lld, %lld]", k->name,
 					 value, (long long)k->min, (long long)k->max);
 		*(int *)field = (int)v;
+		return 0;
+	}
+	case CFG_ONOFF:
+		if (strcmp(value, "on") && strcmp(value, "off"))
+			return cfg_error(ld, -EINVAL, ld->cf.line,
+					 "%s: '%s' is not \"on\" or \"off\"", k->name, value);
+		*(bool *)field = !strcmp(value, "on");
+		return 0;
+	case CFG_ADAPT: {
+		struct config *cfg = base;
+		char why[128];
+
+		if (config_parse_adapt(value, cfg->adaptive_set, &cfg->nr_adaptive, why,
+				       sizeof(why)))
+			return cfg_error(ld, -EINVAL, ld->cf.line, "%s: %s", k->name, why);
+		/* Left over from a longer list set before: zero, for memcmp(). */
+		memset(cfg->adaptive_set + cfg->nr_adaptive, 0,
+		       (CONFIG_MAX_ADAPT - cfg->nr_adaptive) * sizeof(*cfg->adaptive_set));
 		return 0;
 	}
 	case CFG_PATTERN: {
@@ -965,8 +1054,14 @@ int config_print(const struct config *cfg, FILE *f)
 	fprintf(f, "\nhysteresis = %s\nmin_residency = %ums\npromote_min_heat = %s\n",
 		fmt_bp(cfg->hysteresis_bp, a, sizeof(a)), cfg->min_residency_ms,
 		fmt_heat(cfg->promote_min_heat, c, sizeof(c)));
-	fprintf(f, "\n[heat]\nepoch = %ums\nhalf_life = %ums\n", cfg->epoch_ms,
-		cfg->half_life_ms);
+	fprintf(f, "\n[heat]\nepoch = %ums\nhalf_life = %ums\nadaptive = %s\n"
+		"adaptive_settings = ", cfg->epoch_ms, cfg->half_life_ms,
+		cfg->adaptive ? "on" : "off");
+	for (i = 0; i < cfg->nr_adaptive; i++)
+		fprintf(f, "%s%ums:%u.%03u", i ? "," : "", cfg->adaptive_set[i].half_life_ms,
+			cfg->adaptive_set[i].write_weight_pm / 1000,
+			cfg->adaptive_set[i].write_weight_pm % 1000);
+	fprintf(f, "\nadaptive_window = %ums\n", cfg->adaptive_window_ms);
 	fprintf(f, "\n[socket]\ngroup = %s\nmode = %04o\nmax_clients = %d\n"
 		"root_reserve = %d\nclients_per_uid = %d\nbuffers_per_uid = %d\n"
 		"requests_per_uid = %d\nhello_timeout = %ums\n", cfg->socket_group,

@@ -52,6 +52,24 @@
 /* Basis points: 10000 = 100%. */
 #define CONFIG_BP_ONE		10000U
 
+/* Most shadows of [heat] adaptive_settings (POLICY_ADAPT_MAX). */
+#define CONFIG_MAX_ADAPT	8
+/* Largest write weight of a shadow, thousandths of a read. */
+#define CONFIG_ADAPT_MAX_WEIGHT	16000
+/* [heat] adaptive_settings by default; kvreplay --simulate's too. */
+#define CONFIG_ADAPT_DEFAULT	"5s:0.25,20s:0.25,60s:0.25,5s:1,20s:1,60s:1"
+
+/**
+ * struct config_adapt - one shadow of the adaptive heat
+ * @half_life_ms: its heat half-life, 0 to 1 h
+ * @write_weight_pm: its heat of a creating write, thousandths of a read
+ *	(0 to CONFIG_ADAPT_MAX_WEIGHT)
+ */
+struct config_adapt {
+	uint32_t half_life_ms;
+	uint32_t write_weight_pm;
+};
+
 /**
  * struct config_nodes - a set of NUMA nodes, or "auto"
  * @is_auto: take the nodes from the module's tier table
@@ -100,6 +118,13 @@ struct config_class {
  * @epoch_ms: [heat] epoch: the module's heat epoch (epoch_ms)
  * @half_life_ms: [heat] half_life: the module's heat half-life
  *	(half_life_ms)
+ * @adaptive: [heat] adaptive: rank by the best of @adaptive_set's shadow
+ *	heats instead of the module's heat
+ * @adaptive_window_ms: [heat] adaptive_window: the shadows' scores halve
+ *	after this long
+ * @nr_adaptive: entries of @adaptive_set, 1 to CONFIG_MAX_ADAPT
+ * @adaptive_set: [heat] adaptive_settings: the shadows, the first one
+ *	followed until another scores better
  * @socket_group: [socket] group: the group that may use the socket
  *	besides root; "root" for root only
  * @socket_mode: [socket] mode: the socket file's mode
@@ -127,6 +152,10 @@ struct config {
 	uint64_t promote_min_heat;
 	uint32_t epoch_ms;
 	uint32_t half_life_ms;
+	bool adaptive;
+	uint32_t adaptive_window_ms;
+	uint32_t nr_adaptive;
+	struct config_adapt adaptive_set[CONFIG_MAX_ADAPT];
 	char socket_group[CONFIG_GROUP_LEN];
 	uint32_t socket_mode;
 	int max_clients;
@@ -186,6 +215,20 @@ int config_load(struct config *cfg, const char *path, unsigned int flags,
  */
 int config_parse_string(struct config *cfg, const char *name,
 			const char *text, char *err, size_t errlen);
+
+/**
+ * config_parse_adapt() - a list of shadows, HALF_LIFE:WEIGHT,...
+ * @s: e.g. CONFIG_ADAPT_DEFAULT: 1 to CONFIG_MAX_ADAPT items, a
+ *	duration (0 to 1h) and a decimal write weight (0 to 16, in
+ *	thousandths, rounded down) each, separated by commas, no spaces
+ * @set: filled with the shadows (room for CONFIG_MAX_ADAPT)
+ * @n: set to their number
+ * @why: on failure, what is wrong (may be NULL)
+ * @whylen: size of @why
+ * Return: 0 or -EINVAL (@set and @n unchanged).
+ */
+int config_parse_adapt(const char *s, struct config_adapt *set, uint32_t *n,
+		       char *why, size_t whylen);
 
 /**
  * config_validate() - checks that involve several keys

@@ -582,6 +582,20 @@ static size_t pools_decide(struct daemon *d, const struct obs_snapshot *snap,
 	return n;
 }
 
+/* The shadow of the adaptive heat the ranking follows now. */
+static void adaptive_log(struct daemon *d)
+{
+	const struct plan_summary *ps = plan_last(d->plan);
+
+	if (ps->adaptive < 0)
+		log_info("adaptive heat: ranking by the module's heat%s",
+			 d->cfg.adaptive ? " until the shadows have seen an epoch" : "");
+	else
+		log_info("adaptive heat: following setting %d (half-life %u ms, write weight %u.%03u)",
+			 ps->adaptive, ps->adaptive_half_life_ms,
+			 ps->adaptive_write_weight_pm / 1000, ps->adaptive_write_weight_pm % 1000);
+}
+
 /* One decision: read heat, plan, migrate, publish. */
 static int cycle(struct daemon *d)
 {
@@ -626,6 +640,8 @@ static int cycle(struct daemon *d)
 		log_err("policy failed: %s", strerror(-ret));
 		n = 0;
 	}
+	if (plan_last(d->plan)->adaptive_switched)
+		adaptive_log(d);
 	untracked_pressure_log(d);
 	n = drain_filter_moves(d->drain, moves, n);
 	/* Paused: the plan is made and shown, nothing is tried. */
@@ -1052,6 +1068,7 @@ int main(int argc, char **argv)
 		code = EXIT_RUNTIME;
 		goto out;
 	}
+	d->met.adaptive = -1;
 	executor_set_dry_run(d->exec, d->o.dry_run);
 	{
 		char admin[256];

@@ -101,6 +101,9 @@ int metrics_account_nodes(struct metrics *m, const struct plan_nodes *pn,
 		m->throttled_cycles++;
 	if (ps->shed_skipped)
 		m->untracked_pressure_cycles++;
+	m->adaptive = ps->adaptive;
+	m->adaptive_half_life_ms = ps->adaptive_half_life_ms;
+	m->adaptive_write_weight_pm = ps->adaptive_write_weight_pm;
 	return 0;
 }
 
@@ -321,6 +324,15 @@ static void emit(const struct metrics *m, FILE *f)
 		(unsigned long long)m->drains[1],
 		(unsigned long long)m->drains[2],
 		(unsigned long long)m->capacity_added_bytes);
+	fprintf(f, "# HELP cxltier_adaptive_setting The shadow of [heat] adaptive_settings the ranking follows (index from 0; -1: the module's heat).\n"
+		   "# TYPE cxltier_adaptive_setting gauge\n"
+		   "cxltier_adaptive_setting %d\n", m->adaptive);
+	fprintf(f, "# HELP cxltier_adaptive_setting_info The followed shadow's settings (absent when none).\n"
+		   "# TYPE cxltier_adaptive_setting_info gauge\n");
+	if (m->adaptive >= 0)
+		fprintf(f, "cxltier_adaptive_setting_info{half_life_ms=\"%u\",write_weight=\"%u.%03u\"} 1\n",
+			m->adaptive_half_life_ms, m->adaptive_write_weight_pm / 1000,
+			m->adaptive_write_weight_pm % 1000);
 
 	fprintf(f, "# HELP cxltier_socket_refused_total Connections the agent's socket refused, by reason.\n"
 		   "# TYPE cxltier_socket_refused_total counter\n");

@@ -133,6 +133,10 @@ struct met_dram {
  * @dram: the DRAM tier against the thresholds
  * @heat_dram: heat of tracked chunks resident in DRAM
  * @heat_total: heat of all tracked chunks
+ * @adaptive: the shadow of [heat] adaptive_settings followed at the last
+ *	decision (plan_summary.adaptive; -1: none, the module's heat)
+ * @adaptive_half_life_ms: its half-life
+ * @adaptive_write_weight_pm: its write weight, thousandths
  * @nr_nodes: entries in @nodes
  * @nodes: the memory nodes
  * @draining_nodes: nodes closed to placement by a drain
@@ -184,6 +188,9 @@ struct metrics {
 	struct met_dram dram;
 	double heat_dram;
 	double heat_total;
+	int adaptive;
+	uint32_t adaptive_half_life_ms;
+	uint32_t adaptive_write_weight_pm;
 	size_t nr_nodes;
 	struct met_node *nodes;
 	unsigned int draining_nodes;

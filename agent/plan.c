@@ -13,7 +13,8 @@
  *
  * The policy is pure and remembers nothing but its rate-limit state; the
  * adapter remembers when each chunk last moved (for min_residency),
- * per range id, forgetting ranges that are gone.
+ * per range id, forgetting ranges that are gone, and keeps the shadows
+ * of the adaptive heat (see plan.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,6 +49,17 @@ struct plan_mem {
  * @first: scratch: index in @chunks of each range's first chunk
  * @first_room: allocated entries of @first
  * @last: figures of the last plan, for the log
+ * @adapt: the shadows of the adaptive heat, NULL when off
+ * @adapt_set: the settings @adapt was made with
+ * @nr_adapt_set: entries of @adapt_set
+ * @adapt_epoch_ms: the epoch @adapt was made with
+ * @adapt_window_ms: the window @adapt was made with
+ * @adapt_seen: the last heat epoch taken in, 0 = none since a (re)start
+ * @lay_id: the layout the shadows index: each range's id ...
+ * @lay_n: ... and chunk count
+ * @nr_lay: ranges in the layout
+ * @lay_room: allocated entries of @lay_id and @lay_n
+ * @is_dram: per node id, a DRAM node of the current decision
  */
 struct plan_ctx {
 	struct policy_ctx *pctx;
@@ -62,6 +74,17 @@ struct plan_ctx {
 	uint16_t *klass;
 	size_t nr_klass;
 	struct plan_summary last;
+	struct policy_adapt *adapt;
+	struct config_adapt adapt_set[CONFIG_MAX_ADAPT];
+	uint32_t nr_adapt_set;
+	uint32_t adapt_epoch_ms;
+	uint32_t adapt_window_ms;
+	uint64_t adapt_seen;
+	uint32_t *lay_id;
+	uint32_t *lay_n;
+	size_t nr_lay;
+	size_t lay_room;
+	bool is_dram[CONFIG_MAX_NODES];
 };
 
 int plan_new(struct plan_ctx **pp)
@@ -75,6 +98,7 @@ int plan_new(struct plan_ctx **pp)
 		free(p);
 		return -ENOMEM;
 	}
+	p->last.adaptive = -1;
 	*pp = p;
 	return 0;
 }
@@ -99,6 +123,9 @@ void plan_free(struct plan_ctx *p)
 	free(p->chunks);
 	free(p->first);
 	free(p->klass);
+	policy_adapt_free(p->adapt);
+	free(p->lay_id);
+	free(p->lay_n);
 	free(p);
 }
 
@@ -110,6 +137,158 @@ void plan_reset(struct plan_ctx *p)
 struct policy_state *plan_rate_state(struct plan_ctx *p)
 {
 	return &p->state;
+}
+
+/* The shadows forget every chunk: cold, and indexed afresh. */
+static int adapt_restart(struct plan_ctx *p, size_t total)
+{
+	p->adapt_seen = 0;
+	p->last.adaptive_resets++;
+	if (policy_adapt_resize(p->adapt, 0))
+		return -ENOMEM;
+	return policy_adapt_resize(p->adapt, total);
+}
+
+/* The shadows for @cfg, made anew when its settings changed. */
+static int adapt_setup(struct plan_ctx *p, const struct config *cfg)
+{
+	struct policy_adapt_setting set[POLICY_ADAPT_MAX];
+	unsigned int k, n = cfg->nr_adaptive;
+
+	if (!cfg->adaptive || !n || n > POLICY_ADAPT_MAX) {
+		policy_adapt_free(p->adapt);
+		p->adapt = NULL;
+		return 0;
+	}
+	if (p->adapt && p->nr_adapt_set == n && p->adapt_epoch_ms == cfg->epoch_ms &&
+	    p->adapt_window_ms == cfg->adaptive_window_ms &&
+	    !memcmp(p->adapt_set, cfg->adaptive_set, n * sizeof(*p->adapt_set)))
+		return 0;
+	policy_adapt_free(p->adapt);
+	for (k = 0; k < n; k++) {
+		set[k].half_life_ms = cfg->adaptive_set[k].half_life_ms;
+		set[k].write_weight_pm = cfg->adaptive_set[k].write_weight_pm;
+	}
+	p->adapt = policy_adapt_new(set, n, cfg->epoch_ms, cfg->adaptive_window_ms);
+	if (!p->adapt)
+		return -ENOMEM;
+	memcpy(p->adapt_set, cfg->adaptive_set, n * sizeof(*p->adapt_set));
+	p->nr_adapt_set = n;
+	p->adapt_epoch_ms = cfg->epoch_ms;
+	p->adapt_window_ms = cfg->adaptive_window_ms;
+	p->adapt_seen = 0;
+	p->nr_lay = 0;
+	p->last.adaptive_resets++;
+	return 0;
+}
+
+/* Has the snapshot the layout the shadows index?  If not, make it so. */
+static int adapt_layout(struct plan_ctx *p, const struct obs_snapshot *snap, size_t total)
+{
+	bool same = p->nr_lay == snap->nr_ranges;
+	size_t i;
+	void *tmp;
+
+	for (i = 0; same && i < snap->nr_ranges; i++)
+		same = p->lay_id[i] == snap->ranges[i].info.id &&
+		       p->lay_n[i] == snap->ranges[i].info.nr_chunks;
+	if (same)
+		return 0;
+	if (snap->nr_ranges > p->lay_room) {
+		tmp = realloc(p->lay_id, snap->nr_ranges * sizeof(*p->lay_id));
+		if (!tmp)
+			return -ENOMEM;
+		p->lay_id = tmp;
+		tmp = realloc(p->lay_n, snap->nr_ranges * sizeof(*p->lay_n));
+		if (!tmp)
+			return -ENOMEM;
+		p->lay_n = tmp;
+		p->lay_room = snap->nr_ranges;
+	}
+	p->nr_lay = 0;
+	if (adapt_restart(p, total))
+		return -ENOMEM;
+	for (i = 0; i < snap->nr_ranges; i++) {
+		p->lay_id[i] = snap->ranges[i].info.id;
+		p->lay_n[i] = snap->ranges[i].info.nr_chunks;
+	}
+	p->nr_lay = snap->nr_ranges;
+	return 0;
+}
+
+/* Take in the reads of heat epoch @e (the snapshot's own when @e is it). */
+static void adapt_fold(struct plan_ctx *p, const struct obs_snapshot *snap, uint64_t e)
+{
+	size_t i, g = 0;
+	uint32_t c;
+
+	for (i = 0; i < snap->nr_ranges; i++) {
+		const struct obs_range *r = &snap->ranges[i];
+
+		for (c = 0; c < r->info.nr_chunks; c++, g++) {
+			const struct cxltier_chunk_heat *h = &r->chunks[c];
+			uint32_t reads;
+
+			if (e == snap->epoch)
+				reads = h->dev_count == UINT32_MAX ? UINT32_MAX :
+					h->dev_count + !!h->cpu_young;
+			else
+				reads = h->last_epoch == e;
+			if (reads)
+				policy_adapt_read(p->adapt, g, reads);
+		}
+	}
+	policy_adapt_epoch(p->adapt);
+}
+
+/*
+ * The shadows, fed with the epochs since the last decision, then the
+ * winner's heat into p->chunks.  See plan.h.
+ */
+static int adapt_step(struct plan_ctx *p, const struct config *cfg,
+		      const struct obs_snapshot *snap, size_t total, uint64_t now_ms)
+{
+	uint64_t e, from, cap = 0;
+	unsigned int k;
+	int prev = p->last.adaptive;
+	size_t i;
+	int ret;
+
+	p->last.adaptive_switched = false;
+	/* No range, no epoch number (it comes with the heat): nothing to rank. */
+	if (!snap->nr_ranges && cfg->adaptive)
+		return 0;
+	p->last.adaptive = -1;
+	ret = adapt_setup(p, cfg);
+	if (ret || !p->adapt)
+		goto out;
+	ret = adapt_layout(p, snap, total);
+	if (ret)
+		goto out;
+	if (p->adapt_seen && (snap->epoch < p->adapt_seen ||
+			      snap->epoch - p->adapt_seen > PLAN_ADAPT_MAX_GAP)) {
+		ret = adapt_restart(p, total);
+		if (ret)
+			goto out;
+	}
+	if (snap->epoch && snap->epoch != p->adapt_seen) {
+		from = p->adapt_seen ? p->adapt_seen + 1 : snap->epoch;
+		for (e = from; e <= snap->epoch; e++)
+			adapt_fold(p, snap, e);
+		p->adapt_seen = snap->epoch;
+	}
+	if (!p->adapt_seen)
+		goto out;
+	for (i = 0; i < total; i++)
+		cap += p->chunks[i].bytes && p->chunks[i].node >= 0 &&
+		       p->chunks[i].node < CONFIG_MAX_NODES && p->is_dram[p->chunks[i].node];
+	k = policy_adapt_decide(p->adapt, now_ms, cap, p->chunks, total);
+	p->last.adaptive = (int)k;
+	p->last.adaptive_half_life_ms = p->adapt_set[k].half_life_ms;
+	p->last.adaptive_write_weight_pm = p->adapt_set[k].write_weight_pm;
+out:
+	p->last.adaptive_switched = p->last.adaptive != prev;
+	return ret;
 }
 
 const struct plan_summary *plan_last(const struct plan_ctx *p)
@@ -332,7 +511,7 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 
 			pc->heat = r->chunks[c].heat;
 			pc->moved_ms = m->moved_ms[c];
-			pc->last_ms = 0;	/* not known: ties go by chunk */
+			pc->last_ms = r->chunks[c].last_epoch;	/* 0 = never */
 			pc->bytes = (uint32_t)(r->info.length - off < cs ?
 						       r->info.length - off : cs);
 			pc->node = r->chunks[c].node;
@@ -357,6 +536,13 @@ int plan_build(struct plan_ctx *p, const struct config *cfg,
 	in.chunks = p->chunks;
 	in.nr_chunks = total;
 	in.now_ms = now_ms ? now_ms : 1;
+	memset(p->is_dram, 0, sizeof(p->is_dram));
+	for (i = 0; i < in.nr_nodes; i++)
+		if (p->nodes[i].tier == POLICY_TIER_DRAM)
+			p->is_dram[p->nodes[i].node] = true;
+	ret = adapt_step(p, cfg, snap, total, in.now_ms);
+	if (ret)
+		return ret;
 	ret = policy_plan(p->pctx, &in, &p->state, &plan);
 	if (ret)
 		return ret;

@@ -6,6 +6,35 @@
  * turns the policy's plan into moves (struct plan_move), the vocabulary
  * the executor and the metrics share.  No I/O: the executor includes
  * this header, never the other way round.
+ *
+ * Adaptive heat ([heat] adaptive = on, the default): the adapter keeps
+ * the policy's shadows (policy_adapt_*, as kvreplay --simulate runs
+ * them) over the flattened chunks of the snapshot:
+ *  - once per new heat epoch E of the snapshot, each chunk's reads of
+ *    that epoch are taken in: dev_count (device reports, unweighted)
+ *    plus 1 when the scanner saw any young page (cpu_young > 0); then
+ *    policy_adapt_epoch().  Epochs the agent did not see (it decided
+ *    less often than once an epoch) are folded too, one
+ *    policy_adapt_epoch() each, with 1 read in the epoch of a chunk's
+ *    last access (last_epoch) when that falls among them: their counts
+ *    are gone, the last access is not.  More than PLAN_ADAPT_MAX_GAP
+ *    epochs missed, or an epoch counter that went back (module
+ *    reloaded): the shadows start again, cold;
+ *  - the creating write of a chunk is not visible to the agent (the
+ *    module reports accesses, not allocations), so policy_adapt_write()
+ *    is never called: the write weights of the shadows have no effect
+ *    here, and shadows that differ only by their weight score alike;
+ *  - chunk identity is the flattened index; when the layout of the
+ *    snapshot changes (a range comes or goes or changes its chunk
+ *    count: rare for long-lived pools) the shadows start again, cold;
+ *  - until the shadows have taken in one epoch after a (re)start, the
+ *    module's heat ranks the chunks; a snapshot with no range changes
+ *    nothing (plan_summary.adaptive stays as it was);
+ *  - then policy_adapt_decide() runs before policy_plan(), with DRAM's
+ *    capacity taken as the chunks on DRAM nodes in the snapshot, and
+ *    the chunks are ranked by the followed shadow's heat.
+ * Recency: policy_chunk.last_ms is the module's last_epoch (0 = never),
+ * an epoch number: the policy only compares it between chunks.
  */
 #ifndef CXLTIERD_PLAN_H
 #define CXLTIERD_PLAN_H
@@ -19,6 +48,9 @@
 #include "config.h"
 #include "observe.h"
 #include "policy.h"
+
+/* Most heat epochs folded at one decision before the shadows restart. */
+#define PLAN_ADAPT_MAX_GAP	64
 
 /* Direction of a migration. */
 enum move_dir {
@@ -95,6 +127,14 @@ struct plan_nodes {
  * @untracked_bytes: DRAM used by other than tracked chunks
  * @shed_skipped: above high_watermark from untracked memory: no demotion
  * @rate_tokens: bytes the rate limit allows now, after the plan
+ * @adaptive: index in [heat] adaptive_settings of the shadow whose heat
+ *	ranked the chunks; -1: the module's heat did (adaptive = off, or
+ *	the shadows have seen no epoch since they were reset)
+ * @adaptive_half_life_ms: that shadow's half-life
+ * @adaptive_write_weight_pm: its write weight, thousandths of a read
+ * @adaptive_switched: @adaptive differs from the previous plan's
+ * @adaptive_resets: times the shadows were reset (layout of the ranges
+ *	changed, epochs skipped, settings reloaded)
  */
 struct plan_summary {
 	uint64_t dram_capacity;
@@ -108,6 +148,11 @@ struct plan_summary {
 	uint64_t untracked_bytes;
 	bool shed_skipped;
 	uint64_t rate_tokens;
+	int adaptive;
+	uint32_t adaptive_half_life_ms;
+	uint32_t adaptive_write_weight_pm;
+	bool adaptive_switched;
+	uint64_t adaptive_resets;
 };
 
 int plan_new(struct plan_ctx **pp);

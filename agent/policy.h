@@ -96,8 +96,11 @@ struct policy_node {
  *	reports it
  * @moved_ms: when the chunk last moved, on the caller's clock (the one
  *	of policy_input.now_ms); 0 = never
- * @last_ms: when the chunk was last accessed, on the same clock, if the
- *	caller knows it (0 = unknown or never): breaks ties of heat
+ * @last_ms: when the chunk was last accessed, if the caller knows it (0 =
+ *	unknown or never): breaks ties of heat.  Only compared between
+ *	chunks, never with now_ms or moved_ms: any clock that grows with
+ *	time will do, the same for every chunk (cxltierd: the module's heat
+ *	epoch number; kvreplay: the trace's milliseconds)
  * @bytes: size of the chunk (0: ignored)
  * @node: node holding its pages, or CXLTIER_NODE_NONE (not resident:
  *	ignored) or CXLTIER_NODE_MIXED (counted as far memory; a promotion

@@ -8,7 +8,9 @@
 # a few intervals; then the hot set moves to 4 other chunks, and the
 # placement follows.  Every byte and pin is checked after each step.  The
 # same for an unpinned buffer heated by the CPU (plain move_pages(2)),
-# and a --dry-run agent that only logs its plan.  TAP.
+# and a --dry-run agent that only logs its plan.  The agent runs its
+# default adaptive heat ([heat] adaptive = on); the pinned case once more
+# with adaptive = off, the module's heat alone.  TAP.
 set -uo pipefail
 . "$(dirname "$0")/e2e_lib.sh"
 
@@ -82,6 +84,31 @@ expect "unpinned: the CPU's hot set is in DRAM and the rest far" [ $rc = 0 ]
 [ $rc = 0 ] || diag "$log" "$log.err"
 expect "unpinned: moved with move_pages(2)" \
 	grep -q 'cxltier_migrations_total{direction="promote",method="move_pages"} [1-9]' "$metrics"
+expect "adaptive heat: the agent follows a shadow setting" \
+	grep -q 'adaptive heat: following setting [0-9]' "$scratch/agent.log"
+expect "adaptive heat: the gauge names it" \
+	[ "$(metric cxltier_adaptive_setting)" -ge 0 ]
+
+stop_agent TERM
+expect "cxltierd exits 0" [ $? = 0 ]
+
+# 3. The module's heat alone (adaptive = off): the fixed-heat path.
+sed -i 's/^half_life = 2s$/half_life = 2s\nadaptive = off/' "$conf"
+expect "cxltierd starts with adaptive = off" start_agent
+log=$scratch/fixed
+start_app "$log" "${app_args[@]}" converge:90:8:4 converge:90:2:4 verify where summary
+reap "$app_pid"
+rc=$?
+expect "adaptive off: the hot set is in DRAM and the rest far, twice over" [ $rc = 0 ]
+[ $rc = 0 ] || diag "$log" "$log.err"
+for first in 8 2; do
+	n=$(sed -n "s/^converged $first 4 in \([0-9]*\) intervals/\1/p" "$log")
+	echo "# adaptive off: hot chunks $first-$((first + 3)): converged in ${n:-?} intervals"
+	expect "adaptive off: chunks $first-$((first + 3)) placed within 15 intervals" \
+		[ -n "$n" ] && [ "$n" -le 15 ]
+done
+expect "adaptive off: the gauge says the module's heat" \
+	[ "$(metric cxltier_adaptive_setting)" = -1 ]
 
 stop_agent TERM
 expect "cxltierd exits 0" [ $? = 0 ]

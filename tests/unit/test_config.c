@@ -596,6 +596,82 @@ TEST(socket_section)
 	EXPECT_NE(NULL, strstr(err, "clients_per_uid (9) is above max_clients (8)")) TH_LOG("%s", err);
 }
 
+/* [heat] adaptive, adaptive_settings, adaptive_window; hostile values. */
+TEST(adaptive_keys)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} bad[] = {
+		{ "adaptive = yes", "t.conf:2: adaptive: 'yes' is not \"on\" or \"off\"" },
+		{ "adaptive = ON", "t.conf:2: adaptive: 'ON' is not" },
+		{ "adaptive_settings = 5s", "t.conf:2: adaptive_settings: '5s' is not HALF_LIFE:WEIGHT" },
+		{ "adaptive_settings = 5s:", "t.conf:2: adaptive_settings: '' is not a write weight from 0 to 16" },
+		{ "adaptive_settings = :1", "t.conf:2: adaptive_settings: '' is not a half-life" },
+		{ "adaptive_settings = 5s:16.001", "is not a write weight from 0 to 16" },
+		{ "adaptive_settings = 5s:-1", "'-1' is not a write weight" },
+		{ "adaptive_settings = 2h:1", "'2h' is not a half-life from 0 to 1h" },
+		{ "adaptive_settings = 5sec:1", "'5sec' is not a half-life" },
+		{ "adaptive_settings = 5s:0.25,", "setting 2 is empty" },
+		{ "adaptive_settings = ,5s:1", "setting 1 is empty" },
+		{ "adaptive_settings = 5s:1,,5s:1", "setting 2 is empty" },
+		{ "adaptive_settings = 1s:1,2s:1,3s:1,4s:1,5s:1,6s:1,7s:1,8s:1,9s:1",
+		  "more than 8 settings" },
+		{ "adaptive_settings = 5s:1:2", "is not a write weight" },
+		{ "adaptive_settings = 111111111111111111111111111111111111111111111111111111111111111111111s:1",
+		  "setting 1 is too long" },
+		{ "adaptive_window = 0", "t.conf:2: adaptive_window: '0' is out of range [1ms, 86400000ms]" },
+		{ "adaptive_window = 25h", "out of range" },
+		{ "adaptive_window = soon", "is not a duration" },
+	};
+	char err[CONFIG_ERR_LEN], text[256];
+	struct config cfg, def;
+	size_t i;
+
+	config_init(&def);
+	EXPECT_TRUE(def.adaptive);
+	EXPECT_EQ(60000, def.adaptive_window_ms);
+	ASSERT_EQ(6, def.nr_adaptive);
+	EXPECT_EQ(5000, def.adaptive_set[0].half_life_ms);
+	EXPECT_EQ(250, def.adaptive_set[0].write_weight_pm);
+	EXPECT_EQ(60000, def.adaptive_set[5].half_life_ms);
+	EXPECT_EQ(1000, def.adaptive_set[5].write_weight_pm);
+
+	ASSERT_EQ(0, parse(&cfg, "[heat]\nadaptive = off\nadaptive_settings = 0:0,1h:16,250ms:0.125\n"
+			   "adaptive_window = 2min\n", err)) TH_LOG("%s", err);
+	EXPECT_FALSE(cfg.adaptive);
+	EXPECT_EQ(120000, cfg.adaptive_window_ms);
+	ASSERT_EQ(3, cfg.nr_adaptive);
+	EXPECT_EQ(0, cfg.adaptive_set[0].half_life_ms);
+	EXPECT_EQ(0, cfg.adaptive_set[0].write_weight_pm);
+	EXPECT_EQ(3600000, cfg.adaptive_set[1].half_life_ms);
+	EXPECT_EQ(16000, cfg.adaptive_set[1].write_weight_pm);
+	EXPECT_EQ(250, cfg.adaptive_set[2].half_life_ms);
+	EXPECT_EQ(125, cfg.adaptive_set[2].write_weight_pm);
+	/* A shorter list set later: nothing of the longer one left over. */
+	EXPECT_EQ(0, cfg.adaptive_set[3].half_life_ms);
+	ASSERT_EQ(0, parse(&cfg, "[heat]\nadaptive = on\n", err)) TH_LOG("%s", err);
+	EXPECT_TRUE(cfg.adaptive);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[heat]\n%s\n", bad[i].text);
+		memset(err, 0, sizeof(err));
+		EXPECT_EQ(-EINVAL, parse(&cfg, text, err)) TH_LOG("%s", bad[i].text);
+		EXPECT_NE(NULL, strstr(err, bad[i].msg)) TH_LOG("%s: %s", bad[i].text, err);
+	}
+	/* The parser alone, as kvreplay --adaptive uses it. */
+	{
+		struct config_adapt set[CONFIG_MAX_ADAPT] = { { 7, 7 } };
+		uint32_t n = 99;
+
+		EXPECT_EQ(-EINVAL, config_parse_adapt("5s:1,x", set, &n, NULL, 0));
+		EXPECT_EQ(99, n);
+		EXPECT_EQ(7, set[0].half_life_ms);
+		EXPECT_EQ(0, config_parse_adapt(CONFIG_ADAPT_DEFAULT, set, &n, err, sizeof(err)));
+		EXPECT_EQ(6, n);
+	}
+}
+
 TEST(print_round_trip)
 {
 	static const char text[] =
@@ -603,7 +679,8 @@ TEST(print_round_trip)
 		"[policy]\ninterval = 1500ms\nhigh_watermark = 92.25%\nlow_watermark = 91%\n"
 		"rate_limit = 1000B/s\nhysteresis = 7.5%\nmin_residency = 0\n"
 		"promote_min_heat = 1.3\n"
-		"[heat]\nepoch = 100ms\nhalf_life = 30s\n"
+		"[heat]\nepoch = 100ms\nhalf_life = 30s\nadaptive = off\n"
+		"adaptive_settings = 1s:0,1h:16,250ms:0.125\nadaptive_window = 90s\n"
 		"[class \"kv\"]\nlabel = kv-[0-9]*\nprocess = vllm\npriority = -3\ndram_share = 33.33%\n";
 	struct config a, b;
 	char err[CONFIG_ERR_LEN], *out = NULL;
@@ -667,10 +744,11 @@ TEST(shipped_example)
 		len += strlen(l);
 	}
 	fclose(f);
+	config_init(&cfg);
 	ASSERT_EQ(0, config_parse_string(&cfg, "cxltierd.conf", text, err, sizeof(err)))
 		TH_LOG("%s", err);
 	/* Every key of [tiers], [policy], [heat], [socket] and of a class. */
-	EXPECT_EQ(21, keys);
+	EXPECT_EQ(24, keys);
 	cfg.nr_files = def.nr_files = 0;
 	EXPECT_EQ(0, memcmp(&def, &cfg, sizeof(cfg)))
 		TH_LOG("an uncommented value differs from the default");

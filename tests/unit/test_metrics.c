@@ -144,7 +144,8 @@ TEST_F(met, nodes_dram_and_cycles)
 		.dram_capacity = 1024 << 10, .dram_used = 256 << 10,
 		.dram_tracked = 100 << 10, .untracked_bytes = 156 << 10,
 		.dram_budget = 200 << 10, .deferred_bytes = 4096,
-		.shed_skipped = true,
+		.shed_skipped = true, .adaptive = 4, .adaptive_half_life_ms = 20000,
+		.adaptive_write_weight_pm = 1000,
 	};
 	static struct config cfg;
 	char *t;
@@ -177,6 +178,8 @@ TEST_F(met, nodes_dram_and_cycles)
 	EXPECT_NE(NULL, strstr(t, "# TYPE cxltier_cycle_duration_seconds histogram\n"));
 	EXPECT_NE(NULL, strstr(t, "cxltier_dram_heat_ratio 0.2500\n"));
 	EXPECT_NE(NULL, strstr(t, "cxltier_module_up 1\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_adaptive_setting 4\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_adaptive_setting_info{half_life_ms=\"20000\",write_weight=\"1.000\"} 1\n"));
 	EXPECT_NE(NULL, strstr(t, "cxltier_build_info{version=\"" CXLTIER_VERSION "\"} 1\n"));
 	free(t);
 

@@ -5,7 +5,9 @@
  * chunk of every range into its input, its moves back into the
  * executor's (adjacent chunks merged), chunks that cannot move kept in
  * place, min_residency remembered across decisions, and promotions held
- * back when the demotions that made their room failed.
+ * back when the demotions that made their room failed; the adaptive
+ * heat's shadows fed from the module's per-epoch counts (skipped epochs,
+ * a range layout that changes), and the last access breaking ties.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -346,6 +348,228 @@ TEST_F(plan, tiers_and_directions)
 	EXPECT_EQ(MOVE_DEMOTE, plan_direction(&self->nodes, 0, 1));
 	EXPECT_EQ(MOVE_LATERAL, plan_direction(&self->nodes, 2, 2));
 	EXPECT_EQ(MOVE_LATERAL, plan_direction(&self->nodes, -2, 0));
+}
+
+/* Decide at @now; the moves into self->moves. */
+static int decide(struct plan_ctx *p, struct __test_metadata *_metadata,
+		  const struct config *cfg, const struct plan_nodes *nodes,
+		  struct obs_snapshot *snap, uint64_t now, struct plan_move **moves,
+		  size_t *n)
+{
+	free(*moves);
+	*moves = NULL;
+	return plan_build(p, cfg, nodes, snap, now, moves, n);
+}
+
+#define DECIDE(now) \
+	ASSERT_EQ(0, decide(self->p, _metadata, &self->cfg, &self->nodes, &self->snap, \
+			    (now), &self->moves, &self->n))
+
+/* Does a promotion of the plan cover chunk @c of range @id? */
+static bool promotes(const struct plan_move *m, size_t n, uint32_t id, uint64_t c)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (m[i].range_id == id && m[i].dir == MOVE_PROMOTE &&
+		    c >= m[i].first_chunk && c < m[i].first_chunk + m[i].nr_chunks)
+			return true;
+	return false;
+}
+
+static unsigned int nr_promotions(const struct plan_move *m, size_t n)
+{
+	unsigned int k = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		k += m[i].dir == MOVE_PROMOTE ? m[i].nr_chunks : 0;
+	return k;
+}
+
+/* The module's counts of the last epoch @e: @reads device reports, @young pages. */
+static void saw(struct obs_range *r, unsigned int c, uint64_t e, uint32_t reads,
+		uint32_t young)
+{
+	r->chunks[c].dev_count = reads;
+	r->chunks[c].cpu_young = young;
+	if (reads || young)
+		r->chunks[c].last_epoch = e;
+}
+
+static void quiet(struct obs_range *r)
+{
+	unsigned int c;
+
+	for (c = 0; c < r->info.nr_chunks; c++)
+		r->chunks[c].dev_count = r->chunks[c].cpu_young = 0;
+}
+
+/*
+ * Adaptive heat (the default): with the module's heat at 0 everywhere,
+ * chunks the device read (dev_count) or the CPU touched (cpu_young) in
+ * the epoch become the followed shadow's hottest and are promoted; with
+ * adaptive = off the same snapshot promotes nothing.
+ */
+TEST_F(plan, adaptive_reads_feed_the_shadows)
+{
+	struct obs_range *r = &self->ranges[0];
+	struct plan_ctx *off;
+	struct config cfg_off = self->cfg;
+	const struct plan_summary *ps;
+	uint64_t e;
+
+	DECIDE(1000);
+	ps = plan_last(self->p);
+	EXPECT_EQ(-1, ps->adaptive) TH_LOG("no epoch seen yet: the module's heat");
+	EXPECT_EQ(0, nr_promotions(self->moves, self->n));
+
+	for (e = 1; e <= 3; e++) {
+		quiet(r);
+		saw(r, 12, e, 3, 0);
+		saw(r, 14, e, 0, 50);
+		self->snap.epoch = e;
+		DECIDE(1000 + e * 1000);
+		ps = plan_last(self->p);
+		EXPECT_EQ(0, ps->adaptive);
+		EXPECT_EQ(5000, ps->adaptive_half_life_ms);
+		EXPECT_EQ(250, ps->adaptive_write_weight_pm);
+		EXPECT_EQ(e == 1, ps->adaptive_switched);
+		EXPECT_TRUE(promotes(self->moves, self->n, 7, 12)) TH_LOG("epoch %llu", (unsigned long long)e);
+		EXPECT_TRUE(promotes(self->moves, self->n, 7, 14));
+		EXPECT_FALSE(promotes(self->moves, self->n, 7, 13));
+	}
+
+	/* The same snapshot, adaptive off: module heat 0, nothing promoted. */
+	cfg_off.adaptive = false;
+	ASSERT_EQ(0, plan_new(&off));
+	free(self->moves);
+	self->moves = NULL;
+	ASSERT_EQ(0, plan_build(off, &cfg_off, &self->nodes, &self->snap, 5000,
+				&self->moves, &self->n));
+	EXPECT_EQ(0, nr_promotions(self->moves, self->n));
+	EXPECT_EQ(-1, plan_last(off)->adaptive);
+	plan_free(off);
+}
+
+/*
+ * Chunk identity: a range that comes in front of another moves the
+ * flattened indices; the shadows start again, cold, instead of crediting
+ * one chunk's reads to another, and the next reads land on the right
+ * chunk.
+ */
+TEST_F(plan, adaptive_layout_change_restarts)
+{
+	struct obs_range *r;
+	uint64_t e, resets;
+
+	for (e = 1; e <= 3; e++) {
+		quiet(&self->ranges[0]);
+		saw(&self->ranges[0], 12, e, 4, 0);
+		self->snap.epoch = e;
+		DECIDE(e * 1000);
+		EXPECT_TRUE(promotes(self->moves, self->n, 7, 12));
+	}
+	resets = plan_last(self->p)->adaptive_resets;
+
+	/* Range 3 (4 chunks, far) in front: range 7's chunk 8 is index 12 now. */
+	self->ranges[1] = self->ranges[0];
+	make_range(&self->ranges[0], 3, 4, 0, 2, "pool");
+	self->snap.nr_ranges = 2;
+	r = &self->ranges[1];
+	quiet(r);
+	self->snap.epoch = 4;
+	DECIDE(4000);
+	EXPECT_EQ(resets + 1, plan_last(self->p)->adaptive_resets);
+	EXPECT_EQ(0, nr_promotions(self->moves, self->n))
+		TH_LOG("an old index's heat was credited to another chunk");
+
+	saw(r, 12, 5, 2, 0);
+	self->snap.epoch = 5;
+	DECIDE(5000);
+	EXPECT_EQ(resets + 1, plan_last(self->p)->adaptive_resets);
+	EXPECT_TRUE(promotes(self->moves, self->n, 7, 12));
+	EXPECT_FALSE(promotes(self->moves, self->n, 7, 8));
+	EXPECT_EQ(1, nr_promotions(self->moves, self->n));
+
+	/* No range at all (and so no epoch number): the setting stays. */
+	self->snap.nr_ranges = 0;
+	self->snap.epoch = 0;
+	DECIDE(6000);
+	EXPECT_EQ(0, plan_last(self->p)->adaptive);
+	EXPECT_FALSE(plan_last(self->p)->adaptive_switched);
+	EXPECT_EQ(0, self->n);
+}
+
+/*
+ * Epochs between two decisions: a chunk whose last access fell in one of
+ * them gets that read; too many missed, or an epoch counter that goes
+ * back, starts the shadows again.
+ */
+TEST_F(plan, adaptive_skipped_epochs)
+{
+	struct obs_range *r = &self->ranges[0];
+	uint64_t resets;
+
+	self->snap.epoch = 1;
+	DECIDE(1000);
+	EXPECT_EQ(0, nr_promotions(self->moves, self->n));
+	resets = plan_last(self->p)->adaptive_resets;
+
+	/* Epochs 2 and 3 unseen; chunk 13 last read in epoch 3. */
+	r->chunks[13].last_epoch = 3;
+	self->snap.epoch = 4;
+	DECIDE(4000);
+	EXPECT_TRUE(promotes(self->moves, self->n, 7, 13));
+	EXPECT_EQ(1, nr_promotions(self->moves, self->n));
+	EXPECT_EQ(resets, plan_last(self->p)->adaptive_resets);
+
+	/* The same epoch again: nothing folded twice, the plan is the same. */
+	DECIDE(4500);
+	EXPECT_TRUE(promotes(self->moves, self->n, 7, 13));
+
+	self->snap.epoch = 4 + PLAN_ADAPT_MAX_GAP + 1;
+	DECIDE(100000);
+	EXPECT_EQ(resets + 1, plan_last(self->p)->adaptive_resets);
+	EXPECT_EQ(0, nr_promotions(self->moves, self->n));
+
+	self->snap.epoch = 10;
+	saw(r, 9, 10, 1, 0);
+	DECIDE(101000);
+	EXPECT_EQ(resets + 2, plan_last(self->p)->adaptive_resets);
+	EXPECT_TRUE(promotes(self->moves, self->n, 7, 9));
+}
+
+/*
+ * Ties of heat go to the chunk accessed last (the module's last_epoch),
+ * not to the lower index: room for one, two far chunks alike but for it.
+ */
+TEST_F(plan, last_access_breaks_ties)
+{
+	char err[CONFIG_ERR_LEN];
+	struct obs_range *r = &self->ranges[0];
+	int round;
+
+	ASSERT_EQ(0, config_parse_string(&self->cfg, "ties",
+					 "[heat]\nadaptive = off\n"
+					 "[class \"pool\"]\ndram_share = 0.2%\n", err, sizeof(err)))
+		TH_LOG("%s", err);
+	free(r->chunks);
+	make_range(r, 7, 4, 2, 2, "pool");
+	for (round = 0; round < 2; round++) {
+		struct plan_ctx *p;
+
+		r->chunks[2].heat = r->chunks[3].heat = 10 * CXLTIER_HEAT_ONE;
+		r->chunks[2].last_epoch = round ? 9 : 5;
+		r->chunks[3].last_epoch = round ? 5 : 9;
+		ASSERT_EQ(0, plan_new(&p));
+		ASSERT_EQ(0, decide(p, _metadata, &self->cfg, &self->nodes, &self->snap,
+				    1000, &self->moves, &self->n));
+		EXPECT_EQ(1, nr_promotions(self->moves, self->n));
+		EXPECT_EQ(!round, promotes(self->moves, self->n, 7, 3)) TH_LOG("round %d", round);
+		EXPECT_EQ(round, promotes(self->moves, self->n, 7, 2)) TH_LOG("round %d", round);
+		plan_free(p);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -31,8 +31,8 @@ enum {
 	KVR_EXIT_USAGE = 2,	/* bad command line or settings */
 };
 
-/* The adaptive heat's shadows by default (kvreplay(1)). */
-#define KVR_ADAPT_DEFAULT	"5s:0.25,20s:0.25,60s:0.25,5s:1,20s:1,60s:1"
+/* The adaptive heat's shadows by default: cxltierd's (kvreplay(1)). */
+#define KVR_ADAPT_DEFAULT	CONFIG_ADAPT_DEFAULT
 
 /* Most DRAM sizes in one run. */
 #define KVR_MAX_FRACTIONS	16
@@ -102,6 +102,7 @@ static void usage(FILE *f)
 		"                           HALF_LIFE:WRITE_WEIGHT,... (default\n"
 		"                           " KVR_ADAPT_DEFAULT ")\n"
 		"  --no-adaptive            --simulate: [heat] half_life and --write-weight alone\n"
+		"                           (default: [heat] adaptive and adaptive_settings)\n"
 		"  --hint-lead MS           cxltier+hints: a request's will-read hint comes\n"
 		"                           this long before it (default 10)\n"
 		"  --hint-bw SIZE           cxltier+hints: bytes per second of hinted\n"
@@ -138,37 +139,20 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
-/* HALF_LIFE:WEIGHT,... into @p's shadows; 0 or -EINVAL. */
+/* HALF_LIFE:WEIGHT,... into @p's shadows (as [heat] adaptive_settings); 0 or -EINVAL. */
 static int parse_adapt(const char *arg, struct kvr_params *p)
 {
-	char *list = strdup(arg), *tok, *save = NULL;
-	unsigned int n = 0;
-	int rc = -EINVAL;
+	struct config_adapt set[CONFIG_MAX_ADAPT];
+	uint32_t n, k;
 
-	if (!list)
-		return -ENOMEM;
-	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(tok, ':');
-		uint64_t ms;
-		double w;
-
-		if (!colon || n == POLICY_ADAPT_MAX)
-			goto out;
-		*colon = 0;
-		if (units_parse_ms(tok, &ms) || ms > 3600000 ||
-		    parse_double(colon + 1, 0, 16, &w))
-			goto out;
-		p->adapt[n].half_life_ms = (uint32_t)ms;
-		p->adapt[n].write_weight_pm = (uint32_t)lround(w * 1000);
-		n++;
+	if (config_parse_adapt(arg, set, &n, NULL, 0))
+		return -EINVAL;
+	for (k = 0; k < n; k++) {
+		p->adapt[k].half_life_ms = set[k].half_life_ms;
+		p->adapt[k].write_weight_pm = set[k].write_weight_pm;
 	}
-	if (n) {
-		p->nr_adapt = n;
-		rc = 0;
-	}
-out:
-	free(list);
-	return rc;
+	p->nr_adapt = n;
+	return 0;
 }
 
 static int parse_count(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -487,7 +471,7 @@ int main(int argc, char **argv)
 		.far_GBps = 30,
 		.device_weight = 1,
 		.write_weight_pm = 250,
-		.recency = 1,
+		.recency = KVR_RECENCY_MS,
 		.hint_lead_ms = 10,
 		.hint_Bps = 10ULL << 30,
 		.heat_log_every = 1,
@@ -503,7 +487,7 @@ int main(int argc, char **argv)
 	size_t nr_sets = 0;
 	uint64_t v, requests = UINT64_MAX;
 	int simulate = 0, real = 0, json = 0, c, rc, status = KVR_EXIT_OK;
-	int block_set = 0, policy_set = 0, real_only = 0, sim_only = 0;
+	int block_set = 0, policy_set = 0, real_only = 0, sim_only = 0, adapt_set = 0;
 	struct kvr_real_opts ro = {
 		.speed = 10,
 		.agent = "cxltierd",
@@ -515,9 +499,6 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "generate"))
 		return generate(argc - 1, argv + 1);
-	p.adapt_window_ms = 60000;
-	if (parse_adapt(KVR_ADAPT_DEFAULT, &p))
-		return KVR_EXIT_FAIL;
 	kvr_trace_opts_init(&topts);
 	for (i = 0; i < KVR_NR_POLICIES; i++)
 		selected[i] = true;
@@ -661,10 +642,12 @@ int main(int argc, char **argv)
 					optarg, POLICY_ADAPT_MAX);
 				return KVR_EXIT_USAGE;
 			}
+			adapt_set = 1;
 			sim_only = 1;
 			break;
 		case OPT_NO_ADAPTIVE:
 			p.nr_adapt = 0;
+			adapt_set = 1;
 			sim_only = 1;
 			break;
 		case OPT_NO_RECENCY:
@@ -764,9 +747,9 @@ int main(int argc, char **argv)
 		return KVR_EXIT_USAGE;
 	}
 	if (real) {
-		/* The daemon's model: whole reads, no last access, no hints. */
+		/* The daemon's model: whole reads, the last access's epoch, no hints. */
 		p.write_weight_pm = p.report_writes ? 1000 : 0;
-		p.recency = 0;
+		p.recency = KVR_RECENCY_EPOCH;
 		p.nr_adapt = 0;
 	}
 	if (real && (nr_fractions != 1 || policy_set)) {
@@ -810,6 +793,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvreplay: %s\n", err);
 		return KVR_EXIT_USAGE;
 	}
+	/* The adaptive heat: cxltierd's settings, unless the command line says. */
+	p.adapt_window_ms = p.cfg.adaptive_window_ms;
+	if (!adapt_set && !real) {
+		p.nr_adapt = p.cfg.adaptive ? p.cfg.nr_adaptive : 0;
+		for (i = 0; i < p.nr_adapt; i++) {
+			p.adapt[i].half_life_ms = p.cfg.adaptive_set[i].half_life_ms;
+			p.adapt[i].write_weight_pm = p.cfg.adaptive_set[i].write_weight_pm;
+		}
+	}
+	/* --real: the daemon runs the module's heat, the one the model replays. */
+	if (real)
+		p.cfg.adaptive = false;
 
 	if (real) {
 		struct config scaled;

@@ -26,6 +26,10 @@
 #include "policy.h"
 #include "trace.h"
 
+/* kvr_params.recency */
+#define KVR_RECENCY_MS		1
+#define KVR_RECENCY_EPOCH	2
+
 /* Tokens in one block of the Mooncake trace. */
 #define KVR_BLOCK_TOKENS	512
 
@@ -43,7 +47,9 @@
  *	access too (else only reads are); kvreplay --real's model
  * @write_weight_pm: --simulate: heat of the creating write, thousandths
  *	of a read's (0: not reported; 1000 with report_writes)
- * @recency: the policy is told each block's last access (breaks ties)
+ * @recency: the policy is told each block's last access (breaks ties):
+ *	KVR_RECENCY_MS its time, KVR_RECENCY_EPOCH the number of its heat
+ *	epoch, as cxltierd knows it (the module's last_epoch); 0: not told
  * @hints: cxltier+hints: a will-read hint for each request's blocks
  *	@hint_lead_ms before it, its promotions copied at @hint_Bps
  * @hint_lead_ms: see @hints

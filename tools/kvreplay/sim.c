@@ -14,7 +14,9 @@
  *    include/cxltier/heat.h, the arithmetic cxltier.ko runs (a
  *    fractional weight is added in the heat's fixed point);
  *  - recency: with p->recency, each chunk's last access is passed to
- *    the policy (policy_chunk.last_ms), which breaks ties of heat;
+ *    the policy (policy_chunk.last_ms), which breaks ties of heat: its
+ *    time, or (KVR_RECENCY_EPOCH, --real's model) the number of the heat
+ *    epoch it fell in, which is what cxltierd knows;
  *  - hints (cxltier+hints): hint_lead_ms before each request, its blocks
  *    go to policy_hint_plan() as a will-read hint; the promotions are
  *    copied one after another at hint_Bps (a copy from far memory to
@@ -446,7 +448,9 @@ static int run_cxltier(const struct kvr_trace *t, const struct kvr_params *p,
 				res->hint_late++;
 			}
 			kvr_account(res, hit, first);
-			if (p->recency)
+			if (p->recency == KVR_RECENCY_EPOCH)
+				c->last_ms = q->t_ms / cfg->epoch_ms + 1;
+			else if (p->recency)
 				c->last_ms = q->t_ms ? q->t_ms : 1;
 			if (s.adapt) {
 				if (first)
