@@ -159,7 +159,7 @@ include selftests/cxltier/build.mk
 
 user: $(PROGS) $(LIBS_BUILT)
 
--include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) $(FUZZ_OBJ) -name '*.d' 2>/dev/null)
 
 # --- tests --------------------------------------------------------------
 
