@@ -646,6 +646,11 @@ TEST_F(heat, placement_keeps_accessed_bits)
 	uint32_t id;
 	int i;
 
+	/*
+	 * Base pages: a huge PMD that khugepaged collapses is made old,
+	 * and would read as a chunk the scanner never finds young.
+	 */
+	ASSERT_EQ(0, madvise(self->buf, BUFSZ, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, hu_track(self->fd, self->buf, BUFSZ, 0, CXLTIER_SRC_CPU, &id));
 	/* Park the scanner, let a pass in flight end, then touch. */
 	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "60000"));
@@ -660,12 +665,18 @@ TEST_F(heat, placement_keeps_accessed_bits)
 	}
 	EXPECT_EQ(512, h[2].resident_pages);
 	EXPECT_EQ(young, hu_sysfs_get("stats/young_found"));
-	/* The scanner still finds every page young. */
+	/*
+	 * The scanner still finds the pages young.  Not quite every one:
+	 * the kernel may age a few pages itself meanwhile (MGLRU walks
+	 * page tables, and clears the bits it finds), seen once in 14
+	 * runs (11 pages of 2048).  A placement walk that cleared them
+	 * would leave none.
+	 */
 	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "10"));
 	for (i = 0; i < 100 && hu_sysfs_get("stats/young_found") - young <
 	     (long long)(BUFSZ / 4096); i++)
 		usleep(100000);
-	EXPECT_LE(young + (long long)(BUFSZ / 4096),
+	EXPECT_LE(young + (long long)(BUFSZ / 4096) * 15 / 16,
 		  hu_sysfs_get("stats/young_found"));
 	EXPECT_EQ(0, hu_untrack(self->fd, id));
 }
@@ -702,10 +713,18 @@ TEST_F(heat, sampling_mode)
 	 */
 	passes = hu_sysfs_get("stats/scan_passes");
 	sampled = hu_sysfs_get("stats/pages_sampled");
-	/* Chunks 0 and 1 hot, 2 and 3 cold, for three epochs. */
+	/*
+	 * Chunks 0 and 1 hot, 2 and 3 cold, for three epochs.  The
+	 * mprotect() pair flushes their TLB entries, as a larger working
+	 * set would evict them: the scanner clears Accessed bits without a
+	 * flush (design.rst, "TLB caveat"), and TCG's software TLB, like a
+	 * real one, would otherwise keep 1024 pages cached for good.
+	 */
 	for (round = 0; round < 60; round++) {
 		for (i = 0; i < 4 * MB; i += 4096)
 			p[i]++;
+		ASSERT_EQ(0, mprotect(self->buf, 4 * MB, PROT_READ));
+		ASSERT_EQ(0, mprotect(self->buf, 4 * MB, PROT_READ | PROT_WRITE));
 		usleep(10000);
 	}
 	ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4, CXLTIER_HEAT_PLACEMENT, NULL));
