@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,24 @@ static void put_label(FILE *f, const char *v)
 	}
 }
 
+/* cxltier_node_WHAT_bytes{node,tier,kind}: the u64 at @off of each node. */
+static void met_node_gauge(FILE *f, const struct metrics *m, const char *what,
+			   const char *help, size_t off)
+{
+	size_t i;
+
+	fprintf(f, "# HELP cxltier_node_%s_bytes %s\n"
+		   "# TYPE cxltier_node_%s_bytes gauge\n", what, help, what);
+	for (i = 0; i < m->nr_nodes; i++) {
+		const struct met_node *n = &m->nodes[i];
+		uint64_t v;
+
+		memcpy(&v, (const char *)n + off, sizeof(v));
+		fprintf(f, "cxltier_node_%s_bytes{node=\"%d\",tier=\"%d\",kind=\"%s\"} %llu\n",
+			what, n->node, n->tier, n->kind, (unsigned long long)v);
+	}
+}
+
 static void emit(const struct metrics *m, FILE *f)
 {
 	size_t d, k, i;
@@ -261,24 +280,13 @@ static void emit(const struct metrics *m, FILE *f)
 		(unsigned long long)m->cycle_count, (double)m->cycle_sum_ms / 1e3,
 		(unsigned long long)m->cycle_count);
 
-	fprintf(f, "# HELP cxltier_node_capacity_bytes A memory node's managed memory (its MemTotal).\n"
-		   "# TYPE cxltier_node_capacity_bytes gauge\n");
-	for (i = 0; i < m->nr_nodes; i++)
-		fprintf(f, "cxltier_node_capacity_bytes{node=\"%d\",tier=\"%d\",kind=\"%s\"} %llu\n",
-			m->nodes[i].node, m->nodes[i].tier, m->nodes[i].kind,
-			(unsigned long long)m->nodes[i].capacity);
-	fprintf(f, "# HELP cxltier_node_free_bytes A memory node's free memory.\n"
-		   "# TYPE cxltier_node_free_bytes gauge\n");
-	for (i = 0; i < m->nr_nodes; i++)
-		fprintf(f, "cxltier_node_free_bytes{node=\"%d\",tier=\"%d\",kind=\"%s\"} %llu\n",
-			m->nodes[i].node, m->nodes[i].tier, m->nodes[i].kind,
-			(unsigned long long)m->nodes[i].free);
-	fprintf(f, "# HELP cxltier_node_available_bytes Free plus reclaimable memory (page cache, reclaimable slab) of a node.\n"
-		   "# TYPE cxltier_node_available_bytes gauge\n");
-	for (i = 0; i < m->nr_nodes; i++)
-		fprintf(f, "cxltier_node_available_bytes{node=\"%d\",tier=\"%d\",kind=\"%s\"} %llu\n",
-			m->nodes[i].node, m->nodes[i].tier, m->nodes[i].kind,
-			(unsigned long long)m->nodes[i].available);
+	met_node_gauge(f, m, "capacity", "A memory node's managed memory (its MemTotal).",
+		       offsetof(struct met_node, capacity));
+	met_node_gauge(f, m, "free", "A memory node's free memory.",
+		       offsetof(struct met_node, free));
+	met_node_gauge(f, m, "available",
+		       "Free plus reclaimable memory (page cache, reclaimable slab) of a node.",
+		       offsetof(struct met_node, available));
 
 	fprintf(f, "# HELP cxltier_dram_bytes The DRAM tier at the last decision: capacity, used (capacity less available), tracked and untracked use, the watermarks, the plan's budget for tracked chunks, and moves deferred by the rate limit.\n"
 		   "# TYPE cxltier_dram_bytes gauge\n"
