@@ -629,6 +629,20 @@ static void sweep(struct server *s)
 	}
 }
 
+/* After a failed send of a @type frame to @c: say why, drop @c. */
+static int client_send_failed(struct server *s, struct srv_client *c,
+			      const char *type, int ret, const char *why)
+{
+	client_log(s, c, LOG_WARNING, "client pid %d: cannot send %s: %s",
+		   (int)c->pid, type,
+		   ret == -EAGAIN ? "it does not read its socket" :
+				    (why ? why : strerror(-ret)));
+	if (ret == -EAGAIN)
+		s->stats.dropped[SRV_DROP_SLOW]++;
+	client_kill(s, c, NULL, false);
+	return ret;
+}
+
 static int client_send(struct server *s, struct srv_client *c,
 		       struct proto_msg *m)
 {
@@ -638,16 +652,7 @@ static int client_send(struct server *s, struct srv_client *c,
 	if (c->dead)
 		return -ECONNRESET;
 	ret = proto_send(c->fd, &c->peer, m, &why);
-	if (ret) {
-		client_log(s, c, LOG_WARNING, "client pid %d: cannot send %s: %s",
-			   (int)c->pid, proto_type_name(m->type),
-			   ret == -EAGAIN ? "it does not read its socket" :
-					    (why ? why : strerror(-ret)));
-		if (ret == -EAGAIN)
-			s->stats.dropped[SRV_DROP_SLOW]++;
-		client_kill(s, c, NULL, false);
-	}
-	return ret;
+	return ret ? client_send_failed(s, c, proto_type_name(m->type), ret, why) : 0;
 }
 
 static int client_send_pool(struct server *s, struct srv_client *c,
@@ -659,16 +664,7 @@ static int client_send_pool(struct server *s, struct srv_client *c,
 	if (c->dead)
 		return -ECONNRESET;
 	ret = proto_pool_send(c->fd, &c->peer, m, &why);
-	if (ret) {
-		client_log(s, c, LOG_WARNING, "client pid %d: cannot send %s: %s",
-			   (int)c->pid, proto_pool_type_name(m->type),
-			   ret == -EAGAIN ? "it does not read its socket" :
-					    (why ? why : strerror(-ret)));
-		if (ret == -EAGAIN)
-			s->stats.dropped[SRV_DROP_SLOW]++;
-		client_kill(s, c, NULL, false);
-	}
-	return ret;
+	return ret ? client_send_failed(s, c, proto_pool_type_name(m->type), ret, why) : 0;
 }
 
 /* Answer @req (HELLO, REGISTER, UNREGISTER or MOVE) with @status. */
