@@ -114,22 +114,31 @@ int kdev_report(const struct kdev *dev,
 	return 0;
 }
 
+/* GET_HEAT of chunks @first.. into @out (@room entries): 0 or -errno. */
+static int kdev_heat_ioctl(const struct kdev *dev, uint32_t id, uint64_t first,
+			   struct cxltier_chunk_heat *out, uint32_t room,
+			   uint32_t flags, struct cxltier_get_heat *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->argsz = sizeof(*g);
+	g->flags = flags;
+	g->id = id;
+	g->entry_size = sizeof(*out);
+	g->first_chunk = first;
+	g->nr_chunks = room;
+	g->chunks = (uintptr_t)out;
+	return ioctl(dev->fd, CXLTIER_IOC_GET_HEAT, g) < 0 ? -errno : 0;
+}
+
 int kdev_get_heat(const struct kdev *dev, uint32_t id, uint64_t first,
 		  struct cxltier_chunk_heat *out, uint32_t room,
 		  uint32_t flags, uint32_t *total, uint64_t *epoch)
 {
 	struct cxltier_get_heat g;
+	int ret = kdev_heat_ioctl(dev, id, first, out, room, flags, &g);
 
-	memset(&g, 0, sizeof(g));
-	g.argsz = sizeof(g);
-	g.flags = flags;
-	g.id = id;
-	g.entry_size = sizeof(*out);
-	g.first_chunk = first;
-	g.nr_chunks = room;
-	g.chunks = (uintptr_t)out;
-	if (ioctl(dev->fd, CXLTIER_IOC_GET_HEAT, &g) < 0)
-		return -errno;
+	if (ret)
+		return ret;
 	if (total)
 		*total = g.nr_chunks;
 	if (epoch)
@@ -142,17 +151,11 @@ int kdev_get_placement(const struct kdev *dev, uint32_t id, uint64_t first,
 		       uint32_t *total, uint64_t *next, uint64_t *epoch)
 {
 	struct cxltier_get_heat g;
+	int ret = kdev_heat_ioctl(dev, id, first, out, room,
+				  CXLTIER_HEAT_PLACEMENT, &g);
 
-	memset(&g, 0, sizeof(g));
-	g.argsz = sizeof(g);
-	g.flags = CXLTIER_HEAT_PLACEMENT;
-	g.id = id;
-	g.entry_size = sizeof(*out);
-	g.first_chunk = first;
-	g.nr_chunks = room;
-	g.chunks = (uintptr_t)out;
-	if (ioctl(dev->fd, CXLTIER_IOC_GET_HEAT, &g) < 0)
-		return -errno;
+	if (ret)
+		return ret;
 	/* A module that walked nothing past the end would loop a caller. */
 	if (g.next_chunk > g.nr_chunks || (room && first < g.nr_chunks &&
 					    g.next_chunk <= first))

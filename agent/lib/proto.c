@@ -458,7 +458,6 @@ int proto_send(int fd, struct proto_peer *p, struct proto_msg *m,
 	       const char **why)
 {
 	uint8_t buf[PROTO_FRAME_SIZE];
-	ssize_t n;
 	int ret;
 
 	ret = proto_peer_send(p, m);
@@ -470,14 +469,38 @@ int proto_send(int fd, struct proto_peer *p, struct proto_msg *m,
 	ret = proto_encode(m, p->self, buf, why);
 	if (ret)
 		return ret;
+	return proto_sock_send(fd, buf, sizeof(buf));
+}
+
+int proto_sock_send(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+
 	do {
-		n = send(fd, buf, sizeof(buf), MSG_NOSIGNAL);
+		n = send(fd, buf, len, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EPIPE ? -ECONNRESET : -errno;
-	if (n != sizeof(buf))
+	if ((size_t)n != len)
 		return -EMSGSIZE;
 	return 0;
+}
+
+ssize_t proto_sock_recv(int fd, void *buf, size_t size, const char **why)
+{
+	ssize_t n;
+
+	do {
+		n = recv(fd, buf, size, MSG_DONTWAIT | MSG_TRUNC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0) {
+		if (why)
+			*why = "peer hung up";
+		return -ECONNRESET;
+	}
+	return n;
 }
 
 int proto_recv(int fd, struct proto_peer *p, struct proto_msg *m,
@@ -488,17 +511,9 @@ int proto_recv(int fd, struct proto_peer *p, struct proto_msg *m,
 	ssize_t n;
 	int ret;
 
-	/* MSG_TRUNC: the real length of a longer frame, so it is caught. */
-	do {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-	} while (n < 0 && errno == EINTR);
+	n = proto_sock_recv(fd, buf, sizeof(buf), why);
 	if (n < 0)
-		return -errno;
-	if (n == 0) {
-		if (why)
-			*why = "peer hung up";
-		return -ECONNRESET;
-	}
+		return (int)n;
 	from = p->self == PROTO_FROM_AGENT ? PROTO_FROM_CLIENT :
 					     PROTO_FROM_AGENT;
 	ret = proto_decode(buf, (size_t)n, from, m, why);

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Default path of the agent's socket. */
 #define PROTO_SOCKET_PATH	"/run/cxltier/cxltierd.sock"
@@ -220,5 +221,15 @@ int proto_send(int fd, struct proto_peer *p, struct proto_msg *m,
 	       const char **why);
 int proto_recv(int fd, struct proto_peer *p, struct proto_msg *m,
 	       struct proto_pending *req, const char **why);
+
+/*
+ * The datagram underneath, for the control and the pool frames alike:
+ * proto_sock_send() sends @len bytes whole (0, -ECONNRESET, -EMSGSIZE
+ * or -errno; no SIGPIPE); proto_sock_recv() returns the real length of
+ * the next datagram (MSG_TRUNC: a longer one is caught), which may
+ * exceed @size, or -ECONNRESET ("peer hung up") or -errno.
+ */
+int proto_sock_send(int fd, const void *buf, size_t len);
+ssize_t proto_sock_recv(int fd, void *buf, size_t size, const char **why);
 
 #endif /* CXLTIER_PROTO_H */

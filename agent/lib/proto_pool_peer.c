@@ -110,7 +110,6 @@ int proto_pool_send(int fd, struct proto_peer *p, struct proto_pool_msg *m,
 		    const char **why)
 {
 	uint8_t buf[PROTO_POOL_MAX_FRAME];
-	ssize_t n;
 	int len, ret;
 
 	ret = proto_pool_peer_send(p, m);
@@ -122,14 +121,7 @@ int proto_pool_send(int fd, struct proto_peer *p, struct proto_pool_msg *m,
 	len = proto_pool_encode(m, p->self, buf, why);
 	if (len < 0)
 		return len;
-	do {
-		n = send(fd, buf, (size_t)len, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EPIPE ? -ECONNRESET : -errno;
-	if (n != len)
-		return -EMSGSIZE;
-	return 0;
+	return proto_sock_send(fd, buf, (size_t)len);
 }
 
 int proto_recv_any(int fd, struct proto_peer *p, struct proto_msg *m,
@@ -142,17 +134,9 @@ int proto_recv_any(int fd, struct proto_peer *p, struct proto_msg *m,
 	int ret;
 
 	*is_pool = false;
-	/* MSG_TRUNC: the real length of a longer packet, so it is caught. */
-	do {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-	} while (n < 0 && errno == EINTR);
+	n = proto_sock_recv(fd, buf, sizeof(buf), why);
 	if (n < 0)
-		return -errno;
-	if (n == 0) {
-		if (why)
-			*why = "peer hung up";
-		return -ECONNRESET;
-	}
+		return (int)n;
 	from = p->self == PROTO_FROM_AGENT ? PROTO_FROM_CLIENT : PROTO_FROM_AGENT;
 	if ((size_t)n <= sizeof(buf) && proto_pool_is_pool_frame(buf, (size_t)n)) {
 		*is_pool = true;
