@@ -810,7 +810,12 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-/* Millions of chunks: fast, and DRAM ends up holding the hottest. */
+/*
+ * Millions of chunks: DRAM ends up holding the hottest.  The time is
+ * reported, not judged (a shared build machine swings it; the figure of
+ * record is the benchmark's, in performance.rst): a plan that grew
+ * quadratic would not end at all, and the harness's own timeout fails it.
+ */
 TEST(millions_of_chunks)
 {
 	const size_t n = 4000000, dram = 1000000;
@@ -828,7 +833,6 @@ TEST(millions_of_chunks)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	TH_LOG("%zu chunks: %zu moves in %.2f s", n, w.plan.nr_moves, secs);
-	EXPECT_GT(10.0, secs);
 	apply(&w);
 	EXPECT_EQ(dram, count_on(&w, 0));
 	for (i = 0; i < n; i++) {
