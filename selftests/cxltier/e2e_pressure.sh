@@ -6,14 +6,22 @@
 # until DRAM use is above high_watermark.  Demoting the pool could not
 # bring use down to low_watermark (the tmpfs alone is above it), so the
 # agent must leave the hot chunks in DRAM and say why once; when the
-# tmpfs goes, it says the pressure is over.  Page cache counts as
-# available: a file read through the page cache alone does not demote
-# either.  Every byte and pin is checked.  TAP.
+# tmpfs goes, it says the pressure is over.  Before that, page cache
+# counts as available: a file on an ext4 file system (a loop device over
+# a tmpfs on the far node), written through the DRAM node's page cache
+# until that alone is above high_watermark, is no pressure at all.
+# Every byte and pin is checked.  TAP.
 set -uo pipefail
 . "$(dirname "$0")/e2e_lib.sh"
 
 e2e_setup
 base_pins=$(pins_baseline)
+# The mounts go before the scratch directory they are in.
+cleanup_pressure() {
+	umount "$scratch/fs" "$scratch/back" "$scratch/tmpfs" 2>/dev/null
+	e2e_cleanup
+}
+trap cleanup_pressure EXIT
 cat >"$conf" <<CONF
 [tiers]
 dram = $dram
@@ -21,8 +29,8 @@ far = $far
 
 [policy]
 interval = 1s
-high_watermark = 90%
-low_watermark = 85%
+high_watermark = 50%
+low_watermark = 45%
 
 [class "pinned"]
 label = e2e-pool
@@ -52,18 +60,36 @@ start_app "$log" --chunks 8 --far-chunks 0 --interval-ms 1000 \
 	wait-file:"$scratch/filled" traffic:8:0:8 where verify summary
 wait_for 30 grep -qs '^ready' "$log"
 
-# 1. Page cache alone: read a file as large as half the node; no demotion.
-numactl --membind="$dram" dd if=/dev/zero of="$scratch/cache" bs=1M count=400 status=none
+# 1. Page cache alone, 60% of the node: no pressure, no demotion.
+total=$(node_kb "$dram" MemTotal)
+cache_mb=$((total * 60 / 100 >> 10))
+back=$scratch/back
+mkdir -p "$back" "$scratch/fs"
+modprobe -a loop ext4 2>/dev/null
+mount -t tmpfs -o "size=$((cache_mb + 64))m,mpol=bind:$far" none "$back" &&
+	truncate -s "$((cache_mb + 48))M" "$back/img" && mkfs.ext4 -q -F -O ^has_journal "$back/img" &&
+	mount -o loop "$back/img" "$scratch/fs"
+expect "an ext4 file system over a loop device on the far node mounts" \
+	mountpoint -q "$scratch/fs"
+# Not into the bare directory if it did not: that would be tmpfs.
+! mountpoint -q "$scratch/fs" ||
+	numactl --membind="$dram" dd if=/dev/zero of="$scratch/fs/cache" bs=1M \
+		count="$cache_mb" status=none 2>/dev/null
 sync
-numactl --membind="$dram" cat "$scratch/cache" >/dev/null
+echo "# node $dram: $((total >> 10)) MiB; page cache $(($(node_kb "$dram" 'Inactive(file)') + $(node_kb "$dram" 'Active(file)') >> 10)) MiB after writing $cache_mb MiB"
+expect "the page cache is on the DRAM node" \
+	[ $(($(node_kb "$dram" 'Inactive(file)') + $(node_kb "$dram" 'Active(file)'))) -gt $((total / 2)) ]
 sleep 3
 expect "the agent wrote its metrics" wait_for 10 test -s "$metrics"
 expect "page cache: no demotion of the hot pool" [ "$(demotions)" = 0 ]
-rm -f "$scratch/cache"
+expect "page cache: no pressure said" \
+	[ "$(grep -c 'MiB of it untracked' "$scratch/agent.log")" = 0 ]
+umount "$scratch/fs"
+umount "$back"
 
-# 2. tmpfs on the DRAM node until use is about 95% of it.
-total=$(node_kb "$dram" MemTotal)
-fill=$(( $(avail_kb "$dram") - total * 5 / 100 ))
+# 2. tmpfs on the DRAM node until use is about 60% of it: above
+# high_watermark, and the tmpfs alone above low_watermark.
+fill=$(( $(avail_kb "$dram") - total * 40 / 100 ))
 echo "# node $dram: $((total >> 10)) MiB, tmpfs of $((fill >> 10)) MiB"
 expect "tmpfs bound to the DRAM node mounts" \
 	mount -t tmpfs -o "size=$((fill + 65536))k,mpol=bind:$dram" none "$mnt"
