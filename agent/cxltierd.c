@@ -471,18 +471,6 @@ static void untracked_pressure_log(struct daemon *d)
 			 (unsigned long long)(ps->dram_capacity >> 20));
 }
 
-/* The snapshot's range @id, or NULL. */
-static const struct obs_range *snap_range(const struct obs_snapshot *snap,
-					  uint32_t id)
-{
-	size_t i;
-
-	for (i = 0; i < snap->nr_ranges; i++)
-		if (snap->ranges[i].info.id == id)
-			return &snap->ranges[i];
-	return NULL;
-}
-
 /*
  * Plan pool @p's blocks (heat from its slabs' chunks in @snap) within
  * the decision's rate limit, and send the advice.  Returns the blocks
@@ -504,7 +492,7 @@ static size_t pool_decide(struct daemon *d, struct srv_pool *p,
 	int ret;
 
 	for (t = 0; t < p->nr_tiers; t++) {
-		r[t] = snap_range(snap, p->slab[t].range);
+		r[t] = obs_find_range(snap, p->slab[t].range);
 		if (!r[t] || !p->chunk_size[t])
 			return 0; /* a slab untracked: the pool is going away */
 		pp.node[t] = p->slab[t].node;

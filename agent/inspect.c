@@ -242,22 +242,11 @@ static void log_move(const struct inspect_move *m, bool info)
 
 /* --- decisions ------------------------------------------------------------ */
 
-static const struct obs_range *snap_range(const struct obs_snapshot *snap,
-					  uint32_t id)
-{
-	size_t i;
-
-	for (i = 0; i < snap->nr_ranges; i++)
-		if (snap->ranges[i].info.id == id)
-			return &snap->ranges[i];
-	return NULL;
-}
-
 static void make_move(const struct inspect *in, const struct obs_snapshot *snap,
 		      const struct plan_move *pm, bool tried, double now,
 		      struct inspect_move *m)
 {
-	const struct obs_range *r = snap_range(snap, pm->range_id);
+	const struct obs_range *r = obs_find_range(snap, pm->range_id);
 
 	memset(m, 0, sizeof(*m));
 	m->range_id = pm->range_id;

@@ -49,6 +49,17 @@ void obs_free(struct obs_snapshot *snap)
 	memset(snap, 0, sizeof(*snap));
 }
 
+const struct obs_range *obs_find_range(const struct obs_snapshot *snap,
+				       uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nr_ranges; i++)
+		if (snap->ranges[i].info.id == id)
+			return &snap->ranges[i];
+	return NULL;
+}
+
 int obs_collect(const struct obs_source *src, struct obs_snapshot *snap)
 {
 	struct cxltier_range_info *infos = NULL, *tmp;

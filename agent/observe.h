@@ -54,6 +54,9 @@ struct obs_snapshot {
  */
 int obs_read(const struct kdev *kdev, struct obs_snapshot *snap);
 void obs_free(struct obs_snapshot *snap);
+/* The snapshot's range @id, or NULL. */
+const struct obs_range *obs_find_range(const struct obs_snapshot *snap,
+				       uint32_t id);
 
 /**
  * struct obs_source - what obs_collect() reads, as obs_read() gives it
