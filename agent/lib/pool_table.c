@@ -124,28 +124,45 @@ int pt_slot_release(struct pt_table *t, uint32_t slot)
 	s->state = PT_SLOT_DRAINING;
 	t->nr_draining++;
 	pthread_mutex_unlock(&t->lock);
-	/* Then look at refs: a put that reaches 0 after this sees draining. */
-	atomic_store(&s->draining, 1);
-	if (atomic_load(&s->refs) == 0 && atomic_exchange(&s->draining, 0)) {
+	if (atomic_fetch_sub(&s->refs, PT_REF_BASE) == PT_REF_BASE) {
 		free_slot(t, slot);
 		return 1;
 	}
 	return 0;
 }
 
-/* Drop one ref of @slot; the last one frees a draining slot. */
+/* Drop one bracket of @slot; the last one frees a released slot. */
 static void slot_unref(struct pt_table *t, uint32_t slot)
 {
-	struct pt_slot *s = &t->slots[slot];
-
-	if (atomic_fetch_sub(&s->refs, 1) == 1 && atomic_load(&s->draining) &&
-	    atomic_exchange(&s->draining, 0))
+	if (atomic_fetch_sub(&t->slots[slot].refs, 1) == 1)
 		free_slot(t, slot);
+}
+
+/* Take a bracket on @slot if it is in use; false if it was let go of. */
+static bool slot_ref(struct pt_table *t, uint32_t slot)
+{
+	_Atomic uint32_t *refs = &t->slots[slot].refs;
+	uint32_t r = atomic_load(refs);
+
+	do {
+		if (!(r & PT_REF_BASE))
+			return false;
+	} while (!atomic_compare_exchange_weak(refs, &r, r + 1));
+	return true;
+}
+
+/* Mark a slot just taken off a free stack as in use. */
+static void slot_take(struct pt_table *t, uint32_t slot)
+{
+	t->slots[slot].state = PT_SLOT_USED;
+	/* A free slot's word is 0 and no get can raise it: see slot_ref(). */
+	atomic_store(&t->slots[slot].refs, PT_REF_BASE);
 }
 
 uint32_t pt_slot_refs(const struct pt_table *t, uint32_t slot)
 {
-	return atomic_load(&((struct pt_table *)t)->slots[slot].refs);
+	return atomic_load(&((struct pt_table *)t)->slots[slot].refs) &
+	       ~PT_REF_BASE;
 }
 
 /* The block of @handle if the handle's index is in range, else NULL. */
@@ -185,7 +202,7 @@ int pt_alloc(struct pt_table *t, int tier, uint64_t *handle, uint32_t *slot)
 			goto nospc;
 	}
 	s = t->free_stack[tr][--t->nr_free[tr]];
-	t->slots[s].state = PT_SLOT_USED;
+	slot_take(t, s);
 	idx = t->free_head;
 	b = &t->blocks[idx];
 	t->free_head = b->next_free;
@@ -261,7 +278,8 @@ int pt_get(struct pt_table *t, uint64_t handle, bool write, uint32_t *slotp)
 			continue;
 		}
 		s = PT_W_SLOT(w);
-		atomic_fetch_add(&t->slots[s].refs, 1);
+		if (!slot_ref(t, s))
+			continue;	/* let go of: the word has moved on */
 		w2 = atomic_load(&b->word);
 		if ((w2 & ~PT_W_MOVING) == (w & ~PT_W_MOVING)) {
 			*slotp = s;
@@ -339,7 +357,7 @@ int pt_move_begin(struct pt_table *t, uint64_t handle, unsigned int tier,
 		return -ENOSPC;
 	}
 	*to = t->free_stack[tier][--t->nr_free[tier]];
-	t->slots[*to].state = PT_SLOT_USED;
+	slot_take(t, *to);
 	pthread_mutex_unlock(&t->lock);
 	*from = PT_W_SLOT(w);
 	return 0;
@@ -370,10 +388,9 @@ void pt_move_abort(struct pt_table *t, uint64_t handle, uint32_t to)
 {
 	struct pt_block *b = block_of(t, handle);
 
-	pthread_mutex_lock(&t->lock);
-	push_free_locked(t, to);
-	pthread_mutex_unlock(&t->lock);
 	atomic_fetch_and(&b->word, ~PT_W_MOVING);
+	/* No word ever named @to, but a stale get may hold it for a moment. */
+	pt_slot_release(t, to);
 	atomic_fetch_add_explicit(&t->stats.failed, 1, memory_order_relaxed);
 }
 
@@ -434,6 +451,11 @@ int pt_check(struct pt_table *t, char *why, size_t len)
 			snprintf(why, len, "block %u: slot %u is not its own", i, s);
 			goto out;
 		}
+		if (!(atomic_load(&t->slots[s].refs) & PT_REF_BASE)) {
+			snprintf(why, len, "block %u: slot %u has no base reference",
+				 i, s);
+			goto out;
+		}
 		seen[s] = 1;
 		on[pt_slot_tier(t, s)]++;
 		nr_alloc++;
@@ -448,7 +470,8 @@ int pt_check(struct pt_table *t, char *why, size_t len)
 			s = t->free_stack[tr][n];
 			if (s >= t->nr_slots || seen[s] ||
 			    pt_slot_tier(t, s) != tr ||
-			    t->slots[s].state != PT_SLOT_FREE) {
+			    t->slots[s].state != PT_SLOT_FREE ||
+			    atomic_load(&t->slots[s].refs)) {
 				snprintf(why, len, "tier %u: free slot %u is not free",
 					 tr, s);
 				goto out;

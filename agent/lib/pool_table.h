@@ -8,17 +8,20 @@
  *   - the block table: block index -> (generation, slot, state) in one
  *     64-bit word, published with atomic stores, so a reader never sees
  *     half an update;
- *   - the bracket: a reader count per slot (get = increment, re-check
- *     the block's word; put = decrement) and a writer count per block;
+ *   - the bracket: a reader count per slot (get = increment while the
+ *     slot is in use, re-check the block's word; put = decrement) and a
+ *     writer count per block;
  *   - the move's state machine: begin (claim MOVING, no writer, a free
  *     target slot), publish (switch the word), release of the old slot
  *     (freed now if no bracket holds it, else when its last bracket is
  *     put), abort.
  *
  * Ordering.  get increments slot refs then re-reads the block's word; a
- * move stores the new word then reads the old slot's refs.  Both are
- * sequentially consistent, so either the reader sees the new word (and
- * lets go of the old slot) or the mover sees the reader.  The same pair
+ * move stores the new word then drops the old slot's base reference.
+ * Both are sequentially consistent, so either the reader sees the new
+ * word (and lets go of the old slot) or the release sees the reader and
+ * leaves the free to its put.  Base and brackets share one word, so
+ * exactly one operation takes it to 0 and frees the slot.  The same pair
  * (writers / MOVING) keeps a writer and a move apart.
  *
  * Locks.  t->lock protects the free stacks, the free block list and
@@ -59,17 +62,24 @@ enum pt_slot_state {
 	PT_SLOT_DRAINING,	/* let go of, waits for its last bracket */
 };
 
+/*
+ * A slot's refs word: PT_REF_BASE while the slot is in use (it holds a
+ * block or is a move's target), plus one per bracket.  Release drops
+ * the base, put drops a bracket; whoever takes the word to 0 frees the
+ * slot.  One word, so the free is decided by one atomic operation and a
+ * put delayed across the slot's reuse cannot free its next life.
+ */
+#define PT_REF_BASE	(1U << 31)
+
 /**
  * struct pt_slot - one slot
- * @refs: brackets holding the slot (atomic; transiently one more while
- *	a get re-checks)
- * @draining: 1 while the slot waits for refs to reach 0 to be freed;
- *	whoever exchanges it back to 0 frees the slot (atomic)
+ * @refs: PT_REF_BASE while in use, plus brackets held (atomic; a get
+ *	takes a bracket only while the base is there, so a free slot
+ *	stays at 0)
  * @state: enum pt_slot_state, under t->lock
  */
 struct pt_slot {
 	_Atomic uint32_t refs;
-	_Atomic uint32_t draining;
 	uint8_t state;
 };
 
