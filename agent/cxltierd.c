@@ -384,6 +384,9 @@ static void socket_metrics(struct daemon *d)
 	d->met.pool_advice = st->pools.advice;
 	d->met.pool_refused = st->pools.refused;
 	d->met.pool_timeouts = st->pools.timeouts;
+	d->met.pool_hints[0] = st->pools.hints[0];
+	d->met.pool_hints[1] = st->pools.hints[1];
+	d->met.pool_hints_refused = st->pools.hints_refused;
 	for (i = 0; i < 2; i++) {
 		d->met.pool_moves[i] = st->pools.moved_blocks[i];
 		d->met.pool_bytes[i] = st->pools.moved_bytes[i];
@@ -472,6 +475,93 @@ static void untracked_pressure_log(struct daemon *d)
 }
 
 /*
+ * @p's allocated blocks for the planner into *@blocksp (@pp filled):
+ * heat from its slabs' chunks in @snap, kept per block for the hint
+ * plan, or with @snap NULL the heat kept at the last decision.  Returns
+ * the number of blocks, or -1 (a slab untracked: the pool is going
+ * away; or no memory).
+ */
+static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
+			   uint64_t now, struct pool_plan_pool *pp,
+			   struct pool_plan_block **blocksp)
+{
+	const struct obs_range *r[PROTO_POOL_MAX_TIERS] = { NULL };
+	struct pool_plan_block *blocks;
+	uint32_t slot, nr_slots = p->tier_base[p->nr_tiers];
+	uint64_t off, c, c_end, heat;
+	size_t n = 0;
+	unsigned int t;
+
+	memset(pp, 0, sizeof(*pp));
+	pp->pool = p->id;
+	pp->block_size = p->block_size;
+	pp->nr_tiers = p->nr_tiers;
+	for (t = 0; t < p->nr_tiers; t++) {
+		if (snap) {
+			r[t] = obs_find_range(snap, p->slab[t].range);
+			if (!r[t] || !p->chunk_size[t])
+				return -1;
+		}
+		pp->node[t] = p->slab[t].node;
+		pp->mtier[t] = p->slab[t].mtier;
+		pp->slots[t] = p->slab[t].slots;
+	}
+	blocks = calloc(nr_slots ? nr_slots : 1, sizeof(*blocks));
+	if (!blocks)
+		return -1;
+	for (t = 0; t < p->nr_tiers; t++)
+		for (slot = p->tier_base[t]; slot < p->tier_base[t + 1]; slot++) {
+			uint64_t h = p->slot[slot];
+			uint32_t idx = (uint32_t)h;
+
+			if (!h) {
+				pp->free[t]++;
+				continue;
+			}
+			if (snap) {
+				/* The block's heat: its hottest chunk. */
+				off = (uint64_t)(slot - p->tier_base[t]) * p->block_size;
+				c_end = (off + p->block_size + p->chunk_size[t] - 1) /
+					p->chunk_size[t];
+				heat = 0;
+				for (c = off / p->chunk_size[t];
+				     c < c_end && c < r[t]->info.nr_chunks; c++)
+					if (r[t]->chunks[c].heat > heat)
+						heat = r[t]->chunks[c].heat;
+				p->heat[idx] = heat;
+			}
+			blocks[n].handle = h;
+			blocks[n].tier = t;
+			blocks[n].heat = p->heat[idx];
+			blocks[n].moved_ms = p->moved_ms[idx];
+			blocks[n].hint = server_pool_hint(p, h, now);
+			blocks[n].hint_seq = p->hint[idx].seq;
+			n++;
+		}
+	*blocksp = blocks;
+	return (ssize_t)n;
+}
+
+/* Send the advice of @out to @p's client; the blocks advised. */
+static size_t pool_send_advice(struct daemon *d, struct srv_pool *p,
+			       struct pool_plan_out *out, const char *why)
+{
+	if (!out->nr_frames)
+		return 0;
+	if (d->o.dry_run) {
+		log_info("dry run: advice of %zu blocks of pool %u not sent",
+			 out->nr_blocks, p->id);
+		d->met.dry_run += out->nr_blocks;
+		return 0;
+	}
+	if (server_pool_advise(d->srv, p, out->frames))
+		return 0;
+	log_info("pool %u of pid %d: advice of %zu block moves sent%s",
+		 p->id, (int)server_pool_pid(p), (size_t)out->frames->count, why);
+	return out->nr_blocks;
+}
+
+/*
  * Plan pool @p's blocks (heat from its slabs' chunks in @snap) within
  * the decision's rate limit, and send the advice.  Returns the blocks
  * advised.
@@ -479,82 +569,90 @@ static void untracked_pressure_log(struct daemon *d)
 static size_t pool_decide(struct daemon *d, struct srv_pool *p,
 			  const struct obs_snapshot *snap, uint64_t now)
 {
-	const struct obs_range *r[PROTO_POOL_MAX_TIERS];
-	struct pool_plan_pool pp = { .pool = p->id, .block_size = p->block_size,
-				     .nr_tiers = p->nr_tiers };
-	struct pool_plan_block *blocks;
+	struct pool_plan_pool pp;
+	struct pool_plan_block *blocks = NULL;
 	struct proto_pool_msg *frame;
 	struct pool_plan_out out = { 0 };
-	uint32_t slot, nr_slots = p->tier_base[p->nr_tiers];
-	uint64_t off, c, c_end, heat;
-	size_t n = 0;
-	unsigned int t;
+	size_t advised = 0;
+	ssize_t n;
 	int ret;
 
-	for (t = 0; t < p->nr_tiers; t++) {
-		r[t] = obs_find_range(snap, p->slab[t].range);
-		if (!r[t] || !p->chunk_size[t])
-			return 0; /* a slab untracked: the pool is going away */
-		pp.node[t] = p->slab[t].node;
-		pp.mtier[t] = p->slab[t].mtier;
-		pp.slots[t] = p->slab[t].slots;
-	}
-	blocks = calloc(nr_slots, sizeof(*blocks));
 	frame = malloc(sizeof(*frame));
-	if (!blocks || !frame)
+	n = frame ? pool_blocks(p, snap, now, &pp, &blocks) : -1;
+	if (n < 0)
 		goto out;
-	for (t = 0; t < p->nr_tiers; t++)
-		for (slot = p->tier_base[t]; slot < p->tier_base[t + 1]; slot++) {
-			uint64_t h = p->slot[slot];
-
-			if (!h) {
-				pp.free[t]++;
-				continue;
-			}
-			/* The block's heat: its hottest chunk. */
-			off = (uint64_t)(slot - p->tier_base[t]) * p->block_size;
-			c_end = (off + p->block_size + p->chunk_size[t] - 1) /
-				p->chunk_size[t];
-			heat = 0;
-			for (c = off / p->chunk_size[t];
-			     c < c_end && c < r[t]->info.nr_chunks; c++)
-				if (r[t]->chunks[c].heat > heat)
-					heat = r[t]->chunks[c].heat;
-			blocks[n].handle = h;
-			blocks[n].tier = t;
-			blocks[n].heat = heat;
-			blocks[n].moved_ms = p->moved_ms[(uint32_t)h];
-			n++;
-		}
 	out.frames = frame;
-	ret = pool_plan_advice(d->pool_pctx, &d->cfg, &pp, blocks, n, now,
-			       plan_rate_state(d->plan), 1, &out);
+	ret = pool_plan_advice(d->pool_pctx, &d->cfg, &pp, blocks, (size_t)n,
+			       now, plan_rate_state(d->plan), 1, &out);
 	if (ret) {
 		log_err("pool %u of pid %d: policy failed: %s", p->id,
 			(int)server_pool_pid(p), strerror(-ret));
 		goto out;
 	}
 	*plan_rate_state(d->plan) = out.plan.state;
-	if (!out.nr_frames)
-		goto out;
-	if (d->o.dry_run) {
-		log_info("dry run: advice of %zu blocks of pool %u not sent",
-			 out.nr_blocks, p->id);
-		d->met.dry_run += out.nr_blocks;
-		out.nr_blocks = 0;
-		goto out;
-	}
-	ret = server_pool_advise(d->srv, p, frame);
-	if (ret) {
-		out.nr_blocks = 0;
-		goto out;
-	}
-	log_info("pool %u of pid %d: advice of %zu block moves sent",
-		 p->id, (int)server_pool_pid(p), (size_t)frame->count);
+	advised = pool_send_advice(d, p, &out, "");
 out:
 	free(frame);
 	free(blocks);
-	return out.nr_blocks;
+	return advised;
+}
+
+/*
+ * Will-read hints came for pool @p: promote those blocks now, within
+ * what is left of the rate limit, rather than at the next decision.
+ */
+static size_t pool_hint_decide(struct daemon *d, struct srv_pool *p,
+			       uint64_t now)
+{
+	struct pool_plan_pool pp;
+	struct pool_plan_block *blocks = NULL;
+	struct proto_pool_msg *frame;
+	struct pool_plan_out out = { 0 };
+	size_t advised = 0;
+	ssize_t n;
+	int ret;
+
+	p->hint_urgent = false;
+	frame = malloc(sizeof(*frame));
+	n = frame ? pool_blocks(p, NULL, now, &pp, &blocks) : -1;
+	if (n < 0)
+		goto out;
+	out.frames = frame;
+	ret = pool_plan_hints(d->pool_pctx, &d->cfg, &pp, blocks, (size_t)n,
+			      now, plan_rate_state(d->plan), 1, &out);
+	if (ret) {
+		log_err("pool %u of pid %d: hint plan failed: %s", p->id,
+			(int)server_pool_pid(p), strerror(-ret));
+		goto out;
+	}
+	*plan_rate_state(d->plan) = out.plan.state;
+	/* More than one frame's worth, or the rate limit held some back. */
+	if (out.nr_blocks < out.plan.nr_moves || out.plan.deferred_bytes)
+		p->hint_urgent = true;
+	advised = pool_send_advice(d, p, &out, " for will-read hints");
+	d->met.pool_hint_advice += advised ? 1 : 0;
+out:
+	free(frame);
+	free(blocks);
+	return advised;
+}
+
+/*
+ * Pools with will-read hints and no advice in flight: their urgent plan.
+ * Returns the blocks advised.
+ */
+static size_t pools_hint_decide(struct daemon *d, uint64_t now)
+{
+	struct srv_pool *p;
+	size_t n = 0;
+
+	if (inspect_paused(d->ins))
+		return 0;
+	for (p = server_pools(d->srv); p; p = p->next)
+		if (p->hint_urgent && p->mapped && !p->advice_seq)
+			n += pool_hint_decide(d, p, now);
+	d->met.planned += n;
+	return n;
 }
 
 /* The block pools' share of a decision: each pool with no advice in flight. */
@@ -825,8 +923,10 @@ static int run(struct daemon *d)
 		due = due || news;
 
 		server_process(d->srv, pfd + base, nsrv);
+		/* Will-read hints do not wait for the next decision. */
+		nmoves = pools_hint_decide(d, clock_now_ms()) ? 1 : 0;
 		/* The metrics once for all the moves of this round. */
-		for (nmoves = 0; (mv = server_take_move(d->srv)); nmoves++)
+		for (; (mv = server_take_move(d->srv)); nmoves++)
 			do_client_move(d, mv);
 		admin_process(d->admin, pfd + base + nsrv, ndr);
 		drain_step(d->drain);

@@ -379,6 +379,18 @@ static void write_pools(FILE *f, const struct metrics *m)
 		m->pools, (unsigned long long)m->pool_advice,
 		(unsigned long long)m->pool_refused,
 		(unsigned long long)m->pool_timeouts);
+	fprintf(f, "# HELP cxltier_pool_hints_total Hints taken from runtimes for pool blocks, by kind, and hint batches refused.\n"
+		   "# TYPE cxltier_pool_hints_total counter\n"
+		   "cxltier_pool_hints_total{kind=\"will_read\"} %llu\n"
+		   "cxltier_pool_hints_total{kind=\"done\"} %llu\n"
+		   "cxltier_pool_hints_total{kind=\"refused\"} %llu\n"
+		   "# HELP cxltier_pool_hint_advice_total Advice batches sent at once for will-read hints (also counted as sent).\n"
+		   "# TYPE cxltier_pool_hint_advice_total counter\n"
+		   "cxltier_pool_hint_advice_total %llu\n",
+		(unsigned long long)m->pool_hints[0],
+		(unsigned long long)m->pool_hints[1],
+		(unsigned long long)m->pool_hints_refused,
+		(unsigned long long)m->pool_hint_advice);
 	fprintf(f, "# HELP cxltier_pool_block_moves_total Pool blocks moved by copy-then-swap on advice, by direction.\n"
 		   "# TYPE cxltier_pool_block_moves_total counter\n");
 	for (i = 0; i < 2; i++)

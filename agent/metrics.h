@@ -158,6 +158,9 @@ struct met_dram {
  * @pool_results: advised blocks by result (enum proto_pool_count order)
  * @pool_refused: ADVICE batches a client refused whole
  * @pool_timeouts: ADVICE batches not answered in time
+ * @pool_hints: hints taken from clients, [0] will-read, [1] done
+ * @pool_hints_refused: POOL_HINTS frames refused
+ * @pool_hint_advice: ADVICE batches sent at once for will-read hints
  */
 struct metrics {
 	uint64_t migrations[MOVE_NR_DIRS][MET_NR_METHODS];
@@ -211,6 +214,9 @@ struct metrics {
 	uint64_t pool_results[6];
 	uint64_t pool_refused;
 	uint64_t pool_timeouts;
+	uint64_t pool_hints[2];
+	uint64_t pool_hints_refused;
+	uint64_t pool_hint_advice;
 };
 
 /* Count one handshake that took @us microseconds. */

@@ -45,6 +45,8 @@ struct pool_plan_pool {
  * @heat: its heat, CXLTIER_HEAT_ONE units
  * @moved_ms: when it last moved (0: never), on the planner's clock
  * @last_ms: when last accessed, if known (0: unknown)
+ * @hint: the runtime's hint that holds for it, PROTO_HINT_* or 0
+ * @hint_seq: the order of that hint (will-read blocks are promoted in it)
  */
 struct pool_plan_block {
 	uint64_t handle;
@@ -52,6 +54,8 @@ struct pool_plan_block {
 	uint64_t heat;
 	uint64_t moved_ms;
 	uint64_t last_ms;
+	unsigned int hint;
+	uint64_t hint_seq;
 };
 
 /**
@@ -71,14 +75,33 @@ struct pool_plan_out {
 /*
  * Plan @p's @n blocks at @now_ms with @cfg, continuing from @state (the
  * policy's rate limit), into at most @max_frames frames of @out->frames.
- * Moves past what fits are left for the next decision.  Return: 0;
- * -EINVAL (a block on a tier the pool does not have, a block size above
- * 4 GiB, no tiers); or the policy's error.
+ * Moves past what fits are left for the next decision.  Hints count as
+ * heat: a done block as the coldest (never promoted, demoted first), a
+ * will-read block as hotter than every other (never a victim).  Return:
+ * 0; -EINVAL (a block on a tier the pool does not have, a block size
+ * above 4 GiB, no tiers); or the policy's error.
  */
 int pool_plan_advice(struct policy_ctx *ctx, const struct config *cfg,
 		     const struct pool_plan_pool *p,
 		     const struct pool_plan_block *blocks, size_t n,
 		     uint64_t now_ms, const struct policy_state *state,
 		     size_t max_frames, struct pool_plan_out *out);
+
+/*
+ * The urgent plan of a batch of will-read hints (policy_hint_plan()):
+ * every will-read block off the fastest tier is promoted, in hint order,
+ * while the rate limit allows (@state's tokens, refilled up to @now_ms
+ * as policy_plan() refills them; half of them for the promotions, as
+ * each may need a victim's move), each against a victim on that tier
+ * (done blocks first, then the coldest; never a will-read block).
+ * Watermarks and min_residency do not apply.  @out as
+ * pool_plan_advice(); its plan's state is what is left of the rate
+ * limit.  Return as pool_plan_advice().
+ */
+int pool_plan_hints(struct policy_ctx *ctx, const struct config *cfg,
+		    const struct pool_plan_pool *p,
+		    const struct pool_plan_block *blocks, size_t n,
+		    uint64_t now_ms, const struct policy_state *state,
+		    size_t max_frames, struct pool_plan_out *out);
 
 #endif /* CXLTIER_POOL_PLAN_H */

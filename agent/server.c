@@ -236,6 +236,8 @@ static void pool_free(struct server *s, struct srv_pool *p)
 	free(p->slot);
 	free(p->where);
 	free(p->moved_ms);
+	free(p->hint);
+	free(p->heat);
 	free(p);
 }
 
@@ -353,7 +355,9 @@ static int do_pool_register(struct server *s, struct srv_client *c,
 	p->slot = calloc(slots, sizeof(*p->slot));
 	p->where = calloc(m->nr_blocks, sizeof(*p->where));
 	p->moved_ms = calloc(m->nr_blocks, sizeof(*p->moved_ms));
-	if (!p->slot || !p->where || !p->moved_ms)
+	p->hint = calloc(m->nr_blocks, sizeof(*p->hint));
+	p->heat = calloc(m->nr_blocks, sizeof(*p->heat));
+	if (!p->slot || !p->where || !p->moved_ms || !p->hint || !p->heat)
 		goto err;
 	p->client = c;
 	p->id = m->pool;
@@ -376,6 +380,8 @@ err:
 	free(p->slot);
 	free(p->where);
 	free(p->moved_ms);
+	free(p->hint);
+	free(p->heat);
 	free(p);
 	return ret;
 }
@@ -417,6 +423,53 @@ static int do_pool_blocks(struct srv_pool *p, const struct proto_pool_msg *m)
 	}
 	p->mapped = true;
 	return 0;
+}
+
+/*
+ * POOL_HINTS: the runtime's hints, kept per block index with the handle
+ * they name.  The whole frame is checked first (blocks below
+ * nr_blocks): a bad one changes nothing.
+ */
+static int do_pool_hints(struct server *s, struct srv_pool *p,
+			 const struct proto_pool_msg *m)
+{
+	uint64_t now = clock_now_ms();
+	uint32_t i;
+
+	for (i = 0; i < m->count; i++)
+		if ((uint32_t)m->hints[i].block >= p->nr_blocks) {
+			s->stats.pools.hints_refused++;
+			return -EINVAL;
+		}
+	for (i = 0; i < m->count; i++) {
+		const struct proto_pool_hint *h = &m->hints[i];
+		struct srv_pool_hint *ph = &p->hint[(uint32_t)h->block];
+		bool will = h->kind == PROTO_HINT_WILL_READ;
+
+		ph->handle = h->block;
+		ph->kind = h->kind;
+		ph->seq = ++p->hint_seq;
+		ph->until_ms = will ? now + h->lead_ms + SRV_HINT_GRACE_MS : 0;
+		s->stats.pools.hints[will ? 0 : 1]++;
+		if (will)
+			p->hint_urgent = true;
+	}
+	return 0;
+}
+
+unsigned int server_pool_hint(const struct srv_pool *p, uint64_t handle,
+			      uint64_t now_ms)
+{
+	const struct srv_pool_hint *h;
+
+	if (!handle || (uint32_t)handle >= p->nr_blocks)
+		return 0;
+	h = &p->hint[(uint32_t)handle];
+	if (h->handle != handle)
+		return 0;
+	if (h->kind == PROTO_HINT_WILL_READ && now_ms > h->until_ms)
+		return 0;
+	return h->kind;
 }
 
 /* Pool tier of slot @slot of @p. */
@@ -494,6 +547,10 @@ static void pool_dispatch(struct server *s, struct srv_client *c,
 	case PROTO_POOL_BLOCKS:
 		r.type = PROTO_POOL_BLOCKS_REPLY;
 		r.status = p ? do_pool_blocks(p, m) : -ENOENT;
+		break;
+	case PROTO_POOL_HINTS:
+		r.type = PROTO_POOL_HINTS_REPLY;
+		r.status = p ? do_pool_hints(s, p, m) : -ENOENT;
 		break;
 	case PROTO_ADVICE_REPLY:
 		/* The pool may be gone since (unregistered): then nothing. */

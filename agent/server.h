@@ -36,6 +36,8 @@ struct srv_client;
 #define SRV_MAX_MOVES		16U
 /* Block pools one client may register. */
 #define SRV_MAX_POOLS		16U
+/* A will-read hint holds this long past its lead, then lapses. */
+#define SRV_HINT_GRACE_MS	5000U
 /* How long a buffer whose owner timed out is left alone. */
 #define SRV_BACKOFF_MS		30000U
 
@@ -97,6 +99,8 @@ const char *server_drop_name(enum srv_drop d);
  * @moved_blocks: blocks moved, likewise
  * @refused: ADVICE frames the client refused whole (status)
  * @timeouts: ADVICE frames not answered in time (the client dropped)
+ * @hints: hints taken, [0] will-read, [1] done
+ * @hints_refused: POOL_HINTS frames refused (a block the pool lacks)
  */
 struct srv_pool_stats {
 	uint64_t advice;
@@ -106,6 +110,8 @@ struct srv_pool_stats {
 	uint64_t moved_blocks[2];
 	uint64_t refused;
 	uint64_t timeouts;
+	uint64_t hints[2];
+	uint64_t hints_refused;
 };
 
 /**
@@ -123,6 +129,31 @@ struct srv_stats {
 	uint64_t requests_refused;
 	struct srv_pool_stats pools;
 };
+
+/**
+ * struct srv_pool_hint - what the runtime last said of a block
+ * @handle: the block's handle when hinted (0: no hint); a block freed or
+ *	reallocated since has another handle, and the hint is void
+ * @until_ms: will-read: the hint holds until then (its lead plus
+ *	SRV_HINT_GRACE_MS); done: 0, it holds while the handle does
+ * @seq: order of the hint (the pool's @hint_seq when it came)
+ * @kind: PROTO_HINT_*
+ */
+struct srv_pool_hint {
+	uint64_t handle;
+	uint64_t until_ms;
+	uint64_t seq;
+	uint32_t kind;
+};
+
+struct srv_pool;
+
+/*
+ * The hint of @p's block @handle that holds at @now_ms: PROTO_HINT_*, or
+ * 0 when there is none (never hinted, another handle, or lapsed).
+ */
+unsigned int server_pool_hint(const struct srv_pool *p, uint64_t handle,
+			      uint64_t now_ms);
 
 /**
  * struct srv_pool - a block pool registered by a client (POOL_REGISTER,
@@ -144,6 +175,11 @@ struct srv_stats {
  * @advice_deadline_ms: it must be answered by then
  * @advice: that ADVICE
  * @advice_dir: per entry of it, 0 to a faster tier, 1 to a slower one
+ * @hint: per block index, the runtime's last hint (POOL_HINTS)
+ * @hint_seq: hints taken so far (orders will-read hints)
+ * @hint_urgent: a will-read hint came since the last hint plan
+ * @heat: per block index, its heat at the last decision (the hint
+ *	plan's victims are chosen by it)
  */
 struct srv_pool {
 	struct srv_pool *next;
@@ -163,6 +199,10 @@ struct srv_pool {
 	uint64_t advice_deadline_ms;
 	struct proto_pool_msg advice;
 	uint8_t advice_dir[PROTO_POOL_MAX_ENTRIES];
+	struct srv_pool_hint *hint;
+	uint64_t hint_seq;
+	bool hint_urgent;
+	uint64_t *heat;
 };
 
 /**

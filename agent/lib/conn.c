@@ -573,6 +573,7 @@ static void pools_reset(struct cxltier *ctx)
 		p->agent_registered = false;
 		p->agent_refused = false;
 		p->agent_blocks_seq = 0;
+		p->agent_hints_seq = 0;
 	}
 	while ((a = ctx->advice)) {
 		ctx->advice = a->next;
@@ -652,7 +653,27 @@ static int pool_tell_blocks(struct cxltier *ctx, struct cxltier_pool *p)
 	return 0;
 }
 
-/* Register new pools, tell the agent changed block maps. */
+/* Tell the agent the next batch of hints: one POOL_HINTS in flight. */
+static int pool_tell_hints(struct cxltier *ctx, struct cxltier_pool *p)
+{
+	struct proto_pool_msg m;
+	int ret;
+
+	memset(&m, 0, offsetof(struct proto_pool_msg, hints));
+	m.type = PROTO_POOL_HINTS;
+	m.pool = p->id;
+	m.count = pool_take_hints(p, m.hints, PROTO_POOL_MAX_ENTRIES);
+	if (!m.count)
+		return 0;
+	ret = pool_send(ctx, &m);
+	if (ret)
+		return ret;
+	p->agent_hints_seq = m.seq;
+	atomic_fetch_add(&p->hints_sent, m.count);
+	return 0;
+}
+
+/* Register new pools, tell the agent hints and changed block maps. */
 static void pools_sync(struct cxltier *ctx, uint64_t now)
 {
 	struct cxltier_pool *p;
@@ -661,13 +682,18 @@ static void pools_sync(struct cxltier *ctx, uint64_t now)
 	    ctx->broken)
 		return;
 	for (p = ctx->pools; p && !ctx->broken; p = p->next) {
-		if (p->agent_refused || p->agent_reg_seq || p->agent_blocks_seq)
+		if (p->agent_refused || p->agent_reg_seq)
 			continue;
 		if (!p->agent_registered) {
 			if (pool_register(ctx, p))
 				p->agent_refused = true;
 			continue;
 		}
+		/* Hints first and at once: a will-read hint is urgent. */
+		if (!p->agent_hints_seq && atomic_load(&p->hint_nr))
+			pool_tell_hints(ctx, p);
+		if (p->agent_blocks_seq)
+			continue;
 		if (p->agent_synced != atomic_load(&p->changes) &&
 		    now >= ctx->next_pool_sync_ms)
 			pool_tell_blocks(ctx, p);
@@ -707,6 +733,20 @@ static void handle_pool_frame(struct cxltier *ctx, struct proto_pool_msg *pm)
 		p->agent_registered = true;
 		p->agent_synced = atomic_load(&p->changes) - 1;
 		ctx->next_pool_sync_ms = 0;
+		return;
+	case PROTO_POOL_HINTS_REPLY:
+		if (!p || p->agent_hints_seq != pm->reply_to)
+			return;
+		p->agent_hints_seq = 0;
+		if (pm->status) {
+			/* Hints are advice to the agent: losing some is no harm. */
+			atomic_fetch_add(&p->hint_batches_refused, 1);
+			lib_log(ctx, LOG_DEBUG, "cxltierd refused hints of pool %u: %s",
+				p->id, strerror(-pm->status));
+		}
+		/* The next batch may be waiting. */
+		if (atomic_load(&p->hint_nr))
+			lib_wake_service(ctx);
 		return;
 	case PROTO_POOL_BLOCKS_REPLY:
 		if (!p || p->agent_blocks_seq != pm->reply_to)

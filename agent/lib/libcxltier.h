@@ -345,10 +345,12 @@ int cxltier_block_lookup(struct cxltier_pool *pool, cxltier_block_t block,
 
 /*
  * Tell the pool what the runtime knows of @n blocks: CXLTIER_HINT_*
- * @kind, for a will-read hint within @lead_ms (0: unknown).  Recorded
- * with each block and counted, in memory, no syscall; this version does
- * not act on them yet (libcxltier(3)).  Stale handles are ignored (counted in the stats);
- * -EINVAL: bad kind.
+ * @kind, for a will-read hint within @lead_ms (0: unknown; at most
+ * 60000).  Recorded with each block and queued for cxltierd, which
+ * promotes will-read blocks at once (within its rate limit) and demotes
+ * done blocks first; one wake-up of the service thread per call, no
+ * syscall per block.  Stale handles are ignored (counted in the stats);
+ * -EINVAL: bad kind; -ENOMEM.
  */
 int cxltier_pool_hint(struct cxltier_pool *pool, unsigned int kind,
 		      const cxltier_block_t *blocks, size_t n,
@@ -417,6 +419,9 @@ int cxltier_pool_move(struct cxltier_pool *pool,
  * @hints_done: done hints taken
  * @hints_stale: hints naming freed blocks
  * @move_cpu_ns: CPU time of the copy threads spent on moves, in ns
+ * @hints_sent: hints told to cxltierd (a block hinted twice before it
+ *	was told counts once: the last hint wins)
+ * @hint_batches_refused: POOL_HINTS batches cxltierd refused
  */
 struct cxltier_pool_stats {
 	size_t size;
@@ -441,6 +446,8 @@ struct cxltier_pool_stats {
 	uint64_t hints_done;
 	uint64_t hints_stale;
 	uint64_t move_cpu_ns;
+	uint64_t hints_sent;
+	uint64_t hint_batches_refused;
 };
 
 /* Fill @stats (set @stats->size first). */

@@ -255,6 +255,11 @@ static void pool_free(struct cxltier_pool *p)
 	pthread_cond_destroy(&p->dcond);
 	pthread_cond_destroy(&p->wcond);
 	pthread_mutex_destroy(&p->wlock);
+	pthread_mutex_destroy(&p->hlock);
+	free(p->hint_block);
+	free(p->hint_kind);
+	free(p->hint_lead);
+	free(p->hint_list);
 	free(p);
 }
 
@@ -309,6 +314,7 @@ int cxltier_pool_create(struct cxltier *ctx, const struct cxltier_pool_desc *des
 	p->nr_tiers = d.nr_tiers ? d.nr_tiers : 2;
 	p->move_wait_ms = d.move_wait_ms ? d.move_wait_ms : POOL_MOVE_WAIT_MS;
 	pthread_mutex_init(&p->wlock, NULL);
+	pthread_mutex_init(&p->hlock, NULL);
 	pthread_cond_init(&p->wcond, NULL);
 	pthread_cond_init(&p->dcond, NULL);
 	for (t = 0; t < p->nr_tiers; t++)
@@ -493,24 +499,99 @@ int cxltier_block_lookup(struct cxltier_pool *p, cxltier_block_t block,
 	return 0;
 }
 
+_Static_assert(CXLTIER_HINT_WILL_READ == PROTO_HINT_WILL_READ &&
+	       CXLTIER_HINT_DONE == PROTO_HINT_DONE,
+	       "the library's hint kinds are the protocol's");
+
+/* The hint queue's arrays, on the first hint; @hlock held. */
+static int hints_alloc(struct cxltier_pool *p)
+{
+	size_t n = p->table.nr_blocks;
+
+	if (p->hint_list)
+		return 0;
+	p->hint_block = calloc(n, sizeof(*p->hint_block));
+	p->hint_kind = calloc(n, sizeof(*p->hint_kind));
+	p->hint_lead = calloc(n, sizeof(*p->hint_lead));
+	p->hint_list = calloc(n, sizeof(*p->hint_list));
+	if (p->hint_block && p->hint_kind && p->hint_lead && p->hint_list)
+		return 0;
+	free(p->hint_block);
+	free(p->hint_kind);
+	free(p->hint_lead);
+	free(p->hint_list);
+	p->hint_block = NULL;
+	p->hint_kind = NULL;
+	p->hint_lead = NULL;
+	p->hint_list = NULL;
+	return -ENOMEM;
+}
+
 int cxltier_pool_hint(struct cxltier_pool *p, unsigned int kind,
 		      const cxltier_block_t *blocks, size_t n, uint32_t lead_ms)
 {
 	struct pt_stats *st;
 	size_t i, taken = 0;
+	uint32_t idx;
+	int ret;
 
-	(void)lead_ms;
 	if (!p || (n && !blocks) ||
 	    (kind != CXLTIER_HINT_WILL_READ && kind != CXLTIER_HINT_DONE))
 		return -EINVAL;
-	for (i = 0; i < n; i++)
-		if (!pt_hint(&p->table, blocks[i], kind))
-			taken++;
+	if (kind == CXLTIER_HINT_DONE || lead_ms > PROTO_HINT_MAX_LEAD_MS)
+		lead_ms = kind == CXLTIER_HINT_DONE ? 0 : PROTO_HINT_MAX_LEAD_MS;
+	pthread_mutex_lock(&p->hlock);
+	ret = hints_alloc(p);
+	if (ret) {
+		pthread_mutex_unlock(&p->hlock);
+		return ret;
+	}
+	for (i = 0; i < n; i++) {
+		if (pt_hint(&p->table, blocks[i], kind))
+			continue;
+		taken++;
+		/* Queued once per block, in first-hint order; the last kind wins. */
+		idx = (uint32_t)blocks[i];
+		if (!p->hint_block[idx]) {
+			p->hint_list[atomic_load(&p->hint_nr)] = idx;
+			atomic_fetch_add(&p->hint_nr, 1);
+		}
+		p->hint_block[idx] = blocks[i];
+		p->hint_kind[idx] = (uint8_t)kind;
+		p->hint_lead[idx] = lead_ms;
+	}
+	pthread_mutex_unlock(&p->hlock);
 	st = &p->table.stats;
 	atomic_fetch_add_explicit(kind == CXLTIER_HINT_DONE ? &st->hints_done :
 							      &st->hints_will_read,
 				  taken, memory_order_relaxed);
+	/* One wake-up per call, not per block: the service thread sends. */
+	if (taken)
+		lib_wake_service(p->ctx);
 	return 0;
+}
+
+uint32_t pool_take_hints(struct cxltier_pool *p, struct proto_pool_hint *out,
+			 uint32_t max)
+{
+	uint32_t nr, k, idx;
+
+	pthread_mutex_lock(&p->hlock);
+	nr = atomic_load(&p->hint_nr);
+	if (max > nr)
+		max = nr;
+	for (k = 0; k < max; k++) {
+		idx = p->hint_list[k];
+		out[k].block = p->hint_block[idx];
+		out[k].kind = p->hint_kind[idx];
+		out[k].lead_ms = p->hint_lead[idx];
+		p->hint_block[idx] = 0;
+	}
+	memmove(p->hint_list, p->hint_list + max,
+		(nr - max) * sizeof(*p->hint_list));
+	atomic_store(&p->hint_nr, nr - max);
+	pthread_mutex_unlock(&p->hlock);
+	return max;
 }
 
 int cxltier_pool_report(struct cxltier_pool *p, const cxltier_block_t *blocks,
@@ -575,6 +656,8 @@ int cxltier_pool_stats(struct cxltier_pool *p, struct cxltier_pool_stats *out)
 	st.hints_done = atomic_load(&ps->hints_done);
 	st.hints_stale = atomic_load(&ps->hints_stale);
 	st.move_cpu_ns = atomic_load(&p->move_cpu_ns);
+	st.hints_sent = atomic_load(&p->hints_sent);
+	st.hint_batches_refused = atomic_load(&p->hint_batches_refused);
 	if (size > sizeof(st)) {
 		memset((char *)out + sizeof(st), 0, size - sizeof(st));
 		size = sizeof(st);

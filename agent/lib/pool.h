@@ -22,6 +22,7 @@
 #include "libcxltier.h"
 #include "pool_table.h"
 #include "proto.h"
+#include "proto_pool.h"
 
 #define POOL_BLOCK_DEFAULT	(2ULL << 20)
 #define POOL_MAX_THREADS	16
@@ -110,6 +111,14 @@ struct pool_batch {
  * @move_cpu_ns: atomic
  * @changes: blocks allocated, freed or moved so far (atomic): the
  *	service thread tells the agent the block map when it changed
+ * @hlock: protects the hints not yet told to the agent
+ * @hint_block: per block index, the hinted handle not yet told, or 0
+ * @hint_kind: per block index, its CXLTIER_HINT_* (the last one wins)
+ * @hint_lead: per block index, its lead in ms
+ * @hint_list: block indexes with a hint not yet told, in hint order
+ * @hint_nr: entries of @hint_list (atomic, read without @hlock)
+ * @hints_sent: hints told to the agent (atomic)
+ * @hint_batches_refused: POOL_HINTS the agent refused (atomic)
  *
  * The agent's view (conn.c), under ctx->lock:
  * @agent_reg_seq: our POOL_REGISTER that awaits its answer, 0 if none
@@ -117,6 +126,7 @@ struct pool_batch {
  * @agent_refused: the agent refused it: tell it nothing more until the
  *	next connection
  * @agent_blocks_seq: our POOL_BLOCKS that awaits its answer, 0 if none
+ * @agent_hints_seq: our POOL_HINTS that awaits its answer, 0 if none
  * @agent_synced: @changes when the agent was last told the whole map
  * @agent_told: per slot, the handle the agent was told is in it
  * @agent_busy: the advice thread is moving blocks of this pool
@@ -146,10 +156,20 @@ struct cxltier_pool {
 	_Atomic uint64_t move_cpu_ns;
 	_Atomic uint64_t changes;
 
+	pthread_mutex_t hlock;
+	uint64_t *hint_block;
+	uint8_t *hint_kind;
+	uint32_t *hint_lead;
+	uint32_t *hint_list;
+	_Atomic uint32_t hint_nr;
+	_Atomic uint64_t hints_sent;
+	_Atomic uint64_t hint_batches_refused;
+
 	uint32_t agent_reg_seq;
 	bool agent_registered;
 	bool agent_refused;
 	uint32_t agent_blocks_seq;
+	uint32_t agent_hints_seq;
 	uint64_t agent_synced;
 	uint64_t *agent_told;
 	bool agent_busy;
@@ -164,6 +184,13 @@ static inline uint8_t *pool_slot_addr(const struct cxltier_pool *p,
 	return p->slabs[t].base +
 	       (uint64_t)(slot - p->table.tier_base[t]) * p->block_size;
 }
+
+/*
+ * Up to @max hints not yet told to the agent, oldest first, into @out
+ * (taken off the queue).  Returns how many.
+ */
+uint32_t pool_take_hints(struct cxltier_pool *p, struct proto_pool_hint *out,
+			 uint32_t max);
 
 /* pool_slab.c */
 

@@ -64,6 +64,9 @@ static const struct pool_rule pool_rules[PROTO_POOL_TYPE_END - PROTO_POOL_REGIST
 	[PROTO_POOL_BLOCKS - PROTO_POOL_REGISTER] = { "POOL_BLOCKS", PROTO_FROM_CLIENT, 0 },
 	[PROTO_POOL_BLOCKS_REPLY - PROTO_POOL_REGISTER] = { "POOL_BLOCKS_REPLY",
 		PROTO_FROM_AGENT, PROTO_POOL_BLOCKS },
+	[PROTO_POOL_HINTS - PROTO_POOL_REGISTER] = { "POOL_HINTS", PROTO_FROM_CLIENT, 0 },
+	[PROTO_POOL_HINTS_REPLY - PROTO_POOL_REGISTER] = { "POOL_HINTS_REPLY",
+		PROTO_FROM_AGENT, PROTO_POOL_HINTS },
 };
 
 static bool type_ok(unsigned int type)
@@ -238,6 +241,30 @@ static int check_slots(const struct proto_pool_msg *m, const char **why)
 	return 0;
 }
 
+static int check_hints(const struct proto_pool_msg *m, const char **why)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < m->count; i++) {
+		const struct proto_pool_hint *h = &m->hints[i];
+
+		if (!(h->block >> 32))
+			BAD("hint block generation is 0");
+		if ((uint32_t)h->block >= PROTO_POOL_MAX_BLOCKS)
+			BAD("hint block index out of range");
+		if (h->kind != PROTO_HINT_WILL_READ && h->kind != PROTO_HINT_DONE)
+			BAD("unknown hint kind");
+		if (h->lead_ms > PROTO_HINT_MAX_LEAD_MS ||
+		    (h->kind == PROTO_HINT_DONE && h->lead_ms))
+			BAD("hint lead out of range");
+		/* At most 256 entries: the quadratic check is cheap. */
+		for (j = 0; j < i; j++)
+			if ((uint32_t)m->hints[j].block == (uint32_t)h->block)
+				BAD("hints name one block twice");
+	}
+	return 0;
+}
+
 static int check_msg(const struct proto_pool_msg *m, enum proto_dir from,
 		     const char **why)
 {
@@ -290,6 +317,10 @@ static int check_msg(const struct proto_pool_msg *m, enum proto_dir from,
 		if (!m->count)
 			BAD("block map without entries");
 		return check_slots(m, why);
+	case PROTO_POOL_HINTS:
+		if (!m->count)
+			BAD("hints without entries");
+		return check_hints(m, why);
 	default:
 		if (m->count)
 			BAD("entries in a frame that has none");
@@ -375,6 +406,11 @@ int proto_pool_decode(const void *buf, size_t len, enum proto_dir from,
 			if (get_le32(e + 12))
 				BAD("slot entry padding is not zero");
 			break;
+		case PROTO_POOL_HINTS:
+			m->hints[i].block = get_le64(e);
+			m->hints[i].kind = get_le32(e + 8);
+			m->hints[i].lead_ms = get_le32(e + 12);
+			break;
 		default:
 			/* check_msg() refuses the entries. */
 			break;
@@ -428,6 +464,11 @@ int proto_pool_encode(const struct proto_pool_msg *m, enum proto_dir from,
 		case PROTO_POOL_BLOCKS:
 			put_le64(e, m->slots[i].handle);
 			put_le32(e + 8, m->slots[i].slot);
+			break;
+		case PROTO_POOL_HINTS:
+			put_le64(e, m->hints[i].block);
+			put_le32(e + 8, m->hints[i].kind);
+			put_le32(e + 12, m->hints[i].lead_ms);
 			break;
 		default:
 			break;

@@ -10,6 +10,10 @@
  *	a: ADVICE         (pool, entries: block, generation, target tier) ->
  *	                       <- c: ADVICE_REPLY (per-block result, counts)
  *	c: POOL_UNREGISTER (pool) ->  <- a: POOL_UNREGISTER_REPLY (status)
+ *	c: POOL_BLOCKS    (pool, entries: slot, block) ->
+ *	                       <- a: POOL_BLOCKS_REPLY (status)
+ *	c: POOL_HINTS     (pool, entries: block, kind, lead) ->
+ *	                       <- a: POOL_HINTS_REPLY (status)
  *
  * Pool frames start with their own magic ("CXTB"), so neither end ever
  * mistakes one for a 128-byte frame of proto.h.  Every field is checked
@@ -56,6 +60,8 @@ enum proto_pool_type {
 	PROTO_ADVICE_REPLY,		/* c->a, answers ADVICE */
 	PROTO_POOL_BLOCKS,		/* c->a, which block is in which slot */
 	PROTO_POOL_BLOCKS_REPLY,	/* a->c, answers POOL_BLOCKS */
+	PROTO_POOL_HINTS,		/* c->a, the runtime's hints */
+	PROTO_POOL_HINTS_REPLY,		/* a->c, answers POOL_HINTS */
 	PROTO_POOL_TYPE_END,
 };
 
@@ -121,6 +127,26 @@ struct proto_pool_slot {
 	uint32_t slot;
 };
 
+/* POOL_HINTS kinds, as CXLTIER_HINT_* */
+#define PROTO_HINT_WILL_READ	1
+#define PROTO_HINT_DONE		2
+/* Longest lead a will-read hint may give. */
+#define PROTO_HINT_MAX_LEAD_MS	60000U
+
+/**
+ * struct proto_pool_hint - what the runtime says of one block (POOL_HINTS)
+ * @block: the block's handle (generation 63..32, never 0; index 31..0)
+ * @kind: PROTO_HINT_WILL_READ (read within @lead_ms) or PROTO_HINT_DONE
+ *	(no further read expected)
+ * @lead_ms: will-read: when the read comes, 0 unknown, at most
+ *	PROTO_HINT_MAX_LEAD_MS; done: 0
+ */
+struct proto_pool_hint {
+	uint64_t block;
+	uint32_t kind;
+	uint32_t lead_ms;
+};
+
 /**
  * struct proto_pool_msg - a decoded pool frame
  * @type: PROTO_POOL_*
@@ -137,6 +163,7 @@ struct proto_pool_slot {
  * @advice: ADVICE entries
  * @res: ADVICE_REPLY entries
  * @slots: POOL_BLOCKS entries
+ * @hints: POOL_HINTS entries, in the order the runtime gave them
  */
 struct proto_pool_msg {
 	uint16_t type;
@@ -153,6 +180,7 @@ struct proto_pool_msg {
 		struct proto_pool_advice advice[PROTO_POOL_MAX_ENTRIES];
 		struct proto_pool_result res[PROTO_POOL_MAX_ENTRIES];
 		struct proto_pool_slot slots[PROTO_POOL_MAX_ENTRIES];
+		struct proto_pool_hint hints[PROTO_POOL_MAX_ENTRIES];
 	};
 };
 
@@ -172,7 +200,8 @@ int proto_pool_count_of(int32_t result, uint32_t moved);
  * fields, reserved bytes and entry padding, and each entry on its own
  * (slabs: range id, node, slots, module tier, in fastest-first order;
  * advice: generation, index, tier, no block twice; results: allowed
- * values, counts that match).  On error *@why names the first problem.
+ * values, counts that match; hints: generation, index, kind, lead, no
+ * block twice).  On error *@why names the first problem.
  * Return: 0, -EMSGSIZE, -EPROTONOSUPPORT or -EBADMSG.
  */
 int proto_pool_decode(const void *buf, size_t len, enum proto_dir from,

@@ -22,6 +22,8 @@ static uint16_t answers(uint16_t type)
 		return PROTO_ADVICE;
 	case PROTO_POOL_BLOCKS_REPLY:
 		return PROTO_POOL_BLOCKS;
+	case PROTO_POOL_HINTS_REPLY:
+		return PROTO_POOL_HINTS;
 	default:
 		return 0;
 	}
@@ -30,7 +32,8 @@ static uint16_t answers(uint16_t type)
 static enum proto_dir sender_of(uint16_t type)
 {
 	return type == PROTO_POOL_REGISTER || type == PROTO_POOL_UNREGISTER ||
-	       type == PROTO_ADVICE_REPLY || type == PROTO_POOL_BLOCKS ?
+	       type == PROTO_ADVICE_REPLY || type == PROTO_POOL_BLOCKS ||
+	       type == PROTO_POOL_HINTS ?
 		       PROTO_FROM_CLIENT : PROTO_FROM_AGENT;
 }
 

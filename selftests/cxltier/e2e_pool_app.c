@@ -9,6 +9,11 @@
  * "connected", then "promoted N of M" and "corrupt BYTES" at the end,
  * and exits 0 only if every hot block reached DRAM and no byte was
  * wrong (--no-promote: only the bytes count).
+ *
+ * --hint: no heat at all; the DRAM slab holds just the DRAM blocks, the
+ * --hot far blocks get a will-read hint and as many DRAM blocks a done
+ * hint, once.  The hinted blocks must reach DRAM and the done ones make
+ * the room ("victims N of M", "promoted in S s" after "promoted").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -71,6 +76,7 @@ int main(int argc, char **argv)
 		{ "hot", required_argument, NULL, 'h' },
 		{ "seconds", required_argument, NULL, 't' },
 		{ "no-promote", no_argument, NULL, 'n' },
+		{ "hint", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int per_tier = 8, hot = 4, seconds = 60, i, promoted = 0;
@@ -80,9 +86,10 @@ int main(int argc, char **argv)
 	struct cxltier_pool *pool;
 	struct cxltier *ctx;
 	uint64_t corrupt = 0;
-	bool want_promote = true;
+	bool want_promote = true, hint = false;
+	unsigned int victims = 0;
 	char arg[32];
-	double end;
+	double end, t_hint = 0;
 	int c, accel, ret;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -92,6 +99,7 @@ int main(int argc, char **argv)
 		case 'h': hot = (unsigned int)atoi(optarg); break;
 		case 't': seconds = (unsigned int)atoi(optarg); break;
 		case 'n': want_promote = false; break;
+		case 'H': hint = true; break;
 		default: return 2;
 		}
 	}
@@ -115,6 +123,9 @@ int main(int argc, char **argv)
 	d.nr_blocks = 2 * per_tier;
 	d.adapter = "test-accel";
 	d.adapter_arg = arg;
+	/* Hints: a full DRAM slab, so each promotion needs a victim. */
+	if (hint)
+		d.slots[0] = per_tier;
 	ret = cxltier_pool_create(ctx, &d, &pool);
 	if (ret) {
 		fprintf(stderr, "cxltier_pool_create: %s\n", strerror(-ret));
@@ -142,9 +153,21 @@ int main(int argc, char **argv)
 	printf("connected %d\n", cxltier_connected(ctx));
 	fflush(stdout);
 
+	if (hint) {
+		/* Once: the agent must act on them, not on heat. */
+		ret = cxltier_pool_hint(pool, CXLTIER_HINT_DONE, blk, hot, 0);
+		if (!ret)
+			ret = cxltier_pool_hint(pool, CXLTIER_HINT_WILL_READ,
+						&blk[per_tier], hot, 100);
+		if (ret) {
+			fprintf(stderr, "hint: %s\n", strerror(-ret));
+			return 1;
+		}
+		t_hint = now_s();
+	}
 	end = now_s() + seconds;
 	do {
-		ret = cxltier_pool_report(pool, &blk[per_tier], hot, 1000);
+		ret = hint ? 0 : cxltier_pool_report(pool, &blk[per_tier], hot, 1000);
 		if (ret < 0)
 			fprintf(stderr, "report: %s\n", strerror(-ret));
 		for (i = 0; i < 2 * per_tier; i++) {
@@ -161,10 +184,17 @@ int main(int argc, char **argv)
 		for (i = per_tier; i < per_tier + hot; i++)
 			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 0)
 				promoted++;
+		victims = 0;
+		for (i = 0; i < hot; i++)
+			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 1)
+				victims++;
 		if (want_promote && promoted == hot)
 			break;
-		usleep(200000);
+		usleep(hint ? 50000 : 200000);
 	} while (now_s() < end);
+	if (hint)
+		printf("promoted in %.2f s\nvictims %u of %u\n", now_s() - t_hint,
+		       victims, hot);
 	cxltier_block_put(pool, &hold);
 	/* The pool still works: a block freed and allocated again. */
 	if (cxltier_block_free(pool, blk[0]) ||
@@ -190,5 +220,6 @@ int main(int argc, char **argv)
 	cxltier_pool_destroy(pool);
 	cxltier_close(ctx);
 	close(accel);
-	return corrupt || (want_promote && promoted != hot);
+	return corrupt || (want_promote && promoted != hot) ||
+	       (hint && victims != hot);
 }

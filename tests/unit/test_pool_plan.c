@@ -3,7 +3,8 @@
  * Host unit tests for agent/pool_plan.c: a block pool placed by the
  * pure policy becomes ADVICE frames the library accepts: hot blocks on
  * the far slab come to DRAM, cold ones make room, nothing is advised
- * past a slab's slots, batches split at 256 blocks.
+ * past a slab's slots, batches split at 256 blocks; the runtime's hints
+ * steer it (done blocks go first, will-read blocks come at once).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -45,6 +46,7 @@ static void setup(struct pool_plan_pool *p, uint32_t dram, uint32_t far)
 static void place(struct pool_plan_pool *p, struct pool_plan_block *b, uint32_t i,
 		  unsigned int tier, uint64_t heat)
 {
+	memset(b, 0, sizeof(*b));
 	b->handle = (3ULL << 32) | i;
 	b->tier = tier;
 	b->heat = heat;
@@ -170,6 +172,122 @@ TEST(bad_input)
 	p.block_size = 8ULL << 30;
 	EXPECT_EQ(-EINVAL, pool_plan_advice(ctx, &cfg, &p, b, 1, 1000, &st, 1, &o));
 	EXPECT_EQ(0, o.nr_frames);
+	policy_ctx_free(ctx);
+}
+
+/* The tier each block is advised to in @f, -1 if not advised. */
+static int advised_to(const struct proto_pool_msg *f, uint32_t idx)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->count; i++)
+		if ((uint32_t)f->advice[i].block == idx)
+			return (int)f->advice[i].tier;
+	return -1;
+}
+
+/* A done block is demoted ahead of colder ones, and never promoted. */
+TEST(done_blocks_go_first)
+{
+	static struct proto_pool_msg frames[1];
+	struct pool_plan_out o = { .frames = frames };
+	struct policy_state st = { 0 };
+	struct pool_plan_block b[6];
+	struct pool_plan_pool p;
+	struct policy_ctx *ctx = policy_ctx_new();
+
+	setup(&p, 2, 8);
+	/* DRAM: a hot block the runtime is done with, and a lukewarm one. */
+	place(&p, &b[0], 0, 0, 90 * ONE);
+	b[0].hint = PROTO_HINT_DONE;
+	place(&p, &b[1], 1, 0, 10 * ONE);
+	/* Far: one hot block, and a hot one that is done too. */
+	place(&p, &b[2], 2, 1, 50 * ONE);
+	place(&p, &b[3], 3, 1, 80 * ONE);
+	b[3].hint = PROTO_HINT_DONE;
+	place(&p, &b[4], 4, 1, 0);
+	place(&p, &b[5], 5, 1, 0);
+	ASSERT_EQ(0, pool_plan_advice(ctx, &cfg, &p, b, 6, 1000, &st, 1, &o));
+	ASSERT_EQ(1, o.nr_frames);
+	EXPECT_EQ(1, advised_to(&frames[0], 0));	/* done: out */
+	EXPECT_EQ(0, advised_to(&frames[0], 2));	/* hot: in */
+	EXPECT_EQ(-1, advised_to(&frames[0], 1));	/* kept */
+	EXPECT_EQ(-1, advised_to(&frames[0], 3));	/* done: never in */
+	policy_ctx_free(ctx);
+}
+
+/*
+ * Will-read blocks with no heat come to DRAM at once, in hint order,
+ * against done blocks first, then the coldest; a will-read block in
+ * DRAM is never the victim; the rate limit caps the batch and what is
+ * left of it is handed on.
+ */
+TEST(will_read_hints_promote_in_order)
+{
+	static struct proto_pool_msg frames[1];
+	struct pool_plan_out o = { .frames = frames };
+	struct policy_state st = { 0 };
+	struct pool_plan_block b[8];
+	struct pool_plan_pool p;
+	struct policy_ctx *ctx = policy_ctx_new();
+	unsigned int i;
+
+	setup(&p, 4, 8);
+	place(&p, &b[0], 0, 0, 1 * ONE);	/* coldest in DRAM */
+	place(&p, &b[1], 1, 0, 5 * ONE);
+	b[1].hint = PROTO_HINT_WILL_READ;	/* hinted, and in DRAM */
+	b[1].hint_seq = 1;
+	place(&p, &b[2], 2, 0, 40 * ONE);
+	b[2].hint = PROTO_HINT_DONE;
+	place(&p, &b[3], 3, 0, 30 * ONE);
+	for (i = 4; i < 8; i++)
+		place(&p, &b[i], i, 1, 0);
+	/* Read in the order 6, 4 (hint order, not index order). */
+	b[6].hint = PROTO_HINT_WILL_READ;
+	b[6].hint_seq = 2;
+	b[4].hint = PROTO_HINT_WILL_READ;
+	b[4].hint_seq = 3;
+	ASSERT_EQ(0, pool_plan_hints(ctx, &cfg, &p, b, 8, 1000, &st, 1, &o));
+	ASSERT_EQ(1, o.nr_frames);
+	EXPECT_EQ(4, frames[0].count);
+	EXPECT_EQ(0, advised_to(&frames[0], 6));
+	EXPECT_EQ(0, advised_to(&frames[0], 4));
+	EXPECT_EQ(1, advised_to(&frames[0], 2));	/* done: first victim */
+	EXPECT_EQ(1, advised_to(&frames[0], 0));	/* then the coldest */
+	EXPECT_EQ(-1, advised_to(&frames[0], 1));
+	EXPECT_EQ(-1, advised_to(&frames[0], 3));
+	/* Room first, then the promotions in hint order. */
+	for (i = 0; i < frames[0].count && frames[0].advice[i].tier; i++)
+		;
+	ASSERT_LT(i, frames[0].count);
+	EXPECT_EQ(6, (uint32_t)frames[0].advice[i].block);
+
+	/* No hint: nothing to do. */
+	for (i = 0; i < 8; i++)
+		b[i].hint = 0;
+	ASSERT_EQ(0, pool_plan_hints(ctx, &cfg, &p, b, 8, 1000, &st, 1, &o));
+	EXPECT_EQ(0, o.nr_frames);
+
+	/* 3 blocks' worth a second and a fresh bucket: one swap fits. */
+	cfg.rate_limit_Bps = 3 * BS;
+	b[6].hint = PROTO_HINT_WILL_READ;
+	b[6].hint_seq = 2;
+	b[4].hint = PROTO_HINT_WILL_READ;
+	b[4].hint_seq = 3;
+	ASSERT_EQ(0, pool_plan_hints(ctx, &cfg, &p, b, 8, 1000, &st, 1, &o));
+	ASSERT_EQ(1, o.nr_frames);
+	EXPECT_EQ(0, advised_to(&frames[0], 6));
+	EXPECT_EQ(-1, advised_to(&frames[0], 4));
+	EXPECT_EQ(1000, o.plan.state.last_ms);
+	EXPECT_EQ(1 * BS, o.plan.state.tokens);
+	/* Spent: at once again, nothing moves. */
+	st = o.plan.state;
+	ASSERT_EQ(0, pool_plan_hints(ctx, &cfg, &p, b, 8, 1000, &st, 1, &o));
+	EXPECT_EQ(0, o.nr_blocks);
+	EXPECT_LT(0, o.plan.deferred_bytes);
+	/* A block on a tier the pool lacks. */
+	b[7].tier = 2;
+	EXPECT_EQ(-EINVAL, pool_plan_hints(ctx, &cfg, &p, b, 8, 1000, &st, 1, &o));
 	policy_ctx_free(ctx);
 }
 

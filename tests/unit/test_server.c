@@ -22,6 +22,7 @@
 #include <sys/un.h>
 
 #include "kselftest_harness.h"
+#include "clock.h"
 #include "peer_access.h"
 #include "proto.h"
 #include "proto_pool.h"
@@ -629,6 +630,56 @@ TEST_F(psrv, blocks_and_advice)
 	/* A block not in the map is not advised. */
 	adv.advice[0].block = (1ULL << 32) | 5;
 	EXPECT_EQ(-EINVAL, server_pool_advise(self->s, p, &adv));
+}
+
+/* Hints are kept per block with the handle they name, and lapse. */
+TEST_F(psrv, pool_hints)
+{
+	const struct srv_stats *st = server_stats(self->s);
+	struct proto_pool_msg m, a;
+	struct srv_pool *p;
+	uint64_t now;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_HINTS;
+	m.pool = 1;
+	m.count = 1;
+	m.hints[0] = (struct proto_pool_hint){ (1ULL << 32) | 1, PROTO_HINT_DONE, 0 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(PROTO_POOL_HINTS_REPLY, a.type);
+	EXPECT_EQ(-ENOENT, a.status); /* no such pool yet */
+
+	a = pool_reg(1, 11, 12);
+	ASSERT_EQ(0, pool_ask(self, &a, &a));
+	ASSERT_EQ(0, a.status);
+	p = server_pools(self->s);
+	ASSERT_NE(NULL, p);
+	/* Block 8 of an 8-block pool: the whole frame is refused. */
+	m.count = 2;
+	m.hints[1] = (struct proto_pool_hint){ (1ULL << 32) | 8, PROTO_HINT_WILL_READ, 10 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(-EINVAL, a.status);
+	EXPECT_EQ(1, st->pools.hints_refused);
+	EXPECT_EQ(0, server_pool_hint(p, (1ULL << 32) | 1, clock_now_ms()));
+	EXPECT_FALSE(p->hint_urgent);
+
+	m.hints[1].block = (1ULL << 32) | 3;
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(0, a.status);
+	now = clock_now_ms();
+	EXPECT_EQ(PROTO_HINT_DONE, server_pool_hint(p, (1ULL << 32) | 1, now));
+	EXPECT_EQ(PROTO_HINT_WILL_READ, server_pool_hint(p, (1ULL << 32) | 3, now));
+	EXPECT_TRUE(p->hint_urgent);
+	EXPECT_LT(p->hint[1].seq, p->hint[3].seq);
+	/* Another generation of the block: the hint is not its. */
+	EXPECT_EQ(0, server_pool_hint(p, (2ULL << 32) | 1, now));
+	/* A will-read hint lapses after its lead and the grace; done stays. */
+	now += 10 + SRV_HINT_GRACE_MS + 1000;
+	EXPECT_EQ(0, server_pool_hint(p, (1ULL << 32) | 3, now));
+	EXPECT_EQ(PROTO_HINT_DONE, server_pool_hint(p, (1ULL << 32) | 1, now));
+	EXPECT_EQ(1, st->pools.hints[0]);
+	EXPECT_EQ(1, st->pools.hints[1]);
+	books(_metadata, self->s);
 }
 
 /* A reply that names other blocks drops the client, and its pools. */
