@@ -626,6 +626,10 @@ static size_t pool_hint_decide(struct daemon *d, struct srv_pool *p,
 		goto out;
 	}
 	*plan_rate_state(d->plan) = out.plan.state;
+	log_debug("pool %u of pid %d: hint plan: %zu moves, %llu bytes deferred by the rate limit, %llu blocked",
+		  p->id, (int)server_pool_pid(p), out.plan.nr_moves,
+		  (unsigned long long)out.plan.deferred_bytes,
+		  (unsigned long long)out.plan.blocked_bytes);
 	/* More than one frame's worth, or the rate limit held some back. */
 	if (out.nr_blocks < out.plan.nr_moves || out.plan.deferred_bytes)
 		p->hint_urgent = true;

@@ -389,10 +389,13 @@ err:
 /*
  * POOL_BLOCKS: which block is in which slot.  The whole frame is checked
  * first (slots of the pool, blocks below nr_blocks): a bad one changes
- * nothing.  A block named in a new slot leaves its old one.
+ * nothing.  A block named in a new slot leaves its old one.  Hints may
+ * come before the map has their blocks: a block mapped with a will-read
+ * hint asks for the hint plan again.
  */
 static int do_pool_blocks(struct srv_pool *p, const struct proto_pool_msg *m)
 {
+	uint64_t now = clock_now_ms();
 	uint32_t i, slot, idx, old;
 	uint64_t h;
 
@@ -420,6 +423,9 @@ static int do_pool_blocks(struct srv_pool *p, const struct proto_pool_msg *m)
 		    (uint32_t)p->slot[old - 1] == idx && p->slot[old - 1])
 			p->slot[old - 1] = PROTO_POOL_SLOT_FREE;
 		p->where[idx] = slot + 1;
+		/* A will-read block the map did not have yet: plan it now. */
+		if (server_pool_hint(p, h, now) == PROTO_HINT_WILL_READ)
+			p->hint_urgent = true;
 	}
 	p->mapped = true;
 	return 0;

@@ -6,8 +6,9 @@
 # far blocks hot, and cxltierd's advice moves them to DRAM by
 # copy-then-swap while the program verifies every byte and keeps its
 # pins (and a read bracket) throughout.  Then cxltierd is killed with
-# SIGKILL while it advises: no byte is lost, the pool keeps working
-# without it, and a restarted cxltierd gets the pool again.  TAP.
+# SIGKILL in the middle of a batch of advice: no byte is lost, the
+# library finishes the batch, the pool keeps working without it, and a
+# restarted cxltierd gets the pool again.  TAP.
 set -uo pipefail
 . "$(dirname "$0")/e2e_lib.sh"
 
@@ -51,12 +52,16 @@ expect "metrics count their bytes" \
 expect "no advice timed out" \
 	[ "$(metric 'cxltier_pool_advice_total{outcome="timeout"}')" = 0 ]
 
-# kill -9 of the agent while it advises: the program carries on alone.
+# kill -9 of the agent in the middle of a batch: the program holds a
+# read bracket on every hot block and each move waits 3 s for its old
+# slot's readers, so a batch takes 3 s per block and the kill, a few
+# tenths of a second after the advice went out, lands inside it.  The
+# library finishes the batch alone.
 advised() { grep -c "block moves sent" "$scratch/agent.log"; }
 n0=$(advised)
 log2=$scratch/app2
 cxltier-e2e-pool-app --socket "$sock" --blocks 8 --hot 8 --seconds 12 \
-	--no-promote >"$log2" 2>"$log2.err" &
+	--no-promote --hold-all --move-wait 3000 >"$log2" 2>"$log2.err" &
 app=$!
 app_pids+=("$app")
 wait_for 60 logged "$log2" '^connected 1'
@@ -71,7 +76,10 @@ reap "$app"
 rc=$?
 expect "after kill -9 mid-batch: every block intact, the pool still works" [ $rc = 0 ]
 [ $rc = 0 ] || { diag "$log2"; diag "$log2.err"; }
-expect "0 corrupt bytes after the kill" logged "$log2" '^corrupt 0$'
+expect "0 corrupt bytes after the kill, held copies included" logged "$log2" '^corrupt 0$'
+expect "the library finished the batch alone, every old slot freed" \
+	logged "$log2" '^moves [1-9][0-9]*, draining 0$'
+[ $rc = 0 ] || grep '^moves' "$log2" | diag
 expect "the restarted cxltierd got the pool again" \
 	wait_for 10 [ "$(grep -c 'registered pool' "$scratch/agent.log")" -ge 3 ]
 stop_agent

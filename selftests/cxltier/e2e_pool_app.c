@@ -10,6 +10,11 @@
  * and exits 0 only if every hot block reached DRAM and no byte was
  * wrong (--no-promote: only the bytes count).
  *
+ * --hold-all: hold a read bracket on every hot block until the end, and
+ * --move-wait MS: how long a move waits for brackets on its old slot, so
+ * that a batch of advice takes MS per hot block (a kill of cxltierd
+ * then lands in the middle of it).  "moves N, draining D" at the end.
+ *
  * --hint: no heat at all; the DRAM slab holds just the DRAM blocks, the
  * --hot far blocks get a will-read hint and as many DRAM blocks a done
  * hint, once.  The hinted blocks must reach DRAM and the done ones make
@@ -77,6 +82,8 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "no-promote", no_argument, NULL, 'n' },
 		{ "hint", no_argument, NULL, 'H' },
+		{ "hold-all", no_argument, NULL, 'A' },
+		{ "move-wait", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int per_tier = 8, hot = 4, seconds = 60, i, promoted = 0;
@@ -86,7 +93,10 @@ int main(int argc, char **argv)
 	struct cxltier_pool *pool;
 	struct cxltier *ctx;
 	uint64_t corrupt = 0;
-	bool want_promote = true, hint = false;
+	bool want_promote = true, hint = false, hold_all = false;
+	struct cxltier_block_ref holds[32];
+	struct cxltier_pool_stats pst;
+	unsigned int move_wait = 0;
 	unsigned int victims = 0;
 	char arg[32];
 	double end, t_hint = 0;
@@ -100,6 +110,8 @@ int main(int argc, char **argv)
 		case 't': seconds = (unsigned int)atoi(optarg); break;
 		case 'n': want_promote = false; break;
 		case 'H': hint = true; break;
+		case 'A': hold_all = true; break;
+		case 'W': move_wait = (unsigned int)atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -123,6 +135,7 @@ int main(int argc, char **argv)
 	d.nr_blocks = 2 * per_tier;
 	d.adapter = "test-accel";
 	d.adapter_arg = arg;
+	d.move_wait_ms = move_wait;
 	/* Hints: a full DRAM slab, so each promotion needs a victim. */
 	if (hint)
 		d.slots[0] = per_tier;
@@ -148,6 +161,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot hold a bracket\n");
 		return 1;
 	}
+	for (i = 1; hold_all && i < hot; i++)
+		if (cxltier_block_get(pool, blk[per_tier + i], 0, &holds[i])) {
+			fprintf(stderr, "cannot hold a bracket\n");
+			return 1;
+		}
 	for (end = now_s() + 60; !cxltier_connected(ctx) && now_s() < end;)
 		usleep(100000);
 	printf("connected %d\n", cxltier_connected(ctx));
@@ -196,6 +214,10 @@ int main(int argc, char **argv)
 		printf("promoted in %.2f s\nvictims %u of %u\n", now_s() - t_hint,
 		       victims, hot);
 	cxltier_block_put(pool, &hold);
+	for (i = 1; hold_all && i < hot; i++) {
+		corrupt += check(holds[i].addr, per_tier + i);
+		cxltier_block_put(pool, &holds[i]);
+	}
 	/* The pool still works: a block freed and allocated again. */
 	if (cxltier_block_free(pool, blk[0]) ||
 	    cxltier_block_alloc(pool, 1, &blk[0]) ||
@@ -214,6 +236,11 @@ int main(int argc, char **argv)
 		corrupt += check(ref.addr, i);
 		cxltier_block_put(pool, &ref);
 	}
+	memset(&pst, 0, sizeof(pst));
+	pst.size = sizeof(pst);
+	if (!cxltier_pool_stats(pool, &pst))
+		printf("moves %llu, draining %u\n", (unsigned long long)pst.moves,
+		       pst.slots_draining);
 	printf("promoted %u of %u\ncorrupt %llu\n", promoted, hot,
 	       (unsigned long long)corrupt);
 	fflush(stdout);

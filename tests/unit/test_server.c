@@ -673,6 +673,24 @@ TEST_F(psrv, pool_hints)
 	EXPECT_LT(p->hint[1].seq, p->hint[3].seq);
 	/* Another generation of the block: the hint is not its. */
 	EXPECT_EQ(0, server_pool_hint(p, (2ULL << 32) | 1, now));
+	/* The map brings a will-read block after its hint: plan again. */
+	p->hint_urgent = false;
+	memset(&a, 0, sizeof(a));
+	a.type = PROTO_POOL_BLOCKS;
+	a.pool = 1;
+	a.count = 1;
+	a.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 1, 0 };
+	ASSERT_EQ(0, pool_ask(self, &a, &a));
+	ASSERT_EQ(0, a.status);
+	EXPECT_FALSE(p->hint_urgent); /* a done block: no hurry */
+	memset(&a, 0, sizeof(a));
+	a.type = PROTO_POOL_BLOCKS;
+	a.pool = 1;
+	a.count = 1;
+	a.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 3, 9 };
+	ASSERT_EQ(0, pool_ask(self, &a, &a));
+	ASSERT_EQ(0, a.status);
+	EXPECT_TRUE(p->hint_urgent);
 	/* A will-read hint lapses after its lead and the grace; done stays. */
 	now += 10 + SRV_HINT_GRACE_MS + 1000;
 	EXPECT_EQ(0, server_pool_hint(p, (1ULL << 32) | 3, now));
