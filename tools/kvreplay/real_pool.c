@@ -665,9 +665,10 @@ int kvr_real_run_pool(const struct kvr_trace *t, struct kvr_params *p,
 	if (rc)
 		goto out;
 	far_slabs(&rp, slabs, sizeof(slabs));
-	kvr_real_story(o, "pool:     %u blocks of %llu KiB: a DRAM slab of %u (node %d), far slabs of %s; pinned once each by test-accel (%llu pages)\n",
+	kvr_real_story(o, "pool:     %u blocks of %llu KiB: a DRAM slab of %u (node %d), %s of %s; pinned once each by test-accel (%llu pages)\n",
 		       t->nr_blocks, (unsigned long long)(block >> 10), p->dram_blocks,
-		       info->dram_node, slabs, (unsigned long long)info->pinned_pages);
+		       info->dram_node, rp.nr_tiers > 2 ? "far slabs" : "a far slab", slabs,
+		       (unsigned long long)info->pinned_pages);
 	if (p->heat_log)
 		fprintf(p->heat_log,
 			"# kvreplay --real heat log (block pool): sample = every %u intervals of %u ms of trace,\n"
