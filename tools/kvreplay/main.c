@@ -215,7 +215,7 @@ static void real_header_pool(FILE *f, const struct kvr_real_info *info,
 	char sz[32];
 
 	fprintf(f, "          block pool: %llu blocks promoted, %llu demoted (cxltierd counted %llu and %llu),\n"
-		"          %llu copies of %s"
+		"          %llu copies of %s\n"
 		"          at %.2f GB/s against memcpy %.2f GB/s (%.2fx); skipped %llu busy, %llu stale,\n"
 		"          %llu already there, %llu refused (full), %llu failed; %llu created in far memory\n",
 		(unsigned long long)res->promoted, (unsigned long long)res->demoted,
