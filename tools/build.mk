@@ -29,10 +29,11 @@ $(eval $(call program,cxltierctl,$(CXLTIERCTL_SRCS),$(CXLTIERD_CORE_LIBS) $(TOPO
 
 # kvreplay: KV-cache trace replay against cxltier's policy and baselines.
 KVREPLAY_SRCS := tools/kvreplay/main.c tools/kvreplay/trace.c tools/kvreplay/sim.c \
-		 tools/kvreplay/scale.c tools/kvreplay/real.c \
+		 tools/kvreplay/scale.c tools/kvreplay/real.c tools/kvreplay/real_pool.c \
+		 tools/kvreplay/real_setup.c \
 		 tools/kvreplay/baselines.c tools/kvreplay/report.c tools/kvreplay/gen.c
 $(foreach s,$(KVREPLAY_SRCS),$(eval CFLAGS_$(subst /,_,$(basename $(s))) += $(JSONC_CFLAGS)))
-$(call testbed_user,tools/kvreplay/real.c)
+$(call testbed_user,tools/kvreplay/real.c tools/kvreplay/real_pool.c tools/kvreplay/real_setup.c)
 $(eval $(call program,kvreplay,$(KVREPLAY_SRCS),$(CXLTIERD_CORE_LIBS) $(JSONC_LIBS) -lm $(TESTBED_LIBS),$(TESTBED_A) $(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
 # cxltier-bench: one file per subcommand under tools/bench/.

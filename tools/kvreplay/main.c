@@ -72,6 +72,10 @@ static void usage(FILE *f)
 		"  --real                   run cxltier for real (cxltier.ko, cxltierd and\n"
 		"                           cxltier_test_accel.ko; as root) and compare\n"
 		"                           with the simulation of the same run\n"
+		"  --real-mode MODE         --real: pool (default: a libcxltier block pool,\n"
+		"                           moved by copy-then-swap, pins held) or buffer\n"
+		"                           (one pinned buffer, moved by the release / move /\n"
+		"                           re-pin handshake)\n"
 		"  --speed N                --real: play the trace N times faster (1-1000,\n"
 		"                           default 10); cxltierd's times scale with it\n"
 		"  --agent PATH             --real: the cxltierd to start (default cxltierd)\n"
@@ -203,9 +207,80 @@ static void truncate_trace(struct kvr_trace *t, size_t n)
 	t->nr_blocks = max;
 }
 
+/* The block pool's lines of the real run's facts. */
+static void real_header_pool(FILE *f, const struct kvr_real_info *info,
+			     const struct kvr_result *res)
+{
+	const struct cxltier_pool_stats *st = &info->pool;
+	char sz[32];
+
+	fprintf(f, "          block pool: %llu blocks promoted, %llu demoted (cxltierd counted %llu and %llu),\n"
+		"          %llu copies of %s\n"
+		"          at %.2f GB/s against memcpy %.2f GB/s (%.2fx); skipped %llu busy, %llu stale,\n"
+		"          %llu already there, %llu refused (full), %llu failed; %llu created in far memory\n",
+		(unsigned long long)res->promoted, (unsigned long long)res->demoted,
+		(unsigned long long)info->agent_pool_promotions,
+		(unsigned long long)info->agent_pool_demotions, (unsigned long long)st->moves,
+		units_format_size(st->bytes_moved, sz, sizeof(sz)),
+		kvr_real_copy_gbps(info), kvr_real_memcpy_gbps(info),
+		kvr_real_copy_ratio(info), (unsigned long long)st->skipped_busy,
+		(unsigned long long)st->skipped_stale, (unsigned long long)st->skipped_same,
+		(unsigned long long)st->refused_full, (unsigned long long)st->failed,
+		(unsigned long long)info->created_far);
+	fprintf(f, "          pins %s (%llu pages, %llu samples, fewest %llu); verified %s: %llu corrupt bytes\n",
+		kvr_real_pins_held(info) ? "held throughout" : "DROPPED",
+		(unsigned long long)info->pinned_pages, (unsigned long long)info->pin_samples,
+		(unsigned long long)info->pinned_min,
+		units_format_size(info->bytes_verified, sz, sizeof(sz)),
+		(unsigned long long)info->corrupt_bytes);
+}
+
+static void add_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+/* Three decimals, as printed. */
+static void add_3(struct json_object *o, const char *key, double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.3f", v);
+	json_object_object_add(o, key, json_object_new_double_s(v, buf));
+}
+
+/* The block pool's keys of the JSON report (kvreplay(1)). */
+static void real_json_pool(struct json_object *o, const struct kvr_real_info *info)
+{
+	const struct cxltier_pool_stats *st = &info->pool;
+
+	add_u64(o, "pool_moves", st->moves);
+	add_u64(o, "pool_bytes_moved", st->bytes_moved);
+	add_u64(o, "pool_copy_ns", st->copy_ns);
+	add_3(o, "copy_gbps", kvr_real_copy_gbps(info));
+	add_3(o, "memcpy_gbps", kvr_real_memcpy_gbps(info));
+	add_3(o, "copy_ratio_to_memcpy", kvr_real_copy_ratio(info));
+	add_u64(o, "agent_pool_promotions", info->agent_pool_promotions);
+	add_u64(o, "agent_pool_demotions", info->agent_pool_demotions);
+	add_u64(o, "skipped_busy", st->skipped_busy);
+	add_u64(o, "skipped_stale", st->skipped_stale);
+	add_u64(o, "skipped_same", st->skipped_same);
+	add_u64(o, "refused_full", st->refused_full);
+	add_u64(o, "failed_moves", st->failed);
+	add_u64(o, "blocks_created_far", info->created_far);
+	add_u64(o, "dram_blocks_end", st->blocks_on[0]);
+	add_u64(o, "report_errors", info->report_errors);
+	add_u64(o, "pinned_pages", info->pinned_pages);
+	add_u64(o, "pinned_min", info->pinned_min);
+	add_u64(o, "pin_samples", info->pin_samples);
+	add_u64(o, "pin_drops", info->pin_drops);
+	json_object_object_add(o, "pins_held", json_object_new_boolean(kvr_real_pins_held(info)));
+}
+
 /* Print the real run's facts, once, before the table. */
 static void real_header(FILE *f, const struct kvr_trace *t, const struct kvr_params *p,
-			const struct kvr_real_opts *o, const struct kvr_real_info *info)
+			const struct kvr_real_opts *o, const struct kvr_real_info *info,
+			const struct kvr_result *res)
 {
 	const struct config *w = &info->cfg_wall;
 	char sz[32], cap[32], rate[32];
@@ -224,6 +299,10 @@ static void real_header(FILE *f, const struct kvr_trace *t, const struct kvr_par
 	fprintf(f, "          replay %.1f s (latest request %.0f ms late), %llu device reads (%llu failed, %llu during a move)\n",
 		info->wall_s, info->max_late_ms, (unsigned long long)info->dma_reads,
 		(unsigned long long)info->dma_errors, (unsigned long long)info->dma_skipped);
+	if (o->mode == KVR_REAL_POOL) {
+		real_header_pool(f, info, res);
+		return;
+	}
 	fprintf(f, "          %llu moves (release/move/re-pin); cxltierd: %llu promotions, %llu demotions, %s\n",
 		(unsigned long long)info->handshakes, (unsigned long long)info->agent_promotions,
 		(unsigned long long)info->agent_demotions,
@@ -293,9 +372,12 @@ static int run_real(const char *name, const struct kvr_trace *t, struct kvr_para
 		o3 = json_object_array_get_idx(arr, 3);
 		snprintf(buf, sizeof(buf), "%.4f", diff);
 		json_object_object_add(o3, "diff_to_simulate", json_object_new_double_s(diff, buf));
+		json_object_object_add(o3, "real_mode", json_object_new_string(
+					       o->mode == KVR_REAL_POOL ? "pool" : "buffer"));
 		json_object_object_add(o3, "speed", json_object_new_uint64(o->speed));
 		json_object_object_add(o3, "dram_share_bp", json_object_new_uint64(info.share_bp));
-		json_object_object_add(o3, "moves", json_object_new_uint64(info.handshakes));
+		json_object_object_add(o3, "moves", json_object_new_uint64(
+					       o->mode == KVR_REAL_POOL ? info.pool.moves : info.handshakes));
 		json_object_object_add(o3, "device_reads", json_object_new_uint64(info.dma_reads));
 		json_object_object_add(o3, "device_read_errors",
 				       json_object_new_uint64(info.dma_errors));
@@ -307,6 +389,8 @@ static int run_real(const char *name, const struct kvr_trace *t, struct kvr_para
 				       json_object_new_uint64(info.agent_promotions));
 		json_object_object_add(o3, "agent_demotions",
 				       json_object_new_uint64(info.agent_demotions));
+		if (o->mode == KVR_REAL_POOL)
+			real_json_pool(o3, &info);
 		snprintf(buf, sizeof(buf), "%.3f", info.wall_s);
 		json_object_object_add(o3, "wall_s", json_object_new_double_s(info.wall_s, buf));
 		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
@@ -314,7 +398,7 @@ static int run_real(const char *name, const struct kvr_trace *t, struct kvr_para
 		json_object_put(arr);
 	} else {
 		kvr_report_header(stdout, name, t, p);
-		real_header(stdout, t, p, o, &info);
+		real_header(stdout, t, p, o, &info, &res[3]);
 		kvr_report_table(stdout, p, res, 4, &belady, &lru);
 		printf("\nreal - simulate: %+.4f DRAM hit ratio", diff);
 		if (max_diff >= 0)
@@ -326,6 +410,12 @@ static int run_real(const char *name, const struct kvr_trace *t, struct kvr_para
 		fprintf(stderr, "kvreplay: --real: %llu corrupt bytes, %llu failed device reads, %llu misplaced blocks\n",
 			(unsigned long long)info.corrupt_bytes, (unsigned long long)info.dma_errors,
 			(unsigned long long)info.misplaced);
+		status = KVR_EXIT_FAIL;
+	}
+	if (o->mode == KVR_REAL_POOL && !kvr_real_pins_held(&info)) {
+		fprintf(stderr, "kvreplay: --real: the pool's pins were not held throughout: %llu of %llu pages at the fewest, %llu drops in %llu samples\n",
+			(unsigned long long)info.pinned_min, (unsigned long long)info.pinned_pages,
+			(unsigned long long)info.pin_drops, (unsigned long long)info.pin_samples);
 		status = KVR_EXIT_FAIL;
 	}
 	if (max_diff >= 0 && fabs(diff) > max_diff + 1e-12) {
@@ -425,13 +515,14 @@ int main(int argc, char **argv)
 		OPT_DRAM_BW, OPT_FAR_BW, OPT_WEIGHT, OPT_REQUESTS, OPT_SKIP,
 		OPT_MAX_LINE, OPT_MAX_REQ, OPT_MAX_ACC, OPT_MAX_BLOCKS, OPT_JSON,
 		OPT_VERSION, OPT_WRITES, OPT_HEAT_LOG, OPT_HEAT_EVERY, OPT_HEAT_CHUNKS,
-		OPT_REAL, OPT_SPEED, OPT_AGENT, OPT_WORKDIR, OPT_MAX_DIFF,
+		OPT_REAL, OPT_REAL_MODE, OPT_SPEED, OPT_AGENT, OPT_WORKDIR, OPT_MAX_DIFF,
 		OPT_WRITE_WEIGHT, OPT_NO_RECENCY, OPT_HINT_LEAD, OPT_HINT_BW,
 		OPT_ADAPTIVE, OPT_NO_ADAPTIVE,
 	};
 	static const struct option longopts[] = {
 		{ "simulate", no_argument, NULL, OPT_SIMULATE },
 		{ "real", no_argument, NULL, OPT_REAL },
+		{ "real-mode", required_argument, NULL, OPT_REAL_MODE },
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "agent", required_argument, NULL, OPT_AGENT },
 		{ "workdir", required_argument, NULL, OPT_WORKDIR },
@@ -513,6 +604,18 @@ int main(int argc, char **argv)
 			break;
 		case OPT_REAL:
 			real = 1;
+			break;
+		case OPT_REAL_MODE:
+			if (!strcmp(optarg, "pool")) {
+				ro.mode = KVR_REAL_POOL;
+			} else if (!strcmp(optarg, "buffer")) {
+				ro.mode = KVR_REAL_BUFFER;
+			} else {
+				fprintf(stderr, "kvreplay: --real-mode: '%s' is not pool or buffer\n",
+					optarg);
+				return KVR_EXIT_USAGE;
+			}
+			real_only = 1;
 			break;
 		case OPT_SPEED:
 			if (kvr_parse_speed(optarg, &ro.speed)) {
@@ -739,7 +842,7 @@ int main(int argc, char **argv)
 		return KVR_EXIT_USAGE;
 	}
 	if (simulate && real_only) {
-		fprintf(stderr, "kvreplay: --speed, --agent, --workdir and --max-diff go with --real\n");
+		fprintf(stderr, "kvreplay: --real-mode, --speed, --agent, --workdir and --max-diff go with --real\n");
 		return KVR_EXIT_USAGE;
 	}
 	if (real && sim_only) {

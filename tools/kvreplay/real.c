@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * real: the trace played for real.
+ * real: the trace played for real on a pinned buffer (--real-mode=buffer).
  *
  * One pool of pinned memory, one chunk per distinct block of the trace
  * prefix, registered through libcxltier with the fake accelerator's
@@ -29,18 +29,13 @@
  *    the end.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <numaif.h>
-#include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
-#include <syslog.h>
 
 #include <linux/cxltier.h>
 #include <linux/cxltier_test_accel.h>
@@ -48,14 +43,10 @@
 #include "clock.h"
 #include "kdev.h"
 #include "libcxltier.h"
-#include "real.h"
-#include "scale.h"
-#include "testbed.h"
+#include "real_setup.h"
 
 /* Bytes of a block a device read covers. */
 #define READ_BYTES	4096
-/* Far memory left free on each node when laying out the pool. */
-#define FAR_MARGIN	(64ULL << 20)
 
 /**
  * struct pool - the replay's state
@@ -90,30 +81,6 @@ struct pool {
 	struct cxltier_chunk_heat *heat;
 	uint64_t samples;
 };
-
-/* Set once the replay is over: the library's complaints then are ours. */
-static volatile int lib_quiet;
-
-/* libcxltier's messages: warnings and errors, while they mean something. */
-static void lib_log(void *priv, int priority, const char *msg)
-{
-	if (priority <= LOG_WARNING && !lib_quiet)
-		fprintf(stderr, "libcxltier: %s\n", msg);
-}
-
-static void story(const struct kvr_real_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void story(const struct kvr_real_opts *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!o->story)
-		return;
-	va_start(ap, fmt);
-	vfprintf(o->story, fmt, ap);
-	va_end(ap);
-	fflush(o->story);
-}
 
 static uint8_t *block_addr(const struct pool *pl, uint32_t b)
 {
@@ -168,218 +135,6 @@ static const struct tb_pool_ops pool_ops = {
 	.repinned = on_repinned,
 };
 
-/* --- the daemon ---------------------------------------------------------- */
-
-/* Read the main config file given, to be the agent's. */
-static int copy_config(const char *from, const struct tb_agent *a, char *err, size_t errlen)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *in, *out;
-	int rc;
-
-	in = fopen(from, "re");
-	if (!in) {
-		snprintf(err, errlen, "%s: %s", from, strerror(errno));
-		return -errno;
-	}
-	out = open_memstream(&text, &len);
-	if (!out) {
-		fclose(in);
-		return -ENOMEM;
-	}
-	for (int c; (c = getc(in)) != EOF && len < CONFIG_MAX_FILE_SIZE;)
-		putc(c, out);
-	fclose(in);
-	if (fclose(out))
-		return -ENOMEM;
-	rc = tb_agent_write_config(a, text, err, errlen);
-	free(text);
-	return rc;
-}
-
-/*
- * The directory: cxltierd.conf (the main file given, or a comment) and
- * conf.d/50-kvreplay.conf (the run's settings).  Reads them back as the
- * daemon will and checks they say what the run needs.
- */
-static int write_config(const struct kvr_real_opts *o, const struct tb_agent *a,
-			struct kvr_real_info *info, char *err, size_t errlen)
-{
-	char path[PATH_MAX + 32], e[CONFIG_ERR_LEN];
-	struct config back;
-	FILE *f;
-	int rc;
-
-	if (o->config_path)
-		rc = copy_config(o->config_path, a, err, errlen);
-	else
-		rc = tb_agent_write_config(a, "# cxltierd's defaults; kvreplay's settings are in conf.d/\n",
-					   err, errlen);
-	if (rc)
-		return rc;
-	snprintf(path, sizeof(path), "%s/conf.d", info->workdir);
-	if (mkdir(path, 0755) && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	snprintf(info->dropin, sizeof(info->dropin), "%s/conf.d/50-kvreplay.conf",
-		 info->workdir);
-	f = fopen(info->dropin, "we");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", info->dropin, strerror(errno));
-		return -errno;
-	}
-	fprintf(f, "# Written by kvreplay --real: the settings of the run, every duration\n"
-		   "# divided by --speed %u and the rate limit scaled to the chunk size and\n"
-		   "# the speed; the pool's class holds its DRAM budget.\n\n", o->speed);
-	rc = config_print(&info->cfg_wall, f);
-	if (fclose(f) || rc) {
-		snprintf(err, errlen, "%s: cannot write", info->dropin);
-		return -EIO;
-	}
-	if (config_load(&back, a->config, 0, e, sizeof(e))) {
-		snprintf(err, errlen, "the daemon's settings do not load: %s", e);
-		return -EINVAL;
-	}
-	back.nr_files = info->cfg_wall.nr_files;
-	if (memcmp(&back, &info->cfg_wall, sizeof(back))) {
-		snprintf(err, errlen, "%s: reads back other settings than written", a->config);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* The daemon's migration counters from its metrics file. */
-static void read_metrics(const struct tb_agent *a, struct kvr_real_info *info)
-{
-	double v;
-
-	v = tb_agent_metric(a, "cxltier_migrations_total{direction=\"promote\"");
-	if (v > 0)
-		info->agent_promotions += (uint64_t)v;
-	v = tb_agent_metric(a, "cxltier_migrations_total{direction=\"demote\"");
-	if (v > 0)
-		info->agent_demotions += (uint64_t)v;
-	v = tb_agent_metric(a, "cxltier_migrated_bytes_total{");
-	if (v > 0)
-		info->agent_migrated_bytes += (uint64_t)v;
-}
-
-/* --- preparation --------------------------------------------------------- */
-
-static bool node_is_dram(const struct config *cfg, const struct cxltier_node_info *n)
-{
-	if (!cfg->dram.is_auto)
-		return config_nodes_test(&cfg->dram, n->node);
-	return n->kind == CXLTIER_KIND_DRAM;
-}
-
-static bool node_is_far(const struct config *cfg, const struct cxltier_node_info *n)
-{
-	if (node_is_dram(cfg, n) || (n->flags & CXLTIER_NODE_ALL_MOVABLE))
-		return false;
-	if (!cfg->far.is_auto)
-		return config_nodes_test(&cfg->far, n->node);
-	return n->kind == CXLTIER_KIND_FAR || n->kind == CXLTIER_KIND_CXL ||
-	       n->kind == CXLTIER_KIND_PMEM;
-}
-
-/* The pool's class: one matching its label, else a new one. */
-static int add_class(struct config *cfg, const char *label, uint32_t bp, uint16_t *klass,
-		     char *err, size_t errlen)
-{
-	char text[256], e[CONFIG_ERR_LEN];
-	unsigned int k = config_match_class(cfg, label, "kvreplay");
-
-	if (k == CONFIG_CLASS_DEFAULT) {
-		snprintf(text, sizeof(text), "[class \"kvreplay\"]\nlabel = %s\n", label);
-		if (config_parse_string(cfg, "kvreplay", text, e, sizeof(e))) {
-			snprintf(err, errlen, "the pool's class: %s", e);
-			return -EINVAL;
-		}
-		k = config_match_class(cfg, label, "kvreplay");
-		if (k == CONFIG_CLASS_DEFAULT) {
-			snprintf(err, errlen, "no class matches label %s", label);
-			return -EINVAL;
-		}
-	}
-	cfg->classes[k].dram_share_bp = bp;
-	*klass = (uint16_t)k;
-	return 0;
-}
-
-int kvr_real_prepare(const struct kvr_trace *t, struct kvr_params *p,
-		     const struct kvr_real_opts *o, struct kvr_real_info *info,
-		     char *err, size_t errlen)
-{
-	struct cxltier_node_info *nodes = NULL;
-	uint32_t nr = 0, tiers, i;
-	uint64_t blocks;
-	struct kdev dev;
-	char why[256];
-	int rc;
-
-	rc = kdev_open(&dev, NULL);
-	if (rc) {
-		snprintf(err, errlen, "%s: %s (is cxltier.ko loaded?)", CXLTIER_DEV_PATH,
-			 strerror(-rc));
-		return rc;
-	}
-	rc = kdev_get_nodes(&dev, &nodes, &nr, &tiers);
-	kdev_close(&dev);
-	if (rc) {
-		snprintf(err, errlen, "cannot list memory nodes: %s", strerror(-rc));
-		return rc;
-	}
-	if (cxltier_adapter_probe("test-accel", why, sizeof(why))) {
-		snprintf(err, errlen, "the fake accelerator is not usable: %s", why);
-		free(nodes);
-		return -ENODEV;
-	}
-	info->dram_capacity = 0;
-	info->dram_node = -1;
-	for (i = 0; i < nr; i++) {
-		if (!node_is_dram(&p->cfg, &nodes[i]))
-			continue;
-		info->dram_capacity += nodes[i].capacity_kB << 10;
-		if (info->dram_node < 0 || nodes[i].free_kB > nodes[info->dram_node].free_kB)
-			info->dram_node = (int)i;
-	}
-	if (info->dram_node < 0) {
-		snprintf(err, errlen, "no DRAM node (see cxltierctl tiers)");
-		free(nodes);
-		return -ENODEV;
-	}
-	info->dram_node = (int)nodes[info->dram_node].node;
-	for (i = 0; i < nr && !node_is_far(&p->cfg, &nodes[i]); i++)
-		;
-	free(nodes);
-	if (i == nr) {
-		snprintf(err, errlen,
-			 "no far-memory node that can hold pinned pages (see cxltierctl tiers)");
-		return -ENODEV;
-	}
-
-	info->want_blocks = (uint64_t)(p->dram_fraction * t->nr_blocks + 1e-9);
-	rc = kvr_dram_budget(info->dram_capacity, info->want_blocks, p->block_bytes,
-			     &info->share_bp, &blocks);
-	if (rc) {
-		snprintf(err, errlen, "a DRAM budget of %llu blocks does not fit in DRAM",
-			 (unsigned long long)info->want_blocks);
-		return rc;
-	}
-	p->dram_blocks = blocks < t->nr_blocks ? (uint32_t)blocks : t->nr_blocks;
-	p->dram_node_bytes = info->dram_capacity;
-	rc = add_class(&p->cfg, o->label, info->share_bp, &p->klass, err, errlen);
-	if (rc)
-		return rc;
-	/* Trace time, KVR_REF_CHUNK settings -> trace time, our chunks. */
-	p->cfg.rate_limit_Bps = kvr_rate_for_blocks(p->cfg.rate_limit_Bps, p->block_bytes);
-	return kvr_scale_config(&p->cfg, o->speed, KVR_REF_CHUNK, &info->cfg_wall, err,
-				errlen);
-}
-
 /* --- the run -------------------------------------------------------------- */
 
 /*
@@ -408,9 +163,9 @@ static int layout(struct pool *pl, const struct config *cfg, char *err, size_t e
 	for (i = 0; i < nr; i++) {
 		if (nodes[i].node >= CONFIG_MAX_NODES)
 			continue;
-		pl->is_dram[nodes[i].node] = node_is_dram(cfg, &nodes[i]);
-		if (node_is_far(cfg, &nodes[i]) && (nodes[i].free_kB << 10) > FAR_MARGIN)
-			room[nodes[i].node] = (nodes[i].free_kB << 10) - FAR_MARGIN;
+		pl->is_dram[nodes[i].node] = kvr_real_node_is_dram(cfg, &nodes[i]);
+		if (kvr_real_node_is_far(cfg, &nodes[i]) && (nodes[i].free_kB << 10) > KVR_REAL_FAR_MARGIN)
+			room[nodes[i].node] = (nodes[i].free_kB << 10) - KVR_REAL_FAR_MARGIN;
 	}
 	free(nodes);
 	for (b = 0; b < pl->t->nr_blocks; b++) {
@@ -551,31 +306,14 @@ static void heat_sample(struct pool *pl)
 	pl->samples++;
 }
 
-/* Wait for the end of a heat epoch (at most a few epochs). */
-static void wait_epoch(struct pool *pl)
-{
-	struct pollfd pfd = { .fd = pl->kd.fd, .events = POLLIN };
-	struct cxltier_event ev;
-	int flags = fcntl(pl->kd.fd, F_GETFL);
-
-	/* Forget the epochs that ended since the file was opened. */
-	if (flags < 0 || fcntl(pl->kd.fd, F_SETFL, flags | O_NONBLOCK))
-		return;
-	while (!kdev_read_event(&pl->kd, &ev))
-		;
-	if (poll(&pfd, 1, (int)(3 * pl->info->cfg_wall.epoch_ms) + 1000) == 1)
-		kdev_read_event(&pl->kd, &ev);
-	fcntl(pl->kd.fd, F_SETFL, flags);
-}
-
 static int replay(struct pool *pl, uint32_t speed)
 {
 	const struct kvr_trace *t = pl->t;
 	uint32_t maxn = 1, *reused;
 	void **pages;
 	int *status;
-	struct timespec start, at;
-	double t0, every, next_sample;
+	struct kvr_real_clock clk;
+	double every, next_sample;
 	size_t r;
 
 	for (r = 0; r < t->nr_req; r++)
@@ -596,38 +334,25 @@ static int replay(struct pool *pl, uint32_t speed)
 	 * phase with the trace (the epoch timer otherwise shifts decisions
 	 * by up to an epoch against the requests).
 	 */
-	wait_epoch(pl);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	t0 = clock_now_s();
+	kvr_real_wait_epoch(&pl->kd, pl->info->cfg_wall.epoch_ms);
+	kvr_real_clock_start(&clk);
 	/* Heat log: a sample every heat_log_every intervals of trace. */
 	every = (double)pl->p->cfg.interval_ms * pl->p->heat_log_every / 1000 / speed;
-	next_sample = t0;
+	next_sample = clk.t0;
 	for (r = 0; r < t->nr_req; r++) {
 		const struct kvr_request *q = &t->req[r];
-		uint64_t ns = q->t_ms * 1000000ULL / speed;
-		double late;
 
 		if (pl->p->heat_log && clock_now_s() >= next_sample) {
 			heat_sample(pl);
 			next_sample += every;
 		}
-		at.tv_sec = start.tv_sec + (time_t)(ns / 1000000000ULL);
-		at.tv_nsec = start.tv_nsec + (long)(ns % 1000000000ULL);
-		if (at.tv_nsec >= 1000000000L) {
-			at.tv_sec++;
-			at.tv_nsec -= 1000000000L;
-		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
-			;
-		late = (clock_now_s() - t0) * 1000 - (double)ns / 1e6;
-		if (late > pl->info->max_late_ms)
-			pl->info->max_late_ms = late;
+		kvr_real_clock_wait(&clk, q->t_ms, speed, &pl->info->max_late_ms);
 		pthread_mutex_lock(&pl->tb.lock);
 		request(pl, q, pages, status, reused);
 		pthread_mutex_unlock(&pl->tb.lock);
 		cxltier_flush(pl->tb.ctx);
 	}
-	pl->info->wall_s = clock_now_s() - t0;
+	pl->info->wall_s = clock_now_s() - clk.t0;
 	if (pl->p->heat_log)
 		heat_sample(pl);
 	free(pages);
@@ -636,28 +361,9 @@ static int replay(struct pool *pl, uint32_t speed)
 	return 0;
 }
 
-/* DRAM in use by others now: the DRAM tier's use less the pool's share. */
-static uint64_t dram_other(const struct pool *pl, const struct config *cfg)
-{
-	struct cxltier_node_info *nodes = NULL;
-	uint64_t used = 0, pool = (uint64_t)pl->p->dram_blocks * pl->tb.chunk;
-	uint32_t nr = 0, tiers, i;
-	struct kdev dev;
-
-	if (kdev_open(&dev, NULL))
-		return 0;
-	if (!kdev_get_nodes(&dev, &nodes, &nr, &tiers))
-		for (i = 0; i < nr; i++)
-			if (node_is_dram(cfg, &nodes[i]))
-				used += (nodes[i].capacity_kB - nodes[i].free_kB) << 10;
-	kdev_close(&dev);
-	free(nodes);
-	return used > pool ? used - pool : 0;
-}
-
-int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
-		 const struct kvr_real_opts *o, struct kvr_real_info *info,
-		 struct kvr_result *res, char *err, size_t errlen)
+int kvr_real_run_buffer(const struct kvr_trace *t, struct kvr_params *p,
+			const struct kvr_real_opts *o, struct kvr_real_info *info,
+			struct kvr_result *res, char *err, size_t errlen)
 {
 	struct pool pl = {
 		.t = t,
@@ -668,7 +374,7 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	struct tb_pool_reg reg = {
 		.label = o->label,
 		.sources = CXLTIER_BUF_SRC_DEVICE,
-		.log = lib_log,
+		.log = kvr_real_lib_log,
 	};
 	bool kd_open = false, pool_init = false;
 	struct tb_agent agent;
@@ -676,11 +382,7 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	uint32_t b;
 	int rc;
 
-	rc = tb_agent_init(&agent, o->workdir, "kvreplay", err, errlen);
-	snprintf(info->workdir, sizeof(info->workdir), "%s", agent.dir);
-	if (rc)
-		goto out;
-	rc = write_config(o, &agent, info, err, errlen);
+	rc = kvr_real_agent_setup(o, &agent, info, err, errlen);
 	if (rc)
 		goto out;
 
@@ -709,18 +411,15 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 	rc = layout(&pl, &p->cfg, err, errlen);
 	if (rc)
 		goto out;
-	story(o, "pool:     %u blocks of %llu KiB (%zu MiB): %u in DRAM (node %d), the rest on node %s\n",
+	kvr_real_story(o, "pool:     %u blocks of %llu KiB (%zu MiB): %u in DRAM (node %d), the rest on node %s\n",
 	      t->nr_blocks, (unsigned long long)(block >> 10), pl.tb.bytes >> 20,
 	      p->dram_blocks, info->dram_node, info->far_nodes[0] ? info->far_nodes : "-");
 
-	rc = tb_agent_start(&agent, o->agent, err, errlen);
-	if (rc == -ENOENT && strlen(err) + 16 < errlen)
-		strcat(err, " (--agent PATH)");
+	rc = kvr_real_agent_start(o, &agent, info, err, errlen);
 	if (rc)
 		goto out;
-	story(o, "agent:    %s running, settings %s\n", o->agent, info->dropin);
 
-	lib_quiet = 0;
+	kvr_real_lib_quiet(false);
 	reg.socket = agent.socket;
 	rc = tb_pool_register(&pl.tb, &reg, err, errlen);
 	if (rc)
@@ -749,9 +448,9 @@ int kvr_real_run(const struct kvr_trace *t, struct kvr_params *p,
 			"# sample chunk heat tier\n",
 			p->heat_log_every, p->cfg.interval_ms);
 	}
-	info->dram_other = dram_other(&pl, &p->cfg);
+	info->dram_other = kvr_real_dram_other(&p->cfg, (uint64_t)p->dram_blocks * pl.tb.chunk);
 	p->dram_other_bytes = info->dram_other;
-	story(o, "buffer:   registered as range %u, label \"%s\", pinned by test-accel; replaying %zu requests at %ux\n",
+	kvr_real_story(o, "buffer:   registered as range %u, label \"%s\", pinned by test-accel; replaying %zu requests at %ux\n",
 	      pl.id, o->label, t->nr_req, o->speed);
 
 	rc = replay(&pl, o->speed);
@@ -772,17 +471,8 @@ out:
 	 * The daemon first, so that no move is under way when the pool goes
 	 * (the library re-pins a range it was moving).
 	 */
-	lib_quiet = 1;
-	if (agent.pid > 0) {
-		int arc = tb_agent_stop(&agent);
-
-		read_metrics(&agent, info);
-		if (arc && !rc) {
-			rc = arc;
-			snprintf(err, errlen, "%s did not stop cleanly (see %s)", o->agent,
-				 agent.log);
-		}
-	}
+	kvr_real_lib_quiet(true);
+	rc = kvr_real_agent_stop(o, &agent, info, rc, err, errlen);
 	if (pool_init) {
 		int urc = tb_pool_unregister(&pl.tb);
 

@@ -128,6 +128,21 @@ int tb_accel_dma(int fd, uint32_t handle, uint64_t off, uint64_t len, uint32_t f
 	return 0;
 }
 
+int tb_accel_pinned(int fd, uint32_t handle, uint64_t *nr_pages, uint64_t *nr_pinned)
+{
+	struct cxlta_query q;
+
+	/* No entries asked for: the counts alone. */
+	memset(&q, 0, sizeof(q));
+	q.argsz = sizeof(q);
+	q.handle = handle;
+	if (ioctl(fd, CXLTA_IOC_QUERY, &q) < 0)
+		return -errno;
+	*nr_pages = q.nr_pages;
+	*nr_pinned = q.nr_pinned;
+	return 0;
+}
+
 int tb_accel_node(int fd, uint32_t handle, uint64_t first_page, uint32_t nr_pages,
 		  int *node, unsigned int *pinned)
 {

@@ -155,6 +155,13 @@ int tb_accel_dma(int fd, uint32_t handle, uint64_t off, uint64_t len, uint32_t f
 int tb_accel_node(int fd, uint32_t handle, uint64_t first_page, uint32_t nr_pages,
 		  int *node, unsigned int *pinned);
 
+/*
+ * Pages of pin @handle into @nr_pages and how many the device holds
+ * pinned now into @nr_pinned (the module's own count: exact, at once).
+ * 0 or -errno.
+ */
+int tb_accel_pinned(int fd, uint32_t handle, uint64_t *nr_pages, uint64_t *nr_pinned);
+
 /* FNV-1a of @len bytes from @p, continuing from @h (CXLTA_FNV_OFFSET first). */
 uint64_t tb_fnv(uint64_t h, const void *p, size_t len);
 /* Fill @len bytes (a multiple of 8) at @p with data @id's pattern. */
