@@ -476,13 +476,15 @@ static void untracked_pressure_log(struct daemon *d)
 
 /*
  * @p's allocated blocks for the planner into *@blocksp (@pp filled):
- * heat from its slabs' chunks in @snap, kept per block for the hint
- * plan, or with @snap NULL the heat kept at the last decision.  Returns
+ * heat from its slabs' chunks in @snap (the module's heat is the
+ * slot's: pool_plan_block_heat() gives the block's), kept per block for
+ * the hint plan, or with @snap NULL the heat kept at the last decision.  Returns
  * the number of blocks, or -1 (a slab untracked: the pool is going
  * away; or no memory).
  */
 static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
-			   uint64_t now, struct pool_plan_pool *pp,
+			   uint64_t now, uint32_t half_life_ms,
+			   struct pool_plan_pool *pp,
 			   struct pool_plan_block **blocksp)
 {
 	const struct obs_range *r[PROTO_POOL_MAX_TIERS] = { NULL };
@@ -528,7 +530,12 @@ static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
 				     c < c_end && c < r[t]->info.nr_chunks; c++)
 					if (r[t]->chunks[c].heat > heat)
 						heat = r[t]->chunks[c].heat;
-				p->heat[idx] = heat;
+				p->slot_heat[slot] = heat;
+				p->heat[idx] = pool_plan_block_heat(
+					heat, p->carried[idx], p->stale[idx],
+					now > p->entered_ms[idx] ? now - p->entered_ms[idx] : 0,
+					half_life_ms);
+				p->heat_of[idx] = h;
 			}
 			blocks[n].handle = h;
 			blocks[n].tier = t;
@@ -578,7 +585,7 @@ static size_t pool_decide(struct daemon *d, struct srv_pool *p,
 	int ret;
 
 	frame = malloc(sizeof(*frame));
-	n = frame ? pool_blocks(p, snap, now, &pp, &blocks) : -1;
+	n = frame ? pool_blocks(p, snap, now, d->cfg.half_life_ms, &pp, &blocks) : -1;
 	if (n < 0)
 		goto out;
 	out.frames = frame;
@@ -614,7 +621,7 @@ static size_t pool_hint_decide(struct daemon *d, struct srv_pool *p,
 
 	p->hint_urgent = false;
 	frame = malloc(sizeof(*frame));
-	n = frame ? pool_blocks(p, NULL, now, &pp, &blocks) : -1;
+	n = frame ? pool_blocks(p, NULL, now, d->cfg.half_life_ms, &pp, &blocks) : -1;
 	if (n < 0)
 		goto out;
 	out.frames = frame;

@@ -4,6 +4,7 @@
  * pool_plan.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,17 @@ static int tier_of_node(const struct pool_plan_pool *p, int node)
 		if (p->node[t] == node)
 			return (int)t;
 	return -1;
+}
+
+uint64_t pool_plan_block_heat(uint64_t slot_heat, uint64_t carried,
+			      uint64_t stale, uint64_t since_ms,
+			      uint32_t half_life_ms)
+{
+	double k = half_life_ms ? exp2(-(double)since_ms / half_life_ms) : 1.0;
+	double gained = (double)slot_heat - (double)stale * k;
+	double h = (double)carried * k + (gained > 0 ? gained : 0);
+
+	return h >= 0x1p63 ? UINT64_MAX / 2 : (uint64_t)h;
 }
 
 /* The policy's view of @p and its blocks: its nodes and chunks. */

@@ -73,6 +73,18 @@ struct pool_plan_out {
 };
 
 /*
+ * A block's heat, where the module's heat belongs to slots: what the
+ * block carried into its slot @since_ms ago (@carried, decayed since),
+ * plus what the slot gained since (@slot_heat less the heat the slot
+ * had from earlier blocks, @stale, decayed alike), never below 0.  So a
+ * moved block keeps its history and a new one does not inherit its
+ * slot's.  @half_life_ms: the module's (0: no decay).
+ */
+uint64_t pool_plan_block_heat(uint64_t slot_heat, uint64_t carried,
+			      uint64_t stale, uint64_t since_ms,
+			      uint32_t half_life_ms);
+
+/*
  * Plan @p's @n blocks at @now_ms with @cfg, continuing from @state (the
  * policy's rate limit), into at most @max_frames frames of @out->frames.
  * Moves past what fits are left for the next decision.  Hints count as

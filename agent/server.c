@@ -238,6 +238,11 @@ static void pool_free(struct server *s, struct srv_pool *p)
 	free(p->moved_ms);
 	free(p->hint);
 	free(p->heat);
+	free(p->heat_of);
+	free(p->carried);
+	free(p->stale);
+	free(p->entered_ms);
+	free(p->slot_heat);
 	free(p);
 }
 
@@ -357,7 +362,14 @@ static int do_pool_register(struct server *s, struct srv_client *c,
 	p->moved_ms = calloc(m->nr_blocks, sizeof(*p->moved_ms));
 	p->hint = calloc(m->nr_blocks, sizeof(*p->hint));
 	p->heat = calloc(m->nr_blocks, sizeof(*p->heat));
-	if (!p->slot || !p->where || !p->moved_ms || !p->hint || !p->heat)
+	p->heat_of = calloc(m->nr_blocks, sizeof(*p->heat_of));
+	p->carried = calloc(m->nr_blocks, sizeof(*p->carried));
+	p->stale = calloc(m->nr_blocks, sizeof(*p->stale));
+	p->entered_ms = calloc(m->nr_blocks, sizeof(*p->entered_ms));
+	p->slot_heat = calloc(slots, sizeof(*p->slot_heat));
+	if (!p->slot || !p->where || !p->moved_ms || !p->hint || !p->heat ||
+	    !p->heat_of || !p->carried || !p->stale || !p->entered_ms ||
+	    !p->slot_heat)
 		goto err;
 	p->client = c;
 	p->id = m->pool;
@@ -382,6 +394,11 @@ err:
 	free(p->moved_ms);
 	free(p->hint);
 	free(p->heat);
+	free(p->heat_of);
+	free(p->carried);
+	free(p->stale);
+	free(p->entered_ms);
+	free(p->slot_heat);
 	free(p);
 	return ret;
 }
@@ -397,6 +414,7 @@ static int do_pool_blocks(struct srv_pool *p, const struct proto_pool_msg *m)
 {
 	uint64_t now = clock_now_ms();
 	uint32_t i, slot, idx, old;
+	bool fresh;
 	uint64_t h;
 
 	for (i = 0; i < m->count; i++) {
@@ -414,10 +432,17 @@ static int do_pool_blocks(struct srv_pool *p, const struct proto_pool_msg *m)
 			if (p->where[idx] == slot + 1)
 				p->where[idx] = 0;
 		}
+		fresh = p->slot[slot] != h;
 		p->slot[slot] = h;
 		if (h == PROTO_POOL_SLOT_FREE)
 			continue;
 		idx = (uint32_t)h;
+		if (fresh) {
+			/* Its heat goes with it; the slot's own stays behind. */
+			p->carried[idx] = p->heat_of[idx] == h ? p->heat[idx] : 0;
+			p->stale[idx] = p->slot_heat[slot];
+			p->entered_ms[idx] = now;
+		}
 		old = p->where[idx];
 		if (old && old != slot + 1 &&
 		    (uint32_t)p->slot[old - 1] == idx && p->slot[old - 1])

@@ -180,6 +180,11 @@ unsigned int server_pool_hint(const struct srv_pool *p, uint64_t handle,
  * @hint_urgent: a will-read hint came since the last hint plan
  * @heat: per block index, its heat at the last decision (the hint
  *	plan's victims are chosen by it)
+ * @heat_of: per block index, the handle @heat is of
+ * @carried: per block index, its heat when it came to its slot
+ * @stale: per block index, its slot's heat from earlier blocks then
+ * @entered_ms: per block index, when it came to its slot
+ * @slot_heat: per slot, its heat at the last decision
  */
 struct srv_pool {
 	struct srv_pool *next;
@@ -203,6 +208,11 @@ struct srv_pool {
 	uint64_t hint_seq;
 	bool hint_urgent;
 	uint64_t *heat;
+	uint64_t *heat_of;
+	uint64_t *carried;
+	uint64_t *stale;
+	uint64_t *entered_ms;
+	uint64_t *slot_heat;
 };
 
 /**

@@ -175,6 +175,27 @@ TEST(bad_input)
 	policy_ctx_free(ctx);
 }
 
+/*
+ * The module's heat is a slot's: a moved block keeps what it carried
+ * (decayed), a new block does not inherit its slot's past.
+ */
+TEST(block_heat_follows_the_block)
+{
+	/* Just moved: the new slot has nothing yet, the block its 40. */
+	EXPECT_EQ(40 * ONE, pool_plan_block_heat(0, 40 * ONE, 0, 0, 30000));
+	/* One half-life later, 20 left, plus what the new slot gained. */
+	EXPECT_EQ(25 * ONE, pool_plan_block_heat(5 * ONE, 40 * ONE, 0, 30000, 30000));
+	/* A new block in a slot whose last block was hot (60): the slot's
+	 * 30 one half-life later is all that block's, not the new one's. */
+	EXPECT_EQ(0, pool_plan_block_heat(30 * ONE, 0, 60 * ONE, 30000, 30000));
+	/* Reads of its own show (34 - 30). */
+	EXPECT_EQ(4 * ONE, pool_plan_block_heat(34 * ONE, 0, 60 * ONE, 30000, 30000));
+	/* No decay configured: nothing fades. */
+	EXPECT_EQ(50 * ONE, pool_plan_block_heat(20 * ONE, 40 * ONE, 10 * ONE, 99999, 0));
+	/* Never above what a u64 holds. */
+	EXPECT_GT(pool_plan_block_heat(UINT64_MAX, UINT64_MAX, 0, 0, 30000), UINT64_MAX / 4);
+}
+
 /* The tier each block is advised to in @f, -1 if not advised. */
 static int advised_to(const struct proto_pool_msg *f, uint32_t idx)
 {

@@ -581,13 +581,26 @@ TEST_F(psrv, blocks_and_advice)
 	EXPECT_EQ(0, a.status);
 	EXPECT_TRUE(p->mapped);
 	EXPECT_EQ((1ULL << 32) | 0, p->slot[9]);
-	/* Block 0 moved to slot 2: it leaves slot 9. */
+	/* Block 0 moved to slot 2: it leaves slot 9, and takes its heat. */
+	p->heat[0] = 700;
+	p->heat_of[0] = (1ULL << 32) | 0;
+	p->slot_heat[2] = 90;
 	m.count = 1;
 	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 0, 2 };
 	ASSERT_EQ(0, pool_ask(self, &m, &a));
 	EXPECT_EQ(0, a.status);
 	EXPECT_EQ(0, p->slot[9]);
 	EXPECT_EQ((1ULL << 32) | 0, p->slot[2]);
+	EXPECT_EQ(700, p->carried[0]);
+	EXPECT_EQ(90, p->stale[0]); /* slot 2's own, left to fade */
+	EXPECT_NE(0, p->entered_ms[0]);
+	/* Another generation in slot 2 carries nothing. */
+	m.slots[0] = (struct proto_pool_slot){ (2ULL << 32) | 0, 2 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(0, a.status);
+	EXPECT_EQ(0, p->carried[0]);
+	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 0, 2 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
 	m.pool = 7;
 	ASSERT_EQ(0, pool_ask(self, &m, &a));
 	EXPECT_EQ(-ENOENT, a.status);
