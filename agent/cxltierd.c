@@ -569,9 +569,11 @@ static size_t pool_send_advice(struct daemon *d, struct srv_pool *p,
 }
 
 /*
- * Plan pool @p's blocks (heat from its slabs' chunks in @snap) within
- * the decision's rate limit, and send the advice.  Returns the blocks
- * advised.
+ * Plan pool @p's blocks and send the advice: at a decision (@snap: heat
+ * from its slabs' chunks in it) with pool_plan_advice(), or for its
+ * will-read hints (@snap NULL: the heat of the last decision) with
+ * pool_plan_hints(), at once rather than at the next decision.  Both
+ * within the decision's rate limit.  Returns the blocks advised.
  */
 static size_t pool_decide(struct daemon *d, struct srv_pool *p,
 			  const struct obs_snapshot *snap, uint64_t now)
@@ -580,68 +582,40 @@ static size_t pool_decide(struct daemon *d, struct srv_pool *p,
 	struct pool_plan_block *blocks = NULL;
 	struct proto_pool_msg *frame;
 	struct pool_plan_out out = { 0 };
+	bool hints = !snap;
 	size_t advised = 0;
 	ssize_t n;
 	int ret;
 
+	if (hints)
+		p->hint_urgent = false;
 	frame = malloc(sizeof(*frame));
 	n = frame ? pool_blocks(p, snap, now, d->cfg.half_life_ms, &pp, &blocks) : -1;
 	if (n < 0)
 		goto out;
 	out.frames = frame;
-	ret = pool_plan_advice(d->pool_pctx, &d->cfg, &pp, blocks, (size_t)n,
-			       now, plan_rate_state(d->plan), 1, &out);
+	ret = (hints ? pool_plan_hints : pool_plan_advice)(
+		d->pool_pctx, &d->cfg, &pp, blocks, (size_t)n, now,
+		plan_rate_state(d->plan), 1, &out);
 	if (ret) {
-		log_err("pool %u of pid %d: policy failed: %s", p->id,
-			(int)server_pool_pid(p), strerror(-ret));
+		log_err("pool %u of pid %d: %s failed: %s", p->id,
+			(int)server_pool_pid(p), hints ? "hint plan" : "policy",
+			strerror(-ret));
 		goto out;
 	}
 	*plan_rate_state(d->plan) = out.plan.state;
-	advised = pool_send_advice(d, p, &out, "");
-out:
-	free(frame);
-	free(blocks);
-	return advised;
-}
-
-/*
- * Will-read hints came for pool @p: promote those blocks now, within
- * what is left of the rate limit, rather than at the next decision.
- */
-static size_t pool_hint_decide(struct daemon *d, struct srv_pool *p,
-			       uint64_t now)
-{
-	struct pool_plan_pool pp;
-	struct pool_plan_block *blocks = NULL;
-	struct proto_pool_msg *frame;
-	struct pool_plan_out out = { 0 };
-	size_t advised = 0;
-	ssize_t n;
-	int ret;
-
-	p->hint_urgent = false;
-	frame = malloc(sizeof(*frame));
-	n = frame ? pool_blocks(p, NULL, now, d->cfg.half_life_ms, &pp, &blocks) : -1;
-	if (n < 0)
-		goto out;
-	out.frames = frame;
-	ret = pool_plan_hints(d->pool_pctx, &d->cfg, &pp, blocks, (size_t)n,
-			      now, plan_rate_state(d->plan), 1, &out);
-	if (ret) {
-		log_err("pool %u of pid %d: hint plan failed: %s", p->id,
-			(int)server_pool_pid(p), strerror(-ret));
-		goto out;
+	if (hints) {
+		log_debug("pool %u of pid %d: hint plan: %zu moves, %llu bytes deferred by the rate limit, %llu blocked",
+			  p->id, (int)server_pool_pid(p), out.plan.nr_moves,
+			  (unsigned long long)out.plan.deferred_bytes,
+			  (unsigned long long)out.plan.blocked_bytes);
+		/* More than one frame's worth, or the rate limit held some back. */
+		if (out.nr_blocks < out.plan.nr_moves || out.plan.deferred_bytes)
+			p->hint_urgent = true;
 	}
-	*plan_rate_state(d->plan) = out.plan.state;
-	log_debug("pool %u of pid %d: hint plan: %zu moves, %llu bytes deferred by the rate limit, %llu blocked",
-		  p->id, (int)server_pool_pid(p), out.plan.nr_moves,
-		  (unsigned long long)out.plan.deferred_bytes,
-		  (unsigned long long)out.plan.blocked_bytes);
-	/* More than one frame's worth, or the rate limit held some back. */
-	if (out.nr_blocks < out.plan.nr_moves || out.plan.deferred_bytes)
-		p->hint_urgent = true;
-	advised = pool_send_advice(d, p, &out, " for will-read hints");
-	d->met.pool_hint_advice += advised ? 1 : 0;
+	advised = pool_send_advice(d, p, &out, hints ? " for will-read hints" : "");
+	if (hints && advised)
+		d->met.pool_hint_advice++;
 out:
 	free(frame);
 	free(blocks);
@@ -661,7 +635,7 @@ static size_t pools_hint_decide(struct daemon *d, uint64_t now)
 		return 0;
 	for (p = server_pools(d->srv); p; p = p->next)
 		if (p->hint_urgent && p->mapped && !p->advice_seq)
-			n += pool_hint_decide(d, p, now);
+			n += pool_decide(d, p, NULL, now);
 	d->met.planned += n;
 	return n;
 }

@@ -218,6 +218,22 @@ const struct srv_stats *server_stats(const struct server *s)
 
 /* --- block pools ---------------------------------------------------------- */
 
+/* @p and its per-block and per-slot arrays. */
+static void pool_free_arrays(struct srv_pool *p)
+{
+	free(p->slot);
+	free(p->where);
+	free(p->moved_ms);
+	free(p->hint);
+	free(p->heat);
+	free(p->heat_of);
+	free(p->carried);
+	free(p->stale);
+	free(p->entered_ms);
+	free(p->slot_heat);
+	free(p);
+}
+
 static void pool_free(struct server *s, struct srv_pool *p)
 {
 	struct srv_pool **pp;
@@ -233,17 +249,7 @@ static void pool_free(struct server *s, struct srv_pool *p)
 	p->client->nr_slabs -= p->nr_tiers;
 	for (t = 0; t < p->nr_tiers; t++)
 		peer_limits_buffer_put(&s->limits, p->client->uid);
-	free(p->slot);
-	free(p->where);
-	free(p->moved_ms);
-	free(p->hint);
-	free(p->heat);
-	free(p->heat_of);
-	free(p->carried);
-	free(p->stale);
-	free(p->entered_ms);
-	free(p->slot_heat);
-	free(p);
+	pool_free_arrays(p);
 }
 
 /* Forget every pool of @c. */
@@ -389,17 +395,7 @@ static int do_pool_register(struct server *s, struct srv_client *c,
 err:
 	while (got--)
 		peer_limits_buffer_put(&s->limits, c->uid);
-	free(p->slot);
-	free(p->where);
-	free(p->moved_ms);
-	free(p->hint);
-	free(p->heat);
-	free(p->heat_of);
-	free(p->carried);
-	free(p->stale);
-	free(p->entered_ms);
-	free(p->slot_heat);
-	free(p);
+	pool_free_arrays(p);
 	return ret;
 }
 
