@@ -34,7 +34,10 @@
  *     chunk also needs heat >= promote_min_heat.  Chunks that moved less
  *     than min_residency ago stay where they are (and keep their bytes in
  *     the budget), except that DRAM chunks may be shed above the high
- *     watermark; so do chunks flagged POLICY_CHUNK_FIXED.
+ *     watermark; so do chunks flagged POLICY_CHUNK_FIXED.  A chunk in far
+ *     memory waits only min_far_residency (if shorter): a demotion that
+ *     the next reads prove wrong is undone within a few decisions, where
+ *     lru would have kept the chunk.
  *
  *  4. Moves, within the rate limit (a token bucket of rate_limit bytes
  *     per second, holding at most one interval's worth or one swap of the
