@@ -380,9 +380,11 @@ static int select_chunks(struct pol_run *r, size_t *nr_want, size_t *nr_unwanted
 		 * A chunk in far memory was demoted (or created there): it may
 		 * come back after min_far_residency, so that a demotion the
 		 * next reads prove wrong is undone soon; hysteresis and
-		 * promote_min_heat still keep it from flapping.
+		 * promote_min_heat still keep it from flapping.  One demoted
+		 * for a will-read hint waits min_residency: it was no mistake.
 		 */
-		res = dram || cfg->min_far_residency_ms > cfg->min_residency_ms ?
+		res = dram || (c->flags & POLICY_CHUNK_HINT_DEMOTED) ||
+		      cfg->min_far_residency_ms > cfg->min_residency_ms ?
 		      cfg->min_residency_ms : cfg->min_far_residency_ms;
 		if (!frozen && res && c->moved_ms && in->now_ms - c->moved_ms < res &&
 		    !(dram && shed))

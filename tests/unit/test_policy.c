@@ -493,6 +493,14 @@ TEST(min_far_residency)
 	EXPECT_EQ(POLICY_DEMOTE_SWAP, w.plan.moves[0].reason);
 	EXPECT_EQ(1, w.plan.moves[1].chunk);
 	EXPECT_EQ(POLICY_PROMOTE, w.plan.moves[1].reason);
+	/* Demoted to make room for a will-read hint: it keeps min_residency. */
+	w.chunks[1].flags = POLICY_CHUNK_HINT_DEMOTED;
+	ASSERT_EQ(0, plan(&w));
+	EXPECT_EQ(0, w.plan.nr_moves);
+	w.chunks[1].moved_ms = w.now - 10000;
+	ASSERT_EQ(0, plan(&w));
+	EXPECT_EQ(2, w.plan.nr_moves);
+	w.chunks[1].flags = 0;
 	/* The DRAM side keeps min_residency: a chunk promoted 3 s ago stays. */
 	w.chunks[1].moved_ms = 0;
 	w.chunks[0].moved_ms = w.now - 3000;
