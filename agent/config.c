@@ -172,8 +172,8 @@ void config_init(struct config *cfg)
 	cfg->rate_limit_Bps = 256ULL << 20;
 	cfg->hysteresis_bp = 2500;
 	cfg->min_residency_ms = 10000;
-	/* A wrong demotion is undone after 3 decisions, not 10. */
-	cfg->min_far_residency_ms = 3000;
+	/* A wrong demotion is undone after 5 decisions, not 10. */
+	cfg->min_far_residency_ms = 5000;
 	cfg->promote_min_heat = CXLTIER_HEAT_ONE / 2;
 	cfg->epoch_ms = 1000;
 	cfg->half_life_ms = 30000;
