@@ -67,7 +67,7 @@ struct cfg_key {
 enum {
 	K_DRAM, K_FAR,
 	K_INTERVAL, K_HIGH_WM, K_LOW_WM, K_RATE, K_HYSTERESIS, K_RESIDENCY,
-	K_MIN_HEAT,
+	K_FAR_RESIDENCY, K_MIN_HEAT,
 	K_EPOCH, K_HALF_LIFE, K_ADAPTIVE, K_ADAPT_SET, K_ADAPT_WINDOW,
 	K_GROUP, K_MODE, K_MAX_CLIENTS, K_ROOT_RESERVE, K_CLIENTS_UID,
 	K_BUFFERS_UID, K_REQUESTS_UID, K_HELLO_TIMEOUT,
@@ -93,6 +93,8 @@ static const struct cfg_key cfg_keys[NR_KEYS] = {
 			      0, 10 * CONFIG_BP_ONE),
 	[K_RESIDENCY]	= CFG("policy", "min_residency", CFG_MS, min_residency_ms,
 			      0, 24 * HOUR_MS),
+	[K_FAR_RESIDENCY] = CFG("policy", "min_far_residency", CFG_MS, min_far_residency_ms,
+				0, 24 * HOUR_MS),
 	[K_MIN_HEAT]	= CFG("policy", "promote_min_heat", CFG_HEAT, promote_min_heat,
 			      0, 1000000LL * CXLTIER_HEAT_ONE),
 	[K_EPOCH]	= CFG("heat", "epoch", CFG_MS, epoch_ms, 10, HOUR_MS),
@@ -170,6 +172,8 @@ void config_init(struct config *cfg)
 	cfg->rate_limit_Bps = 256ULL << 20;
 	cfg->hysteresis_bp = 2500;
 	cfg->min_residency_ms = 10000;
+	/* A wrong demotion is undone after 5 decisions, not 10. */
+	cfg->min_far_residency_ms = 5000;
 	cfg->promote_min_heat = CXLTIER_HEAT_ONE / 2;
 	cfg->epoch_ms = 1000;
 	cfg->half_life_ms = 30000;
@@ -1051,8 +1055,10 @@ int config_print(const struct config *cfg, FILE *f)
 		fmt_bp(cfg->high_watermark_bp, a, sizeof(a)),
 		fmt_bp(cfg->low_watermark_bp, b, sizeof(b)));
 	print_rate(cfg->rate_limit_Bps, f);
-	fprintf(f, "\nhysteresis = %s\nmin_residency = %ums\npromote_min_heat = %s\n",
+	fprintf(f, "\nhysteresis = %s\nmin_residency = %ums\nmin_far_residency = %ums\n"
+		"promote_min_heat = %s\n",
 		fmt_bp(cfg->hysteresis_bp, a, sizeof(a)), cfg->min_residency_ms,
+		cfg->min_far_residency_ms,
 		fmt_heat(cfg->promote_min_heat, c, sizeof(c)));
 	fprintf(f, "\n[heat]\nepoch = %ums\nhalf_life = %ums\nadaptive = %s\n"
 		"adaptive_settings = ", cfg->epoch_ms, cfg->half_life_ms,

@@ -113,6 +113,9 @@ struct config_class {
  *	than the DRAM chunk it would displace
  * @min_residency_ms: [policy] min_residency: a chunk that moved stays
  *	where it is at least this long
+ * @min_far_residency_ms: [policy] min_far_residency: a chunk that was
+ *	demoted may be promoted again after this long (the smaller of it and
+ *	@min_residency_ms applies to chunks in far memory)
  * @promote_min_heat: [policy] promote_min_heat: chunks cooler than this
  *	are never promoted, in CXLTIER_HEAT_ONE units
  * @epoch_ms: [heat] epoch: the module's heat epoch (epoch_ms)
@@ -149,6 +152,7 @@ struct config {
 	uint64_t rate_limit_Bps;
 	uint32_t hysteresis_bp;
 	uint32_t min_residency_ms;
+	uint32_t min_far_residency_ms;
 	uint64_t promote_min_heat;
 	uint32_t epoch_ms;
 	uint32_t half_life_ms;

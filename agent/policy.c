@@ -368,6 +368,7 @@ static int select_chunks(struct pol_run *r, size_t *nr_want, size_t *nr_unwanted
 		unsigned int k = chunk_class(r, c);
 		bool dram, frozen;
 		struct pol_cand *p;
+		uint32_t res;
 
 		/* Not resident, or on a node the policy does not manage. */
 		if (!c->bytes ||
@@ -375,8 +376,18 @@ static int select_chunks(struct pol_run *r, size_t *nr_want, size_t *nr_unwanted
 			continue;
 		dram = is_dram(r, c->node);
 		frozen = c->flags & POLICY_CHUNK_FIXED;
-		if (!frozen && cfg->min_residency_ms && c->moved_ms &&
-		    in->now_ms - c->moved_ms < cfg->min_residency_ms && !(dram && shed))
+		/*
+		 * A chunk in far memory was demoted (or created there): it may
+		 * come back after min_far_residency, so that a demotion the
+		 * next reads prove wrong is undone soon; hysteresis and
+		 * promote_min_heat still keep it from flapping.  One demoted
+		 * for a will-read hint waits min_residency: it was no mistake.
+		 */
+		res = dram || (c->flags & POLICY_CHUNK_HINT_DEMOTED) ||
+		      cfg->min_far_residency_ms > cfg->min_residency_ms ?
+		      cfg->min_residency_ms : cfg->min_far_residency_ms;
+		if (!frozen && res && c->moved_ms && in->now_ms - c->moved_ms < res &&
+		    !(dram && shed))
 			frozen = true;
 		if (frozen) {
 			if (dram) {

@@ -34,7 +34,11 @@
  *     chunk also needs heat >= promote_min_heat.  Chunks that moved less
  *     than min_residency ago stay where they are (and keep their bytes in
  *     the budget), except that DRAM chunks may be shed above the high
- *     watermark; so do chunks flagged POLICY_CHUNK_FIXED.
+ *     watermark; so do chunks flagged POLICY_CHUNK_FIXED.  A chunk in far
+ *     memory waits only min_far_residency (if shorter): a demotion that
+ *     the next reads prove wrong is undone within a few decisions, where
+ *     lru would have kept the chunk; not one flagged
+ *     POLICY_CHUNK_HINT_DEMOTED.
  *
  *  4. Moves, within the rate limit (a token bucket of rate_limit bytes
  *     per second, holding at most one interval's worth or one swap of the
@@ -89,6 +93,13 @@ struct policy_node {
 
 /* policy_chunk.flags */
 #define POLICY_CHUNK_FIXED	(1U << 0) /* cannot move: plan around it */
+/*
+ * Demoted by policy_hint_plan() (POLICY_DEMOTE_HINT), not moved since: the
+ * caller sets it with moved_ms.  Such a chunk waits min_residency in far
+ * memory, not min_far_residency: it was not a wrong demotion, and coming
+ * back early only takes the room of the next hinted chunk.
+ */
+#define POLICY_CHUNK_HINT_DEMOTED (1U << 1)
 
 /**
  * struct policy_chunk - one chunk of a tracked buffer

@@ -77,6 +77,7 @@ TEST(defaults)
 	EXPECT_EQ(256ULL << 20, cfg.rate_limit_Bps);
 	EXPECT_EQ(2500, cfg.hysteresis_bp);
 	EXPECT_EQ(10000, cfg.min_residency_ms);
+	EXPECT_EQ(5000, cfg.min_far_residency_ms);
 	EXPECT_EQ(CXLTIER_HEAT_ONE / 2, cfg.promote_min_heat);
 	EXPECT_EQ(1000, cfg.epoch_ms);
 	EXPECT_EQ(30000, cfg.half_life_ms);
@@ -748,7 +749,7 @@ TEST(shipped_example)
 	ASSERT_EQ(0, config_parse_string(&cfg, "cxltierd.conf", text, err, sizeof(err)))
 		TH_LOG("%s", err);
 	/* Every key of [tiers], [policy], [heat], [socket] and of a class. */
-	EXPECT_EQ(24, keys);
+	EXPECT_EQ(25, keys);
 	cfg.nr_files = def.nr_files = 0;
 	EXPECT_EQ(0, memcmp(&def, &cfg, sizeof(cfg)))
 		TH_LOG("an uncommented value differs from the default");

@@ -628,6 +628,7 @@ TEST(scale_config)
 	EXPECT_EQ(100, out.epoch_ms);
 	EXPECT_EQ(3000, out.half_life_ms);
 	EXPECT_EQ(1000, out.min_residency_ms);
+	EXPECT_EQ(500, out.min_far_residency_ms);
 	EXPECT_EQ(80ULL << 20, out.rate_limit_Bps);
 	/* What is not time stays. */
 	EXPECT_EQ(in.hysteresis_bp, out.hysteresis_bp);

@@ -442,6 +442,7 @@ TEST(min_residency)
 
 	world_init(&w, 2, 1, 2);
 	w.cfg.min_residency_ms = 10000;
+	w.cfg.min_far_residency_ms = 10000;
 	put(&w, 0, 0, H(1));
 	put(&w, 1, 1, H(9));
 	w.chunks[0].moved_ms = w.now - 5000;
@@ -464,6 +465,53 @@ TEST(min_residency)
 	ASSERT_EQ(1, w.plan.nr_moves);
 	EXPECT_EQ(0, w.plan.moves[0].chunk);
 	EXPECT_EQ(POLICY_DEMOTE_PRESSURE, w.plan.moves[0].reason);
+	world_free(&w);
+}
+
+/*
+ * A demoted chunk may come back after min_far_residency, a promoted one
+ * stays in DRAM for min_residency: a wrong demotion is undone soon.
+ */
+TEST(min_far_residency)
+{
+	struct world w;
+
+	world_init(&w, 2, 1, 2);
+	w.cfg.min_residency_ms = 10000;
+	w.cfg.min_far_residency_ms = 3000;
+	put(&w, 0, 0, H(1));
+	put(&w, 1, 1, H(9));
+	/* Demoted 2.999 s ago: still held. */
+	w.chunks[1].moved_ms = w.now - 2999;
+	ASSERT_EQ(0, plan(&w));
+	EXPECT_EQ(0, w.plan.nr_moves);
+	/* 3 s ago: swapped with the cold DRAM chunk, though min_residency is 10 s. */
+	w.chunks[1].moved_ms = w.now - 3000;
+	ASSERT_EQ(0, plan(&w));
+	ASSERT_EQ(2, w.plan.nr_moves);
+	EXPECT_EQ(0, w.plan.moves[0].chunk);
+	EXPECT_EQ(POLICY_DEMOTE_SWAP, w.plan.moves[0].reason);
+	EXPECT_EQ(1, w.plan.moves[1].chunk);
+	EXPECT_EQ(POLICY_PROMOTE, w.plan.moves[1].reason);
+	/* Demoted to make room for a will-read hint: it keeps min_residency. */
+	w.chunks[1].flags = POLICY_CHUNK_HINT_DEMOTED;
+	ASSERT_EQ(0, plan(&w));
+	EXPECT_EQ(0, w.plan.nr_moves);
+	w.chunks[1].moved_ms = w.now - 10000;
+	ASSERT_EQ(0, plan(&w));
+	EXPECT_EQ(2, w.plan.nr_moves);
+	w.chunks[1].flags = 0;
+	/* The DRAM side keeps min_residency: a chunk promoted 3 s ago stays. */
+	w.chunks[1].moved_ms = 0;
+	w.chunks[0].moved_ms = w.now - 3000;
+	ASSERT_EQ(0, plan(&w));
+	EXPECT_EQ(0, w.plan.nr_moves);
+	/* The smaller of the two applies: min_residency 1 s frees it at 1 s. */
+	w.cfg.min_residency_ms = 1000;
+	w.chunks[0].moved_ms = 0;
+	w.chunks[1].moved_ms = w.now - 1000;
+	ASSERT_EQ(0, plan(&w));
+	EXPECT_EQ(2, w.plan.nr_moves);
 	world_free(&w);
 }
 

@@ -291,9 +291,9 @@ static void real_header(FILE *f, const struct kvr_trace *t, const struct kvr_par
 	else
 		snprintf(rate, sizeof(rate), "unlimited");
 	fprintf(f, "real:     speed %ux: epoch %ums, half-life %ums, interval %ums, rate limit %s,\n"
-		"          min residency %ums (%s)\n",
+		"          min residency %ums, far %ums (%s)\n",
 		o->speed, w->epoch_ms, w->half_life_ms, w->interval_ms, rate, w->min_residency_ms,
-		info->dropin);
+		w->min_far_residency_ms, info->dropin);
 	fprintf(f, "          DRAM budget %u blocks (%.4g x %u distinct = %llu, rounded to dram_share %u.%02u%% of %s DRAM)\n",
 		p->dram_blocks, p->dram_fraction, t->nr_blocks, (unsigned long long)info->want_blocks, info->share_bp / 100, info->share_bp % 100, cap);
 	fprintf(f, "          replay %.1f s (latest request %.0f ms late), %llu device reads (%llu failed, %llu during a move)\n",

@@ -38,10 +38,10 @@ void kvr_report_header(FILE *f, const char *name, const struct kvr_trace *t,
 	else
 		snprintf(rate, sizeof(rate), "unlimited");
 	fprintf(f, "cxltier:  epoch %ums, half-life %ums, interval %ums, rate limit %s, "
-		"hysteresis %u.%02u%%, min residency %ums, promote_min_heat %.2f\n",
+		"hysteresis %u.%02u%%, min residency %ums, far %ums, promote_min_heat %.2f\n",
 		cfg->epoch_ms, cfg->half_life_ms, cfg->interval_ms, rate,
 		cfg->hysteresis_bp / 100, cfg->hysteresis_bp % 100, cfg->min_residency_ms,
-		(double)cfg->promote_min_heat / 65536.0);
+		cfg->min_far_residency_ms, (double)cfg->promote_min_heat / 65536.0);
 	fprintf(f, "          watermarks %u.%02u%%/%u.%02u%%; bandwidth DRAM %.1f GB/s, far %.1f GB/s\n",
 		cfg->low_watermark_bp / 100, cfg->low_watermark_bp % 100,
 		cfg->high_watermark_bp / 100, cfg->high_watermark_bp % 100,

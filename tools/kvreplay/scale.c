@@ -62,6 +62,9 @@ int kvr_scale_config(const struct config *in, uint32_t speed, uint64_t block_byt
 	if (!rc)
 		rc = scale_ms(in->min_residency_ms, speed, 0, "min_residency",
 			      &out->min_residency_ms, err, errlen);
+	if (!rc)
+		rc = scale_ms(in->min_far_residency_ms, speed, 0, "min_far_residency",
+			      &out->min_far_residency_ms, err, errlen);
 	if (rc)
 		return rc;
 	rate = kvr_rate_for_blocks(in->rate_limit_Bps, block_bytes);

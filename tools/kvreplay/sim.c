@@ -212,6 +212,7 @@ static int sim_decide(struct sim *s, uint64_t now_ms)
 		}
 		c->node = m->to;
 		c->moved_ms = now_ms;
+		c->flags &= ~POLICY_CHUNK_HINT_DEMOTED;
 		s->ready_us[m->chunk] = 0;
 		bytes += c->bytes;
 	}
@@ -294,12 +295,15 @@ static int sim_hint(struct sim *s, size_t from, size_t to, uint64_t now_us)
 			s->in_dram++;
 			s->res->promoted++;
 			s->res->hint_promoted++;
+			c->flags &= ~POLICY_CHUNK_HINT_DEMOTED;
 			s->hint_busy_us += (uint64_t)((double)c->bytes * 1e6 / (double)p->hint_Bps);
 			s->ready_us[m->chunk] = s->hint_busy_us;
 		} else {
 			s->in_dram--;
 			s->res->demoted++;
 			s->ready_us[m->chunk] = 0;
+			if (m->reason == POLICY_DEMOTE_HINT)
+				c->flags |= POLICY_CHUNK_HINT_DEMOTED;
 		}
 		c->node = m->to;
 		/* Kept where the hint put it for min_residency. */
