@@ -543,6 +543,7 @@ static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
 			blocks[n].moved_ms = p->moved_ms[idx];
 			blocks[n].hint = server_pool_hint(p, h, now);
 			blocks[n].hint_seq = p->hint[idx].seq;
+			blocks[n].hint_demoted = p->hint_demoted[idx];
 			n++;
 		}
 	*blocksp = blocks;
@@ -583,7 +584,7 @@ static size_t pool_decide(struct daemon *d, struct srv_pool *p,
 	struct proto_pool_msg *frame;
 	struct pool_plan_out out = { 0 };
 	bool hints = !snap;
-	size_t advised = 0;
+	size_t advised = 0, i;
 	ssize_t n;
 	int ret;
 
@@ -616,6 +617,14 @@ static size_t pool_decide(struct daemon *d, struct srv_pool *p,
 	advised = pool_send_advice(d, p, &out, hints ? " for will-read hints" : "");
 	if (hints && advised)
 		d->met.pool_hint_advice++;
+	/* As the simulator does: a block demoted for a hint waits min_residency. */
+	for (i = 0; advised && i < out.plan.nr_moves; i++) {
+		const struct policy_move *mv = &out.plan.moves[i];
+
+		if (mv->chunk < (size_t)n)
+			p->hint_demoted[(uint32_t)blocks[mv->chunk].handle] =
+				mv->reason == POLICY_DEMOTE_HINT;
+	}
 out:
 	free(frame);
 	free(blocks);

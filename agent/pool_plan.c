@@ -76,6 +76,8 @@ static int build_input(const struct pool_plan_pool *p,
 			chunks[i].heat = top;
 		}
 		chunks[i].moved_ms = blocks[i].moved_ms;
+		if (blocks[i].hint_demoted)
+			chunks[i].flags |= POLICY_CHUNK_HINT_DEMOTED;
 		chunks[i].bytes = (uint32_t)p->block_size;
 		chunks[i].node = p->node[blocks[i].tier];
 	}

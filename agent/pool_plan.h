@@ -11,6 +11,7 @@
 #ifndef CXLTIER_POOL_PLAN_H
 #define CXLTIER_POOL_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,8 @@ struct pool_plan_pool {
  * @last_ms: when last accessed, if known (0: unknown)
  * @hint: the runtime's hint that holds for it, PROTO_HINT_* or 0
  * @hint_seq: the order of that hint (will-read blocks are promoted in it)
+ * @hint_demoted: demoted to make room for a will-read block and not
+ *	moved since (POLICY_CHUNK_HINT_DEMOTED)
  */
 struct pool_plan_block {
 	uint64_t handle;
@@ -56,6 +59,7 @@ struct pool_plan_block {
 	uint64_t last_ms;
 	unsigned int hint;
 	uint64_t hint_seq;
+	bool hint_demoted;
 };
 
 /**

@@ -231,6 +231,7 @@ static void pool_free_arrays(struct srv_pool *p)
 	free(p->stale);
 	free(p->entered_ms);
 	free(p->slot_heat);
+	free(p->hint_demoted);
 	free(p);
 }
 
@@ -373,9 +374,10 @@ static int do_pool_register(struct server *s, struct srv_client *c,
 	p->stale = calloc(m->nr_blocks, sizeof(*p->stale));
 	p->entered_ms = calloc(m->nr_blocks, sizeof(*p->entered_ms));
 	p->slot_heat = calloc(slots, sizeof(*p->slot_heat));
+	p->hint_demoted = calloc(m->nr_blocks, sizeof(*p->hint_demoted));
 	if (!p->slot || !p->where || !p->moved_ms || !p->hint || !p->heat ||
 	    !p->heat_of || !p->carried || !p->stale || !p->entered_ms ||
-	    !p->slot_heat)
+	    !p->slot_heat || !p->hint_demoted)
 		goto err;
 	p->client = c;
 	p->id = m->pool;

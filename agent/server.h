@@ -185,6 +185,8 @@ unsigned int server_pool_hint(const struct srv_pool *p, uint64_t handle,
  * @stale: per block index, its slot's heat from earlier blocks then
  * @entered_ms: per block index, when it came to its slot
  * @slot_heat: per slot, its heat at the last decision
+ * @hint_demoted: per block index, demoted by advice for a will-read
+ *	hint and not advised since
  */
 struct srv_pool {
 	struct srv_pool *next;
@@ -213,6 +215,7 @@ struct srv_pool {
 	uint64_t *stale;
 	uint64_t *entered_ms;
 	uint64_t *slot_heat;
+	uint8_t *hint_demoted;
 };
 
 /**

@@ -19,6 +19,9 @@
  * --hot far blocks get a will-read hint and as many DRAM blocks a done
  * hint, once.  The hinted blocks must reach DRAM and the done ones make
  * the room ("victims N of M", "promoted in S s" after "promoted").
+ *
+ * "pins P, fewest F": the pages the fake accelerator held pinned for the
+ * slabs after creation, and the fewest seen at any check until the end.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -64,6 +67,18 @@ static uint64_t check(const void *addr, uint32_t b)
 	return bad;
 }
 
+/* Pages the fake accelerator holds pinned now for the two slabs. */
+static uint64_t pinned_now(int accel, const uint32_t *handle)
+{
+	uint64_t pages, pinned, sum = 0;
+	unsigned int t;
+
+	for (t = 0; t < 2; t++)
+		if (!tb_accel_pinned(accel, handle[t], &pages, &pinned))
+			sum += pinned;
+	return sum;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -97,6 +112,8 @@ int main(int argc, char **argv)
 	struct cxltier_block_ref holds[32];
 	struct cxltier_pool_stats pst;
 	unsigned int move_wait = 0;
+	uint64_t pins0 = 0, pins_min = 0, pins;
+	uint32_t slab_handle[2] = { 0, 0 };
 	unsigned int victims = 0;
 	char arg[32];
 	double end, t_hint = 0;
@@ -156,6 +173,12 @@ int main(int argc, char **argv)
 		fill(ref.addr, i);
 		cxltier_block_put(pool, &ref);
 	}
+	/* The slabs' pins, exactly, from the fake accelerator itself. */
+	if (!cxltier_block_lookup(pool, blk[0], &ref))
+		slab_handle[0] = (uint32_t)ref.handle;
+	if (!cxltier_block_lookup(pool, blk[per_tier], &ref))
+		slab_handle[1] = (uint32_t)ref.handle;
+	pins0 = pins_min = pinned_now(accel, slab_handle);
 	/* A reader holds the first hot block throughout: a move copies anyway. */
 	if (cxltier_block_get(pool, blk[per_tier], 0, &hold)) {
 		fprintf(stderr, "cannot hold a bracket\n");
@@ -202,6 +225,9 @@ int main(int argc, char **argv)
 		for (i = per_tier; i < per_tier + hot; i++)
 			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 0)
 				promoted++;
+		pins = pinned_now(accel, slab_handle);
+		if (pins < pins_min)
+			pins_min = pins;
 		victims = 0;
 		for (i = 0; i < hot; i++)
 			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 1)
@@ -236,6 +262,8 @@ int main(int argc, char **argv)
 		corrupt += check(ref.addr, i);
 		cxltier_block_put(pool, &ref);
 	}
+	printf("pins %llu, fewest %llu\n", (unsigned long long)pins0,
+	       (unsigned long long)pins_min);
 	memset(&pst, 0, sizeof(pst));
 	pst.size = sizeof(pst);
 	if (!cxltier_pool_stats(pool, &pst))

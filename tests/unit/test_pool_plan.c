@@ -312,4 +312,32 @@ TEST(will_read_hints_promote_in_order)
 	policy_ctx_free(ctx);
 }
 
+/*
+ * A block demoted for a will-read hint waits min_residency before it
+ * comes back; one demoted by the plan itself only min_far_residency.
+ */
+TEST(hint_demoted_blocks_wait)
+{
+	static struct proto_pool_msg frames[1];
+	struct pool_plan_out o = { .frames = frames };
+	struct policy_state st = { 0 };
+	struct pool_plan_block b[2];
+	struct pool_plan_pool p;
+	struct policy_ctx *ctx = policy_ctx_new();
+
+	setup(&p, 4, 8);
+	cfg.min_residency_ms = 10000;
+	cfg.min_far_residency_ms = 1000;
+	place(&p, &b[0], 0, 1, 50 * ONE);
+	b[0].moved_ms = 8000;	/* demoted 2 s ago */
+	place(&p, &b[1], 1, 0, 1 * ONE);
+	ASSERT_EQ(0, pool_plan_advice(ctx, &cfg, &p, b, 2, 10000, &st, 1, &o));
+	EXPECT_EQ(0, advised_to(&frames[0], 0));
+	b[0].hint_demoted = true;
+	st = (struct policy_state){ 0 };
+	ASSERT_EQ(0, pool_plan_advice(ctx, &cfg, &p, b, 2, 10000, &st, 1, &o));
+	EXPECT_EQ(0, o.nr_blocks);
+	policy_ctx_free(ctx);
+}
+
 TEST_HARNESS_MAIN
