@@ -642,8 +642,9 @@ static size_t pools_hint_decide(struct daemon *d, uint64_t now)
 
 	if (inspect_paused(d->ins))
 		return 0;
+	/* A failed send drops the client: its pools turn dead, not freed. */
 	for (p = server_pools(d->srv); p; p = p->next)
-		if (p->hint_urgent && p->mapped && !p->advice_seq)
+		if (!p->dead && p->hint_urgent && p->mapped && !p->advice_seq)
 			n += pool_decide(d, p, NULL, now);
 	d->met.planned += n;
 	return n;
@@ -657,7 +658,7 @@ static size_t pools_decide(struct daemon *d, const struct obs_snapshot *snap,
 	size_t n = 0;
 
 	for (p = server_pools(d->srv); p; p = p->next)
-		if (p->mapped && !p->advice_seq)
+		if (!p->dead && p->mapped && !p->advice_seq)
 			n += pool_decide(d, p, snap, now);
 	return n;
 }

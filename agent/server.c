@@ -120,6 +120,8 @@ struct server {
 	struct srv_stats stats;
 	struct srv_pool *pools;
 	unsigned int nr_pools;
+	/* Pools let go of, freed by sweep(): a caller may still hold one. */
+	struct srv_pool *dead_pools;
 	struct proto_pool_msg rx_pool;
 };
 
@@ -250,7 +252,14 @@ static void pool_free(struct server *s, struct srv_pool *p)
 	p->client->nr_slabs -= p->nr_tiers;
 	for (t = 0; t < p->nr_tiers; t++)
 		peer_limits_buffer_put(&s->limits, p->client->uid);
-	pool_free_arrays(p);
+	/*
+	 * Freed at the next sweep(), not now: a send that fails while the
+	 * daemon walks server_pools() drops the client and its pools, and
+	 * the walk goes on from this one.
+	 */
+	p->dead = true;
+	p->dead_next = s->dead_pools;
+	s->dead_pools = p;
 }
 
 /* Forget every pool of @c. */
@@ -699,10 +708,16 @@ static void client_kill(struct server *s, struct srv_client *c,
 	peer_limits_disconnect(&s->limits, c->uid);
 }
 
-/* Free the clients client_kill() left behind. */
+/* Free the clients client_kill() left behind, and the pools let go of. */
 static void sweep(struct server *s)
 {
 	struct srv_client **pp = &s->clients, *c;
+	struct srv_pool *p;
+
+	while ((p = s->dead_pools)) {
+		s->dead_pools = p->dead_next;
+		pool_free_arrays(p);
+	}
 
 	while ((c = *pp)) {
 		if (!c->dead) {

@@ -178,6 +178,10 @@ unsigned int server_pool_hint(const struct srv_pool *p, uint64_t handle,
  * @hint: per block index, the runtime's last hint (POOL_HINTS)
  * @hint_seq: hints taken so far (orders will-read hints)
  * @hint_urgent: a will-read hint came since the last hint plan
+ * @dead: let go of (unregistered, or its client dropped): no longer in
+ *	server_pools(), freed at the server's next sweep; its @next is
+ *	still the pool that followed it, so a walk can go on
+ * @dead_next: next in the server's list of pools to free
  * @heat: per block index, its heat at the last decision (the hint
  *	plan's victims are chosen by it)
  * @heat_of: per block index, the handle @heat is of
@@ -209,6 +213,8 @@ struct srv_pool {
 	struct srv_pool_hint *hint;
 	uint64_t hint_seq;
 	bool hint_urgent;
+	bool dead;
+	struct srv_pool *dead_next;
 	uint64_t *heat;
 	uint64_t *heat_of;
 	uint64_t *carried;

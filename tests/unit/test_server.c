@@ -713,6 +713,43 @@ TEST_F(psrv, pool_hints)
 	books(_metadata, self->s);
 }
 
+/*
+ * Advice whose send fails drops the client, and its pool turns dead but
+ * stays readable until the next sweep: the daemon's walk over the pools
+ * goes on from it.
+ */
+TEST_F(psrv, failed_advice_keeps_the_walk)
+{
+	struct proto_pool_msg m, a, adv;
+	struct srv_pool *p;
+
+	m = pool_reg(1, 11, 12);
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	ASSERT_EQ(0, a.status);
+	p = server_pools(self->s);
+	ASSERT_NE(NULL, p);
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_BLOCKS;
+	m.pool = 1;
+	m.count = 1;
+	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 1, 10 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	ASSERT_EQ(0, a.status);
+	close(self->fd);
+	self->fd = -1;
+	memset(&adv, 0, sizeof(adv));
+	adv.type = PROTO_ADVICE;
+	adv.count = 1;
+	adv.advice[0] = (struct proto_pool_advice){ (1ULL << 32) | 1, 0 };
+	EXPECT_NE(0, server_pool_advise(self->s, p, &adv));
+	EXPECT_TRUE(p->dead);
+	EXPECT_EQ(NULL, p->next);	/* still readable: the walk ends here */
+	EXPECT_EQ(0, server_nr_pools(self->s));
+	EXPECT_EQ(NULL, server_pools(self->s));
+	pump(self->s, 50);
+	books(_metadata, self->s);
+}
+
 /* A reply that names other blocks drops the client, and its pools. */
 TEST_F(psrv, lying_reply_drops)
 {
