@@ -35,8 +35,10 @@ struct pol_cand {
 /**
  * struct policy_ctx - scratch memory of policy_plan()
  * @cand: ranked chunks
- * @cand_tmp: scratch of the same size for the sort
- * @cand_room: entries allocated at @cand and at @cand_tmp
+ * @cand_tmp: scratch for the sort, as large as the ranking needs
+ * @cand_room: entries allocated at @cand
+ * @cand_tmp_room: entries allocated at @cand_tmp (policy_hint_plan()
+ *	grows @cand alone)
  * @want: chunk indices of far chunks wanted in DRAM, best first
  * @want_room: entries allocated at @want
  * @unwanted: chunk indices of DRAM chunks not wanted there, best first;
@@ -55,6 +57,7 @@ struct policy_ctx {
 	struct pol_cand *cand;
 	struct pol_cand *cand_tmp;
 	size_t cand_room;
+	size_t cand_tmp_room;
 	uint32_t *want;
 	size_t want_room;
 	uint32_t *unwanted;
@@ -352,13 +355,10 @@ static int select_chunks(struct pol_run *r, size_t *nr_want, size_t *nr_unwanted
 		budget = r->tracked;
 	plan->dram_budget = budget;
 
-	if (in->nr_chunks > ctx->cand_room) {
-		size_t room = ctx->cand_room;
-
-		if (reserve((void **)&ctx->cand_tmp, &room, in->nr_chunks, sizeof(*ctx->cand)) ||
-		    reserve((void **)&ctx->cand, &ctx->cand_room, in->nr_chunks, sizeof(*ctx->cand)))
-			return -ENOMEM;
-	}
+	if (reserve((void **)&ctx->cand_tmp, &ctx->cand_tmp_room, in->nr_chunks,
+		    sizeof(*ctx->cand_tmp)) ||
+	    reserve((void **)&ctx->cand, &ctx->cand_room, in->nr_chunks, sizeof(*ctx->cand)))
+		return -ENOMEM;
 
 	/* 2. Ranking, of the chunks that may move; the others hold their place. */
 	avail = budget;

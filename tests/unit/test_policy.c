@@ -1058,6 +1058,33 @@ static int hint(struct world *w, const uint32_t *wr, size_t nw, const uint32_t *
 }
 
 /*
+ * A hint plan on a fresh context, then a decision on the same context:
+ * the hint plan's victims grow the candidates alone, and the ranking
+ * still has its sort scratch (a decision of a pool after its first
+ * hints once sorted into memory it did not have).
+ */
+TEST(hint_plan_then_decision_share_scratch)
+{
+	static const uint32_t wr[] = { 4, 5, 6, 7 };
+	static const uint32_t done[] = { 0, 1, 2, 3 };
+	struct world w;
+	size_t i;
+
+	world_init(&w, 8, 4, 10);
+	for (i = 0; i < 4; i++)
+		put(&w, i, 0, H(1));
+	for (i = 4; i < 8; i++)
+		put(&w, i, 1, H(10 + i));
+	ASSERT_EQ(0, hint(&w, wr, 4, done, 4, UINT64_MAX));
+	EXPECT_EQ(8, w.plan.nr_moves);
+	ASSERT_EQ(0, plan(&w));
+	/* The four hot far chunks take the four cold ones' places. */
+	EXPECT_EQ(4, w.plan.nr_promote);
+	EXPECT_EQ(4, w.plan.nr_demote);
+	world_free(&w);
+}
+
+/*
  * A will-read hint promotes its far chunks in read order, into free DRAM
  * first, then each against the coldest DRAM chunk that is not will-read;
  * done chunks are the first victims; the budget stops it.
