@@ -16,6 +16,8 @@
  *	    advice: u64 block, u32 tier, u32 (0)
  *	    result: u64 block, s32 result, u32 moved
  *	    slot:   u64 handle (0: free), u32 slot, u32 (0)
+ *	    hint:   u64 block, u32 kind, u32 lead_ms
+ *	    release: u32 tier, u32 timeout_ms, u64 (0)
  */
 #include <errno.h>
 #include <string.h>
@@ -67,6 +69,9 @@ static const struct pool_rule pool_rules[PROTO_POOL_TYPE_END - PROTO_POOL_REGIST
 	[PROTO_POOL_HINTS - PROTO_POOL_REGISTER] = { "POOL_HINTS", PROTO_FROM_CLIENT, 0 },
 	[PROTO_POOL_HINTS_REPLY - PROTO_POOL_REGISTER] = { "POOL_HINTS_REPLY",
 		PROTO_FROM_AGENT, PROTO_POOL_HINTS },
+	[PROTO_POOL_RELEASE - PROTO_POOL_REGISTER] = { "POOL_RELEASE", PROTO_FROM_AGENT, 0 },
+	[PROTO_POOL_RELEASE_REPLY - PROTO_POOL_REGISTER] = { "POOL_RELEASE_REPLY",
+		PROTO_FROM_CLIENT, PROTO_POOL_RELEASE },
 };
 
 static bool type_ok(unsigned int type)
@@ -289,7 +294,8 @@ static int check_msg(const struct proto_pool_msg *m, enum proto_dir from,
 		BAD("entry count out of range");
 	if (m->type != PROTO_POOL_REGISTER && (m->block_size || m->nr_blocks))
 		BAD("block size or count in a frame that has none");
-	if (m->type != PROTO_ADVICE_REPLY && !counts_zero(m))
+	if (m->type != PROTO_ADVICE_REPLY && m->type != PROTO_POOL_RELEASE_REPLY &&
+	    !counts_zero(m))
 		BAD("counts in a frame that has none");
 
 	switch (m->type) {
@@ -321,6 +327,23 @@ static int check_msg(const struct proto_pool_msg *m, enum proto_dir from,
 		if (!m->count)
 			BAD("hints without entries");
 		return check_hints(m, why);
+	case PROTO_POOL_RELEASE:
+		if (m->count != 1)
+			BAD("release without exactly one entry");
+		if (m->release.tier >= PROTO_POOL_MAX_TIERS)
+			BAD("release tier out of range");
+		if (!m->release.timeout_ms ||
+		    m->release.timeout_ms > PROTO_RELEASE_MAX_TIMEOUT_MS)
+			BAD("release timeout out of range");
+		return 0;
+	case PROTO_POOL_RELEASE_REPLY:
+		if (m->count)
+			BAD("entries in a frame that has none");
+		/* Released: every block of the slab moved. */
+		if (!m->status && (m->counts[PROTO_POOL_BUSY] || m->counts[PROTO_POOL_NOROOM] ||
+				   m->counts[PROTO_POOL_FAILED]))
+			BAD("released slab with blocks that did not move");
+		return 0;
 	default:
 		if (m->count)
 			BAD("entries in a frame that has none");
@@ -411,6 +434,13 @@ int proto_pool_decode(const void *buf, size_t len, enum proto_dir from,
 			m->hints[i].kind = get_le32(e + 8);
 			m->hints[i].lead_ms = get_le32(e + 12);
 			break;
+		case PROTO_POOL_RELEASE:
+			/* check_msg() refuses a count other than 1. */
+			m->release.tier = get_le32(e);
+			m->release.timeout_ms = get_le32(e + 4);
+			if (get_le64(e + 8))
+				BAD("release entry padding is not zero");
+			break;
 		default:
 			/* check_msg() refuses the entries. */
 			break;
@@ -469,6 +499,10 @@ int proto_pool_encode(const struct proto_pool_msg *m, enum proto_dir from,
 			put_le64(e, m->hints[i].block);
 			put_le32(e + 8, m->hints[i].kind);
 			put_le32(e + 12, m->hints[i].lead_ms);
+			break;
+		case PROTO_POOL_RELEASE:
+			put_le32(e, m->release.tier);
+			put_le32(e + 4, m->release.timeout_ms);
 			break;
 		default:
 			break;

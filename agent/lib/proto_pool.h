@@ -62,6 +62,8 @@ enum proto_pool_type {
 	PROTO_POOL_BLOCKS_REPLY,	/* a->c, answers POOL_BLOCKS */
 	PROTO_POOL_HINTS,		/* c->a, the runtime's hints */
 	PROTO_POOL_HINTS_REPLY,		/* a->c, answers POOL_HINTS */
+	PROTO_POOL_RELEASE,		/* a->c, empty a slab and give it back */
+	PROTO_POOL_RELEASE_REPLY,	/* c->a, answers POOL_RELEASE */
 	PROTO_POOL_TYPE_END,
 };
 
@@ -147,6 +149,24 @@ struct proto_pool_hint {
 	uint32_t lead_ms;
 };
 
+/* Longest a POOL_RELEASE may give the library to empty its slab. */
+#define PROTO_RELEASE_MAX_TIMEOUT_MS	600000U
+
+/**
+ * struct proto_pool_release - the slab to give back (POOL_RELEASE)
+ * @tier: the pool tier whose slab goes: the library stops placing
+ *	blocks there, moves every block of it to its other slabs, waits
+ *	for the brackets on the old slots, then unpins, untracks and
+ *	unmaps the slab.  Never the pool's only slab left.
+ * @timeout_ms: how long the library may try (1 to
+ *	PROTO_RELEASE_MAX_TIMEOUT_MS); blocks still busy then: -EBUSY, and
+ *	the slab stays in service
+ */
+struct proto_pool_release {
+	uint32_t tier;
+	uint32_t timeout_ms;
+};
+
 /**
  * struct proto_pool_msg - a decoded pool frame
  * @type: PROTO_POOL_*
@@ -158,12 +178,14 @@ struct proto_pool_hint {
  * @block_size: POOL_REGISTER: bytes per block
  * @nr_blocks: POOL_REGISTER: block indexes are below this
  * @counts: ADVICE_REPLY: results by enum proto_pool_count; they sum to
- *	@count and match the entries
+ *	@count and match the entries.  RELEASE_REPLY: what became of the
+ *	slab's blocks, by the same counts (no entries)
  * @slab: POOL_REGISTER entries
  * @advice: ADVICE entries
  * @res: ADVICE_REPLY entries
  * @slots: POOL_BLOCKS entries
  * @hints: POOL_HINTS entries, in the order the runtime gave them
+ * @release: POOL_RELEASE's one entry
  */
 struct proto_pool_msg {
 	uint16_t type;
@@ -181,6 +203,7 @@ struct proto_pool_msg {
 		struct proto_pool_result res[PROTO_POOL_MAX_ENTRIES];
 		struct proto_pool_slot slots[PROTO_POOL_MAX_ENTRIES];
 		struct proto_pool_hint hints[PROTO_POOL_MAX_ENTRIES];
+		struct proto_pool_release release;
 	};
 };
 

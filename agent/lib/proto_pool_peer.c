@@ -24,6 +24,8 @@ static uint16_t answers(uint16_t type)
 		return PROTO_POOL_BLOCKS;
 	case PROTO_POOL_HINTS_REPLY:
 		return PROTO_POOL_HINTS;
+	case PROTO_POOL_RELEASE_REPLY:
+		return PROTO_POOL_RELEASE;
 	default:
 		return 0;
 	}
@@ -33,7 +35,7 @@ static enum proto_dir sender_of(uint16_t type)
 {
 	return type == PROTO_POOL_REGISTER || type == PROTO_POOL_UNREGISTER ||
 	       type == PROTO_ADVICE_REPLY || type == PROTO_POOL_BLOCKS ||
-	       type == PROTO_POOL_HINTS ?
+	       type == PROTO_POOL_HINTS || type == PROTO_POOL_RELEASE_REPLY ?
 		       PROTO_FROM_CLIENT : PROTO_FROM_AGENT;
 }
 

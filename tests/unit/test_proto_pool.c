@@ -47,6 +47,16 @@ static struct proto_pool_msg valid(uint16_t type)
 		m.hints[1] = (struct proto_pool_hint){ (2ULL << 32) | 1, PROTO_HINT_WILL_READ, 0 };
 		m.hints[2] = (struct proto_pool_hint){ (1ULL << 32) | 3, PROTO_HINT_DONE, 0 };
 		break;
+	case PROTO_POOL_RELEASE:
+		m.count = 1;
+		m.release = (struct proto_pool_release){ 1, 30000 };
+		break;
+	case PROTO_POOL_RELEASE_REPLY:
+		m.reply_to = 5;
+		m.status = -EBUSY;
+		m.counts[PROTO_POOL_MOVED] = 6;
+		m.counts[PROTO_POOL_BUSY] = 2;
+		break;
 	case PROTO_POOL_HINTS_REPLY:
 	case PROTO_POOL_BLOCKS_REPLY:
 	case PROTO_POOL_REGISTER_REPLY:
@@ -81,7 +91,7 @@ static enum proto_dir sender(uint16_t type)
 {
 	return type == PROTO_POOL_REGISTER || type == PROTO_POOL_UNREGISTER ||
 	       type == PROTO_ADVICE_REPLY || type == PROTO_POOL_BLOCKS ||
-	       type == PROTO_POOL_HINTS ?
+	       type == PROTO_POOL_HINTS || type == PROTO_POOL_RELEASE_REPLY ?
 		       PROTO_FROM_CLIENT : PROTO_FROM_AGENT;
 }
 
@@ -203,6 +213,52 @@ TEST(header_fields)
 	EXPECT_EQ(-EBADMSG, decode(n, PROTO_ADVICE));
 }
 
+/*
+ * POOL_RELEASE: one entry, a tier in range, a timeout of 1 ms to 10 min,
+ * zero padding; its reply: counts but no entries, and a released slab
+ * left no block behind.
+ */
+TEST(release_frames)
+{
+	struct proto_pool_msg m, out;
+	size_t n;
+
+	m = valid(PROTO_POOL_RELEASE);
+	m.release.tier = PROTO_POOL_MAX_TIERS;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_RELEASE);
+	m.release.timeout_ms = 0;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m.release.timeout_ms = PROTO_RELEASE_MAX_TIMEOUT_MS + 1;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m.release.timeout_ms = PROTO_RELEASE_MAX_TIMEOUT_MS;
+	EXPECT_EQ(0, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_RELEASE);
+	m.count = 2;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m.count = 0;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m = valid(PROTO_POOL_RELEASE);
+	m.counts[PROTO_POOL_MOVED] = 1;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	n = frame(PROTO_POOL_RELEASE);
+	buf[PROTO_POOL_HDR_SIZE + 8] = 1;
+	EXPECT_EQ(-EBADMSG, decode(n, PROTO_POOL_RELEASE));
+
+	m = valid(PROTO_POOL_RELEASE_REPLY);
+	m.count = 1;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	/* Released, yet blocks stayed behind. */
+	m = valid(PROTO_POOL_RELEASE_REPLY);
+	m.status = 0;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+	m.counts[PROTO_POOL_BUSY] = 0;
+	EXPECT_EQ(0, roundtrip(&m, &out));
+	EXPECT_EQ(6, out.counts[PROTO_POOL_MOVED]);
+	m.counts[PROTO_POOL_NOROOM] = 1;
+	EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
+}
+
 /* Type, direction, sequence, pool, reply_to, status. */
 TEST(common_fields)
 {
@@ -245,7 +301,8 @@ TEST(common_fields)
 			EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
 		}
 		m = valid(t);
-		if (t != PROTO_ADVICE_REPLY) {
+		/* Counts belong to the two replies that carry them. */
+		if (t != PROTO_ADVICE_REPLY && t != PROTO_POOL_RELEASE_REPLY) {
 			m.counts[PROTO_POOL_FAILED] = 1;
 			EXPECT_EQ(-EBADMSG, roundtrip(&m, &out));
 		}
