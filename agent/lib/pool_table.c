@@ -112,6 +112,7 @@ static void free_slot(struct pt_table *t, uint32_t slot)
 		t->on_free(t, slot, t->priv);
 	pthread_mutex_lock(&t->lock);
 	t->nr_draining--;
+	t->draining_on[pt_slot_tier(t, slot)]--;
 	push_free_locked(t, slot);
 	pthread_mutex_unlock(&t->lock);
 }
@@ -123,6 +124,7 @@ int pt_slot_release(struct pt_table *t, uint32_t slot)
 	pthread_mutex_lock(&t->lock);
 	s->state = PT_SLOT_DRAINING;
 	t->nr_draining++;
+	t->draining_on[pt_slot_tier(t, slot)]++;
 	pthread_mutex_unlock(&t->lock);
 	if (atomic_fetch_sub(&s->refs, PT_REF_BASE) == PT_REF_BASE) {
 		free_slot(t, slot);
@@ -193,10 +195,16 @@ int pt_alloc(struct pt_table *t, int tier, uint64_t *handle, uint32_t *slot)
 		goto nospc;
 	if (tier >= 0) {
 		tr = (unsigned int)tier;
-		if (!t->nr_free[tr])
+		if (t->tier_state[tr] == PT_TIER_RETIRED) {
+			pthread_mutex_unlock(&t->lock);
+			return -ENODEV;
+		}
+		if (!t->nr_free[tr] || t->tier_state[tr] != PT_TIER_OPEN)
 			goto nospc;
 	} else {
-		for (tr = 0; tr < t->nr_tiers && !t->nr_free[tr]; tr++)
+		for (tr = 0; tr < t->nr_tiers &&
+			     (!t->nr_free[tr] || t->tier_state[tr] != PT_TIER_OPEN);
+		     tr++)
 			;
 		if (tr == t->nr_tiers)
 			goto nospc;
@@ -349,7 +357,7 @@ int pt_move_begin(struct pt_table *t, uint64_t handle, unsigned int tier,
 		goto busy;
 	}
 	pthread_mutex_lock(&t->lock);
-	if (!t->nr_free[tier]) {
+	if (!t->nr_free[tier] || t->tier_state[tier] != PT_TIER_OPEN) {
 		pthread_mutex_unlock(&t->lock);
 		atomic_fetch_and(&b->word, ~PT_W_MOVING);
 		atomic_fetch_add_explicit(&t->stats.refused_full, 1,
@@ -426,10 +434,91 @@ void pt_counts(struct pt_table *t, uint32_t *slots_free, uint32_t *blocks_on,
 	pthread_mutex_unlock(&t->lock);
 }
 
+int pt_tier_close(struct pt_table *t, unsigned int tier)
+{
+	uint32_t room = 0;
+	unsigned int i, open = 0;
+	int ret = 0;
+
+	if (tier >= t->nr_tiers)
+		return -EINVAL;
+	pthread_mutex_lock(&t->lock);
+	for (i = 0; i < t->nr_tiers; i++)
+		if (i != tier && t->tier_state[i] == PT_TIER_OPEN) {
+			open++;
+			room += t->nr_free[i];
+		}
+	if (t->tier_state[tier] == PT_TIER_CLOSED)
+		ret = -EALREADY;
+	else if (t->tier_state[tier] != PT_TIER_OPEN || !open)
+		ret = -EINVAL;
+	else if (room < atomic_load(&t->blocks_on[tier]))
+		ret = -ENOSPC;
+	else
+		t->tier_state[tier] = PT_TIER_CLOSED;
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+int pt_tier_open(struct pt_table *t, unsigned int tier)
+{
+	int ret = -EINVAL;
+
+	if (tier >= t->nr_tiers)
+		return -EINVAL;
+	pthread_mutex_lock(&t->lock);
+	if (t->tier_state[tier] == PT_TIER_CLOSED) {
+		t->tier_state[tier] = PT_TIER_OPEN;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+int pt_tier_retire(struct pt_table *t, unsigned int tier)
+{
+	uint32_t s;
+	int ret = 0;
+
+	if (tier >= t->nr_tiers)
+		return -EINVAL;
+	pthread_mutex_lock(&t->lock);
+	if (t->tier_state[tier] != PT_TIER_CLOSED)
+		ret = -EINVAL;
+	else if (t->nr_free[tier] != t->tier_base[tier + 1] - t->tier_base[tier])
+		ret = -EBUSY;	/* a block, a move's target or a draining slot */
+	if (!ret) {
+		/*
+		 * Every slot is on the free stack: refs 0, so no get can take
+		 * one (slot_ref() wants the base), and no word names one.
+		 */
+		for (s = t->tier_base[tier]; s < t->tier_base[tier + 1]; s++)
+			t->slots[s].state = PT_SLOT_GONE;
+		t->nr_free[tier] = 0;
+		t->tier_state[tier] = PT_TIER_RETIRED;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+enum pt_tier_state pt_tier_get(struct pt_table *t, unsigned int tier,
+			       uint32_t *draining)
+{
+	enum pt_tier_state st;
+
+	pthread_mutex_lock(&t->lock);
+	st = (enum pt_tier_state)t->tier_state[tier];
+	if (draining)
+		*draining = t->draining_on[tier];
+	pthread_mutex_unlock(&t->lock);
+	return st;
+}
+
 int pt_check(struct pt_table *t, char *why, size_t len)
 {
 	uint8_t *seen = calloc(t->nr_slots, 1);
 	uint32_t i, s, n, nr_alloc = 0, nr_drain = 0, on[PT_MAX_TIERS] = { 0 };
+	uint32_t drain_on[PT_MAX_TIERS] = { 0 };
 	unsigned int tr;
 	int ret = -EUCLEAN;
 	uint64_t w;
@@ -480,9 +569,24 @@ int pt_check(struct pt_table *t, char *why, size_t len)
 		}
 	}
 	for (s = 0; s < t->nr_slots; s++) {
+		tr = pt_slot_tier(t, s);
 		if (t->slots[s].state == PT_SLOT_DRAINING) {
 			nr_drain++;
+			drain_on[tr]++;
 			seen[s] = 3;
+		}
+		if ((t->slots[s].state == PT_SLOT_GONE) !=
+		    (t->tier_state[tr] == PT_TIER_RETIRED)) {
+			snprintf(why, len, "slot %u: state %u on a tier in state %u",
+				 s, t->slots[s].state, t->tier_state[tr]);
+			goto out;
+		}
+		if (t->slots[s].state == PT_SLOT_GONE) {
+			if (seen[s] || atomic_load(&t->slots[s].refs)) {
+				snprintf(why, len, "retired slot %u is in use", s);
+				goto out;
+			}
+			seen[s] = 4;
 		}
 		if (!seen[s]) {
 			snprintf(why, len, "slot %u is lost (state %u)", s,
@@ -490,6 +594,12 @@ int pt_check(struct pt_table *t, char *why, size_t len)
 			goto out;
 		}
 	}
+	for (tr = 0; tr < t->nr_tiers; tr++)
+		if (drain_on[tr] != t->draining_on[tr]) {
+			snprintf(why, len, "tier %u: %u slots draining, counted %u",
+				 tr, drain_on[tr], t->draining_on[tr]);
+			goto out;
+		}
 	if (nr_drain != t->nr_draining || nr_alloc != t->nr_allocated) {
 		snprintf(why, len, "%u draining (counted %u), %u allocated (counted %u)",
 			 nr_drain, t->nr_draining, nr_alloc, t->nr_allocated);

@@ -14,7 +14,10 @@
  *   - the move's state machine: begin (claim MOVING, no writer, a free
  *     target slot), publish (switch the word), release of the old slot
  *     (freed now if no bracket holds it, else when its last bracket is
- *     put), abort.
+ *     put), abort;
+ *   - each tier's state: open, closed (no allocation lands on it, no
+ *     move targets it: the pool empties it) or retired (its slots are
+ *     gone for good: the pool gave its slab back).
  *
  * Ordering.  get increments slot refs then re-reads the block's word; a
  * move stores the new word then drops the old slot's base reference.
@@ -24,8 +27,10 @@
  * exactly one operation takes it to 0 and frees the slot.  The same pair
  * (writers / MOVING) keeps a writer and a move apart.
  *
- * Locks.  t->lock protects the free stacks, the free block list and
- * each slot's @state; it is never held while waiting.  Everything else
+ * Locks.  t->lock protects the free stacks, the free block list, each
+ * slot's @state and each tier's state; it is never held while waiting.
+ * A tier's state is read only where a free slot is taken (alloc, move
+ * begin), which holds the lock already: the bracket stays lock-free.  Everything else
  * is atomic and lock-free.
  */
 #ifndef CXLTIER_POOL_TABLE_H
@@ -60,6 +65,14 @@ enum pt_slot_state {
 	PT_SLOT_FREE,		/* on its tier's free stack */
 	PT_SLOT_USED,		/* holds a block, or is a move's target */
 	PT_SLOT_DRAINING,	/* let go of, waits for its last bracket */
+	PT_SLOT_GONE,		/* of a retired tier: no memory behind it */
+};
+
+/* Tier states (under t->lock). */
+enum pt_tier_state {
+	PT_TIER_OPEN,		/* allocations and moves land on it */
+	PT_TIER_CLOSED,		/* none do; blocks there stay until moved */
+	PT_TIER_RETIRED,	/* empty and gone for good */
 };
 
 /*
@@ -133,6 +146,8 @@ typedef void (*pt_free_fn)(struct pt_table *t, uint32_t slot, void *priv);
  * @free_stack: each tier's free slots, under @lock
  * @nr_free: entries of each free stack, under @lock
  * @nr_draining: slots in PT_SLOT_DRAINING, under @lock
+ * @draining_on: of those, per tier, under @lock
+ * @tier_state: enum pt_tier_state of each tier, under @lock
  * @blocks_on: allocated blocks on each tier (atomic)
  * @nr_allocated: allocated blocks, under @lock
  * @free_head: first free block index (nr_blocks: none), under @lock
@@ -151,6 +166,8 @@ struct pt_table {
 	uint32_t *free_stack[PT_MAX_TIERS];
 	uint32_t nr_free[PT_MAX_TIERS];
 	uint32_t nr_draining;
+	uint32_t draining_on[PT_MAX_TIERS];
+	uint8_t tier_state[PT_MAX_TIERS];
 	_Atomic uint32_t blocks_on[PT_MAX_TIERS];
 	uint32_t nr_allocated;
 	uint32_t free_head;
@@ -173,8 +190,9 @@ void pt_destroy(struct pt_table *t);
 unsigned int pt_slot_tier(const struct pt_table *t, uint32_t slot);
 
 /*
- * Allocate a block on @tier (-1: the lowest tier with a free slot).
- * *@handle gets its handle, *@slot its slot.  -ENOSPC, -EINVAL.
+ * Allocate a block on @tier (-1: the lowest open tier with a free slot).
+ * *@handle gets its handle, *@slot its slot.  -ENOSPC (no free slot, or
+ * @tier is closed), -ENODEV (@tier is retired), -EINVAL.
  */
 int pt_alloc(struct pt_table *t, int tier, uint64_t *handle, uint32_t *slot);
 
@@ -200,7 +218,8 @@ int pt_lookup(struct pt_table *t, uint64_t handle, uint32_t *slot);
  * free slot there.  0 with *@from and *@to set (the caller copies from
  * to to, then pt_move_publish() or pt_move_abort()); 1: already on
  * @tier (nothing to do); -ESTALE, -EBUSY (a writer, or another move),
- * -ENOSPC (the tier is full), -EINVAL (no such tier).  Counts the
+ * -ENOSPC (the tier is full, closed or retired), -EINVAL (no such
+ * tier).  Counts the
  * outcome in @stats except success, which publish counts.
  */
 int pt_move_begin(struct pt_table *t, uint64_t handle, unsigned int tier,
@@ -230,6 +249,26 @@ int pt_hint(struct pt_table *t, uint64_t handle, uint32_t kind);
  */
 void pt_counts(struct pt_table *t, uint32_t *slots_free, uint32_t *blocks_on,
 	       uint32_t *draining, uint32_t *allocated);
+
+/*
+ * Close @tier for a drain: no allocation lands on it, no move targets it
+ * from now on; blocks on it stay until moved.  Refused with -ENOSPC,
+ * the tier left open, if the other open tiers have fewer free slots
+ * than @tier has blocks; -EINVAL: no such tier, retired, or no other
+ * tier open; -EALREADY: closed already.
+ */
+int pt_tier_close(struct pt_table *t, unsigned int tier);
+/* Open a closed @tier again.  -EINVAL: not closed (or retired). */
+int pt_tier_open(struct pt_table *t, unsigned int tier);
+/*
+ * Retire closed @tier for good: every slot of it must be free (no block,
+ * no move's target, no slot draining), else -EBUSY.  Its slots become
+ * PT_SLOT_GONE and never come back.  -EINVAL: not closed.
+ */
+int pt_tier_retire(struct pt_table *t, unsigned int tier);
+/* Under the lock: @tier's state, and its draining slots if @draining. */
+enum pt_tier_state pt_tier_get(struct pt_table *t, unsigned int tier,
+			       uint32_t *draining);
 
 /*
  * Check the table's accounting (for tests): every slot is free, used by

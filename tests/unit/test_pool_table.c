@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -245,6 +246,127 @@ struct stress {
 	_Atomic int stop;
 };
 
+/* A closed tier takes no allocation and no move; it opens again. */
+TEST(tier_close_open)
+{
+	struct pt_table t;
+	struct mem m;
+	uint64_t h[4];
+	uint32_t s, from, to, free_[2], on[2];
+	int i;
+
+	ASSERT_EQ(0, setup(&t, &m, 4, 2, 2));
+	EXPECT_EQ(-EINVAL, pt_tier_close(&t, 2));
+	EXPECT_EQ(-EINVAL, pt_tier_open(&t, 1));	/* not closed */
+	ASSERT_EQ(0, pt_alloc(&t, 1, &h[0], &s));
+	ASSERT_EQ(0, pt_tier_close(&t, 1));
+	EXPECT_EQ(-EALREADY, pt_tier_close(&t, 1));
+	EXPECT_EQ(PT_TIER_CLOSED, pt_tier_get(&t, 1, NULL));
+	/* The last open tier cannot close. */
+	EXPECT_EQ(-EINVAL, pt_tier_close(&t, 0));
+	EXPECT_EQ(-ENOSPC, pt_alloc(&t, 1, &h[1], &s));
+	/* ANY skips it: tier 0 fills, then no room. */
+	for (i = 1; i < 3; i++) {
+		ASSERT_EQ(0, pt_alloc(&t, -1, &h[i], &s));
+		EXPECT_EQ(0, pt_slot_tier(&t, s));
+	}
+	EXPECT_EQ(-ENOSPC, pt_alloc(&t, -1, &h[3], &s));
+	/* No move targets it; moves off it are fine. */
+	EXPECT_EQ(-ENOSPC, pt_move_begin(&t, h[1], 1, &from, &to));
+	EXPECT_EQ(1, atomic_load(&t.stats.refused_full));
+	check(_metadata, &t);
+	/* Reopened: it takes blocks again. */
+	ASSERT_EQ(0, pt_tier_open(&t, 1));
+	EXPECT_EQ(PT_TIER_OPEN, pt_tier_get(&t, 1, NULL));
+	ASSERT_EQ(0, pt_alloc(&t, -1, &h[3], &s));
+	EXPECT_EQ(1, pt_slot_tier(&t, s));
+	pt_counts(&t, free_, on, NULL, NULL);
+	EXPECT_EQ(0, free_[0]);
+	EXPECT_EQ(0, free_[1]);
+	EXPECT_EQ(2, on[1]);
+	check(_metadata, &t);
+	pt_destroy(&t);
+	free(m.val);
+}
+
+/* Closing for a drain wants room elsewhere for every block of the tier. */
+TEST(tier_close_room)
+{
+	struct pt_table t;
+	struct mem m;
+	uint64_t h[5];
+	uint32_t s;
+	int i;
+
+	ASSERT_EQ(0, setup(&t, &m, 5, 2, 3));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pt_alloc(&t, 1, &h[i], &s));
+	/* 3 blocks on tier 1, 2 free slots on tier 0. */
+	EXPECT_EQ(-ENOSPC, pt_tier_close(&t, 1));
+	EXPECT_EQ(PT_TIER_OPEN, pt_tier_get(&t, 1, NULL));
+	EXPECT_EQ(0, pt_free(&t, h[2]));
+	ASSERT_EQ(0, pt_tier_close(&t, 1));
+	/* Tier 0 is full of nothing: 1 free slot on tier 1 is no room. */
+	EXPECT_EQ(-EINVAL, pt_tier_close(&t, 0));
+	check(_metadata, &t);
+	pt_destroy(&t);
+	free(m.val);
+}
+
+/* Retire: only empty, not while a bracket drains a slot; for good. */
+TEST(tier_retire)
+{
+	struct pt_table t;
+	struct mem m;
+	uint64_t h[2];
+	uint32_t s, rs, from, to, drain, free_[2], on[2];
+
+	ASSERT_EQ(0, setup(&t, &m, 4, 2, 2));
+	ASSERT_EQ(0, pt_alloc(&t, 1, &h[0], &s));
+	atomic_store(&m.val[s], h[0]);
+	EXPECT_EQ(-EINVAL, pt_tier_retire(&t, 1));	/* open */
+	ASSERT_EQ(0, pt_tier_close(&t, 1));
+	EXPECT_EQ(-EBUSY, pt_tier_retire(&t, 1));	/* a block on it */
+	/* A reader holds the old slot across the move. */
+	ASSERT_EQ(0, pt_get(&t, h[0], false, &rs));
+	ASSERT_EQ(0, pt_move_begin(&t, h[0], 0, &from, &to));
+	atomic_store(&m.val[to], atomic_load(&m.val[from]));
+	pt_move_publish(&t, h[0], from, to);
+	EXPECT_EQ(0, pt_slot_release(&t, from));
+	EXPECT_EQ(PT_TIER_CLOSED, pt_tier_get(&t, 1, &drain));
+	EXPECT_EQ(1, drain);
+	EXPECT_EQ(-EBUSY, pt_tier_retire(&t, 1));	/* draining */
+	check(_metadata, &t);
+	pt_put(&t, h[0], false, rs);
+	pt_tier_get(&t, 1, &drain);
+	EXPECT_EQ(0, drain);
+	ASSERT_EQ(0, pt_tier_retire(&t, 1));
+	EXPECT_EQ(PT_TIER_RETIRED, pt_tier_get(&t, 1, NULL));
+	check(_metadata, &t);
+	/* Gone for good. */
+	EXPECT_EQ(-EINVAL, pt_tier_open(&t, 1));
+	EXPECT_EQ(-EINVAL, pt_tier_close(&t, 1));
+	EXPECT_EQ(-EINVAL, pt_tier_retire(&t, 1));
+	EXPECT_EQ(-ENODEV, pt_alloc(&t, 1, &h[1], &s));
+	EXPECT_EQ(-EINVAL, pt_tier_close(&t, 0));	/* the last tier */
+	ASSERT_EQ(0, pt_alloc(&t, -1, &h[1], &s));
+	EXPECT_EQ(0, pt_slot_tier(&t, s));
+	EXPECT_EQ(-ENOSPC, pt_move_begin(&t, h[1], 1, &from, &to));
+	pt_counts(&t, free_, on, NULL, NULL);
+	EXPECT_EQ(0, free_[0]);
+	EXPECT_EQ(0, free_[1]);
+	EXPECT_EQ(2, on[0]);
+	EXPECT_EQ(0, on[1]);
+	ASSERT_EQ(0, pt_lookup(&t, h[0], &s));
+	EXPECT_EQ(0, pt_slot_tier(&t, s));
+	EXPECT_EQ(h[0], atomic_load(&m.val[s]));
+	EXPECT_EQ(0, pt_free(&t, h[0]));
+	EXPECT_EQ(0, pt_free(&t, h[1]));
+	check(_metadata, &t);
+	pt_destroy(&t);
+	free(m.val);
+}
+
 static uint32_t rnd(uint32_t *x)
 {
 	*x ^= *x << 13;
@@ -353,6 +475,94 @@ TEST(threads)
 		ASSERT_EQ(0, pt_lookup(&st.t, h, &s));
 		EXPECT_EQ(h, atomic_load(&st.m.val[s]));
 		EXPECT_EQ(0, pt_slot_refs(&st.t, s));
+		EXPECT_EQ(0, pt_free(&st.t, h));
+	}
+	check(_metadata, &st.t);
+	pt_destroy(&st.t);
+	free(st.m.val);
+}
+
+/* Drain tier 1 and retire it while readers, writers, movers and churn run. */
+static void *drainer(void *arg)
+{
+	struct stress *st = arg;
+	uint32_t i, from, to;
+	uint64_t h, w;
+	int ret;
+
+	while ((ret = pt_tier_close(&st->t, 1)) == -ENOSPC)
+		sched_yield();
+	if (ret)
+		return (void *)(intptr_t)ret;
+	for (;;) {
+		if (!atomic_load(&st->t.blocks_on[1])) {
+			ret = pt_tier_retire(&st->t, 1);
+			if (!ret)
+				return NULL;
+			if (ret != -EBUSY)
+				return (void *)(intptr_t)ret;
+			sched_yield();
+			continue;
+		}
+		for (i = 0; i < st->t.nr_blocks; i++) {
+			w = atomic_load(&st->t.blocks[i].word);
+			if (!(w & PT_W_ALLOC) ||
+			    pt_slot_tier(&st->t, PT_W_SLOT(w)) != 1)
+				continue;
+			h = PT_H_MAKE(PT_W_GEN(w), i);
+			if (pt_move_begin(&st->t, h, 0, &from, &to))
+				continue;
+			atomic_store(&st->m.val[to], atomic_load(&st->m.val[from]));
+			pt_move_publish(&st->t, h, from, to);
+			pt_slot_release(&st->t, from);
+		}
+	}
+}
+
+TEST(threads_drain)
+{
+	static struct stress st;
+	pthread_t r[3], mv[2], ch, dr;
+	void *dret = (void *)1;
+	uint32_t i, s, free_[2], on[2];
+	uint64_t h;
+
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(0, setup(&st.t, &st.m, ST_BLOCKS + 8, ST_BLOCKS + 8,
+			   ST_BLOCKS));
+	for (i = 0; i < ST_BLOCKS; i++) {
+		ASSERT_EQ(0, pt_alloc(&st.t, (int)(i % 2), &h, &s));
+		atomic_store(&st.m.val[s], h);
+		atomic_store(&st.handles[i], h);
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&mv[i], NULL, mover, &st));
+	ASSERT_EQ(0, pthread_create(&ch, NULL, churner, &st));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&r[i], NULL, reader, &st));
+	ASSERT_EQ(0, pthread_create(&dr, NULL, drainer, &st));
+	pthread_join(dr, &dret);
+	for (i = 0; i < 3; i++)
+		pthread_join(r[i], NULL);
+	atomic_store(&st.stop, 1);
+	for (i = 0; i < 2; i++)
+		pthread_join(mv[i], NULL);
+	pthread_join(ch, NULL);
+
+	EXPECT_EQ(NULL, dret);
+	EXPECT_EQ(0, atomic_load(&st.bad));
+	EXPECT_EQ(PT_TIER_RETIRED, pt_tier_get(&st.t, 1, NULL));
+	check(_metadata, &st.t);
+	pt_counts(&st.t, free_, on, NULL, NULL);
+	EXPECT_EQ(0, free_[1]);
+	EXPECT_EQ(0, on[1]);
+	/* A churn that found no room on the closed tier left a stale handle. */
+	for (i = 0; i < ST_BLOCKS; i++) {
+		h = atomic_load(&st.handles[i]);
+		if (pt_lookup(&st.t, h, &s) == -ESTALE)
+			continue;
+		EXPECT_EQ(0, pt_slot_tier(&st.t, s));
+		EXPECT_EQ(h, atomic_load(&st.m.val[s]));
 		EXPECT_EQ(0, pt_free(&st.t, h));
 	}
 	check(_metadata, &st.t);
