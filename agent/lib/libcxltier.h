@@ -280,9 +280,11 @@ int cxltier_pool_destroy(struct cxltier_pool *pool);
 uint32_t cxltier_pool_id(const struct cxltier_pool *pool);
 
 /*
- * Allocate a block on pool tier @tier (0: fastest) or CXLTIER_TIER_ANY.
- * Its contents are undefined.  -ENOSPC: no free slot there (or no block
- * left), -EINVAL: no such tier.
+ * Allocate a block on pool tier @tier (0: fastest) or CXLTIER_TIER_ANY
+ * (the fastest open tier with a free slot).  Its contents are
+ * undefined.  -ENOSPC: no free slot there (or no block left, or @tier
+ * is being released), -ENODEV: @tier's slab was released, -EINVAL: no
+ * such tier.
  */
 int cxltier_block_alloc(struct cxltier_pool *pool, int tier,
 			cxltier_block_t *block);
@@ -422,6 +424,14 @@ int cxltier_pool_move(struct cxltier_pool *pool,
  * @hints_sent: hints told to cxltierd (a block hinted twice before it
  *	was told counts once: the last hint wins)
  * @hint_batches_refused: POOL_HINTS batches cxltierd refused
+ * @tiers_closed: bit t: tier t is being released (no allocation or move
+ *	lands on it)
+ * @tiers_released: bit t: tier t's slab was released
+ *	(cxltier_pool_release()): @slots and @node say what it was,
+ *	@slots_free and @blocks_on are 0
+ *
+ * A caller built with an older header sets a smaller @size and gets the
+ * members that fit in it; the members above are at the end for that.
  */
 struct cxltier_pool_stats {
 	size_t size;
@@ -448,11 +458,58 @@ struct cxltier_pool_stats {
 	uint64_t move_cpu_ns;
 	uint64_t hints_sent;
 	uint64_t hint_batches_refused;
+	uint32_t tiers_closed;
+	uint32_t tiers_released;
 };
 
 /* Fill @stats (set @stats->size first). */
 int cxltier_pool_stats(struct cxltier_pool *pool,
 		       struct cxltier_pool_stats *stats);
+
+/**
+ * struct cxltier_pool_release_counts - what a release did with the
+ *	blocks of its tier
+ * @moved: blocks copied off the tier
+ * @stale: blocks freed while the release ran (nothing to move)
+ * @busy: blocks still on the tier at the timeout: a writer held them
+ * @noroom: blocks still on the tier: no free slot on another open tier
+ * @failed: blocks whose copy failed; they stay on the tier
+ */
+struct cxltier_pool_release_counts {
+	uint32_t moved;
+	uint32_t stale;
+	uint32_t busy;
+	uint32_t noroom;
+	uint32_t failed;
+};
+
+/*
+ * Give back the slab of pool tier @tier, for instance so that its node
+ * can be offlined while the pool lives on.  The tier is closed first (no
+ * allocation or move lands on it), then every block of it moves to
+ * another open tier, copy then swap as cxltier_pool_move() moves: to the
+ * nearest slower tier with a free slot, else to the nearest faster one.
+ * Blocks a writer holds are tried again until @timeout_ms (0: 10000)
+ * has passed.  Then the release waits (within the same time) until no
+ * bracket holds an old slot of the tier, and unpins, untracks and
+ * unmaps the slab: the tier is released for good, its blocks live on
+ * elsewhere under the same handles.  Readers, writers, allocations and
+ * frees may go on meanwhile, on any thread.  Blocks on the calling
+ * thread (and the pool's copy threads).  *@counts (may be NULL) gets
+ * what became of the tier's blocks.
+ *
+ * 0: released.  -EINVAL: no such tier, already released, or the pool's
+ * last open tier.  -ENOSPC: the other open tiers have fewer free slots
+ * than the tier has blocks: refused before anything moved (or, if
+ * allocations took the room meanwhile, at the timeout).  -EBUSY: the
+ * timeout passed with blocks still busy or brackets still on old slots.
+ * -EIO: a copy failed.  -EALREADY: another release of the pool runs.
+ * After an error the tier is open again; blocks already moved stay
+ * where they went, none is lost.  The reason is logged.
+ */
+int cxltier_pool_release(struct cxltier_pool *pool, unsigned int tier,
+			 unsigned int timeout_ms,
+			 struct cxltier_pool_release_counts *counts);
 
 #ifdef __cplusplus
 }

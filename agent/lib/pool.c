@@ -249,6 +249,7 @@ static void pool_free(struct cxltier_pool *p)
 		pthread_join(p->threads[t], NULL);
 	/* Reports naming the slabs must reach the module before they go. */
 	cxltier_flush(p->ctx);
+	/* A released slab is destroyed already: nothing of it is left. */
 	for (t = 0; t < p->nr_tiers; t++)
 		pool_slab_destroy(p, &p->slabs[t]);
 	pt_destroy(&p->table);
@@ -256,6 +257,7 @@ static void pool_free(struct cxltier_pool *p)
 	pthread_cond_destroy(&p->wcond);
 	pthread_mutex_destroy(&p->wlock);
 	pthread_mutex_destroy(&p->hlock);
+	pthread_mutex_destroy(&p->rlock);
 	free(p->hint_block);
 	free(p->hint_kind);
 	free(p->hint_lead);
@@ -315,6 +317,7 @@ int cxltier_pool_create(struct cxltier *ctx, const struct cxltier_pool_desc *des
 	p->move_wait_ms = d.move_wait_ms ? d.move_wait_ms : POOL_MOVE_WAIT_MS;
 	pthread_mutex_init(&p->wlock, NULL);
 	pthread_mutex_init(&p->hlock, NULL);
+	pthread_mutex_init(&p->rlock, NULL);
 	pthread_cond_init(&p->wcond, NULL);
 	pthread_cond_init(&p->dcond, NULL);
 	for (t = 0; t < p->nr_tiers; t++)
@@ -658,10 +661,233 @@ int cxltier_pool_stats(struct cxltier_pool *p, struct cxltier_pool_stats *out)
 	st.move_cpu_ns = atomic_load(&p->move_cpu_ns);
 	st.hints_sent = atomic_load(&p->hints_sent);
 	st.hint_batches_refused = atomic_load(&p->hint_batches_refused);
+	for (t = 0; t < p->nr_tiers; t++)
+		if (pt_tier_get(&p->table, t, NULL) == PT_TIER_CLOSED)
+			st.tiers_closed |= 1U << t;
+	st.tiers_released = atomic_load(&p->released);
 	if (size > sizeof(st)) {
 		memset((char *)out + sizeof(st), 0, size - sizeof(st));
 		size = sizeof(st);
 	}
 	memcpy(out, &st, size);
 	return 0;
+}
+
+/* --- release of a slab ------------------------------------------------- */
+
+/* Longest a release waits when cxltier_pool_release() is given 0. */
+#define POOL_RELEASE_DEFAULT_MS	10000U
+/* Entries of one pass's move batch. */
+#define POOL_RELEASE_BATCH	4096U
+
+/*
+ * Where a block of @tier goes: the nearest slower open tier with room
+ * (@room, taken from as blocks are placed), else the nearest faster
+ * one; @nr if none.
+ */
+static unsigned int release_target(const struct cxltier_pool *p,
+				   unsigned int tier, uint32_t *room,
+				   const bool *open)
+{
+	unsigned int t;
+
+	for (t = tier + 1; t < p->nr_tiers; t++)
+		if (open[t] && room[t])
+			goto take;
+	for (t = tier; t-- > 0;)
+		if (open[t] && room[t])
+			goto take;
+	return p->nr_tiers;
+take:
+	room[t]--;
+	return t;
+}
+
+/*
+ * One pass: move what is on @tier now.  Adds the outcomes to @c (busy
+ * and noroom: of this pass alone).  Returns the blocks still on the tier
+ * by this pass's count (busy + noroom + those beyond the batch).
+ */
+static uint32_t release_pass(struct cxltier_pool *p, unsigned int tier,
+			     struct cxltier_block_move *mv,
+			     struct cxltier_pool_release_counts *c)
+{
+	uint32_t room[PT_MAX_TIERS], i, n = 0, left = 0;
+	bool open[PT_MAX_TIERS];
+	unsigned int t, to;
+	uint64_t w;
+
+	c->busy = 0;
+	c->noroom = 0;
+	pt_counts(&p->table, room, NULL, NULL, NULL);
+	for (t = 0; t < p->nr_tiers; t++)
+		open[t] = t != tier &&
+			  pt_tier_get(&p->table, t, NULL) == PT_TIER_OPEN;
+	for (i = 0; i < p->table.nr_blocks; i++) {
+		w = atomic_load(&p->table.blocks[i].word);
+		if (!(w & PT_W_ALLOC) ||
+		    pt_slot_tier(&p->table, PT_W_SLOT(w)) != tier)
+			continue;
+		if (n == POOL_RELEASE_BATCH) {
+			left++;
+			continue;
+		}
+		to = release_target(p, tier, room, open);
+		if (to == p->nr_tiers) {
+			c->noroom++;
+			continue;
+		}
+		mv[n].block = PT_H_MAKE(PT_W_GEN(w), i);
+		mv[n].tier = to;
+		n++;
+	}
+	if (n && cxltier_pool_move(p, mv, n) < 0)
+		c->failed += n;
+	for (i = 0; i < n; i++) {
+		if (!mv[i].result)
+			c->moved += mv[i].moved;
+		else if (mv[i].result == -ESTALE)
+			c->stale++;
+		else if (mv[i].result == -EBUSY)
+			c->busy++;
+		else if (mv[i].result == -ENOSPC)
+			c->noroom++;
+		else
+			c->failed++;
+	}
+	return c->busy + c->noroom + left;
+}
+
+static void nap_ms(unsigned int ms)
+{
+	struct timespec ts = { 0, (long)ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int cxltier_pool_release(struct cxltier_pool *p, unsigned int tier,
+			 unsigned int timeout_ms,
+			 struct cxltier_pool_release_counts *counts)
+{
+	struct cxltier_pool_release_counts c;
+	struct cxltier_block_move *mv = NULL;
+	uint32_t on[PT_MAX_TIERS], free_[PT_MAX_TIERS], left, moved, draining = 0;
+	char why[200] = "";
+	uint64_t end;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	if (counts)
+		memset(counts, 0, sizeof(*counts));
+	if (!p)
+		return -EINVAL;
+	if (tier >= p->nr_tiers) {
+		snprintf(why, sizeof(why), "no tier %u (the pool has %u)", tier,
+			 p->nr_tiers);
+		ret = -EINVAL;
+		goto out_log;
+	}
+	if (pthread_mutex_trylock(&p->rlock)) {
+		snprintf(why, sizeof(why), "another release of the pool runs");
+		ret = -EALREADY;
+		goto out_log;
+	}
+	end = clock_now_ns() +
+	      (uint64_t)(timeout_ms ? timeout_ms : POOL_RELEASE_DEFAULT_MS) *
+		      1000000ULL;
+	ret = pt_tier_close(&p->table, tier);
+	if (ret) {
+		pt_counts(&p->table, free_, on, NULL, NULL);
+		if (ret == -ENOSPC) {
+			c.noroom = on[tier];
+			snprintf(why, sizeof(why),
+				 "%u blocks on it, too few free slots on the other tiers",
+				 on[tier]);
+		} else if (pt_tier_get(&p->table, tier, NULL) == PT_TIER_RETIRED) {
+			snprintf(why, sizeof(why), "released already");
+		} else {
+			snprintf(why, sizeof(why), "the pool's last open tier");
+		}
+		goto out_unlock;
+	}
+	mv = calloc(POOL_RELEASE_BATCH, sizeof(*mv));
+	if (!mv) {
+		ret = -ENOMEM;
+		goto out_reopen;
+	}
+	for (;;) {
+		moved = c.moved;
+		left = release_pass(p, tier, mv, &c);
+		if (c.failed) {
+			snprintf(why, sizeof(why), "%u block copies failed", c.failed);
+			ret = -EIO;
+			goto out_reopen;
+		}
+		/* A move begun before the close may still land here. */
+		if (!left && !atomic_load(&p->table.blocks_on[tier])) {
+			ret = pt_tier_retire(&p->table, tier);
+			if (!ret)
+				break;
+			pt_tier_get(&p->table, tier, &draining);
+		}
+		if (clock_now_ns() >= end) {
+			if (c.noroom) {
+				snprintf(why, sizeof(why),
+					 "%u blocks found no free slot elsewhere",
+					 c.noroom);
+				ret = -ENOSPC;
+			} else if (left) {
+				snprintf(why, sizeof(why),
+					 "%u blocks still held by a writer", left);
+				ret = -EBUSY;
+			} else {
+				snprintf(why, sizeof(why),
+					 "%u old slots still held by a bracket",
+					 draining);
+				ret = -EBUSY;
+			}
+			goto out_reopen;
+		}
+		/* Progress: the next pass at once; else give writers time. */
+		if (c.moved == moved)
+			nap_ms(left ? 5 : 1);
+	}
+	free(mv);
+	mv = NULL;
+
+	/*
+	 * Retired: no block, no bracket, no slot of the slab is in use, and
+	 * none can be again.  Tell the connection first (under its lock),
+	 * send the module what heat names the slab, then let it go.
+	 */
+	pthread_mutex_lock(&p->ctx->lock);
+	atomic_fetch_or(&p->released, 1U << tier);
+	pthread_mutex_unlock(&p->ctx->lock);
+	cxltier_flush(p->ctx);
+	pool_slab_destroy(p, &p->slabs[tier]);
+	atomic_fetch_add(&p->changes, 1);
+	pthread_mutex_unlock(&p->rlock);
+	lib_log(p->ctx, LOG_INFO,
+		"pool %u%s%s: released tier %u (node %d): %u blocks moved",
+		p->id, p->label[0] ? " " : "", p->label, tier,
+		p->slabs[tier].node, c.moved);
+	if (counts)
+		*counts = c;
+	lib_wake_service(p->ctx);
+	return 0;
+
+out_reopen:
+	pt_tier_open(&p->table, tier);
+	if (c.moved)
+		atomic_fetch_add(&p->changes, 1);
+out_unlock:
+	pthread_mutex_unlock(&p->rlock);
+	free(mv);
+out_log:
+	if (counts)
+		*counts = c;
+	lib_log(p->ctx, LOG_WARNING,
+		"cannot release tier %u of pool %u%s%s: %s", tier, p->id,
+		p->label[0] ? " " : "", p->label, why[0] ? why : strerror(-ret));
+	return ret;
 }

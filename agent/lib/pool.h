@@ -9,6 +9,12 @@
  * pool->wcond, pool_move() callers on pool->dcond.  Everything else of a
  * pool is set at creation and read-only until destruction, except the
  * atomic counters.  ctx->lock protects ctx->pools and each pool's @next.
+ *
+ * Release.  pool->rlock serializes cxltier_pool_release() calls.  A slab
+ * is destroyed only once the table retired its tier (no block, no slot
+ * in use there), after @released has its bit, set under ctx->lock, so
+ * that the connection (which reads the slabs under ctx->lock) never
+ * registers a slab that is going; nothing else reads a retired slab.
  */
 #ifndef CXLTIER_LIB_POOL_H
 #define CXLTIER_LIB_POOL_H
@@ -87,6 +93,28 @@ struct pool_batch {
 	struct pool_batch *next_batch;
 };
 
+/* The agent's slot number of a slab it was not told of. */
+#define POOL_WIRE_NONE	UINT32_MAX
+
+/**
+ * struct pool_wire_map - the agent's numbering of a pool's slabs
+ * @nr_tiers: slabs the agent was told of (POOL_REGISTER's entries)
+ * @tier: for each of those, the pool tier: the agent's tier i is the
+ *	pool's tier @tier[i]
+ * @slot_base: for each pool tier, the agent's number of its first slot,
+ *	or POOL_WIRE_NONE (a released slab the agent was not told of)
+ *
+ * POOL_REGISTER lists the live slabs only, fastest first, and numbers
+ * their slots tier by tier from 0: after a release, the next
+ * registration (a new connection) renumbers what follows the released
+ * slab.  A connection keeps the numbering it registered with.
+ */
+struct pool_wire_map {
+	unsigned int nr_tiers;
+	unsigned int tier[PT_MAX_TIERS];
+	uint32_t slot_base[PT_MAX_TIERS];
+};
+
 /**
  * struct cxltier_pool - a pool
  * @ctx: its context
@@ -99,6 +127,8 @@ struct pool_batch {
  * @slabs: one per tier
  * @table: blocks and slots
  * @move_wait_ms: see cxltier_pool_desc
+ * @rlock: see the top of this file
+ * @released: bit t: slab t was given back (atomic; set under ctx->lock)
  * @wlock: see the top of this file
  * @wcond: work queued, or stop
  * @dcond: a batch finished
@@ -130,6 +160,8 @@ struct pool_batch {
  * @agent_synced: @changes when the agent was last told the whole map
  * @agent_told: per slot, the handle the agent was told is in it
  * @agent_busy: the advice thread is moving blocks of this pool
+ * @agent_map: the slabs and slot numbers the agent was told at
+ *	registration (the numbering of this connection)
  */
 struct cxltier_pool {
 	struct cxltier *ctx;
@@ -142,6 +174,8 @@ struct cxltier_pool {
 	struct pool_slab slabs[PT_MAX_TIERS];
 	struct pt_table table;
 	unsigned int move_wait_ms;
+	pthread_mutex_t rlock;
+	_Atomic uint32_t released;
 
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond;
@@ -173,6 +207,7 @@ struct cxltier_pool {
 	uint64_t agent_synced;
 	uint64_t *agent_told;
 	bool agent_busy;
+	struct pool_wire_map agent_map;
 };
 
 /* Address of slot @slot. */
