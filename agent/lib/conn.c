@@ -548,14 +548,15 @@ static int pool_send(struct cxltier *ctx, struct proto_pool_msg *m)
 	return ret;
 }
 
-/* Refuse a whole ADVICE with @status. */
+/* Refuse a whole ADVICE, or a POOL_RELEASE, with @status. */
 static void advice_refuse(struct cxltier *ctx, const struct proto_pool_msg *a,
 			  int status)
 {
 	struct proto_pool_msg r;
 
 	memset(&r, 0, offsetof(struct proto_pool_msg, res));
-	r.type = PROTO_ADVICE_REPLY;
+	r.type = a->type == PROTO_POOL_RELEASE ? PROTO_POOL_RELEASE_REPLY :
+						 PROTO_ADVICE_REPLY;
 	r.reply_to = a->seq;
 	r.pool = a->pool;
 	r.status = status;
@@ -587,6 +588,7 @@ static int pool_register(struct cxltier *ctx, struct cxltier_pool *p)
 	struct cxltier_node_info *info = NULL;
 	unsigned int mtier[PT_MAX_TIERS] = { 0 };
 	struct proto_pool_msg m;
+	struct pool_wire_map map;
 	uint32_t nr = 0, nr_tiers = 0, i, t;
 	int ret;
 
@@ -598,11 +600,14 @@ static int pool_register(struct cxltier *ctx, struct cxltier_pool *p)
 			if ((int)info[i].node == p->slabs[t].node)
 				mtier[t] = info[i].tier;
 	free(info);
-	ret = pool_advice_register_msg(p, mtier, &m);
+	/* A release sets its bit under ctx->lock: the slabs listed stay. */
+	ret = pool_advice_register_map(p, mtier, &m, &map);
 	if (!ret)
 		ret = pool_send(ctx, &m);
-	if (!ret)
+	if (!ret) {
 		p->agent_reg_seq = m.seq;
+		p->agent_map = map;
+	}
 	return ret;
 }
 
@@ -614,7 +619,7 @@ static int pool_register(struct cxltier *ctx, struct cxltier_pool *p)
 static int pool_tell_blocks(struct cxltier *ctx, struct cxltier_pool *p)
 {
 	struct proto_pool_msg m;
-	uint32_t nr_slots = p->table.nr_slots, i, slot;
+	uint32_t nr_slots = p->table.nr_slots, i, slot, wire;
 	uint64_t snap = atomic_load(&p->changes), *told = p->agent_told;
 	uint64_t *cur = told + nr_slots, w;
 	bool partial = false;
@@ -632,13 +637,19 @@ static int pool_tell_blocks(struct cxltier *ctx, struct cxltier_pool *p)
 	for (slot = 0; slot < nr_slots; slot++) {
 		if (cur[slot] == told[slot])
 			continue;
+		/* A slab released before this registration: not the agent's. */
+		wire = pool_wire_slot(p, &p->agent_map, slot);
+		if (wire == POOL_WIRE_NONE)
+			continue;
 		if (m.count == PROTO_POOL_MAX_ENTRIES) {
 			partial = true;
 			break;
 		}
 		m.slots[m.count].handle = cur[slot];
-		m.slots[m.count].slot = slot;
+		m.slots[m.count].slot = wire;
 		m.count++;
+		/* A failed send breaks the connection, which forgets this. */
+		told[slot] = cur[slot];
 	}
 	if (!partial)
 		p->agent_synced = snap;
@@ -647,8 +658,6 @@ static int pool_tell_blocks(struct cxltier *ctx, struct cxltier_pool *p)
 	ret = pool_send(ctx, &m);
 	if (ret)
 		return ret;
-	for (i = 0; i < m.count; i++)
-		told[m.slots[i].slot] = m.slots[i].handle;
 	p->agent_blocks_seq = m.seq;
 	return 0;
 }
@@ -759,6 +768,22 @@ static void handle_pool_frame(struct cxltier *ctx, struct proto_pool_msg *pm)
 			p->agent_refused = true;
 		}
 		return;
+	case PROTO_POOL_RELEASE:
+		if (!p || !p->agent_registered) {
+			lib_log(ctx, LOG_WARNING,
+				"refusing POOL_RELEASE of unknown pool %u", pm->pool);
+			advice_refuse(ctx, pm, -ENOENT);
+			return;
+		}
+		if (pm->release.tier >= p->agent_map.nr_tiers) {
+			lib_log(ctx, LOG_WARNING,
+				"refusing POOL_RELEASE of pool %u: no tier %u",
+				pm->pool, pm->release.tier);
+			advice_refuse(ctx, pm, -EINVAL);
+			return;
+		}
+		/* Queued for the advice thread, in order with ADVICE. */
+		__attribute__((fallthrough));
 	case PROTO_ADVICE:
 		if (!p || !p->agent_registered) {
 			advice_refuse(ctx, pm, -EINVAL);
@@ -798,9 +823,41 @@ static void handle_pool_frame(struct cxltier *ctx, struct proto_pool_msg *pm)
 }
 
 /*
+ * POOL_RELEASE @a of @p on the advice thread: cxltier_pool_release()
+ * without ctx->lock (held on entry and return), the answer in @reply.
+ */
+static void release_apply(struct cxltier *ctx, struct cxltier_pool *p,
+			  const struct proto_pool_msg *a,
+			  struct proto_pool_msg *reply)
+{
+	struct cxltier_pool_release_counts c;
+	unsigned int tier = p->agent_map.tier[a->release.tier];
+	int ret;
+
+	pthread_mutex_unlock(&ctx->lock);
+	ret = cxltier_pool_release(p, tier, a->release.timeout_ms, &c);
+	pthread_mutex_lock(&ctx->lock);
+	memset(reply, 0, offsetof(struct proto_pool_msg, res));
+	reply->type = PROTO_POOL_RELEASE_REPLY;
+	reply->reply_to = a->seq;
+	reply->pool = a->pool;
+	reply->status = ret;
+	reply->counts[PROTO_POOL_MOVED] = c.moved;
+	reply->counts[PROTO_POOL_STALE] = c.stale;
+	/* Released: nothing was left behind (the protocol's rule). */
+	if (ret)
+		reply->counts[PROTO_POOL_BUSY] = c.busy;
+	if (ret)
+		reply->counts[PROTO_POOL_NOROOM] = c.noroom;
+	if (ret)
+		reply->counts[PROTO_POOL_FAILED] = c.failed;
+}
+
+/*
  * The advice thread: moves the blocks the agent advised, copy then
- * swap (pool_advice_apply(), the engine of cxltier_pool_move()), without
- * ctx->lock, and answers on the connection the advice came on.
+ * swap (pool_advice_apply(), the engine of cxltier_pool_move()), and
+ * gives back the slabs it asks for (cxltier_pool_release()), without
+ * ctx->lock, and answers on the connection the frame came on.
  */
 static void *advice_main(void *arg)
 {
@@ -809,6 +866,7 @@ static void *advice_main(void *arg)
 	struct cxltier_pool *p;
 	struct lib_advice *a;
 	const char *why = NULL;
+	uint32_t i, t;
 	int ret;
 
 	reply = malloc(sizeof(*reply));
@@ -824,21 +882,40 @@ static void *advice_main(void *arg)
 		p = pool_find(ctx, a->msg.pool);
 		if (!p || !reply || a->connects != ctx->connects) {
 			if (a->connects == ctx->connects)
-				advice_refuse(ctx, &a->msg, p ? -ENOMEM : -EINVAL);
+				advice_refuse(ctx, &a->msg,
+					      p ? -ENOMEM :
+					      a->msg.type == PROTO_POOL_RELEASE ?
+						  -ENOENT : -EINVAL);
 			free(a);
 			continue;
 		}
 		p->agent_busy = true;
+		if (a->msg.type == PROTO_POOL_RELEASE) {
+			/* Checked against this connection's map when queued. */
+			release_apply(ctx, p, &a->msg, reply);
+			ret = 0;
+			why = NULL;
+			goto answer;
+		}
+		/* The agent's tiers are this connection's registration's. */
+		for (i = 0; i < a->msg.count; i++) {
+			t = a->msg.advice[i].tier;
+			a->msg.advice[i].tier = t < p->agent_map.nr_tiers ?
+							p->agent_map.tier[t] :
+							p->nr_tiers;
+		}
 		pthread_mutex_unlock(&ctx->lock);
 		ret = pool_advice_apply(p, &a->msg, reply, &why);
 		pthread_mutex_lock(&ctx->lock);
+answer:
 		p->agent_busy = false;
 		pthread_cond_broadcast(&ctx->cond);
 		if (a->connects == ctx->connects && ctx->sock >= 0) {
 			if (ret)
 				advice_refuse(ctx, &a->msg, ret);
 			else {
-				if (reply->status)
+				if (reply->status &&
+				    reply->type == PROTO_ADVICE_REPLY)
 					lib_log(ctx, LOG_WARNING,
 						"refusing advice for pool %u: %s",
 						p->id, why ? why : strerror(-reply->status));

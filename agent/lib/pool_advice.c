@@ -10,29 +10,63 @@
 #include "pool.h"
 #include "pool_advice.h"
 
-int pool_advice_register_msg(const struct cxltier_pool *pool,
+int pool_advice_register_map(const struct cxltier_pool *pool,
 			     const unsigned int *mtier,
-			     struct proto_pool_msg *m)
+			     struct proto_pool_msg *m,
+			     struct pool_wire_map *map)
 {
-	unsigned int t;
+	uint32_t released = atomic_load(&((struct cxltier_pool *)pool)->released);
+	struct pool_wire_map mp;
+	uint32_t base = 0;
+	unsigned int t, k;
 
 	memset(m, 0, sizeof(*m));
+	memset(&mp, 0, sizeof(mp));
 	m->type = PROTO_POOL_REGISTER;
 	m->pool = pool->id;
 	m->block_size = pool->block_size;
 	m->nr_blocks = pool->table.nr_blocks;
-	m->count = pool->nr_tiers;
 	for (t = 0; t < pool->nr_tiers; t++) {
 		const struct pool_slab *s = &pool->slabs[t];
 
+		if (released & (1U << t)) {
+			mp.slot_base[t] = POOL_WIRE_NONE;
+			continue;
+		}
 		if (!s->tracked)
 			return -EINVAL;
-		m->slab[t].range = s->track_id;
-		m->slab[t].node = s->node;
-		m->slab[t].slots = s->slots;
-		m->slab[t].mtier = mtier[t];
+		k = m->count++;
+		m->slab[k].range = s->track_id;
+		m->slab[k].node = s->node;
+		m->slab[k].slots = s->slots;
+		m->slab[k].mtier = mtier[t];
+		mp.tier[k] = t;
+		mp.slot_base[t] = base;
+		base += s->slots;
 	}
+	mp.nr_tiers = m->count;
+	if (!m->count)
+		return -EINVAL;
+	if (map)
+		*map = mp;
 	return 0;
+}
+
+int pool_advice_register_msg(const struct cxltier_pool *pool,
+			     const unsigned int *mtier,
+			     struct proto_pool_msg *m)
+{
+	return pool_advice_register_map(pool, mtier, m, NULL);
+}
+
+uint32_t pool_wire_slot(const struct cxltier_pool *pool,
+			const struct pool_wire_map *map, uint32_t slot)
+{
+	unsigned int t = pt_slot_tier(&pool->table, slot);
+
+	if (map->slot_base[t] == POOL_WIRE_NONE)
+		return POOL_WIRE_NONE;
+	return map->slot_base[t] + (slot - pool->table.tier_base[t]);
 }
 
 void pool_advice_reply(const struct proto_pool_msg *advice,

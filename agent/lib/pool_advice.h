@@ -12,12 +12,26 @@
 #include "proto_pool.h"
 
 struct cxltier_pool;
+struct pool_wire_map;
 
 /* Fill @m with the POOL_REGISTER of @pool.  0, or -EINVAL if a slab is
  * not tracked by the module (the agent could read no heat of it). */
 int pool_advice_register_msg(const struct cxltier_pool *pool,
 			     const unsigned int *mtier,
 			     struct proto_pool_msg *m);
+/*
+ * The same, and in @map (may be NULL) the numbering it gives: released
+ * slabs are left out, the live ones listed fastest first, their slots
+ * numbered tier by tier from 0 (see struct pool_wire_map).  @mtier is
+ * indexed by pool tier.
+ */
+int pool_advice_register_map(const struct cxltier_pool *pool,
+			     const unsigned int *mtier,
+			     struct proto_pool_msg *m,
+			     struct pool_wire_map *map);
+/* The agent's number of pool slot @slot under @map, or POOL_WIRE_NONE. */
+uint32_t pool_wire_slot(const struct cxltier_pool *pool,
+			const struct pool_wire_map *map, uint32_t slot);
 
 /*
  * Build in @reply the ADVICE_REPLY to @advice whose blocks had the
