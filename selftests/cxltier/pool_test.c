@@ -7,7 +7,9 @@
  * between, writers and full tiers refusing moves, and the bracket
  * keeping an old copy alive (then poisoned) across a move, and kill -9
  * of the application in the middle of its moves (pins constant while it
- * runs, all gone when it dies).  Needs
+ * runs, all gone when it dies), and the release of the far slab: its
+ * blocks on DRAM with their bytes, the slab unpinned and untracked, and
+ * the refusals (last tier, a writer until the timeout, no room).  Needs
  * cxltier.ko; loads the fake accelerator.
  */
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -652,6 +655,215 @@ TEST(app_killed_mid_batch)
 		usleep(100000);
 	EXPECT_EQ(base, pins_settled());
 	close(fds[0]);
+}
+
+/* Pages the fake accelerator holds for pin @handle; -1 if it is gone. */
+static long long accel_pinned(struct pool_env *e, uint64_t handle)
+{
+	uint64_t pages, pinned;
+
+	if (tb_accel_pinned(e->accel, (uint32_t)handle, &pages, &pinned))
+		return -1;
+	return (long long)pinned;
+}
+
+struct held_reader {
+	struct cxltier_pool *pool;
+	cxltier_block_t block;
+	uint32_t id;
+	_Atomic int held;
+	uint64_t bad;
+};
+
+/* Hold a reader's bracket on a far block across the release's move. */
+static void *held_reader_main(void *arg)
+{
+	struct held_reader *h = arg;
+	struct cxltier_block_ref r;
+
+	if (cxltier_block_get(h->pool, h->block, 0, &r)) {
+		h->bad = BS;
+		atomic_store(&h->held, 1);
+		return NULL;
+	}
+	atomic_store(&h->held, 1);
+	usleep(300000);
+	h->bad = tb_pattern_check(r.addr, BS, h->id);
+	cxltier_block_put(h->pool, &r);
+	return NULL;
+}
+
+/*
+ * Release of the far slab: every block on DRAM with its bytes, the slab
+ * no longer pinned nor tracked, allocation there refused; the last tier
+ * cannot go.
+ */
+TEST(release_far_tier)
+{
+	struct cxltier_pool_stats st = { .size = sizeof(st) };
+	struct cxltier_pool_release_counts c;
+	struct cxltier_block_ref r;
+	struct cxltier_pool_desc d;
+	struct cxltier_block_move mv;
+	struct held_reader hr;
+	cxltier_block_t b[6], nb;
+	long long ranges;
+	uint64_t far_handle;
+	struct pool_env e;
+	pthread_t th;
+	int i;
+
+	ASSERT_EQ(0, env_open(&e));
+	desc_init(&e, &d, 8, 8, 4);
+	ASSERT_EQ(0, cxltier_pool_create(e.ctx, &d, &e.pool));
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, cxltier_block_alloc(e.pool, i < 4 ? 1 : 0, &b[i]));
+		ASSERT_EQ(0, fill(e.pool, b[i], 100 + (uint32_t)i));
+	}
+	ASSERT_EQ(0, cxltier_block_lookup(e.pool, b[0], &r));
+	ASSERT_EQ(1, r.tier);
+	far_handle = r.handle;
+	ASSERT_NE(0, far_handle);
+	EXPECT_EQ(4 * BS / 4096, accel_pinned(&e, far_handle));
+	ranges = tb_sysfs_get("stats/ranges");
+	ASSERT_LE(2, ranges);
+
+	EXPECT_EQ(-EINVAL, cxltier_pool_release(e.pool, 2, 1000, &c));
+	memset(&hr, 0, sizeof(hr));
+	hr.pool = e.pool;
+	hr.block = b[1];
+	hr.id = 101;
+	ASSERT_EQ(0, pthread_create(&th, NULL, held_reader_main, &hr));
+	while (!atomic_load(&hr.held))
+		usleep(1000);
+	/* The release waits for the reader on the old slot, then goes on. */
+	EXPECT_EQ(0, cxltier_pool_release(e.pool, 1, 10000, &c));
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, hr.bad);
+	EXPECT_EQ(4, c.moved);
+	EXPECT_EQ(0, c.busy);
+	EXPECT_EQ(0, c.noroom);
+	EXPECT_EQ(0, c.failed);
+
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, cxltier_block_lookup(e.pool, b[i], &r));
+		EXPECT_EQ(0, r.tier);
+		EXPECT_EQ(0, check(e.pool, b[i], 100 + (uint32_t)i)) TH_LOG("block %d", i);
+	}
+	EXPECT_GE(0, accel_pinned(&e, far_handle)) TH_LOG("far slab still pinned");
+	EXPECT_EQ(ranges - 1, tb_sysfs_get("stats/ranges"));
+	EXPECT_EQ(-ENODEV, cxltier_block_alloc(e.pool, 1, &nb));
+	ASSERT_EQ(0, cxltier_block_alloc(e.pool, CXLTIER_TIER_ANY, &nb));
+	ASSERT_EQ(0, cxltier_block_lookup(e.pool, nb, &r));
+	EXPECT_EQ(0, r.tier);
+	EXPECT_EQ(0, cxltier_block_free(e.pool, nb));
+	ASSERT_EQ(0, cxltier_pool_stats(e.pool, &st));
+	EXPECT_EQ(1U << 1, st.tiers_released);
+	EXPECT_EQ(0, st.tiers_closed);
+	EXPECT_EQ(0, st.blocks_on[1]);
+	EXPECT_EQ(0, st.slots_free[1]);
+	EXPECT_EQ(6, st.blocks_on[0]);
+	EXPECT_EQ(0, st.slots_draining);
+	/* Released for good; the last tier stays. */
+	EXPECT_EQ(-EINVAL, cxltier_pool_release(e.pool, 1, 1000, NULL));
+	EXPECT_EQ(-EINVAL, cxltier_pool_release(e.pool, 0, 1000, &c));
+	/* A move to it is refused as no room. */
+	mv.block = b[0];
+	mv.tier = 1;
+	EXPECT_EQ(0, cxltier_pool_move(e.pool, &mv, 1));
+	EXPECT_EQ(-ENOSPC, mv.result);
+	EXPECT_EQ(0, check(e.pool, b[0], 100));
+	/* Destroy skips the slab that is gone. */
+	env_close(&e);
+	EXPECT_EQ(ranges - 2, tb_sysfs_get("stats/ranges"));
+}
+
+/* A writer holds a far block: -EBUSY at the timeout, tier back, nothing lost. */
+TEST(release_busy_writer)
+{
+	struct cxltier_pool_stats st = { .size = sizeof(st) };
+	struct cxltier_pool_release_counts c;
+	struct cxltier_block_ref w, r;
+	struct cxltier_pool_desc d;
+	cxltier_block_t b[4], nb;
+	struct pool_env e;
+	uint64_t t0;
+	int i;
+
+	ASSERT_EQ(0, env_open(&e));
+	desc_init(&e, &d, 8, 8, 4);
+	ASSERT_EQ(0, cxltier_pool_create(e.ctx, &d, &e.pool));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, cxltier_block_alloc(e.pool, 1, &b[i]));
+		ASSERT_EQ(0, fill(e.pool, b[i], 200 + (uint32_t)i));
+	}
+	ASSERT_EQ(0, cxltier_block_get(e.pool, b[2], CXLTIER_BLOCK_WRITE, &w));
+	t0 = (uint64_t)time(NULL);
+	EXPECT_EQ(-EBUSY, cxltier_pool_release(e.pool, 1, 500, &c));
+	EXPECT_GE(5, (uint64_t)time(NULL) - t0);
+	EXPECT_EQ(3, c.moved);
+	EXPECT_EQ(1, c.busy);
+	EXPECT_EQ(0, c.failed);
+	/* The writer's copy stays where it is, in use. */
+	EXPECT_EQ(0, tb_pattern_check(w.addr, BS, 202));
+	EXPECT_EQ(1, w.tier);
+	cxltier_block_put(e.pool, &w);
+	ASSERT_EQ(0, cxltier_pool_stats(e.pool, &st));
+	EXPECT_EQ(0, st.tiers_closed);
+	EXPECT_EQ(0, st.tiers_released);
+	EXPECT_EQ(1, st.blocks_on[1]);
+	EXPECT_EQ(3, st.blocks_on[0]);
+	/* Back in service. */
+	ASSERT_EQ(0, cxltier_block_alloc(e.pool, 1, &nb));
+	EXPECT_EQ(0, cxltier_block_free(e.pool, nb));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, cxltier_block_lookup(e.pool, b[i], &r));
+		EXPECT_EQ(i == 2 ? 1 : 0, r.tier);
+		EXPECT_EQ(0, check(e.pool, b[i], 200 + (uint32_t)i)) TH_LOG("block %d", i);
+	}
+	/* The writer gone, the release goes through. */
+	EXPECT_EQ(0, cxltier_pool_release(e.pool, 1, 5000, &c));
+	EXPECT_EQ(1, c.moved);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, check(e.pool, b[i], 200 + (uint32_t)i)) TH_LOG("block %d", i);
+	env_close(&e);
+}
+
+/* No room on the other tiers: -ENOSPC before anything moves. */
+TEST(release_no_room)
+{
+	struct cxltier_pool_stats st = { .size = sizeof(st) };
+	struct cxltier_pool_release_counts c;
+	struct cxltier_block_ref r;
+	struct cxltier_pool_desc d;
+	cxltier_block_t b[5], nb;
+	struct pool_env e;
+	int i;
+
+	ASSERT_EQ(0, env_open(&e));
+	desc_init(&e, &d, 8, 3, 4);
+	ASSERT_EQ(0, cxltier_pool_create(e.ctx, &d, &e.pool));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, cxltier_block_alloc(e.pool, i < 2 ? 0 : 1, &b[i]));
+		ASSERT_EQ(0, fill(e.pool, b[i], 300 + (uint32_t)i));
+	}
+	/* 3 blocks on the far tier, 1 free slot on DRAM. */
+	EXPECT_EQ(-ENOSPC, cxltier_pool_release(e.pool, 1, 1000, &c));
+	EXPECT_EQ(0, c.moved);
+	EXPECT_EQ(3, c.noroom);
+	ASSERT_EQ(0, cxltier_pool_stats(e.pool, &st));
+	EXPECT_EQ(0, st.moves);
+	EXPECT_EQ(0, st.tiers_closed);
+	EXPECT_EQ(0, st.tiers_released);
+	EXPECT_EQ(3, st.blocks_on[1]);
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, cxltier_block_lookup(e.pool, b[i], &r));
+		EXPECT_EQ(i < 2 ? 0 : 1, r.tier);
+		EXPECT_EQ(0, check(e.pool, b[i], 300 + (uint32_t)i));
+	}
+	ASSERT_EQ(0, cxltier_block_alloc(e.pool, 1, &nb));
+	EXPECT_EQ(0, cxltier_block_free(e.pool, nb));
+	env_close(&e);
 }
 
 TEST_HARNESS_MAIN
