@@ -6,7 +6,8 @@
  * the pool's move engine, every byte kept and the pins held; bad advice
  * (another pool, a block or tier the pool does not have) is refused
  * whole and changes nothing; advice for a block freed since is stale
- * and changes nothing.  Links the library statically: pool_advice is
+ * and changes nothing; after the release of a slab POOL_REGISTER lists
+ * the others, renumbered.  Links the library statically: pool_advice is
  * internal to it.
  */
 #include <errno.h>
@@ -235,6 +236,55 @@ TEST_F(pa, written_block_is_busy)
 	EXPECT_EQ(-EBUSY, rep.res[0].result);
 	EXPECT_EQ(1, rep.counts[PROTO_POOL_BUSY]);
 	unchanged(_metadata, self, 0);
+}
+
+/*
+ * After a release, POOL_REGISTER lists the slabs still there, its slots
+ * numbered from 0: the fast slab goes, its blocks to the slower one.
+ */
+TEST_F(pa, register_after_release)
+{
+	static struct proto_pool_msg m, before, out;
+	struct cxltier_pool_release_counts c;
+	unsigned int mtier[2] = { 0, 1 };
+	uint8_t f[PROTO_POOL_MAX_FRAME];
+	struct pool_wire_map map;
+	struct cxltier_block_ref r;
+	unsigned int i;
+	int n;
+
+	ASSERT_EQ(0, pool_advice_register_map(self->pool, mtier, &before, &map));
+	EXPECT_EQ(2, map.nr_tiers);
+	EXPECT_EQ(NB, map.slot_base[1]);
+	ASSERT_EQ(0, cxltier_pool_release(self->pool, 0, 5000, &c));
+	EXPECT_EQ(NB / 2, c.moved);
+	for (i = 0; i < NB; i++) {
+		EXPECT_EQ(1, tier_of(self->pool, self->b[i])) TH_LOG("block %u", i);
+		EXPECT_EQ(0, bad_bytes(self->pool, self->b[i], i)) TH_LOG("block %u", i);
+	}
+	ASSERT_EQ(0, pool_advice_register_map(self->pool, mtier, &m, &map));
+	EXPECT_EQ(1, m.count);
+	EXPECT_EQ(before.slab[1].range, m.slab[0].range);
+	EXPECT_EQ(before.slab[1].node, m.slab[0].node);
+	EXPECT_EQ(NB, m.slab[0].slots);
+	EXPECT_EQ(1, m.slab[0].mtier);
+	EXPECT_EQ(1, map.nr_tiers);
+	EXPECT_EQ(1, map.tier[0]);
+	EXPECT_EQ(POOL_WIRE_NONE, map.slot_base[0]);
+	EXPECT_EQ(0, map.slot_base[1]);
+	ASSERT_EQ(0, cxltier_block_lookup(self->pool, self->b[0], &r));
+	EXPECT_EQ(r.slot - NB, pool_wire_slot(self->pool, &map, r.slot));
+	EXPECT_EQ(POOL_WIRE_NONE, pool_wire_slot(self->pool, &map, 0));
+	m.seq = 1;
+	n = proto_pool_encode(&m, PROTO_FROM_CLIENT, f, NULL);
+	ASSERT_LT(0, n);
+	EXPECT_EQ(0, proto_pool_decode(f, (size_t)n, PROTO_FROM_CLIENT, &out, NULL));
+	/* Advice to the released tier finds no room, per block. */
+	advise(&m, self, 2, 0);
+	ASSERT_EQ(0, pool_advice_apply(self->pool, &m, &out, NULL));
+	EXPECT_EQ(0, out.status);
+	EXPECT_EQ(-ENOSPC, out.res[0].result);
+	EXPECT_EQ(-ENOSPC, out.res[1].result);
 }
 
 TEST_HARNESS_MAIN
