@@ -271,8 +271,10 @@ int cxltier_pool_create(struct cxltier *ctx,
 
 /*
  * Destroy @pool: stop its workers (waits for moves under way), tell the
- * agent, stop tracking, unpin and unmap the slabs.  Every bracket must
- * have been put; blocks still allocated are freed.
+ * agent, stop tracking, unpin and unmap the slabs (a slab given back by
+ * cxltier_pool_release() is gone already).  Every bracket must have been
+ * put; blocks still allocated are freed.  Waits for a release that the
+ * agent asked for to end.
  */
 int cxltier_pool_destroy(struct cxltier_pool *pool);
 
