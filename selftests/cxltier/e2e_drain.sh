@@ -4,8 +4,7 @@
 # End to end, giving a node's memory back while pinned buffers live on
 # it (kmem-offline topology: this test onlines dax0.0 --no-movable, so
 # that the pins can sit there, just before the application places its
-# pinned handshake ranges on it; libcxltier block pools are not drained
-# yet and are left out):
+# pinned handshake ranges and a libcxltier block pool's slab on it):
 #  - without cxltier's drain, offlining the memory of a node that holds a
 #    pinned range does not complete within a bounded wait (the test
 #    interrupts it) and nothing is lost;
@@ -18,7 +17,11 @@
 #  - drain on offline: with cxltierd running, a plain daxctl
 #    offline-memory completes within a bounded time, the kernel's own
 #    offline migration competing for the pages the owner unpins;
-#  - an owner killed in the middle of a drain leaves no pin behind.
+#  - an owner killed in the middle of a drain leaves no pin behind;
+#  - a block pool with a slab on the node: the drain has the library move
+#    every block to its DRAM slab by copy-then-swap and give the far slab
+#    back (unpinned, untracked, unmapped); the offline then completes, the
+#    DRAM slab's pins never drop and the pool keeps working.
 # Every byte is verified, through the CPU and the fake device.  TAP.
 # Skipped on a kernel whose ZONE_NORMAL kmem memory cannot go offline even
 # with nothing pinned on it (7.2 puts slab pages there at once).
@@ -300,6 +303,49 @@ expect "the drain of a killed owner ends and says so" \
 	bash -c "tail -1 '$scratch/drain4.json' | jq -e '.event == \"done\"'"
 expect "no long-term pin left behind the killed owner" wait_for 20 no_pins
 ctl undrain $node >/dev/null
+
+# --- 6. A block pool's slab on the node: given back -------------------------
+daxctl_q online-memory --no-movable "$dax" || true
+log=$scratch/pool6
+cxltier-e2e-pool-app --socket "$sock" --blocks 8 --drain "$scratch/stop6" \
+	--seconds 600 >"$log" 2>"$log.err" &
+app6=$!
+app_pids+=("$app6")
+expect "the pool program connects, half its blocks on node $node" \
+	wait_for 120 logged "$log" '^connected 1'
+expect "cxltierd took the pool" wait_for 30 logged "$scratch/agent.log" "registered pool"
+ctl drain $node --dry-run >"$scratch/dry6.json"
+expect "drain --dry-run counts the pool's 8 far blocks" \
+	jqf ".result == \"fits\" and .bytes_to_move >= $((8 * 2 << 20))" "$scratch/dry6.json"
+jqf '.result == "fits"' "$scratch/dry6.json" || diag "$scratch/dry6.json"
+ctl drain $node >"$scratch/drain6.json"
+rc=$?
+tail -1 "$scratch/drain6.json" >"$scratch/drain6.last"
+expect "cxltierctl drain of the pool's node exits 0" [ $rc = 0 ]
+expect "drain: the pool's slab given back, nothing left on node $node" \
+	jqf '.result == "drained" and .bytes_left == 0' "$scratch/drain6.last"
+jqf '.result == "drained"' "$scratch/drain6.last" ||
+	{ diag "$scratch/drain6.last"; grep -a 'drain\|pool\|release' "$scratch/agent.log" | tail -30 | diag; }
+expect_warnings begin
+offline_within 60
+rc=$?
+expect_warnings end
+expect "after the pool's drain, daxctl offline-memory completes" [ $rc = 0 ]
+[ $rc = 0 ] || diag "$daxlog"
+touch "$scratch/stop6"
+reap $app6
+rc=$?
+expect "the pool program's checks pass (every byte, a block reallocated)" [ $rc = 0 ]
+[ $rc = 0 ] || diag "$log" "$log.err"
+expect "0 corrupt bytes in the pool" logged "$log" '^corrupt 0$'
+expect "no block left on the far slab" logged "$log" '^far 0$'
+expect "the library gave the far slab back" logged "$log" '^far slab released$'
+read -r dp0 dpmin < <(sed -n 's/^dram pins \([0-9]*\), fewest \([0-9]*\)$/\1 \2/p' "$log")
+held_all_along() { [ -n "$dp0" ] && [ "$dp0" -gt 0 ] && [ "$dp0" = "${dpmin:-}" ]; }
+expect "the DRAM slab's pins never dropped (${dp0:-?} pages, fewest ${dpmin:-?})" held_all_along
+expect "no long-term pin left behind the pool" wait_for 20 no_pins
+ctl undrain $node >/dev/null
+daxctl_q online-memory --no-movable "$dax" || true
 
 stop_agent TERM
 rc=$?

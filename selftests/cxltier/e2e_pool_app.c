@@ -20,11 +20,18 @@
  * hint, once.  The hinted blocks must reach DRAM and the done ones make
  * the room ("victims N of M", "promoted in S s" after "promoted").
  *
+ * --drain FILE: no heat and no hints; verify every block until FILE
+ * exists (or --seconds pass) while cxltierd drains the far slab's node:
+ * "far N" at the end counts the blocks left on the far slab, "dram pins
+ * P, fewest F" the DRAM slab's pins (they must never drop), and
+ * "far slab released" says the library gave the far slab back.
+ *
  * "pins P, fewest F": the pages the fake accelerator held pinned for the
  * slabs after creation, and the fewest seen at any check until the end.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,13 +74,13 @@ static uint64_t check(const void *addr, uint32_t b)
 	return bad;
 }
 
-/* Pages the fake accelerator holds pinned now for the two slabs. */
-static uint64_t pinned_now(int accel, const uint32_t *handle)
+/* Pages the fake accelerator holds pinned now for the first @n slabs. */
+static uint64_t pinned_now(int accel, const uint32_t *handle, unsigned int n)
 {
 	uint64_t pages, pinned, sum = 0;
 	unsigned int t;
 
-	for (t = 0; t < 2; t++)
+	for (t = 0; t < n; t++)
 		if (!tb_accel_pinned(accel, handle[t], &pages, &pinned))
 			sum += pinned;
 	return sum;
@@ -99,6 +106,7 @@ int main(int argc, char **argv)
 		{ "hint", no_argument, NULL, 'H' },
 		{ "hold-all", no_argument, NULL, 'A' },
 		{ "move-wait", required_argument, NULL, 'W' },
+		{ "drain", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int per_tier = 8, hot = 4, seconds = 60, i, promoted = 0;
@@ -114,7 +122,9 @@ int main(int argc, char **argv)
 	unsigned int move_wait = 0;
 	uint64_t pins0 = 0, pins_min = 0, pins;
 	uint32_t slab_handle[2] = { 0, 0 };
-	unsigned int victims = 0;
+	unsigned int victims = 0, far = 0;
+	const char *drain = NULL;
+	uint64_t dram_pins0 = 0, dram_pins_min = 0;
 	char arg[32];
 	double end, t_hint = 0;
 	int c, accel, ret;
@@ -129,6 +139,7 @@ int main(int argc, char **argv)
 		case 'H': hint = true; break;
 		case 'A': hold_all = true; break;
 		case 'W': move_wait = (unsigned int)atoi(optarg); break;
+		case 'D': drain = optarg; want_promote = false; break;
 		default: return 2;
 		}
 	}
@@ -178,7 +189,8 @@ int main(int argc, char **argv)
 		slab_handle[0] = (uint32_t)ref.handle;
 	if (!cxltier_block_lookup(pool, blk[per_tier], &ref))
 		slab_handle[1] = (uint32_t)ref.handle;
-	pins0 = pins_min = pinned_now(accel, slab_handle);
+	pins0 = pins_min = pinned_now(accel, slab_handle, 2);
+	dram_pins0 = dram_pins_min = pinned_now(accel, slab_handle, 1);
 	/* A reader holds the first hot block throughout: a move copies anyway. */
 	if (cxltier_block_get(pool, blk[per_tier], 0, &hold)) {
 		fprintf(stderr, "cannot hold a bracket\n");
@@ -208,7 +220,8 @@ int main(int argc, char **argv)
 	}
 	end = now_s() + seconds;
 	do {
-		ret = hint ? 0 : cxltier_pool_report(pool, &blk[per_tier], hot, 1000);
+		ret = hint || drain ? 0 :
+		      cxltier_pool_report(pool, &blk[per_tier], hot, 1000);
 		if (ret < 0)
 			fprintf(stderr, "report: %s\n", strerror(-ret));
 		for (i = 0; i < 2 * per_tier; i++) {
@@ -225,9 +238,18 @@ int main(int argc, char **argv)
 		for (i = per_tier; i < per_tier + hot; i++)
 			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 0)
 				promoted++;
-		pins = pinned_now(accel, slab_handle);
+		pins = pinned_now(accel, slab_handle, 2);
 		if (pins < pins_min)
 			pins_min = pins;
+		pins = pinned_now(accel, slab_handle, 1);
+		if (pins < dram_pins_min)
+			dram_pins_min = pins;
+		far = 0;
+		for (i = 0; i < 2 * per_tier; i++)
+			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 1)
+				far++;
+		if (drain && !access(drain, F_OK))
+			break;
 		victims = 0;
 		for (i = 0; i < hot; i++)
 			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 1)
@@ -246,7 +268,7 @@ int main(int argc, char **argv)
 	}
 	/* The pool still works: a block freed and allocated again. */
 	if (cxltier_block_free(pool, blk[0]) ||
-	    cxltier_block_alloc(pool, 1, &blk[0]) ||
+	    cxltier_block_alloc(pool, drain ? 0 : 1, &blk[0]) ||
 	    cxltier_block_get(pool, blk[0], CXLTIER_BLOCK_WRITE, &ref)) {
 		fprintf(stderr, "the pool does not work any more\n");
 		return 1;
@@ -269,6 +291,15 @@ int main(int argc, char **argv)
 	if (!cxltier_pool_stats(pool, &pst))
 		printf("moves %llu, draining %u\n", (unsigned long long)pst.moves,
 		       pst.slots_draining);
+	if (drain) {
+		printf("far %u\ndram pins %llu, fewest %llu\n", far,
+		       (unsigned long long)dram_pins0,
+		       (unsigned long long)dram_pins_min);
+		/* Given back: the stats say so, and the tier takes no block. */
+		if (pst.tiers_released & 2 &&
+		    cxltier_block_alloc(pool, 1, &ref.block) == -ENODEV)
+			printf("far slab released\n");
+	}
 	printf("promoted %u of %u\ncorrupt %llu\n", promoted, hot,
 	       (unsigned long long)corrupt);
 	fflush(stdout);
