@@ -877,7 +877,7 @@ static int run(struct daemon *d)
 	uint64_t ticks, now;
 	size_t nsrv, base, ndr, nmoves;
 	bool due, news;
-	int timeout;
+	int timeout, dms;
 
 	for (;;) {
 		pfd[0].fd = d->sfd;
@@ -891,8 +891,10 @@ static int run(struct daemon *d)
 		ndr = admin_pollfds(d->admin, pfd + base + nsrv,
 				    MAX_POLLFDS - base - nsrv);
 		timeout = server_timeout_ms(d->srv);
-		if (!drain_timeout_ms(d->drain))
-			timeout = 0;
+		/* A drain awaiting pool releases looks again now and then. */
+		dms = drain_timeout_ms(d->drain);
+		if (dms >= 0 && (timeout < 0 || dms < timeout))
+			timeout = dms;
 		if (poll(pfd, base + nsrv + ndr, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
