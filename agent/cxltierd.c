@@ -387,6 +387,10 @@ static void socket_metrics(struct daemon *d)
 	d->met.pool_hints[0] = st->pools.hints[0];
 	d->met.pool_hints[1] = st->pools.hints[1];
 	d->met.pool_hints_refused = st->pools.hints_refused;
+	d->met.pool_releases[0] = st->pools.releases;
+	d->met.pool_releases[1] = st->pools.released;
+	d->met.pool_releases[2] = st->pools.release_failed;
+	d->met.pool_releases[3] = st->pools.release_timeouts;
 	for (i = 0; i < 2; i++) {
 		d->met.pool_moves[i] = st->pools.moved_blocks[i];
 		d->met.pool_bytes[i] = st->pools.moved_bytes[i];
