@@ -387,6 +387,10 @@ static void socket_metrics(struct daemon *d)
 	d->met.pool_hints[0] = st->pools.hints[0];
 	d->met.pool_hints[1] = st->pools.hints[1];
 	d->met.pool_hints_refused = st->pools.hints_refused;
+	d->met.pool_releases[0] = st->pools.releases;
+	d->met.pool_releases[1] = st->pools.released;
+	d->met.pool_releases[2] = st->pools.release_failed;
+	d->met.pool_releases[3] = st->pools.release_timeouts;
 	for (i = 0; i < 2; i++) {
 		d->met.pool_moves[i] = st->pools.moved_blocks[i];
 		d->met.pool_bytes[i] = st->pools.moved_bytes[i];
@@ -480,7 +484,8 @@ static void untracked_pressure_log(struct daemon *d)
  * slot's: pool_plan_block_heat() gives the block's), kept per block for
  * the hint plan, or with @snap NULL the heat kept at the last decision.  Returns
  * the number of blocks, or -1 (a slab untracked: the pool is going
- * away; or no memory).
+ * away; or no memory).  A released slab (POOL_RELEASE) has no range and
+ * no blocks: it counts with no slots, so nothing is advised into it.
  */
 static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
 			   uint64_t now, uint32_t half_life_ms,
@@ -499,20 +504,23 @@ static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
 	pp->block_size = p->block_size;
 	pp->nr_tiers = p->nr_tiers;
 	for (t = 0; t < p->nr_tiers; t++) {
+		pp->node[t] = p->slab[t].node;
+		pp->mtier[t] = p->slab[t].mtier;
+		if (p->released & (1U << t))
+			continue; /* capacity 0, no free slot */
 		if (snap) {
 			r[t] = obs_find_range(snap, p->slab[t].range);
 			if (!r[t] || !p->chunk_size[t])
 				return -1;
 		}
-		pp->node[t] = p->slab[t].node;
-		pp->mtier[t] = p->slab[t].mtier;
 		pp->slots[t] = p->slab[t].slots;
 	}
 	blocks = calloc(nr_slots ? nr_slots : 1, sizeof(*blocks));
 	if (!blocks)
 		return -1;
 	for (t = 0; t < p->nr_tiers; t++)
-		for (slot = p->tier_base[t]; slot < p->tier_base[t + 1]; slot++) {
+		for (slot = p->tier_base[t]; slot < p->tier_base[t + 1] &&
+		     !(p->released & (1U << t)); slot++) {
 			uint64_t h = p->slot[slot];
 			uint32_t idx = (uint32_t)h;
 
@@ -632,8 +640,8 @@ out:
 }
 
 /*
- * Pools with will-read hints and no advice in flight: their urgent plan.
- * Returns the blocks advised.
+ * Pools with will-read hints and no advice or release in flight: their
+ * urgent plan.  Returns the blocks advised.
  */
 static size_t pools_hint_decide(struct daemon *d, uint64_t now)
 {
@@ -644,13 +652,17 @@ static size_t pools_hint_decide(struct daemon *d, uint64_t now)
 		return 0;
 	/* A failed send drops the client: its pools turn dead, not freed. */
 	for (p = server_pools(d->srv); p; p = p->next)
-		if (!p->dead && p->hint_urgent && p->mapped && !p->advice_seq)
+		if (!p->dead && p->hint_urgent && p->mapped && !p->advice_seq &&
+		    !p->release_seq)
 			n += pool_decide(d, p, NULL, now);
 	d->met.planned += n;
 	return n;
 }
 
-/* The block pools' share of a decision: each pool with no advice in flight. */
+/*
+ * The block pools' share of a decision: each pool with no advice in
+ * flight, nor a release (a drain empties one of its slabs).
+ */
 static size_t pools_decide(struct daemon *d, const struct obs_snapshot *snap,
 			   uint64_t now)
 {
@@ -658,7 +670,7 @@ static size_t pools_decide(struct daemon *d, const struct obs_snapshot *snap,
 	size_t n = 0;
 
 	for (p = server_pools(d->srv); p; p = p->next)
-		if (!p->dead && p->mapped && !p->advice_seq)
+		if (!p->dead && p->mapped && !p->advice_seq && !p->release_seq)
 			n += pool_decide(d, p, snap, now);
 	return n;
 }
@@ -869,7 +881,7 @@ static int run(struct daemon *d)
 	uint64_t ticks, now;
 	size_t nsrv, base, ndr, nmoves;
 	bool due, news;
-	int timeout;
+	int timeout, dms;
 
 	for (;;) {
 		pfd[0].fd = d->sfd;
@@ -883,8 +895,10 @@ static int run(struct daemon *d)
 		ndr = admin_pollfds(d->admin, pfd + base + nsrv,
 				    MAX_POLLFDS - base - nsrv);
 		timeout = server_timeout_ms(d->srv);
-		if (!drain_timeout_ms(d->drain))
-			timeout = 0;
+		/* A drain awaiting pool releases looks again now and then. */
+		dms = drain_timeout_ms(d->drain);
+		if (dms >= 0 && (timeout < 0 || dms < timeout))
+			timeout = dms;
 		if (poll(pfd, base + nsrv + ndr, timeout) < 0) {
 			if (errno == EINTR)
 				continue;

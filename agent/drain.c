@@ -6,13 +6,21 @@
  * A drain, explicit or started by the module's offline event, goes:
  *
  *	count: bytes of tracked chunks on the node, room on the other
- *	       nodes, buffers that cannot move (pinned, no libcxltier)
+ *	       nodes, buffers that cannot move (pinned, no libcxltier);
+ *	       block pools' slabs on the node: their blocks, and the free
+ *	       slots of each pool's other open slabs
  *	  no room / unmovable -> refused, nothing moved (unless partial)
  *	step:  one run of chunks (at most DRAIN_STEP_BYTES) to the nearest
  *	       open node with room, through executor_move_range(); a
- *	       buffer whose move fails is left out of this drain, with why
+ *	       buffer whose move fails is left out of this drain, with why.
+ *	       Each pool slab on the node: POOL_RELEASE to its library
+ *	       (server_pool_release()), which moves its blocks to the
+ *	       pool's other slabs and gives the slab back (untracked, so
+ *	       gone from the node); the step only looks for the answer, the
+ *	       loop goes on meanwhile.  A release refused, or an owner gone,
+ *	       leaves that slab out of this drain, with why
  *	end:   nothing movable left: "drained", or "incomplete" with the
- *	       buffers left; or the deadline passed: "timeout"
+ *	       buffers and slabs left; or the deadline passed: "timeout"
  *
  * The node stays closed to placement after the end, until "undrain";
  * an automatic drain (offline) reopens it when the offline ends.
@@ -36,6 +44,10 @@
 
 /* Buffers a drain remembers as unmovable, for the report. */
 #define DRAIN_MAX_STUCK		16
+/* A pool slab's release without a drain deadline may take this long. */
+#define DRAIN_RELEASE_TIMEOUT_MS	60000U
+/* How often a drain that only awaits releases' answers looks again. */
+#define DRAIN_WAIT_MS		50
 
 /*
  * Moves of a buffer that may end busy in a row, the node's count not
@@ -73,6 +85,44 @@ struct drain_stuck {
 	char why[64];
 };
 
+/* Where a pool slab of a drain is. */
+enum drain_pool_state {
+	DRAIN_POOL_PENDING,	/* to release, not asked yet */
+	DRAIN_POOL_SENT,	/* POOL_RELEASE sent, no answer yet */
+	DRAIN_POOL_RELEASED,	/* given back: off the node */
+	DRAIN_POOL_STUCK,	/* refused, or its owner went away */
+};
+
+/**
+ * struct drain_pool - a block pool's slab on a draining node
+ * @serial: the pool's serial (server_pool_by_serial())
+ * @pool: its id on its connection
+ * @pid: its client
+ * @tier: the slab's pool tier
+ * @range: the slab's range id
+ * @block_size: bytes per block
+ * @blocks: its blocks at the last count
+ * @state: enum drain_pool_state
+ * @seq: the POOL_RELEASE sent for it
+ * @sent_ms: when
+ * @timeout_ms: the timeout it gave
+ * @why: why it is stuck
+ */
+struct drain_pool {
+	uint64_t serial;
+	uint32_t pool;
+	int pid;
+	unsigned int tier;
+	uint32_t range;
+	uint64_t block_size;
+	uint32_t blocks;
+	enum drain_pool_state state;
+	uint32_t seq;
+	uint64_t sent_ms;
+	uint32_t timeout_ms;
+	char why[64];
+};
+
 /**
  * struct drain_node - one node's drain
  * @node: NUMA node id
@@ -92,6 +142,12 @@ struct drain_stuck {
  * @busy_left: @left at the last busy end
  * @nr_stuck: entries in @stuck
  * @stuck: buffers that did not move
+ * @pool_slabs: pool slabs on the node at the last count
+ * @pool_left: bytes of their blocks
+ * @slabs_released: pool slabs this drain gave back
+ * @nr_pools: entries in @pools
+ * @pools: the pool slabs this drain handles
+ * @waiting: nothing left to do but await releases' answers
  */
 struct drain_node {
 	int node;
@@ -111,6 +167,12 @@ struct drain_node {
 	uint64_t busy_left;
 	unsigned int nr_stuck;
 	struct drain_stuck stuck[DRAIN_MAX_STUCK];
+	unsigned int pool_slabs;
+	uint64_t pool_left;
+	unsigned int slabs_released;
+	unsigned int nr_pools;
+	struct drain_pool *pools;
+	bool waiting;
 };
 
 struct drain {
@@ -168,7 +230,7 @@ static void update_gauge(struct drain *dr)
 
 bool drain_node_closed(const struct drain *dr, int node)
 {
-	const struct drain_node *dn = find_node(dr, node);
+	const struct drain_node *dn = dr ? find_node(dr, node) : NULL;
 
 	return dn && dn->state != DRAIN_OPEN;
 }
@@ -310,6 +372,266 @@ static int pick_target(const struct drain *dr,
 	return best;
 }
 
+/* --- block pools ----------------------------------------------------------- */
+
+int drain_pool_fit(const struct drain *dr, const struct srv_pool *p, int node,
+		   uint32_t *blocks, uint32_t *room)
+{
+	unsigned int t, on = 0, others = 0;
+	uint32_t used;
+
+	*blocks = 0;
+	*room = 0;
+	for (t = 0; t < p->nr_tiers; t++) {
+		if (p->released & (1U << t))
+			continue;
+		used = server_pool_used(p, t);
+		if (p->slab[t].node == node) {
+			on++;
+			*blocks += used;
+		} else if (!drain_node_closed(dr, p->slab[t].node)) {
+			others++;
+			*room += p->slab[t].slots > used ? p->slab[t].slots - used : 0;
+		}
+	}
+	if (on && !others)
+		return -EINVAL;
+	return *blocks > *room ? -ENOSPC : (int)on;
+}
+
+/* Why @p's slab does not fit elsewhere (drain_pool_fit()'s @ret). */
+static void pool_fit_why(char *buf, size_t len, const struct srv_pool *p,
+			 int node, int ret, uint32_t blocks, uint32_t room)
+{
+	if (ret == -EINVAL)
+		snprintf(buf, len, "pool %u of pid %d: all its open slabs are on node %d",
+			 p->id, (int)server_pool_pid(p), node);
+	else
+		snprintf(buf, len, "pool %u of pid %d: %u blocks on node %d, %u free slots in its other slabs",
+			 p->id, (int)server_pool_pid(p), blocks, node, room);
+}
+
+static struct drain_pool *find_pool(struct drain_node *dn, uint64_t serial,
+				    unsigned int tier)
+{
+	unsigned int i;
+
+	for (i = 0; i < dn->nr_pools; i++)
+		if (dn->pools[i].serial == serial && dn->pools[i].tier == tier)
+			return &dn->pools[i];
+	return NULL;
+}
+
+/*
+ * Count the pool slabs on @dn's node into @dn (pool_slabs, pool_left;
+ * each followed entry's blocks), and follow the ones it does not yet
+ * when @add (a pool registered during the drain).
+ */
+static void count_pools(struct drain *dr, struct drain_node *dn, bool add)
+{
+	struct drain_pool *e, *np;
+	struct srv_pool *p;
+	unsigned int t;
+	uint32_t used;
+
+	dn->pool_slabs = 0;
+	dn->pool_left = 0;
+	if (!dr->srv)
+		return;
+	for (p = server_pools(dr->srv); p; p = p->next) {
+		if (p->dead)
+			continue;
+		for (t = 0; t < p->nr_tiers; t++) {
+			if ((p->released & (1U << t)) || p->slab[t].node != dn->node)
+				continue;
+			used = server_pool_used(p, t);
+			dn->pool_slabs++;
+			dn->pool_left += (uint64_t)used * p->block_size;
+			e = find_pool(dn, p->serial, t);
+			if (!e && add) {
+				np = realloc(dn->pools, (dn->nr_pools + 1) * sizeof(*np));
+				if (!np)
+					continue;
+				dn->pools = np;
+				e = &np[dn->nr_pools++];
+				memset(e, 0, sizeof(*e));
+				e->serial = p->serial;
+				e->pool = p->id;
+				e->pid = (int)server_pool_pid(p);
+				e->tier = t;
+				e->range = p->slab[t].range;
+				e->block_size = p->block_size;
+				e->state = DRAIN_POOL_PENDING;
+			}
+			if (e)
+				e->blocks = used;
+		}
+	}
+}
+
+static void pool_stuck(struct drain_node *dn, struct drain_pool *e,
+		       const char *why)
+{
+	e->state = DRAIN_POOL_STUCK;
+	snprintf(e->why, sizeof(e->why), "%s", why);
+	log_warn("node %d: drain: pool %u of pid %d, slab %u (range %u) left on the node: %s",
+		 dn->node, e->pool, e->pid, e->tier, e->range, why);
+}
+
+/* The POOL_RELEASE timeout of a slab of @dn now. */
+static uint32_t release_timeout(const struct drain_node *dn, uint64_t now)
+{
+	uint64_t t = DRAIN_RELEASE_TIMEOUT_MS;
+
+	if (dn->deadline_ms)
+		t = dn->deadline_ms > now ? dn->deadline_ms - now : 1;
+	if (t > PROTO_RELEASE_MAX_TIMEOUT_MS)
+		t = PROTO_RELEASE_MAX_TIMEOUT_MS;
+	return t ? (uint32_t)t : 1;
+}
+
+/* The answer of @e's release, which @p kept: released, or stuck and why. */
+static void release_answered(struct drain *dr, struct drain_node *dn,
+			     struct drain_pool *e, const struct srv_pool *p)
+{
+	const uint32_t *k = p->release_counts;
+	uint64_t moved = (uint64_t)k[PROTO_POOL_MOVED] * e->block_size;
+	char why[64];
+
+	if (!p->release_status) {
+		e->state = DRAIN_POOL_RELEASED;
+		e->blocks = 0;
+		dn->slabs_released++;
+		dn->moved += moved;
+		dr->met->drain_moved_bytes += moved;
+		log_info("node %d: drain: pool %u of pid %d gave slab %u (range %u) back: %u blocks moved to its other slabs",
+			 dn->node, e->pool, e->pid, e->tier, e->range,
+			 k[PROTO_POOL_MOVED]);
+		return;
+	}
+	switch (p->release_status) {
+	case -EBUSY:
+		snprintf(why, sizeof(why), "busy: %u blocks held by writers",
+			 k[PROTO_POOL_BUSY]);
+		break;
+	case -ENOSPC:
+		snprintf(why, sizeof(why), "no room: %u blocks, no free slot in its other slabs",
+			 k[PROTO_POOL_NOROOM] ? k[PROTO_POOL_NOROOM] : e->blocks);
+		break;
+	case -EIO:
+		snprintf(why, sizeof(why), "copy failed: %u blocks",
+			 k[PROTO_POOL_FAILED]);
+		break;
+	case -EINVAL:
+		snprintf(why, sizeof(why), "refused by its owner: not a slab it can release");
+		break;
+	case -ENOENT:
+		snprintf(why, sizeof(why), "refused by its owner: unknown pool");
+		break;
+	default:
+		snprintf(why, sizeof(why), "refused by its owner: %s",
+			 strerror(-p->release_status));
+		break;
+	}
+	pool_stuck(dn, e, why);
+}
+
+/* One pool slab's share of drain_pools(); *@more when it awaits more. */
+static void drain_pool_step(struct drain *dr, struct drain_node *dn,
+			    struct drain_pool *e, uint64_t now, bool *more)
+{
+	struct srv_pool *p;
+	int ret;
+
+	if (e->state == DRAIN_POOL_RELEASED || e->state == DRAIN_POOL_STUCK)
+		return;
+	p = server_pool_by_serial(dr->srv, e->serial);
+	if (!p) {
+		/* Dropped: hung up, or past the release's deadline. */
+		pool_stuck(dn, e, e->state == DRAIN_POOL_SENT &&
+			   now >= e->sent_ms + e->timeout_ms ?
+			   "owner did not answer in time" : "owner gone");
+		return;
+	}
+	if (e->state == DRAIN_POOL_PENDING) {
+		if (p->released & (1U << e->tier)) {
+			e->state = DRAIN_POOL_RELEASED;
+			return;
+		}
+		e->timeout_ms = release_timeout(dn, now);
+		ret = server_pool_release(dr->srv, p, e->tier, e->timeout_ms);
+		if (ret == -EBUSY) {
+			*more = true; /* advice in flight: the next step */
+		} else if (ret == -ECONNRESET) {
+			pool_stuck(dn, e, "owner gone");
+		} else if (ret == -EINVAL) {
+			pool_stuck(dn, e, "the pool's last open slab");
+		} else if (ret) {
+			pool_stuck(dn, e, strerror(-ret));
+		} else {
+			e->state = DRAIN_POOL_SENT;
+			e->seq = p->release_seq;
+			e->sent_ms = now;
+			*more = true;
+			log_info("node %d: drain: asked pid %d to give slab %u of pool %u (range %u, %u blocks) back within %u ms",
+				 dn->node, e->pid, e->tier, e->pool, e->range,
+				 e->blocks, e->timeout_ms);
+		}
+		return;
+	}
+	/* Sent: answered yet? */
+	if (p->release_seq == e->seq) {
+		*more = true;
+		return;
+	}
+	if (p->release_done != e->seq) {
+		pool_stuck(dn, e, "release lost");
+		return;
+	}
+	release_answered(dr, dn, e, p);
+}
+
+/*
+ * The pool slabs' share of a step of @dn: ask for the releases not asked
+ * yet, take the answers that came.  Never waits.  True while a release
+ * is yet to be asked or answered; *@changed when a slab changed state.
+ * @dn's left is counted again with what the releases did.
+ */
+static bool drain_pools(struct drain *dr, struct drain_node *dn,
+			bool *changed)
+{
+	uint64_t now = clock_now_ms(), before = dn->pool_left;
+	enum drain_pool_state was;
+	struct drain_pool *e;
+	bool more = false;
+	unsigned int i;
+
+	*changed = false;
+	if (!dr->srv)
+		return false;
+	count_pools(dr, dn, true);
+	for (i = 0; i < dn->nr_pools; i++) {
+		e = &dn->pools[i];
+		was = e->state;
+		drain_pool_step(dr, dn, e, now, &more);
+		*changed = *changed || e->state != was;
+	}
+	count_pools(dr, dn, false);
+	/* count_node() counted the slabs as they were before this step. */
+	dn->left = (dn->left > before ? dn->left - before : 0) + dn->pool_left;
+	return more;
+}
+
+static bool pools_stuck(const struct drain_node *dn)
+{
+	unsigned int i;
+
+	for (i = 0; i < dn->nr_pools; i++)
+		if (dn->pools[i].state == DRAIN_POOL_STUCK)
+			return true;
+	return false;
+}
+
 /*
  * Count what @dn has to move.  Fills @dn's left and buffers; *@unmovable
  * gets the bytes of pinned buffers not registered by a libcxltier client
@@ -331,7 +653,8 @@ static int count_node(struct drain *dr, struct drain_node *dn,
 		struct obs_range *r = &snap->ranges[i];
 		uint64_t b = range_bytes_on(r, dn->node);
 
-		if (!b)
+		/* A pool slab goes whole, by its library: counted below. */
+		if (!b || (dr->srv && server_pool_slab(dr->srv, r->info.id)))
 			continue;
 		dn->left += b;
 		dn->buffers++;
@@ -342,6 +665,8 @@ static int count_node(struct drain *dr, struct drain_node *dn,
 				  "pinned by a process not using libcxltier");
 		}
 	}
+	count_pools(dr, dn, false);
+	dn->left += dn->pool_left;
 	return 0;
 }
 
@@ -352,14 +677,29 @@ static void json_stuck(const struct drain_node *dn, char *buf, size_t len)
 	size_t off = 0;
 	unsigned int i;
 
+	unsigned int k = 0;
+
 	off += (size_t)snprintf(buf + off, len - off, "[");
 	for (i = 0; i < dn->nr_stuck && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off,
 					"%s{\"id\": %u, \"pid\": %d, \"bytes_left\": %llu, \"reason\": \"%s\"}",
-					i ? ", " : "", dn->stuck[i].id,
+					k++ ? ", " : "", dn->stuck[i].id,
 					dn->stuck[i].pid,
 					(unsigned long long)dn->stuck[i].bytes,
 					dn->stuck[i].why);
+	/* Pool slabs left: the range, and which pool and slab it is. */
+	for (i = 0; i < dn->nr_pools && off < len; i++) {
+		const struct drain_pool *e = &dn->pools[i];
+
+		if (e->state != DRAIN_POOL_STUCK)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off,
+					"%s{\"id\": %u, \"pid\": %d, \"pool\": %u, \"tier\": %u, \"blocks_left\": %u, \"bytes_left\": %llu, \"reason\": \"%s\"}",
+					k++ ? ", " : "", e->range, e->pid, e->pool,
+					e->tier, e->blocks,
+					(unsigned long long)e->blocks * e->block_size,
+					e->why);
+	}
 	if (off < len)
 		snprintf(buf + off, len - off, "]");
 }
@@ -368,7 +708,7 @@ static void json_stuck(const struct drain_node *dn, char *buf, size_t len)
 static void drain_end(struct drain *dr, struct drain_node *dn,
 		      const char *result)
 {
-	char stuck[2048];
+	char stuck[4096];
 	double secs = (double)(clock_now_ms() - dn->start_ms) / 1000.0;
 
 	json_stuck(dn, stuck, sizeof(stuck));
@@ -382,9 +722,11 @@ static void drain_end(struct drain *dr, struct drain_node *dn,
 		 (unsigned long long)(dn->left >> 20),
 		 dn->nr_stuck ? " (see cxltierctl drain's report)" : "");
 	admin_send(dr->admin, dn->watcher,
-		   "{\"event\": \"done\", \"node\": %d, \"result\": \"%s\", \"bytes_moved\": %llu, \"bytes_left\": %llu, \"buffers_left\": %u, \"seconds\": %.3f, \"not_moved\": %s}",
+		   "{\"event\": \"done\", \"node\": %d, \"result\": \"%s\", \"bytes_moved\": %llu, \"bytes_left\": %llu, \"buffers_left\": %u, \"pool_slabs_released\": %u, \"pool_slabs_left\": %u, \"pool_bytes_left\": %llu, \"seconds\": %.3f, \"not_moved\": %s}",
 		   dn->node, result, (unsigned long long)dn->moved,
-		   (unsigned long long)dn->left, dn->buffers, secs, stuck);
+		   (unsigned long long)dn->left, dn->buffers,
+		   dn->slabs_released, dn->pool_slabs,
+		   (unsigned long long)dn->pool_left, secs, stuck);
 	admin_finish(dr->admin, dn->watcher);
 	dn->watcher = -1;
 	update_gauge(dr);
@@ -402,9 +744,10 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 	struct obs_snapshot snap;
 	struct drain_node *dn, probe;
 	uint64_t unmovable, room;
-	uint32_t nr = 0, nr_tiers, i;
+	uint32_t nr = 0, nr_tiers, i, blocks, slots;
 	bool known = false;
-	char stuck[2048];
+	char stuck[4096], pool_why[160] = "";
+	struct srv_pool *p;
 	int ret;
 
 	dn = find_node(dr, node);
@@ -446,39 +789,80 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 	}
 	room = room_elsewhere(dr, nodes, nr, node);
 	free(nodes);
+	/*
+	 * Each pool slab on the node: its blocks must fit in the free slots
+	 * of the pool's other open slabs (they move there, not to a node's
+	 * free memory).  Those that do not are listed, the first one said.
+	 */
+	count_pools(dr, &probe, true);
+	for (p = dr->srv ? server_pools(dr->srv) : NULL; p; p = p->next) {
+		unsigned int t;
+
+		if (p->dead)
+			continue;
+		ret = drain_pool_fit(dr, p, node, &blocks, &slots);
+		if (ret >= 0)
+			continue;
+		if (!pool_why[0])
+			pool_fit_why(pool_why, sizeof(pool_why), p, node, ret,
+				     blocks, slots);
+		for (t = 0; t < p->nr_tiers; t++) {
+			struct drain_pool *e = find_pool(&probe, p->serial, t);
+
+			if (!e)
+				continue;
+			if (ret == -EINVAL)
+				snprintf(e->why, sizeof(e->why), "all its open slabs are on the node");
+			else
+				snprintf(e->why, sizeof(e->why), "no room: %u blocks, %u free slots in its other slabs",
+					 blocks, slots);
+			e->state = DRAIN_POOL_STUCK;
+		}
+	}
 	json_stuck(&probe, stuck, sizeof(stuck));
 
-	if (!partial && (unmovable || probe.left - unmovable > room)) {
+	if (!partial && (unmovable || pool_why[0] ||
+			 probe.left - probe.pool_left - unmovable > room)) {
 		char why[160];
 
-		if (unmovable)
+		if (pool_why[0] && !unmovable)
+			snprintf(why, sizeof(why), "%s", pool_why);
+		else if (unmovable)
 			snprintf(why, sizeof(why),
 				 "%llu bytes are pinned by buffers not using libcxltier",
 				 (unsigned long long)unmovable);
 		else
 			snprintf(why, sizeof(why),
 				 "no room elsewhere: %llu bytes to move, %llu bytes free on the other open nodes",
-				 (unsigned long long)probe.left,
+				 (unsigned long long)(probe.left - probe.pool_left),
 				 (unsigned long long)room);
 		log_warn("node %d: drain refused, nothing moved: %s", node, why);
 		if (!dry_run)
 			dr->met->drains[1]++;
-		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"refused\", \"dry_run\": %s, \"error\": \"%s\", \"bytes_to_move\": %llu, \"bytes_room\": %llu, \"buffers\": %u, \"not_movable\": %s}",
+		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"refused\", \"dry_run\": %s, \"error\": \"%s\", \"bytes_to_move\": %llu, \"bytes_room\": %llu, \"buffers\": %u, \"pool_slabs\": %u, \"pool_bytes\": %llu, \"not_movable\": %s}",
 			   node, dry_run ? "true" : "false", why,
 			   (unsigned long long)probe.left,
-			   (unsigned long long)room, probe.buffers, stuck);
-		if (!automatic)
+			   (unsigned long long)room, probe.buffers,
+			   probe.pool_slabs, (unsigned long long)probe.pool_left,
+			   stuck);
+		if (!automatic) {
+			free(probe.pools);
 			return -ENOSPC;
+		}
 	}
 	if (dry_run) {
-		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"fits\", \"dry_run\": true, \"bytes_to_move\": %llu, \"bytes_room\": %llu, \"buffers\": %u, \"not_movable\": %s}",
+		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"fits\", \"dry_run\": true, \"bytes_to_move\": %llu, \"bytes_room\": %llu, \"buffers\": %u, \"pool_slabs\": %u, \"pool_bytes\": %llu, \"not_movable\": %s}",
 			   node, (unsigned long long)probe.left,
-			   (unsigned long long)room, probe.buffers, stuck);
+			   (unsigned long long)room, probe.buffers,
+			   probe.pool_slabs, (unsigned long long)probe.pool_left,
+			   stuck);
+		free(probe.pools);
 		return 0;
 	}
 
 	dn = get_node(dr, node);
 	if (!dn) {
+		free(probe.pools);
 		admin_send(dr->admin, fd, "{\"event\": \"done\", \"node\": %d, \"result\": \"failed\", \"error\": \"out of memory\"}",
 			   node);
 		return -ENOMEM;
@@ -497,13 +881,21 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 	dn->busy_tries = 0;
 	dn->busy_left = 0;
 	memcpy(dn->stuck, probe.stuck, sizeof(dn->stuck));
+	/* The pool slabs: those that do not fit are left out (partial). */
+	free(dn->pools);
+	dn->pools = probe.pools;
+	dn->nr_pools = probe.nr_pools;
+	dn->pool_slabs = probe.pool_slabs;
+	dn->pool_left = probe.pool_left;
+	dn->slabs_released = 0;
+	dn->waiting = false;
 	if (fd >= 0)
 		dn->watcher = fd;
 	update_gauge(dr);
-	log_info("node %d: %s drain started: %llu MiB of %u tracked buffers to move, %llu MiB free elsewhere; no new placement there",
+	log_info("node %d: %s drain started: %llu MiB of %u tracked buffers and %u pool slabs to move, %llu MiB free elsewhere; no new placement there",
 		 node, automatic ? "offline" : "admin",
 		 (unsigned long long)(probe.left >> 20), probe.buffers,
-		 (unsigned long long)(room >> 20));
+		 probe.pool_slabs, (unsigned long long)(room >> 20));
 	return 0;
 }
 
@@ -537,7 +929,8 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 		uint32_t c, first, n;
 		int to;
 
-		if (is_stuck(dn, r->info.id) || !range_bytes_on(r, dn->node))
+		if (is_stuck(dn, r->info.id) || !range_bytes_on(r, dn->node) ||
+		    (dr->srv && server_pool_slab(dr->srv, r->info.id)))
 			continue;
 		/* The first run of chunks on the node, capped per step. */
 		for (c = 0; c < r->info.nr_chunks; c++)
@@ -610,6 +1003,7 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 
 void drain_step(struct drain *dr)
 {
+	bool more, pools, changed;
 	size_t i;
 
 	for (i = 0; i < dr->nr_nodes; i++) {
@@ -621,15 +1015,24 @@ void drain_step(struct drain *dr)
 			drain_end(dr, dn, "timeout");
 			continue;
 		}
-		if (!drain_one(dr, dn)) {
-			drain_end(dr, dn, dn->left ? "incomplete" : "drained");
+		more = drain_one(dr, dn);
+		pools = drain_pools(dr, dn, &changed);
+		dn->waiting = !more && pools;
+		if (!more && !pools) {
+			drain_end(dr, dn, dn->left || pools_stuck(dn) ?
+				  "incomplete" : "drained");
 			continue;
 		}
+		/* Awaiting answers only: a line when a slab's state changed. */
+		if (!more && !changed)
+			continue;
 		admin_send(dr->admin, dn->watcher,
-			   "{\"event\": \"progress\", \"node\": %d, \"bytes_total\": %llu, \"bytes_moved\": %llu, \"bytes_left\": %llu, \"buffers\": %u, \"seconds\": %.3f}",
+			   "{\"event\": \"progress\", \"node\": %d, \"bytes_total\": %llu, \"bytes_moved\": %llu, \"bytes_left\": %llu, \"buffers\": %u, \"pool_slabs\": %u, \"pool_slabs_released\": %u, \"pool_bytes_left\": %llu, \"seconds\": %.3f}",
 			   dn->node, (unsigned long long)dn->total,
 			   (unsigned long long)dn->moved,
 			   (unsigned long long)dn->left, dn->buffers,
+			   dn->pool_slabs, dn->slabs_released,
+			   (unsigned long long)dn->pool_left,
 			   (double)(clock_now_ms() - dn->start_ms) / 1000.0);
 	}
 }
@@ -638,10 +1041,16 @@ int drain_timeout_ms(const struct drain *dr)
 {
 	size_t i;
 
-	for (i = 0; i < dr->nr_nodes; i++)
-		if (dr->nodes[i].state == DRAIN_RUNNING)
+	int ms = -1;
+
+	for (i = 0; i < dr->nr_nodes; i++) {
+		if (dr->nodes[i].state != DRAIN_RUNNING)
+			continue;
+		if (!dr->nodes[i].waiting)
 			return 0;
-	return -1;
+		ms = DRAIN_WAIT_MS;
+	}
+	return ms;
 }
 
 static void undrain(struct drain *dr, int node, int fd)
@@ -896,8 +1305,12 @@ int drain_new(struct drain **dp, struct admin *admin,
 
 void drain_free(struct drain *dr)
 {
+	size_t i;
+
 	if (!dr)
 		return;
+	for (i = 0; i < dr->nr_nodes; i++)
+		free(dr->nodes[i].pools);
 	free(dr->nodes);
 	free(dr->capacity);
 	free(dr);

@@ -41,7 +41,10 @@ int drain_new(struct drain **dp, struct admin *admin,
 	      struct server *srv, struct metrics *met);
 void drain_free(struct drain *dr);
 
-/* poll() timeout: 0 while a drain has work, else -1. */
+/*
+ * poll() timeout: 0 while a drain has work, a short wait while a drain
+ * only awaits the answers of pool slabs' releases, else -1.
+ */
 int drain_timeout_ms(const struct drain *dr);
 
 /* One step of every drain in progress. */
@@ -62,6 +65,16 @@ bool drain_node_closed(const struct drain *dr, int node);
  */
 size_t drain_filter_moves(const struct drain *dr, struct plan_move *moves,
 			  size_t n);
+
+/*
+ * Does @p's share of a drain of @node fit: the blocks of its open slabs
+ * on @node (*@blocks) in the free slots of its other open slabs on open
+ * nodes (*@room)?  @dr may be NULL (no node closed).  Returns the
+ * number of its slabs on @node (0: nothing to do), -ENOSPC (too few
+ * free slots), or -EINVAL (every open slab of it is on @node).
+ */
+int drain_pool_fit(const struct drain *dr, const struct srv_pool *p, int node,
+		   uint32_t *blocks, uint32_t *room);
 
 /*
  * The node table of a decision: log and count memory that arrived since

@@ -760,6 +760,15 @@ static void move_span(struct executor *e, const struct cxltier_range_info *r,
 	}
 	if (!live)
 		goto out;
+	/*
+	 * A block pool's slab is pinned by its library and has no
+	 * handshake: it moves block by block on advice, or is given back
+	 * whole (POOL_RELEASE), never page by page here.
+	 */
+	if (e->srv && server_pool_slab(e->srv, r->id)) {
+		fail_live(runs, nr, -EPERM, MOVE_FAIL_PINNED);
+		goto out;
+	}
 	if (to < 0 || numa_node_size64(to, &free_b) <= 0) {
 		fail_live(runs, nr, -EINVAL, MOVE_FAIL_ERROR); /* no memory */
 		goto out;

@@ -391,6 +391,16 @@ static void write_pools(FILE *f, const struct metrics *m)
 		(unsigned long long)m->pool_hints[1],
 		(unsigned long long)m->pool_hints_refused,
 		(unsigned long long)m->pool_hint_advice);
+	fprintf(f, "# HELP cxltier_pool_slab_releases_total Pool slabs asked back from clients (a drain), by outcome.\n"
+		   "# TYPE cxltier_pool_slab_releases_total counter\n"
+		   "cxltier_pool_slab_releases_total{outcome=\"sent\"} %llu\n"
+		   "cxltier_pool_slab_releases_total{outcome=\"released\"} %llu\n"
+		   "cxltier_pool_slab_releases_total{outcome=\"failed\"} %llu\n"
+		   "cxltier_pool_slab_releases_total{outcome=\"timeout\"} %llu\n",
+		(unsigned long long)m->pool_releases[0],
+		(unsigned long long)m->pool_releases[1],
+		(unsigned long long)m->pool_releases[2],
+		(unsigned long long)m->pool_releases[3]);
 	fprintf(f, "# HELP cxltier_pool_block_moves_total Pool blocks moved by copy-then-swap on advice, by direction.\n"
 		   "# TYPE cxltier_pool_block_moves_total counter\n");
 	for (i = 0; i < 2; i++)

@@ -161,6 +161,9 @@ struct met_dram {
  * @pool_hints: hints taken from clients, [0] will-read, [1] done
  * @pool_hints_refused: POOL_HINTS frames refused
  * @pool_hint_advice: ADVICE batches sent at once for will-read hints
+ * @pool_releases: pool slabs asked back (POOL_RELEASE): [0] sent,
+ *	[1] released, [2] failed (the client refused or could not empty
+ *	it), [3] timeout (no answer in time: the client was dropped)
  */
 struct metrics {
 	uint64_t migrations[MOVE_NR_DIRS][MET_NR_METHODS];
@@ -217,6 +220,7 @@ struct metrics {
 	uint64_t pool_hints[2];
 	uint64_t pool_hints_refused;
 	uint64_t pool_hint_advice;
+	uint64_t pool_releases[4];
 };
 
 /* Count one handshake that took @us microseconds. */

@@ -17,8 +17,9 @@ static int tier_of_node(const struct pool_plan_pool *p, int node)
 {
 	unsigned int t;
 
+	/* A slab with no slots (released) is never a target. */
 	for (t = 0; t < p->nr_tiers; t++)
-		if (p->node[t] == node)
+		if (p->node[t] == node && p->slots[t])
 			return (int)t;
 	return -1;
 }

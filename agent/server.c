@@ -99,6 +99,7 @@ struct srv_backoff {
  * @pools: registered block pools
  * @nr_pools: entries in @pools
  * @rx_pool: the pool frame being read
+ * @pool_serial: the last pool's serial (struct srv_pool)
  */
 struct server {
 	struct srv_options o;
@@ -123,6 +124,7 @@ struct server {
 	/* Pools let go of, freed by sweep(): a caller may still hold one. */
 	struct srv_pool *dead_pools;
 	struct proto_pool_msg rx_pool;
+	uint64_t pool_serial;
 };
 
 /* A line a non-root client can make the agent log at will: rate-limited. */
@@ -307,9 +309,39 @@ bool server_pool_slab(struct server *s, uint32_t id)
 
 	for (p = s->pools; p; p = p->next)
 		for (t = 0; t < p->nr_tiers; t++)
-			if (p->slab[t].range == id)
+			if (p->slab[t].range == id && !(p->released & (1U << t)))
 				return true;
 	return false;
+}
+
+struct srv_pool *server_pool_by_serial(struct server *s, uint64_t serial)
+{
+	struct srv_pool *p;
+
+	for (p = s->pools; p; p = p->next)
+		if (p->serial == serial && !p->dead)
+			return p;
+	return NULL;
+}
+
+uint32_t server_pool_used(const struct srv_pool *p, unsigned int t)
+{
+	uint32_t slot, n = 0;
+
+	if (t >= p->nr_tiers)
+		return 0;
+	for (slot = p->tier_base[t]; slot < p->tier_base[t + 1]; slot++)
+		n += p->slot[slot] != PROTO_POOL_SLOT_FREE;
+	return n;
+}
+
+unsigned int server_pool_open_tiers(const struct srv_pool *p)
+{
+	unsigned int t, n = 0;
+
+	for (t = 0; t < p->nr_tiers; t++)
+		n += !(p->released & (1U << t));
+	return n;
 }
 
 static void client_kill(struct server *s, struct srv_client *c,
@@ -390,6 +422,7 @@ static int do_pool_register(struct server *s, struct srv_client *c,
 		goto err;
 	p->client = c;
 	p->id = m->pool;
+	p->serial = ++s->pool_serial;
 	p->block_size = m->block_size;
 	p->nr_blocks = m->nr_blocks;
 	p->nr_tiers = m->count;
@@ -410,6 +443,8 @@ err:
 	return ret;
 }
 
+static unsigned int slot_tier(const struct srv_pool *p, uint32_t slot);
+
 /*
  * POOL_BLOCKS: which block is in which slot.  The whole frame is checked
  * first (slots of the pool, blocks below nr_blocks): a bad one changes
@@ -428,6 +463,10 @@ static int do_pool_blocks(struct srv_pool *p, const struct proto_pool_msg *m)
 		h = m->slots[i].handle;
 		if (m->slots[i].slot >= p->tier_base[p->nr_tiers] ||
 		    (h != PROTO_POOL_SLOT_FREE && (uint32_t)h >= p->nr_blocks))
+			return -EINVAL;
+		/* A released slab holds nothing any more. */
+		if (h != PROTO_POOL_SLOT_FREE &&
+		    (p->released & (1U << slot_tier(p, m->slots[i].slot))))
 			return -EINVAL;
 	}
 	for (i = 0; i < m->count; i++) {
@@ -556,6 +595,51 @@ static void advice_done(struct server *s, struct srv_pool *p,
 static int client_send_pool(struct server *s, struct srv_client *c,
 			    struct proto_pool_msg *m);
 
+/* Empty the slots of @p's tier @t in the map. */
+static void pool_clear_tier(struct srv_pool *p, unsigned int t)
+{
+	uint32_t slot, idx;
+
+	for (slot = p->tier_base[t]; slot < p->tier_base[t + 1]; slot++) {
+		if (!p->slot[slot])
+			continue;
+		idx = (uint32_t)p->slot[slot];
+		if (p->where[idx] == slot + 1)
+			p->where[idx] = 0;
+		p->slot[slot] = PROTO_POOL_SLOT_FREE;
+		p->slot_heat[slot] = 0;
+	}
+}
+
+/* POOL_RELEASE_REPLY of @p's pending release: record it. */
+static void release_done(struct server *s, struct srv_pool *p,
+			 const struct proto_pool_msg *r)
+{
+	struct srv_pool_stats *st = &s->stats.pools;
+	unsigned int t = p->release_tier;
+
+	p->release_done = p->release_seq;
+	p->release_seq = 0;
+	p->release_status = r->status;
+	memcpy(p->release_counts, r->counts, sizeof(p->release_counts));
+	if (r->status) {
+		st->release_failed++;
+		client_log(s, p->client, LOG_INFO,
+			   "client pid %d kept tier %u of pool %u: %s (%u moved, %u busy, %u no room, %u failed)",
+			   (int)p->client->pid, t, p->id, strerror(-r->status),
+			   r->counts[PROTO_POOL_MOVED], r->counts[PROTO_POOL_BUSY],
+			   r->counts[PROTO_POOL_NOROOM], r->counts[PROTO_POOL_FAILED]);
+		return;
+	}
+	st->released++;
+	p->released |= 1U << t;
+	pool_clear_tier(p, t);
+	client_log(s, p->client, LOG_INFO,
+		   "client pid %d released tier %u of pool %u (range %u, node %d): %u blocks moved",
+		   (int)p->client->pid, t, p->id, p->slab[t].range,
+		   (int)p->slab[t].node, r->counts[PROTO_POOL_MOVED]);
+}
+
 /* Act on a pool frame from @c. */
 static void pool_dispatch(struct server *s, struct srv_client *c,
 			  const struct proto_pool_msg *m)
@@ -574,8 +658,9 @@ static void pool_dispatch(struct server *s, struct srv_client *c,
 		break;
 	case PROTO_POOL_UNREGISTER:
 		r.type = PROTO_POOL_UNREGISTER_REPLY;
-		/* Advice in flight is answered first (the library does). */
-		r.status = !p ? -ENOENT : p->advice_seq ? -EBUSY : 0;
+		/* Advice or a release in flight is answered first. */
+		r.status = !p ? -ENOENT :
+			   p->advice_seq || p->release_seq ? -EBUSY : 0;
 		if (!r.status) {
 			client_log(s, c, LOG_INFO, "client pid %d unregistered pool %u",
 				   (int)c->pid, p->id);
@@ -604,6 +689,18 @@ static void pool_dispatch(struct server *s, struct srv_client *c,
 		}
 		advice_done(s, p, m);
 		return;
+	case PROTO_POOL_RELEASE_REPLY:
+		if (!p)
+			return;
+		if (!p->release_seq || p->release_seq != m->reply_to) {
+			client_log(s, c, LOG_WARNING, "client pid %d: bad POOL_RELEASE_REPLY: answers no release of pool %u; disconnecting",
+				   (int)c->pid, p->id);
+			s->stats.dropped[SRV_DROP_BAD_FRAME]++;
+			client_kill(s, c, NULL, false);
+			return;
+		}
+		release_done(s, p, m);
+		return;
 	default:
 		client_kill(s, c, "unexpected pool frame", false);
 		return;
@@ -621,14 +718,15 @@ int server_pool_advise(struct server *s, struct srv_pool *p,
 
 	if (c->dead)
 		return -ECONNRESET;
-	if (p->advice_seq)
+	if (p->advice_seq || p->release_seq)
 		return -EBUSY;
 	m->pool = p->id;
 	for (i = 0; i < m->count; i++) {
 		uint32_t idx = (uint32_t)m->advice[i].block;
 
 		if (idx >= p->nr_blocks || !p->where[idx] ||
-		    m->advice[i].tier >= p->nr_tiers)
+		    m->advice[i].tier >= p->nr_tiers ||
+		    (p->released & (1U << m->advice[i].tier)))
 			return -EINVAL;
 		slot = p->where[idx] - 1;
 		from = slot_tier(p, slot);
@@ -648,21 +746,68 @@ int server_pool_advise(struct server *s, struct srv_pool *p,
 	return 0;
 }
 
-/* Drop the clients whose advice is overdue. */
+/* Margin of a release's deadline over its timeout and the answer's. */
+#define SRV_RELEASE_MARGIN_MS	5000U
+
+int server_pool_release(struct server *s, struct srv_pool *p,
+			unsigned int tier, uint32_t timeout_ms)
+{
+	struct srv_client *c = p->client;
+	struct proto_pool_msg m;
+	int ret;
+
+	if (c->dead || p->dead)
+		return -ECONNRESET;
+	if (p->advice_seq || p->release_seq)
+		return -EBUSY;
+	if (tier >= p->nr_tiers || (p->released & (1U << tier)) ||
+	    server_pool_open_tiers(p) < 2 || !timeout_ms ||
+	    timeout_ms > PROTO_RELEASE_MAX_TIMEOUT_MS)
+		return -EINVAL;
+	memset(&m, 0, offsetof(struct proto_pool_msg, slab));
+	m.type = PROTO_POOL_RELEASE;
+	m.pool = p->id;
+	m.count = 1;
+	m.release.tier = tier;
+	m.release.timeout_ms = timeout_ms;
+	ret = client_send_pool(s, c, &m);
+	if (ret)
+		return ret;
+	p->release_seq = m.seq;
+	p->release_tier = tier;
+	p->release_deadline_ms = clock_now_ms() + timeout_ms + s->o.timeout_ms +
+				 SRV_RELEASE_MARGIN_MS;
+	s->stats.pools.releases++;
+	client_log(s, c, LOG_INFO,
+		   "client pid %d: asked to release tier %u of pool %u (range %u, node %d) within %u ms",
+		   (int)c->pid, tier, p->id, p->slab[tier].range,
+		   (int)p->slab[tier].node, timeout_ms);
+	return 0;
+}
+
+/* Drop the clients whose advice or release is overdue. */
 static void advice_deadlines(struct server *s)
 {
 	uint64_t now = clock_now_ms();
 	struct srv_pool *p, *next;
+	bool adv, rel;
 
 	for (p = s->pools; p; p = next) {
 		next = p->next;
-		if (!p->advice_seq || now < p->advice_deadline_ms ||
-		    p->client->dead)
+		if (p->client->dead)
+			continue;
+		adv = p->advice_seq && now >= p->advice_deadline_ms;
+		rel = p->release_seq && now >= p->release_deadline_ms;
+		if (!adv && !rel)
 			continue;
 		client_log(s, p->client, LOG_WARNING,
-			   "client pid %d: no ADVICE_REPLY for pool %u in time",
-			   (int)p->client->pid, p->id);
-		s->stats.pools.timeouts++;
+			   "client pid %d: no %s for pool %u in time",
+			   (int)p->client->pid,
+			   adv ? "ADVICE_REPLY" : "POOL_RELEASE_REPLY", p->id);
+		if (adv)
+			s->stats.pools.timeouts++;
+		if (rel)
+			s->stats.pools.release_timeouts++;
 		s->stats.dropped[SRV_DROP_TIMEOUT]++;
 		client_kill(s, p->client, "timed out", true);
 		next = s->pools; /* its pools are gone: start over */
@@ -1232,9 +1377,12 @@ int server_timeout_ms(struct server *s)
 		if (!c->dead && c->hello_deadline_ms &&
 		    c->hello_deadline_ms < next)
 			next = c->hello_deadline_ms;
-	for (p = s->pools; p; p = p->next)
+	for (p = s->pools; p; p = p->next) {
 		if (p->advice_seq && p->advice_deadline_ms < next)
 			next = p->advice_deadline_ms;
+		if (p->release_seq && p->release_deadline_ms < next)
+			next = p->release_deadline_ms;
+	}
 	if (s->moves)
 		return 0;
 	if (next == UINT64_MAX)
@@ -1512,14 +1660,14 @@ int server_check_books(const struct server *s, char *why, size_t len)
 		nb = 0;
 		for (p = s->pools; p; p = p->next)
 			if (p->client == c) {
-				np += p->advice_seq != 0;
+				np += (p->advice_seq != 0) + (p->release_seq != 0);
 				nb++;
 			}
 		if (nb != c->nr_pools)
 			BOOKS_OFF("client pid %d: %u/%u pools", (int)c->pid, nb,
 				  c->nr_pools);
 		if (c->peer.nr_pending != np)
-			BOOKS_OFF("client pid %d awaits %u answers outside a handshake, %u advice",
+			BOOKS_OFF("client pid %d awaits %u answers outside a handshake, %u advice or releases",
 				  (int)c->pid, c->peer.nr_pending, np);
 		nb = 0;
 		for (b = s->buffers; b; b = b->next)

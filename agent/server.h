@@ -101,6 +101,10 @@ const char *server_drop_name(enum srv_drop d);
  * @timeouts: ADVICE frames not answered in time (the client dropped)
  * @hints: hints taken, [0] will-read, [1] done
  * @hints_refused: POOL_HINTS frames refused (a block the pool lacks)
+ * @releases: POOL_RELEASE frames sent
+ * @released: slabs given back (a POOL_RELEASE_REPLY of status 0)
+ * @release_failed: releases the client answered with an error
+ * @release_timeouts: releases not answered in time (the client dropped)
  */
 struct srv_pool_stats {
 	uint64_t advice;
@@ -112,6 +116,10 @@ struct srv_pool_stats {
 	uint64_t timeouts;
 	uint64_t hints[2];
 	uint64_t hints_refused;
+	uint64_t releases;
+	uint64_t released;
+	uint64_t release_failed;
+	uint64_t release_timeouts;
 };
 
 /**
@@ -191,6 +199,16 @@ unsigned int server_pool_hint(const struct srv_pool *p, uint64_t handle,
  * @slot_heat: per slot, its heat at the last decision
  * @hint_demoted: per block index, demoted by advice for a will-read
  *	hint and not advised since
+ * @serial: the server's number of the pool, never 0 nor reused: a
+ *	caller that keeps it finds the pool again (server_pool_by_serial())
+ * @released: mask of the tiers whose slab was given back (POOL_RELEASE
+ *	answered 0): no range in the module, no slots, no advice to it
+ * @release_seq: our POOL_RELEASE that awaits its answer, 0 if none
+ * @release_tier: the tier it releases
+ * @release_deadline_ms: it must be answered by then
+ * @release_done: @release_seq of the last release answered, 0 if none
+ * @release_status: its answer's status
+ * @release_counts: its answer's counts (enum proto_pool_count)
  */
 struct srv_pool {
 	struct srv_pool *next;
@@ -222,6 +240,14 @@ struct srv_pool {
 	uint64_t *entered_ms;
 	uint64_t *slot_heat;
 	uint8_t *hint_demoted;
+	uint64_t serial;
+	unsigned int released;
+	uint32_t release_seq;
+	unsigned int release_tier;
+	uint64_t release_deadline_ms;
+	uint32_t release_done;
+	int32_t release_status;
+	uint32_t release_counts[PROTO_POOL_NR_COUNTS];
 };
 
 /**
@@ -337,8 +363,14 @@ int server_handshake(struct server *s, struct srv_buffer *b, uint64_t off,
 
 /* Registered block pools (walk with ->next), or NULL. */
 struct srv_pool *server_pools(struct server *s);
-/* Is range @id a slab of a registered pool? */
+/* Is range @id a slab of a registered pool (not released)? */
 bool server_pool_slab(struct server *s, uint32_t id);
+/* The live pool whose serial is @serial, or NULL (unregistered, dropped). */
+struct srv_pool *server_pool_by_serial(struct server *s, uint64_t serial);
+/* Blocks in the slots of @p's tier @t (as its POOL_BLOCKS said). */
+uint32_t server_pool_used(const struct srv_pool *p, unsigned int t);
+/* Tiers of @p not released. */
+unsigned int server_pool_open_tiers(const struct srv_pool *p);
 unsigned int server_nr_pools(const struct server *s);
 /* The pid of the client that registered @p. */
 pid_t server_pool_pid(const struct srv_pool *p);
@@ -346,10 +378,26 @@ pid_t server_pool_pid(const struct srv_pool *p);
  * Send @m, an ADVICE for @p (pool id filled in here), to its client, with
  * its deadline.  0; -EBUSY when @p has advice in flight; -ECONNRESET
  * (the client is gone, or dropped for not reading); -EINVAL (a block
- * not in the map).
+ * not in the map, or a tier released).  -EBUSY also while a release
+ * of @p is in flight.
  */
 int server_pool_advise(struct server *s, struct srv_pool *p,
 		       struct proto_pool_msg *m);
+/*
+ * Send POOL_RELEASE of @p's tier @tier to its client: empty that slab
+ * into the pool's other slabs within @timeout_ms (1 to
+ * PROTO_RELEASE_MAX_TIMEOUT_MS), then give it back.  Answered by then
+ * plus the server's answer timeout (and a margin), or the client is
+ * dropped.  The answer lands on @p: @release_done is the release's seq
+ * (@release_seq now), @release_status and @release_counts what it said;
+ * on status 0 the tier is in @released and its slots are empty.
+ * 0; -EBUSY (advice or a release of @p in flight); -EINVAL (no such
+ * tier, released already, the pool's only open slab, or a bad
+ * timeout); -ECONNRESET (the client is gone, or dropped for not
+ * reading).
+ */
+int server_pool_release(struct server *s, struct srv_pool *p,
+			unsigned int tier, uint32_t timeout_ms);
 
 /* The oldest queued MOVE request, taken off the queue, or NULL. */
 struct srv_move *server_take_move(struct server *s);

@@ -205,6 +205,49 @@ TEST(drain_verbs)
 	drain_free(dr);
 }
 
+/*
+ * A drain's room check of a pool: the blocks of its slabs on the node
+ * must fit in the free slots of its other open slabs.
+ */
+TEST(drain_pool_room)
+{
+	uint64_t slot[12] = { 0 };
+	struct srv_pool p;
+	uint32_t blocks, room;
+
+	memset(&p, 0, sizeof(p));
+	p.id = 3;
+	p.nr_tiers = 3;
+	p.slab[0] = (struct proto_pool_slab){ 11, 0, 4, 0 };
+	p.slab[1] = (struct proto_pool_slab){ 12, 2, 4, 1 };
+	p.slab[2] = (struct proto_pool_slab){ 13, 3, 4, 2 };
+	p.tier_base[1] = 4;
+	p.tier_base[2] = 8;
+	p.tier_base[3] = 12;
+	p.slot = slot;
+	/* Tier 0: 3 of 4 slots used; tier 1 (node 2): 3 blocks; tier 2 empty. */
+	slot[0] = slot[1] = slot[2] = 1ULL << 32;
+	slot[4] = slot[6] = slot[7] = 1ULL << 32;
+	EXPECT_EQ(1, drain_pool_fit(NULL, &p, 2, &blocks, &room));
+	EXPECT_EQ(3, blocks);
+	EXPECT_EQ(5, room);
+	EXPECT_EQ(0, drain_pool_fit(NULL, &p, 5, &blocks, &room));
+	EXPECT_EQ(0, blocks);
+	/* Tier 2 given back: 1 free slot for 3 blocks. */
+	p.released = 1U << 2;
+	EXPECT_EQ(-ENOSPC, drain_pool_fit(NULL, &p, 2, &blocks, &room));
+	EXPECT_EQ(3, blocks);
+	EXPECT_EQ(1, room);
+	slot[6] = slot[7] = 0;
+	EXPECT_EQ(1, drain_pool_fit(NULL, &p, 2, &blocks, &room));
+	/* Its only open slab on the node: never given back. */
+	p.released = 1U << 0 | 1U << 2;
+	EXPECT_EQ(-EINVAL, drain_pool_fit(NULL, &p, 2, &blocks, &room));
+	slot[4] = 0;
+	EXPECT_EQ(-EINVAL, drain_pool_fit(NULL, &p, 2, &blocks, &room));
+	EXPECT_EQ(0, blocks);
+}
+
 static struct inspect_move mv(uint32_t id, uint64_t first, int to,
 			      enum inspect_result res, double t)
 {

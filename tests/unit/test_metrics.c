@@ -75,6 +75,8 @@ TEST_F(met, counters)
 	self->m.migrated_bytes[MOVE_DEMOTE] = 4096;
 	self->m.failures[MOVE_FAIL_PINNED] = 2;
 	self->m.reload_failures = 1;
+	self->m.pool_releases[1] = 5;
+	self->m.pool_releases[3] = 1;
 	ASSERT_EQ(0, metrics_write(&self->m, self->path));
 	EXPECT_EQ(1, entries(self->dir));
 	t = slurp(self->path);
@@ -84,6 +86,9 @@ TEST_F(met, counters)
 	EXPECT_NE(NULL, strstr(t, "cxltier_migration_failures_total{reason=\"pinned\"} 2\n"));
 	EXPECT_NE(NULL, strstr(t, "cxltier_config_reloads_total{result=\"failed\"} 1\n"));
 	EXPECT_NE(NULL, strstr(t, "# TYPE cxltier_migrations_total counter\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_pool_slab_releases_total{outcome=\"released\"} 5\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_pool_slab_releases_total{outcome=\"timeout\"} 1\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_pool_slab_releases_total{outcome=\"failed\"} 0\n"));
 	free(t);
 }
 

@@ -821,6 +821,250 @@ TEST_F(psrv, silent_client_times_out)
 	books(_metadata, self->s);
 }
 
+/* A pool of two slabs with blocks 1 and 3 on tier 1 (slots 10, 12). */
+static struct srv_pool *release_pool(struct __test_metadata *_metadata,
+				     FIXTURE_DATA(psrv) *self)
+{
+	struct proto_pool_msg m, a;
+
+	m = pool_reg(1, 11, 12);
+	if (pool_ask(self, &m, &a) || a.status)
+		return NULL;
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_BLOCKS;
+	m.pool = 1;
+	m.count = 3;
+	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 1, 10 };
+	m.slots[1] = (struct proto_pool_slot){ (1ULL << 32) | 3, 12 };
+	m.slots[2] = (struct proto_pool_slot){ (1ULL << 32) | 0, 0 };
+	if (pool_ask(self, &m, &a) || a.status)
+		return NULL;
+	return server_pools(self->s);
+}
+
+/* The client's answer to release @rel, with @status and @moved/@busy. */
+static int release_reply(FIXTURE_DATA(psrv) *self,
+			 const struct proto_pool_msg *rel, uint32_t pool,
+			 int status, uint32_t moved, uint32_t busy)
+{
+	struct proto_pool_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_RELEASE_REPLY;
+	m.reply_to = rel->seq;
+	m.pool = pool;
+	m.status = status;
+	m.counts[PROTO_POOL_MOVED] = moved;
+	m.counts[PROTO_POOL_BUSY] = busy;
+	return pool_ask(self, &m, NULL);
+}
+
+static void released_tier(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(psrv) *self, struct srv_pool *p);
+
+/*
+ * POOL_RELEASE sent; nothing else for the pool while it runs; a good
+ * reply marks the tier released and empties its slots.
+ */
+TEST_F(psrv, pool_release)
+{
+	const struct srv_stats *st = server_stats(self->s);
+	struct proto_pool_msg m, a, rel;
+	struct srv_pool *p = release_pool(_metadata, self);
+
+	ASSERT_NE(NULL, p);
+	EXPECT_NE(0, p->serial);
+	EXPECT_EQ(p, server_pool_by_serial(self->s, p->serial));
+	EXPECT_EQ(1, server_pool_used(p, 0));
+	EXPECT_EQ(2, server_pool_used(p, 1));
+	EXPECT_EQ(2, server_pool_open_tiers(p));
+	/* Bad tiers and timeouts are not sent. */
+	EXPECT_EQ(-EINVAL, server_pool_release(self->s, p, 2, 1000));
+	EXPECT_EQ(-EINVAL, server_pool_release(self->s, p, 1, 0));
+	EXPECT_EQ(-EINVAL, server_pool_release(self->s, p, 1,
+					       PROTO_RELEASE_MAX_TIMEOUT_MS + 1));
+	ASSERT_EQ(0, server_pool_release(self->s, p, 1, 1000));
+	EXPECT_NE(0, p->release_seq);
+	EXPECT_EQ(1, st->pools.releases);
+	ASSERT_EQ(0, pool_ask(self, NULL, &rel));
+	EXPECT_EQ(PROTO_POOL_RELEASE, rel.type);
+	EXPECT_EQ(1, rel.pool);
+	EXPECT_EQ(1, rel.count);
+	EXPECT_EQ(1, rel.release.tier);
+	EXPECT_EQ(1000, rel.release.timeout_ms);
+	EXPECT_EQ(rel.seq, p->release_seq);
+	books(_metadata, self->s);
+	/* One thing in flight per pool: no advice, no second release. */
+	EXPECT_EQ(-EBUSY, server_pool_release(self->s, p, 1, 1000));
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_ADVICE;
+	m.count = 1;
+	m.advice[0] = (struct proto_pool_advice){ (1ULL << 32) | 1, 0 };
+	EXPECT_EQ(-EBUSY, server_pool_advise(self->s, p, &m));
+	/* Not unregistered while it runs. */
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_UNREGISTER;
+	m.pool = 1;
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(PROTO_POOL_UNREGISTER_REPLY, a.type);
+	EXPECT_EQ(-EBUSY, a.status);
+	/* The library moves the blocks (POOL_BLOCKS), then answers. */
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_BLOCKS;
+	m.pool = 1;
+	m.count = 1;
+	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 1, 3 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(0, a.status);
+	ASSERT_EQ(0, release_reply(self, &rel, 1, 0, 2, 0));
+	EXPECT_EQ(1, server_nr_clients(self->s));
+	EXPECT_EQ(0, p->release_seq);
+	EXPECT_EQ(rel.seq, p->release_done);
+	EXPECT_EQ(0, p->release_status);
+	EXPECT_EQ(2, p->release_counts[PROTO_POOL_MOVED]);
+	EXPECT_EQ(1U << 1, p->released);
+	EXPECT_EQ(1, st->pools.released);
+	EXPECT_EQ(0, st->pools.release_failed);
+	/* Its slots are empty, block 3 (never remapped) included. */
+	EXPECT_EQ(0, server_pool_used(p, 1));
+	EXPECT_EQ(0, p->slot[12]);
+	EXPECT_EQ(0, p->where[3]);
+	EXPECT_EQ(4, p->where[1]);
+	released_tier(_metadata, self, p);
+}
+
+/* After tier 1 of @p was released: what may still happen to it. */
+static void released_tier(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(psrv) *self, struct srv_pool *p)
+{
+	struct proto_pool_msg m, a, adv;
+
+	memset(&adv, 0, sizeof(adv));
+	adv.type = PROTO_ADVICE;
+	adv.count = 1;
+	/* The slab's range is no pool slab any more; tier 0 still is. */
+	EXPECT_TRUE(server_pool_slab(self->s, 11));
+	EXPECT_FALSE(server_pool_slab(self->s, 12));
+	EXPECT_EQ(1, server_pool_open_tiers(p));
+	/* Nothing goes to a released tier; the last slab is never released. */
+	adv.advice[0] = (struct proto_pool_advice){ (1ULL << 32) | 1, 1 };
+	EXPECT_EQ(-EINVAL, server_pool_advise(self->s, p, &adv));
+	EXPECT_EQ(-EINVAL, server_pool_release(self->s, p, 1, 1000));
+	EXPECT_EQ(-EINVAL, server_pool_release(self->s, p, 0, 1000));
+	/* A map naming a block in the released slab is refused. */
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_BLOCKS;
+	m.pool = 1;
+	m.count = 1;
+	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 2, 9 };
+	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	EXPECT_EQ(-EINVAL, a.status);
+	EXPECT_EQ(0, p->slot[9]);
+	/* Advice within the open slab still goes. */
+	adv.advice[0] = (struct proto_pool_advice){ (1ULL << 32) | 1, 0 };
+	EXPECT_EQ(0, server_pool_advise(self->s, p, &adv));
+	books(_metadata, self->s);
+}
+
+/* A release the library refuses (-EBUSY) keeps the tier in service. */
+TEST_F(psrv, pool_release_busy)
+{
+	const struct srv_stats *st = server_stats(self->s);
+	struct proto_pool_msg rel;
+	struct srv_pool *p = release_pool(_metadata, self);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, server_pool_release(self->s, p, 1, 1000));
+	ASSERT_EQ(0, pool_ask(self, NULL, &rel));
+	ASSERT_EQ(0, release_reply(self, &rel, 1, -EBUSY, 1, 1));
+	EXPECT_EQ(1, server_nr_clients(self->s));
+	EXPECT_EQ(0, p->release_seq);
+	EXPECT_EQ(rel.seq, p->release_done);
+	EXPECT_EQ(-EBUSY, p->release_status);
+	EXPECT_EQ(1, p->release_counts[PROTO_POOL_BUSY]);
+	EXPECT_EQ(0, p->released);
+	EXPECT_EQ(1, st->pools.release_failed);
+	EXPECT_EQ(0, st->pools.released);
+	EXPECT_TRUE(server_pool_slab(self->s, 12));
+	EXPECT_EQ(2, server_pool_used(p, 1));
+	books(_metadata, self->s);
+	/* It may be asked again. */
+	EXPECT_EQ(0, server_pool_release(self->s, p, 1, 1000));
+}
+
+/* A reply of a release never sent drops the client. */
+TEST_F(psrv, pool_release_reply_unasked)
+{
+	struct proto_pool_msg rel;
+	struct srv_pool *p = release_pool(_metadata, self);
+
+	ASSERT_NE(NULL, p);
+	memset(&rel, 0, sizeof(rel));
+	rel.seq = 2; /* the REGISTER_REPLY's: no release */
+	ASSERT_EQ(0, release_reply(self, &rel, 1, 0, 0, 0));
+	EXPECT_EQ(0, server_nr_clients(self->s));
+	EXPECT_EQ(0, server_nr_pools(self->s));
+	EXPECT_EQ(1, server_stats(self->s)->dropped[SRV_DROP_BAD_FRAME]);
+	EXPECT_EQ(0, server_stats(self->s)->pools.released);
+	books(_metadata, self->s);
+}
+
+/* A reply of the release that names another pool drops the client. */
+TEST_F(psrv, pool_release_reply_wrong_pool)
+{
+	struct proto_pool_msg rel;
+	struct srv_pool *p = release_pool(_metadata, self);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, server_pool_release(self->s, p, 1, 1000));
+	ASSERT_EQ(0, pool_ask(self, NULL, &rel));
+	ASSERT_EQ(0, release_reply(self, &rel, 2, 0, 2, 0));
+	EXPECT_EQ(0, server_nr_clients(self->s));
+	EXPECT_EQ(0, server_nr_pools(self->s));
+	EXPECT_EQ(1, server_stats(self->s)->dropped[SRV_DROP_BAD_FRAME]);
+	EXPECT_EQ(0, server_stats(self->s)->pools.released);
+	books(_metadata, self->s);
+}
+
+/* A release never answered: the client is dropped at its deadline. */
+TEST_F(psrv, pool_release_times_out)
+{
+	struct proto_pool_msg rel, a;
+	struct srv_pool *p = release_pool(_metadata, self);
+	uint64_t serial;
+	int i;
+
+	ASSERT_NE(NULL, p);
+	serial = p->serial;
+	ASSERT_EQ(0, server_pool_release(self->s, p, 1, 200));
+	ASSERT_EQ(0, pool_ask(self, NULL, &rel));
+	EXPECT_EQ(PROTO_POOL_RELEASE, rel.type);
+	/* The deadline: 200 ms timeout + 100 ms answer timeout + 5 s. */
+	EXPECT_LE(server_timeout_ms(self->s), 5300);
+	EXPECT_GE(server_timeout_ms(self->s), 5000);
+	/* Other frames do not buy it time. */
+	memset(&a, 0, sizeof(a));
+	a.type = PROTO_POOL_HINTS;
+	a.pool = 1;
+	a.count = 1;
+	a.hints[0] = (struct proto_pool_hint){ (1ULL << 32) | 1, PROTO_HINT_DONE, 0 };
+	ASSERT_EQ(0, pool_ask(self, &a, &a));
+	EXPECT_EQ(0, a.status);
+	for (i = 0; i < 80 && server_nr_clients(self->s); i++) {
+		struct pollfd pfd[SRV_MAX_CLIENTS + 1];
+		size_t n = server_pollfds(self->s, pfd, SRV_MAX_CLIENTS + 1);
+
+		poll(pfd, n, 100);
+		server_process(self->s, pfd, n);
+	}
+	EXPECT_EQ(0, server_nr_clients(self->s));
+	EXPECT_EQ(0, server_nr_pools(self->s));
+	EXPECT_EQ(NULL, server_pool_by_serial(self->s, serial));
+	EXPECT_EQ(1, server_stats(self->s)->pools.release_timeouts);
+	EXPECT_EQ(1, server_stats(self->s)->dropped[SRV_DROP_TIMEOUT]);
+	books(_metadata, self->s);
+}
+
 /* 5 lines a window, then silence, then the count of what was held back. */
 TEST(ratelimit_windows)
 {

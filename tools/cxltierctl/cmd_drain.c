@@ -44,10 +44,16 @@ static bool show_tty(struct json_object *o, bool *ok)
 	size_t i;
 
 	if (!strcmp(ev, "progress")) {
-		printf("\rnode %s: %.1f of %.1f MiB moved, %.1f MiB left, %s buffers, %.1f s   ",
+		const char *slabs = str(o, "pool_slabs");
+
+		printf("\rnode %s: %.1f of %.1f MiB moved, %.1f MiB left, %s buffers%s%s%s, %.1f s   ",
 		       str(o, "node"), mib(o, "bytes_moved"),
 		       mib(o, "bytes_total"), mib(o, "bytes_left"),
-		       str(o, "buffers"), atof(str(o, "seconds")));
+		       str(o, "buffers"),
+		       *slabs && strcmp(slabs, "0") ? ", " : "",
+		       *slabs && strcmp(slabs, "0") ? slabs : "",
+		       *slabs && strcmp(slabs, "0") ? " pool slabs" : "",
+		       atof(str(o, "seconds")));
 		fflush(stdout);
 		return false;
 	}
@@ -80,9 +86,16 @@ static bool show_tty(struct json_object *o, bool *ok)
 	    json_object_is_type(arr, json_type_array))
 		for (i = 0; i < json_object_array_length(arr); i++) {
 			e = json_object_array_get_idx(arr, i);
-			printf("  buffer %s (pid %s): %.1f MiB left: %s\n",
-			       str(e, "id"), str(e, "pid"),
-			       mib(e, "bytes_left"), str(e, "reason"));
+			if (*str(e, "pool"))
+				printf("  pool %s slab %s (pid %s, range %s): %s blocks, %.1f MiB left: %s\n",
+				       str(e, "pool"), str(e, "tier"),
+				       str(e, "pid"), str(e, "id"),
+				       str(e, "blocks_left"),
+				       mib(e, "bytes_left"), str(e, "reason"));
+			else
+				printf("  buffer %s (pid %s): %.1f MiB left: %s\n",
+				       str(e, "id"), str(e, "pid"),
+				       mib(e, "bytes_left"), str(e, "reason"));
 		}
 	return true;
 }
