@@ -602,6 +602,10 @@ static size_t pool_decide(struct daemon *d, struct srv_pool *p,
 	n = frame ? pool_blocks(p, snap, now, d->cfg.half_life_ms, &pp, &blocks) : -1;
 	if (n < 0)
 		goto out;
+	/* A slab on a node being drained (or drained) takes no block. */
+	for (i = 0; i < pp.nr_tiers; i++)
+		if (drain_node_closed(d->drain, pp.node[i]))
+			pp.free[i] = 0;
 	out.frames = frame;
 	ret = (hints ? pool_plan_hints : pool_plan_advice)(
 		d->pool_pctx, &d->cfg, &pp, blocks, (size_t)n, now,

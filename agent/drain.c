@@ -511,8 +511,12 @@ static void release_answered(struct drain *dr, struct drain_node *dn,
 	}
 	switch (p->release_status) {
 	case -EBUSY:
-		snprintf(why, sizeof(why), "busy: %u blocks held by writers",
-			 k[PROTO_POOL_BUSY]);
+		/* No block left behind: a reader kept an old slot. */
+		if (k[PROTO_POOL_BUSY])
+			snprintf(why, sizeof(why), "busy: %u blocks held by writers",
+				 k[PROTO_POOL_BUSY]);
+		else
+			snprintf(why, sizeof(why), "busy: readers still hold old slots");
 		break;
 	case -ENOSPC:
 		snprintf(why, sizeof(why), "no room: %u blocks, no free slot in its other slabs",

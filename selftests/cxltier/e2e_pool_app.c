@@ -21,7 +21,8 @@
  * the room ("victims N of M", "promoted in S s" after "promoted").
  *
  * --drain FILE: no heat and no hints; verify every block until FILE
- * exists (or --seconds pass) while cxltierd drains the far slab's node:
+ * exists (or --seconds pass) while cxltierd drains the far slab's node
+ * (the held reader lets go once no block is left on the far slab):
  * "far N" at the end counts the blocks left on the far slab, "dram pins
  * P, fewest F" the DRAM slab's pins (they must never drop), and
  * "far slab released" says the library gave the far slab back.
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
 	struct cxltier_pool *pool;
 	struct cxltier *ctx;
 	uint64_t corrupt = 0;
-	bool want_promote = true, hint = false, hold_all = false;
+	bool want_promote = true, hint = false, hold_all = false, holding = true;
 	struct cxltier_block_ref holds[32];
 	struct cxltier_pool_stats pst;
 	unsigned int move_wait = 0;
@@ -233,7 +234,8 @@ int main(int argc, char **argv)
 			cxltier_block_put(pool, &ref);
 		}
 		/* The held bracket's copy stays right too. */
-		corrupt += check(hold.addr, per_tier);
+		if (holding)
+			corrupt += check(hold.addr, per_tier);
 		promoted = 0;
 		for (i = per_tier; i < per_tier + hot; i++)
 			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 0)
@@ -248,6 +250,15 @@ int main(int argc, char **argv)
 		for (i = 0; i < 2 * per_tier; i++)
 			if (!cxltier_block_lookup(pool, blk[i], &ref) && ref.tier == 1)
 				far++;
+		/*
+		 * Draining: the held reader lets go once every block left the
+		 * far slab, so the release waits for it, then gives it back.
+		 */
+		if (drain && holding && !far) {
+			corrupt += check(hold.addr, per_tier);
+			cxltier_block_put(pool, &hold);
+			holding = false;
+		}
 		if (drain && !access(drain, F_OK))
 			break;
 		victims = 0;
@@ -261,7 +272,8 @@ int main(int argc, char **argv)
 	if (hint)
 		printf("promoted in %.2f s\nvictims %u of %u\n", now_s() - t_hint,
 		       victims, hot);
-	cxltier_block_put(pool, &hold);
+	if (holding)
+		cxltier_block_put(pool, &hold);
 	for (i = 1; hold_all && i < hot; i++) {
 		corrupt += check(holds[i].addr, per_tier + i);
 		cxltier_block_put(pool, &holds[i]);
