@@ -191,14 +191,15 @@ int pt_alloc(struct pt_table *t, int tier, uint64_t *handle, uint32_t *slot)
 	if (tier >= (int)t->nr_tiers || tier < -1)
 		return -EINVAL;
 	pthread_mutex_lock(&t->lock);
+	/* A released tier says so, whether or not a block is left. */
+	if (tier >= 0 && t->tier_state[tier] == PT_TIER_RETIRED) {
+		pthread_mutex_unlock(&t->lock);
+		return -ENODEV;
+	}
 	if (t->free_head >= t->nr_blocks)
 		goto nospc;
 	if (tier >= 0) {
 		tr = (unsigned int)tier;
-		if (t->tier_state[tr] == PT_TIER_RETIRED) {
-			pthread_mutex_unlock(&t->lock);
-			return -ENODEV;
-		}
 		if (!t->nr_free[tr] || t->tier_state[tr] != PT_TIER_OPEN)
 			goto nospc;
 	} else {

@@ -318,7 +318,7 @@ TEST(tier_retire)
 {
 	struct pt_table t;
 	struct mem m;
-	uint64_t h[2];
+	uint64_t h[2], spare;
 	uint32_t s, rs, from, to, drain, free_[2], on[2];
 
 	ASSERT_EQ(0, setup(&t, &m, 4, 2, 2));
@@ -357,6 +357,9 @@ TEST(tier_retire)
 	EXPECT_EQ(0, free_[1]);
 	EXPECT_EQ(2, on[0]);
 	EXPECT_EQ(0, on[1]);
+	/* No slot left anywhere: a released tier still says released. */
+	EXPECT_EQ(-ENOSPC, pt_alloc(&t, 0, &spare, &rs));
+	EXPECT_EQ(-ENODEV, pt_alloc(&t, 1, &spare, &rs));
 	ASSERT_EQ(0, pt_lookup(&t, h[0], &s));
 	EXPECT_EQ(0, pt_slot_tier(&t, s));
 	EXPECT_EQ(h[0], atomic_load(&m.val[s]));
