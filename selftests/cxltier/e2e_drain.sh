@@ -25,7 +25,8 @@
 # Every byte is verified, through the CPU and the fake device.  TAP.
 # Skipped on a kernel whose ZONE_NORMAL kmem memory cannot go offline even
 # with nothing pinned on it (7.2 puts slab pages there at once).
-# CXLTIER_DRAIN_CHUNKS (default 64) sets the 2 MiB chunks pinned, for a
+# CXLTIER_DRAIN_CHUNKS (default 64) sets the 2 MiB chunks pinned, and
+# CXLTIER_DRAIN_POOL_BLOCKS (default 8) the pool's blocks per slab, for a
 # measurement; the bounded waits grow with it.
 set -uo pipefail
 here=$(dirname "$0")
@@ -306,30 +307,41 @@ ctl undrain $node >/dev/null
 
 # --- 6. A block pool's slab on the node: given back -------------------------
 daxctl_q online-memory --no-movable "$dax" || true
+# CXLTIER_DRAIN_POOL_BLOCKS (default 8): the pool's 2 MiB blocks per slab.
+pblocks=${CXLTIER_DRAIN_POOL_BLOCKS:-8}
+case "$pblocks" in
+''|*[!0-9]*) echo "# CXLTIER_DRAIN_POOL_BLOCKS: not a number: $pblocks"; exit 1 ;;
+esac
 log=$scratch/pool6
-cxltier-e2e-pool-app --socket "$sock" --blocks 8 --drain "$scratch/stop6" \
-	--seconds 600 >"$log" 2>"$log.err" &
+cxltier-e2e-pool-app --socket "$sock" --blocks $pblocks --drain "$scratch/stop6" \
+	--seconds 900 >"$log" 2>"$log.err" &
 app6=$!
 app_pids+=("$app6")
 expect "the pool program connects, half its blocks on node $node" \
 	wait_for 120 logged "$log" '^connected 1'
 expect "cxltierd took the pool" wait_for 30 logged "$scratch/agent.log" "registered pool"
 ctl drain $node --dry-run >"$scratch/dry6.json"
-expect "drain --dry-run counts the pool's 8 far blocks" \
-	jqf ".result == \"fits\" and .bytes_to_move >= $((8 * 2 << 20))" "$scratch/dry6.json"
+expect "drain --dry-run counts the pool's $pblocks far blocks" \
+	jqf ".result == \"fits\" and .bytes_to_move >= $((pblocks * 2 << 20))" "$scratch/dry6.json"
 jqf '.result == "fits"' "$scratch/dry6.json" || diag "$scratch/dry6.json"
+t0=$(date +%s.%N)
 ctl drain $node >"$scratch/drain6.json"
 rc=$?
+t1=$(date +%s.%N)
 tail -1 "$scratch/drain6.json" >"$scratch/drain6.last"
+echo "# drain of a pool slab of $((pblocks * 2)) MiB: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 expect "cxltierctl drain of the pool's node exits 0" [ $rc = 0 ]
 expect "drain: the pool's slab given back, nothing left on node $node" \
 	jqf '.result == "drained" and .bytes_left == 0' "$scratch/drain6.last"
 jqf '.result == "drained"' "$scratch/drain6.last" ||
 	{ diag "$scratch/drain6.last"; grep -a 'drain\|pool\|release' "$scratch/agent.log" | tail -30 | diag; }
+t0=$(date +%s.%N)
 expect_warnings begin
 offline_within 60
 rc=$?
 expect_warnings end
+t1=$(date +%s.%N)
+echo "# offline after the pool's drain: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 expect "after the pool's drain, daxctl offline-memory completes" [ $rc = 0 ]
 [ $rc = 0 ] || diag "$daxlog"
 touch "$scratch/stop6"

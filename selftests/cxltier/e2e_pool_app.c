@@ -44,6 +44,8 @@
 #include "testbed.h"
 
 #define BS	(2ULL << 20)
+/* Blocks per tier: 512 MiB a slab at most. */
+#define MAX_PER_TIER	256
 
 /* Each 8-byte word of block @b holds its block and word numbers. */
 static uint64_t pattern(uint32_t b, uint64_t w)
@@ -113,7 +115,7 @@ int main(int argc, char **argv)
 	unsigned int per_tier = 8, hot = 4, seconds = 60, i, promoted = 0;
 	struct cxltier_pool_desc d;
 	struct cxltier_block_ref ref, hold;
-	cxltier_block_t blk[64];
+	cxltier_block_t blk[2 * MAX_PER_TIER];
 	struct cxltier_pool *pool;
 	struct cxltier *ctx;
 	uint64_t corrupt = 0;
@@ -144,7 +146,8 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (!per_tier || per_tier > 32 || !hot || hot > per_tier)
+	if (!per_tier || per_tier > MAX_PER_TIER || !hot || hot > per_tier ||
+	    hot > 32)
 		return 2;
 	accel = tb_accel_open(0);
 	if (accel < 0) {
