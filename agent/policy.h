@@ -327,10 +327,15 @@ int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
  * struct policy_adapt_setting - one shadow
  * @half_life_ms: heat half-life (0: no memory)
  * @write_weight_pm: heat of the creating write, thousandths of a read
+ * @recency: a recency shadow: an epoch with an access sets the heat to
+ *	that access's weight (a read 1, the creating write @write_weight_pm,
+ *	both their sum), which then decays; 0: the heat is the decayed sum
+ *	of every access
  */
 struct policy_adapt_setting {
 	uint32_t half_life_ms;
 	uint32_t write_weight_pm;
+	uint32_t recency;
 };
 
 struct policy_adapt;
