@@ -637,11 +637,15 @@ TEST(adaptive_keys)
 	config_init(&def);
 	EXPECT_TRUE(def.adaptive);
 	EXPECT_EQ(60000, def.adaptive_window_ms);
-	ASSERT_EQ(6, def.nr_adaptive);
+	ASSERT_EQ(7, def.nr_adaptive);
 	EXPECT_EQ(5000, def.adaptive_set[0].half_life_ms);
 	EXPECT_EQ(250, def.adaptive_set[0].write_weight_pm);
 	EXPECT_EQ(60000, def.adaptive_set[5].half_life_ms);
 	EXPECT_EQ(1000, def.adaptive_set[5].write_weight_pm);
+	EXPECT_EQ(0, def.adaptive_set[5].recency);
+	EXPECT_EQ(20000, def.adaptive_set[6].half_life_ms);
+	EXPECT_EQ(1000, def.adaptive_set[6].write_weight_pm);
+	EXPECT_EQ(1, def.adaptive_set[6].recency);
 
 	ASSERT_EQ(0, parse(&cfg, "[heat]\nadaptive = off\nadaptive_settings = 0:0,1h:16:last,250ms:0.125:sum\n"
 			   "adaptive_window = 2min\n", err)) TH_LOG("%s", err);
@@ -677,7 +681,7 @@ TEST(adaptive_keys)
 		EXPECT_EQ(99, n);
 		EXPECT_EQ(7, set[0].half_life_ms);
 		EXPECT_EQ(0, config_parse_adapt(CONFIG_ADAPT_DEFAULT, set, &n, err, sizeof(err)));
-		EXPECT_EQ(6, n);
+		EXPECT_EQ(7, n);
 	}
 }
 
