@@ -362,7 +362,7 @@ int config_parse_adapt(const char *s, struct config_adapt *set, uint32_t *n,
 		       char *why, size_t whylen)
 {
 	struct config_adapt tmp[CONFIG_MAX_ADAPT];
-	char item[64], *colon;
+	char item[64], *colon, *kind;
 	uint32_t nr = 0;
 	uint64_t ms, w;
 	size_t len;
@@ -388,11 +388,14 @@ int config_parse_adapt(const char *s, struct config_adapt *set, uint32_t *n,
 		colon = strchr(item, ':');
 		if (!colon) {
 			if (whylen)
-				snprintf(why, whylen, "'%s' is not HALF_LIFE:WEIGHT (e.g. 20s:0.25)",
+				snprintf(why, whylen, "'%s' is not HALF_LIFE:WEIGHT[:KIND] (e.g. 20s:0.25)",
 					 item);
 			return -EINVAL;
 		}
 		*colon = 0;
+		kind = strchr(colon + 1, ':');
+		if (kind)
+			*kind++ = 0;
 		rc = units_parse_ms(item, &ms);
 		if (rc || ms > HOUR_MS) {
 			if (whylen)
@@ -406,8 +409,16 @@ int config_parse_adapt(const char *s, struct config_adapt *set, uint32_t *n,
 					 colon + 1, CONFIG_ADAPT_MAX_WEIGHT / 1000);
 			return -EINVAL;
 		}
+		if (kind && strcmp(kind, "sum") && strcmp(kind, "last")) {
+			if (whylen)
+				snprintf(why, whylen,
+					 "'%s' is not a shadow kind, sum or last (e.g. 20s:1:last)",
+					 kind);
+			return -EINVAL;
+		}
 		tmp[nr].half_life_ms = (uint32_t)ms;
 		tmp[nr].write_weight_pm = (uint32_t)w;
+		tmp[nr].recency = kind && !strcmp(kind, "last");
 		nr++;
 		if (!s[len])
 			break;
@@ -1063,10 +1074,13 @@ int config_print(const struct config *cfg, FILE *f)
 	fprintf(f, "\n[heat]\nepoch = %ums\nhalf_life = %ums\nadaptive = %s\n"
 		"adaptive_settings = ", cfg->epoch_ms, cfg->half_life_ms,
 		cfg->adaptive ? "on" : "off");
-	for (i = 0; i < cfg->nr_adaptive; i++)
+	for (i = 0; i < cfg->nr_adaptive; i++) {
 		fprintf(f, "%s%ums:%u.%03u", i ? "," : "", cfg->adaptive_set[i].half_life_ms,
 			cfg->adaptive_set[i].write_weight_pm / 1000,
 			cfg->adaptive_set[i].write_weight_pm % 1000);
+		if (cfg->adaptive_set[i].recency)
+			fputs(":last", f);
+	}
 	fprintf(f, "\nadaptive_window = %ums\n", cfg->adaptive_window_ms);
 	fprintf(f, "\n[socket]\ngroup = %s\nmode = %04o\nmax_clients = %d\n"
 		"root_reserve = %d\nclients_per_uid = %d\nbuffers_per_uid = %d\n"

@@ -57,17 +57,21 @@
 /* Largest write weight of a shadow, thousandths of a read. */
 #define CONFIG_ADAPT_MAX_WEIGHT	16000
 /* [heat] adaptive_settings by default; kvreplay --simulate's too. */
-#define CONFIG_ADAPT_DEFAULT	"5s:0.25,20s:0.25,60s:0.25,5s:1,20s:1,60s:1"
+#define CONFIG_ADAPT_DEFAULT	"5s:0.25,20s:0.25,60s:0.25,5s:1,20s:1,60s:1,20s:1:last"
 
 /**
  * struct config_adapt - one shadow of the adaptive heat
  * @half_life_ms: its heat half-life, 0 to 1 h
  * @write_weight_pm: its heat of a creating write, thousandths of a read
  *	(0 to CONFIG_ADAPT_MAX_WEIGHT)
+ * @recency: 1: a recency shadow (HALF_LIFE:WEIGHT:last), whose heat is
+ *	the decayed weight of the last access; 0: the decayed sum of every
+ *	access (HALF_LIFE:WEIGHT, or HALF_LIFE:WEIGHT:sum)
  */
 struct config_adapt {
 	uint32_t half_life_ms;
 	uint32_t write_weight_pm;
+	uint32_t recency;
 };
 
 /**
@@ -221,10 +225,13 @@ int config_parse_string(struct config *cfg, const char *name,
 			const char *text, char *err, size_t errlen);
 
 /**
- * config_parse_adapt() - a list of shadows, HALF_LIFE:WEIGHT,...
+ * config_parse_adapt() - a list of shadows, HALF_LIFE:WEIGHT[:KIND],...
  * @s: e.g. CONFIG_ADAPT_DEFAULT: 1 to CONFIG_MAX_ADAPT items, a
  *	duration (0 to 1h) and a decimal write weight (0 to 16, in
- *	thousandths, rounded down) each, separated by commas, no spaces
+ *	thousandths, rounded down) each, then optionally ":sum" (the
+ *	default: heat is the decayed sum of the accesses) or ":last" (a
+ *	recency shadow: the decayed weight of the last access), separated
+ *	by commas, no spaces
  * @set: filled with the shadows (room for CONFIG_MAX_ADAPT)
  * @n: set to their number
  * @why: on failure, what is wrong (may be NULL)

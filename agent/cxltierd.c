@@ -688,9 +688,10 @@ static void adaptive_log(struct daemon *d)
 		log_info("adaptive heat: ranking by the module's heat%s",
 			 d->cfg.adaptive ? " until the shadows have seen an epoch" : "");
 	else
-		log_info("adaptive heat: following setting %d (half-life %u ms, write weight %u.%03u)",
+		log_info("adaptive heat: following setting %d (half-life %u ms, write weight %u.%03u%s)",
 			 ps->adaptive, ps->adaptive_half_life_ms,
-			 ps->adaptive_write_weight_pm / 1000, ps->adaptive_write_weight_pm % 1000);
+			 ps->adaptive_write_weight_pm / 1000, ps->adaptive_write_weight_pm % 1000,
+			 ps->adaptive_recency ? ", last access" : "");
 }
 
 /* One decision: read heat, plan, migrate, publish. */

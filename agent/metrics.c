@@ -105,6 +105,7 @@ int metrics_account_nodes(struct metrics *m, const struct plan_nodes *pn,
 	m->adaptive = ps->adaptive;
 	m->adaptive_half_life_ms = ps->adaptive_half_life_ms;
 	m->adaptive_write_weight_pm = ps->adaptive_write_weight_pm;
+	m->adaptive_recency = ps->adaptive_recency;
 	return 0;
 }
 
@@ -338,9 +339,9 @@ static void emit(const struct metrics *m, FILE *f)
 	fprintf(f, "# HELP cxltier_adaptive_setting_info The followed shadow's settings (absent when none).\n"
 		   "# TYPE cxltier_adaptive_setting_info gauge\n");
 	if (m->adaptive >= 0)
-		fprintf(f, "cxltier_adaptive_setting_info{half_life_ms=\"%u\",write_weight=\"%u.%03u\"} 1\n",
+		fprintf(f, "cxltier_adaptive_setting_info{half_life_ms=\"%u\",write_weight=\"%u.%03u\",kind=\"%s\"} 1\n",
 			m->adaptive_half_life_ms, m->adaptive_write_weight_pm / 1000,
-			m->adaptive_write_weight_pm % 1000);
+			m->adaptive_write_weight_pm % 1000, m->adaptive_recency ? "last" : "sum");
 
 	fprintf(f, "# HELP cxltier_socket_refused_total Connections the agent's socket refused, by reason.\n"
 		   "# TYPE cxltier_socket_refused_total counter\n");

@@ -137,6 +137,7 @@ struct met_dram {
  *	decision (plan_summary.adaptive; -1: none, the module's heat)
  * @adaptive_half_life_ms: its half-life
  * @adaptive_write_weight_pm: its write weight, thousandths
+ * @adaptive_recency: it is a recency shadow
  * @nr_nodes: entries in @nodes
  * @nodes: the memory nodes
  * @draining_nodes: nodes closed to placement by a drain
@@ -197,6 +198,7 @@ struct metrics {
 	int adaptive;
 	uint32_t adaptive_half_life_ms;
 	uint32_t adaptive_write_weight_pm;
+	bool adaptive_recency;
 	size_t nr_nodes;
 	struct met_node *nodes;
 	unsigned int draining_nodes;

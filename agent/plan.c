@@ -168,6 +168,7 @@ static int adapt_setup(struct plan_ctx *p, const struct config *cfg)
 	for (k = 0; k < n; k++) {
 		set[k].half_life_ms = cfg->adaptive_set[k].half_life_ms;
 		set[k].write_weight_pm = cfg->adaptive_set[k].write_weight_pm;
+		set[k].recency = cfg->adaptive_set[k].recency;
 	}
 	p->adapt = policy_adapt_new(set, n, cfg->epoch_ms, cfg->adaptive_window_ms);
 	if (!p->adapt)
@@ -286,6 +287,7 @@ static int adapt_step(struct plan_ctx *p, const struct config *cfg,
 	p->last.adaptive = (int)k;
 	p->last.adaptive_half_life_ms = p->adapt_set[k].half_life_ms;
 	p->last.adaptive_write_weight_pm = p->adapt_set[k].write_weight_pm;
+	p->last.adaptive_recency = p->adapt_set[k].recency;
 out:
 	p->last.adaptive_switched = p->last.adaptive != prev;
 	return ret;

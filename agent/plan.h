@@ -132,6 +132,7 @@ struct plan_nodes {
  *	the shadows have seen no epoch since they were reset)
  * @adaptive_half_life_ms: that shadow's half-life
  * @adaptive_write_weight_pm: its write weight, thousandths of a read
+ * @adaptive_recency: it is a recency shadow (HALF_LIFE:WEIGHT:last)
  * @adaptive_switched: @adaptive differs from the previous plan's
  * @adaptive_resets: times the shadows were reset (layout of the ranges
  *	changed, epochs skipped, settings reloaded)
@@ -151,6 +152,7 @@ struct plan_summary {
 	int adaptive;
 	uint32_t adaptive_half_life_ms;
 	uint32_t adaptive_write_weight_pm;
+	bool adaptive_recency;
 	bool adaptive_switched;
 	uint64_t adaptive_resets;
 };

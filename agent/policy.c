@@ -969,7 +969,7 @@ struct policy_adapt *policy_adapt_new(const struct policy_adapt_setting *set,
 	if (!set || !n || n > POLICY_ADAPT_MAX || !epoch_ms || !window_ms)
 		return NULL;
 	for (k = 0; k < n; k++)
-		if (set[k].write_weight_pm > 16000)
+		if (set[k].write_weight_pm > 16000 || set[k].recency > 1)
 			return NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -1075,10 +1075,20 @@ void policy_adapt_epoch(struct policy_adapt *a)
 		bool w = a->wrote[c];
 
 		for (k = 0; k < a->n; k++) {
-			uint64_t add = (uint64_t)r << ADAPT_SHIFT, x;
+			uint64_t add, x;
 
 			if (!h[k] && !r && !w)
 				continue;
+			/* A recency shadow: the last epoch's access, not the sum. */
+			if (a->set[k].recency) {
+				add = r ? 1ULL << ADAPT_SHIFT : 0;
+				if (w)
+					add += ((1ULL << ADAPT_SHIFT) / 1000) *
+					       a->set[k].write_weight_pm;
+				h[k] = add ? add : cxltier_heat_decay(h[k], a->factor[k]);
+				continue;
+			}
+			add = (uint64_t)r << ADAPT_SHIFT;
 			if (w)
 				add += ((1ULL << ADAPT_SHIFT) / 1000) * a->set[k].write_weight_pm;
 			x = cxltier_heat_decay(h[k], a->factor[k]);

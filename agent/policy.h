@@ -317,7 +317,8 @@ int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
  * Cost per decision, n chunks, S shadows: S selections of the
  * threshold, O(n) each (a radix select on the heat's bytes), and a copy
  * of the winner's heat: about 9 passes over n per shadow, 54 passes
- * over 1M chunks (~8 bytes each) for the default 6 shadows, tens of ms;
+ * over 1M chunks (~8 bytes each) for the default 6 shadows, 63 for the
+ * default 7 (a recency shadow costs what a sum shadow does), tens of ms;
  * per epoch S decays of each chunk with heat; per read S comparisons;
  * memory 8 * S + 13 bytes per chunk.
  */
@@ -327,10 +328,15 @@ int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
  * struct policy_adapt_setting - one shadow
  * @half_life_ms: heat half-life (0: no memory)
  * @write_weight_pm: heat of the creating write, thousandths of a read
+ * @recency: a recency shadow: an epoch with an access sets the heat to
+ *	that access's weight (a read 1, the creating write @write_weight_pm,
+ *	both their sum), which then decays; 0: the heat is the decayed sum
+ *	of every access
  */
 struct policy_adapt_setting {
 	uint32_t half_life_ms;
 	uint32_t write_weight_pm;
+	uint32_t recency;
 };
 
 struct policy_adapt;

@@ -618,7 +618,12 @@ TEST(adaptive_keys)
 		{ "adaptive_settings = 5s:1,,5s:1", "setting 2 is empty" },
 		{ "adaptive_settings = 1s:1,2s:1,3s:1,4s:1,5s:1,6s:1,7s:1,8s:1,9s:1",
 		  "more than 8 settings" },
-		{ "adaptive_settings = 5s:1:2", "is not a write weight" },
+		{ "adaptive_settings = 5s:1:2", "'2' is not a shadow kind, sum or last" },
+		{ "adaptive_settings = 5s:1:", "'' is not a shadow kind" },
+		{ "adaptive_settings = 5s:1:Last", "'Last' is not a shadow kind" },
+		{ "adaptive_settings = 5s:1:last:sum", "'last:sum' is not a shadow kind" },
+		{ "adaptive_settings = 5s:last", "'last' is not a write weight" },
+		{ "adaptive_settings = 2h:1:last", "'2h' is not a half-life from 0 to 1h" },
 		{ "adaptive_settings = 111111111111111111111111111111111111111111111111111111111111111111111s:1",
 		  "setting 1 is too long" },
 		{ "adaptive_window = 0", "t.conf:2: adaptive_window: '0' is out of range [1ms, 86400000ms]" },
@@ -632,13 +637,17 @@ TEST(adaptive_keys)
 	config_init(&def);
 	EXPECT_TRUE(def.adaptive);
 	EXPECT_EQ(60000, def.adaptive_window_ms);
-	ASSERT_EQ(6, def.nr_adaptive);
+	ASSERT_EQ(7, def.nr_adaptive);
 	EXPECT_EQ(5000, def.adaptive_set[0].half_life_ms);
 	EXPECT_EQ(250, def.adaptive_set[0].write_weight_pm);
 	EXPECT_EQ(60000, def.adaptive_set[5].half_life_ms);
 	EXPECT_EQ(1000, def.adaptive_set[5].write_weight_pm);
+	EXPECT_EQ(0, def.adaptive_set[5].recency);
+	EXPECT_EQ(20000, def.adaptive_set[6].half_life_ms);
+	EXPECT_EQ(1000, def.adaptive_set[6].write_weight_pm);
+	EXPECT_EQ(1, def.adaptive_set[6].recency);
 
-	ASSERT_EQ(0, parse(&cfg, "[heat]\nadaptive = off\nadaptive_settings = 0:0,1h:16,250ms:0.125\n"
+	ASSERT_EQ(0, parse(&cfg, "[heat]\nadaptive = off\nadaptive_settings = 0:0,1h:16:last,250ms:0.125:sum\n"
 			   "adaptive_window = 2min\n", err)) TH_LOG("%s", err);
 	EXPECT_FALSE(cfg.adaptive);
 	EXPECT_EQ(120000, cfg.adaptive_window_ms);
@@ -649,6 +658,9 @@ TEST(adaptive_keys)
 	EXPECT_EQ(16000, cfg.adaptive_set[1].write_weight_pm);
 	EXPECT_EQ(250, cfg.adaptive_set[2].half_life_ms);
 	EXPECT_EQ(125, cfg.adaptive_set[2].write_weight_pm);
+	EXPECT_EQ(0, cfg.adaptive_set[0].recency);
+	EXPECT_EQ(1, cfg.adaptive_set[1].recency);
+	EXPECT_EQ(0, cfg.adaptive_set[2].recency);
 	/* A shorter list set later: nothing of the longer one left over. */
 	EXPECT_EQ(0, cfg.adaptive_set[3].half_life_ms);
 	ASSERT_EQ(0, parse(&cfg, "[heat]\nadaptive = on\n", err)) TH_LOG("%s", err);
@@ -662,14 +674,14 @@ TEST(adaptive_keys)
 	}
 	/* The parser alone, as kvreplay --adaptive uses it. */
 	{
-		struct config_adapt set[CONFIG_MAX_ADAPT] = { { 7, 7 } };
+		struct config_adapt set[CONFIG_MAX_ADAPT] = { { 7, 7, 0 } };
 		uint32_t n = 99;
 
 		EXPECT_EQ(-EINVAL, config_parse_adapt("5s:1,x", set, &n, NULL, 0));
 		EXPECT_EQ(99, n);
 		EXPECT_EQ(7, set[0].half_life_ms);
 		EXPECT_EQ(0, config_parse_adapt(CONFIG_ADAPT_DEFAULT, set, &n, err, sizeof(err)));
-		EXPECT_EQ(6, n);
+		EXPECT_EQ(7, n);
 	}
 }
 
@@ -681,7 +693,7 @@ TEST(print_round_trip)
 		"rate_limit = 1000B/s\nhysteresis = 7.5%\nmin_residency = 0\n"
 		"promote_min_heat = 1.3\n"
 		"[heat]\nepoch = 100ms\nhalf_life = 30s\nadaptive = off\n"
-		"adaptive_settings = 1s:0,1h:16,250ms:0.125\nadaptive_window = 90s\n"
+		"adaptive_settings = 1s:0,1h:16:last,250ms:0.125\nadaptive_window = 90s\n"
 		"[class \"kv\"]\nlabel = kv-[0-9]*\nprocess = vllm\npriority = -3\ndram_share = 33.33%\n";
 	struct config a, b;
 	char err[CONFIG_ERR_LEN], *out = NULL;

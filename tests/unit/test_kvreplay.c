@@ -761,8 +761,8 @@ TEST(sim_hints)
 	/* The adaptive heat runs the same trace. */
 	p.hint_Bps = 10ULL << 30;
 	p.nr_adapt = 2;
-	p.adapt[0] = (struct policy_adapt_setting){ 5000, 250 };
-	p.adapt[1] = (struct policy_adapt_setting){ 60000, 1000 };
+	p.adapt[0] = (struct policy_adapt_setting){ 5000, 250, 0 };
+	p.adapt[1] = (struct policy_adapt_setting){ 60000, 1000, 1 };
 	p.adapt_window_ms = 60000;
 	memset(&r, 0, sizeof(r));
 	ASSERT_EQ(0, kvr_run_cxltier_hints(&t, &p, &r));

@@ -184,7 +184,7 @@ TEST_F(met, nodes_dram_and_cycles)
 	EXPECT_NE(NULL, strstr(t, "cxltier_dram_heat_ratio 0.2500\n"));
 	EXPECT_NE(NULL, strstr(t, "cxltier_module_up 1\n"));
 	EXPECT_NE(NULL, strstr(t, "cxltier_adaptive_setting 4\n"));
-	EXPECT_NE(NULL, strstr(t, "cxltier_adaptive_setting_info{half_life_ms=\"20000\",write_weight=\"1.000\"} 1\n"));
+	EXPECT_NE(NULL, strstr(t, "cxltier_adaptive_setting_info{half_life_ms=\"20000\",write_weight=\"1.000\",kind=\"sum\"} 1\n"));
 	EXPECT_NE(NULL, strstr(t, "cxltier_build_info{version=\"" CXLTIER_VERSION "\"} 1\n"));
 	free(t);
 

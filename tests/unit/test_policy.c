@@ -1205,6 +1205,83 @@ TEST(adapt_switches_to_the_winner)
 }
 
 /*
+ * Adaptive heat, a recency shadow (HALF_LIFE:WEIGHT:last): an epoch with
+ * an access sets the heat to that access's weight (a read 1 however many,
+ * the creating write its weight, both their sum), which then decays by
+ * the half-life; a sum shadow of the same settings adds every access up.
+ * So the recency shadow ranks the chunk read last first, the sum shadow
+ * the chunk read most.
+ */
+TEST(adapt_recency_shadow)
+{
+	struct policy_adapt_setting set[2] = {
+		{ .half_life_ms = 20000, .write_weight_pm = 250, .recency = 1 },
+		{ .half_life_ms = 20000, .write_weight_pm = 250 },
+	};
+	struct policy_chunk chunks[3] = { { 0 } };
+	struct policy_adapt *a;
+	double h;
+	int e;
+
+	set[0].recency = 2;
+	EXPECT_EQ(NULL, policy_adapt_new(set, 2, 1000, 1000));
+	set[0].recency = 1;
+	a = policy_adapt_new(set, 2, 1000, 60000);
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, policy_adapt_resize(a, 3));
+	/* The creating write alone: its weight in both. */
+	policy_adapt_write(a, 0);
+	policy_adapt_epoch(a);
+	EXPECT_EQ((POLICY_ADAPT_ONE / 1000) * 250, policy_adapt_heat(a, 0, 0));
+	EXPECT_EQ(policy_adapt_heat(a, 0, 0), policy_adapt_heat(a, 0, 1));
+	/* Three reads: the recency shadow holds 1, the sum about 3.25. */
+	policy_adapt_read(a, 0, 3);
+	policy_adapt_epoch(a);
+	EXPECT_EQ(POLICY_ADAPT_ONE, policy_adapt_heat(a, 0, 0));
+	h = (double)policy_adapt_heat(a, 0, 1) / POLICY_ADAPT_ONE;
+	EXPECT_LT(3.2, h);
+	EXPECT_GT(3.25, h);
+	/* Idle for one half-life: both halve. */
+	for (e = 0; e < 20; e++)
+		policy_adapt_epoch(a);
+	h = (double)policy_adapt_heat(a, 0, 0) / POLICY_ADAPT_ONE;
+	EXPECT_LT(0.49, h);
+	EXPECT_GT(0.51, h);
+	/* A read brings it back to 1, not 1.5. */
+	policy_adapt_read(a, 0, 1);
+	policy_adapt_epoch(a);
+	EXPECT_EQ(POLICY_ADAPT_ONE, policy_adapt_heat(a, 0, 0));
+	/* Created and read in one epoch: 1.25. */
+	policy_adapt_write(a, 1);
+	policy_adapt_read(a, 1, 1);
+	policy_adapt_epoch(a);
+	EXPECT_EQ(POLICY_ADAPT_ONE + (POLICY_ADAPT_ONE / 1000) * 250, policy_adapt_heat(a, 1, 0));
+	/*
+	 * Chunk 2: read 10 times; then chunk 0 once, an epoch later.  The
+	 * recency shadow ranks chunk 0 first, the sum chunk 2; each one's
+	 * heat is handed over when it is followed.  Chunk 1 (1.25) first
+	 * cools below them: under 0.9 after 10 more epochs.
+	 */
+	for (e = 0; e < 10; e++)
+		policy_adapt_epoch(a);
+	policy_adapt_read(a, 2, 10);
+	policy_adapt_epoch(a);
+	policy_adapt_read(a, 0, 1);
+	policy_adapt_epoch(a);
+	EXPECT_GT(policy_adapt_heat(a, 0, 0), policy_adapt_heat(a, 2, 0));
+	EXPECT_LT(policy_adapt_heat(a, 0, 1), policy_adapt_heat(a, 2, 1));
+	EXPECT_EQ(0, policy_adapt_decide(a, 1000, 1, chunks, 3));
+	EXPECT_EQ(CXLTIER_HEAT_ONE, chunks[0].heat);
+	EXPECT_GT(CXLTIER_HEAT_ONE, chunks[2].heat);
+	EXPECT_LT(CXLTIER_HEAT_ONE * 9 / 10, chunks[2].heat);
+	/* Chunk 0 is read again: only the recency shadow had it in DRAM. */
+	policy_adapt_read(a, 0, 1);
+	EXPECT_EQ(0, policy_adapt_decide(a, 2000, 1, chunks, 3));
+	EXPECT_LT(policy_adapt_score(a, 1), policy_adapt_score(a, 0));
+	policy_adapt_free(a);
+}
+
+/*
  * Adaptive heat: the creating write's weight, bad settings, saturation,
  * and one access that stays above zero for 16 half-lives at the longest
  * half-life at 1 s epochs, 31 at the shortest (1 s); the module's 16

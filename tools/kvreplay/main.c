@@ -154,6 +154,7 @@ static int parse_adapt(const char *arg, struct kvr_params *p)
 	for (k = 0; k < n; k++) {
 		p->adapt[k].half_life_ms = set[k].half_life_ms;
 		p->adapt[k].write_weight_pm = set[k].write_weight_pm;
+		p->adapt[k].recency = set[k].recency;
 	}
 	p->nr_adapt = n;
 	return 0;
@@ -903,6 +904,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < p.nr_adapt; i++) {
 			p.adapt[i].half_life_ms = p.cfg.adaptive_set[i].half_life_ms;
 			p.adapt[i].write_weight_pm = p.cfg.adaptive_set[i].write_weight_pm;
+			p.adapt[i].recency = p.cfg.adaptive_set[i].recency;
 		}
 	}
 	/* --real: the daemon runs the module's heat, the one the model replays. */

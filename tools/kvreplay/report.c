@@ -143,6 +143,7 @@ void kvr_report_json(struct json_object *arr, const struct kvr_params *p,
 			add_u64(o, "adaptive_half_life_ms", p->adapt[r->adapt_last].half_life_ms);
 			add_ratio(o, "adaptive_write_weight",
 				  p->adapt[r->adapt_last].write_weight_pm / 1000.0);
+			add_u64(o, "adaptive_recency", p->adapt[r->adapt_last].recency);
 		}
 		if (!strcmp(r->policy, "cxltier+hints")) {
 			add_u64(o, "hint_lead_ms", p->hint_lead_ms);
