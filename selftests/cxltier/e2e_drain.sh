@@ -21,7 +21,8 @@
 #  - a block pool with a slab on the node: the drain has the library move
 #    every block to its DRAM slab by copy-then-swap and give the far slab
 #    back (unpinned, untracked, unmapped); the offline then completes, the
-#    DRAM slab's pins never drop and the pool keeps working.
+#    DRAM slab's pins never drop and the pool keeps working; and the same
+#    when a plain offline starts it, with cxltierd running.
 # Every byte is verified, through the CPU and the fake device.  TAP.
 # Skipped on a kernel whose ZONE_NORMAL kmem memory cannot go offline even
 # with nothing pinned on it (7.2 puts slab pages there at once).
@@ -357,6 +358,39 @@ held_all_along() { [ -n "$dp0" ] && [ "$dp0" -gt 0 ] && [ "$dp0" = "${dpmin:-}" 
 expect "the DRAM slab's pins never dropped (${dp0:-?} pages, fewest ${dpmin:-?})" held_all_along
 expect "no long-term pin left behind the pool" wait_for 20 no_pins
 ctl undrain $node >/dev/null
+daxctl_q online-memory --no-movable "$dax" || true
+
+# --- 7. Drain on offline, a block pool's slab on the node --------------------
+log=$scratch/pool7
+pools_seen=$(grep -c "registered pool" "$scratch/agent.log")
+cxltier-e2e-pool-app --socket "$sock" --blocks $pblocks --drain "$scratch/stop7" \
+	--seconds 900 >"$log" 2>"$log.err" &
+app7=$!
+app_pids+=("$app7")
+registered_again() { [ "$(grep -c "registered pool" "$scratch/agent.log")" -gt "$pools_seen" ]; }
+expect "a pool program connects, a slab on node $node again" \
+	wait_for 120 logged "$log" '^connected 1'
+expect "cxltierd took that pool" wait_for 30 registered_again
+t0=$(date +%s.%N)
+expect_warnings begin
+offline_within $off_bound
+rc=$?
+expect_warnings end
+t1=$(date +%s.%N)
+expect "with cxltierd running, the offline of the pool's node completes (bounded: $off_bound s)" [ $rc = 0 ]
+[ $rc = 0 ] || { diag "$daxlog"; grep -a 'drain\|pool\|release' "$scratch/agent.log" | tail -30 | diag; }
+echo "# offline with drain on offline, a pool slab of $((pblocks * 2)) MiB: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+touch "$scratch/stop7"
+reap $app7
+rc=$?
+expect "the pool program's checks pass after the offline" [ $rc = 0 ]
+[ $rc = 0 ] || diag "$log" "$log.err"
+expect "0 corrupt bytes in the pool after the offline" logged "$log" '^corrupt 0$'
+expect "the offline's drain left no block on the far slab" logged "$log" '^far 0$'
+expect "the library gave the far slab back for the offline" logged "$log" '^far slab released$'
+read -r dp0 dpmin < <(sed -n 's/^dram pins \([0-9]*\), fewest \([0-9]*\)$/\1 \2/p' "$log")
+expect "the DRAM slab's pins never dropped (${dp0:-?} pages, fewest ${dpmin:-?})" held_all_along
+expect "no long-term pin left behind that pool" wait_for 20 no_pins
 daxctl_q online-memory --no-movable "$dax" || true
 
 stop_agent TERM
