@@ -483,9 +483,10 @@ static void untracked_pressure_log(struct daemon *d)
  * heat from its slabs' chunks in @snap (the module's heat is the
  * slot's: pool_plan_block_heat() gives the block's), kept per block for
  * the hint plan, or with @snap NULL the heat kept at the last decision.  Returns
- * the number of blocks, or -1 (a slab untracked: the pool is going
- * away; or no memory).  A released slab (POOL_RELEASE) has no range and
- * no blocks: it counts with no slots, so nothing is advised into it.
+ * the number of blocks, or -1 (no slab tracked: the pool is going
+ * away; or no memory).  A released slab (POOL_RELEASE, or one the
+ * library gave back on its own and the module no longer tracks) has no
+ * blocks: it counts with no slots, so nothing is advised into it.
  */
 static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
 			   uint64_t now, uint32_t half_life_ms,
@@ -496,8 +497,8 @@ static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
 	struct pool_plan_block *blocks;
 	uint32_t slot, nr_slots = p->tier_base[p->nr_tiers];
 	uint64_t off, c, c_end, heat;
+	unsigned int t, gone = 0;
 	size_t n = 0;
-	unsigned int t;
 
 	memset(pp, 0, sizeof(*pp));
 	pp->pool = p->id;
@@ -510,17 +511,27 @@ static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
 			continue; /* capacity 0, no free slot */
 		if (snap) {
 			r[t] = obs_find_range(snap, p->slab[t].range);
-			if (!r[t] || !p->chunk_size[t])
-				return -1;
+			/*
+			 * Untracked: the library gave the slab back on its own
+			 * (cxltier_pool_release()), which this connection hears
+			 * of only from the map; plan without it, as released.
+			 */
+			if (!r[t] || !p->chunk_size[t]) {
+				gone |= 1U << t;
+				continue;
+			}
 		}
 		pp->slots[t] = p->slab[t].slots;
 	}
+	/* No slab tracked: the pool is going away. */
+	if (snap && (gone | p->released) == (1U << p->nr_tiers) - 1)
+		return -1;
 	blocks = calloc(nr_slots ? nr_slots : 1, sizeof(*blocks));
 	if (!blocks)
 		return -1;
 	for (t = 0; t < p->nr_tiers; t++)
 		for (slot = p->tier_base[t]; slot < p->tier_base[t + 1] &&
-		     !(p->released & (1U << t)); slot++) {
+		     !((p->released | gone) & (1U << t)); slot++) {
 			uint64_t h = p->slot[slot];
 			uint32_t idx = (uint32_t)h;
 

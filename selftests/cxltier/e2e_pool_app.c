@@ -27,6 +27,12 @@
  * P, fewest F" the DRAM slab's pins (they must never drop), and
  * "far slab released" says the library gave the far slab back.
  *
+ * --give-back NODE: a third slab, on NODE, that the program gives back
+ * itself (cxltier_pool_release()) once connected, before the rest goes
+ * on as usual: "released tier 2" then.  The DRAM slab holds just the
+ * DRAM blocks, so that only the hot blocks' heat, reported after the
+ * give-back, moves anything.
+ *
  * "pins P, fewest F": the pages the fake accelerator held pinned for the
  * slabs after creation, and the fewest seen at any check until the end.
  */
@@ -110,6 +116,7 @@ int main(int argc, char **argv)
 		{ "hold-all", no_argument, NULL, 'A' },
 		{ "move-wait", required_argument, NULL, 'W' },
 		{ "drain", required_argument, NULL, 'D' },
+		{ "give-back", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int per_tier = 8, hot = 4, seconds = 60, i, promoted = 0;
@@ -127,6 +134,7 @@ int main(int argc, char **argv)
 	uint32_t slab_handle[2] = { 0, 0 };
 	unsigned int victims = 0, far = 0;
 	const char *drain = NULL;
+	int give_back = -1;
 	uint64_t dram_pins0 = 0, dram_pins_min = 0;
 	char arg[32];
 	double end, t_hint = 0;
@@ -143,6 +151,7 @@ int main(int argc, char **argv)
 		case 'A': hold_all = true; break;
 		case 'W': move_wait = (unsigned int)atoi(optarg); break;
 		case 'D': drain = optarg; want_promote = false; break;
+		case 'G': give_back = atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -168,6 +177,16 @@ int main(int argc, char **argv)
 	d.adapter = "test-accel";
 	d.adapter_arg = arg;
 	d.move_wait_ms = move_wait;
+	if (give_back >= 0) {
+		/* DRAM (0), the far node the blocks use (1), the one to give back. */
+		d.nr_tiers = 3;
+		d.flags |= CXLTIER_POOL_NODES;
+		d.nodes[0] = 0;
+		d.nodes[1] = 1;
+		d.nodes[2] = give_back;
+		/* A full DRAM slab: only heat, after the give-back, promotes. */
+		d.slots[0] = per_tier;
+	}
 	/* Hints: a full DRAM slab, so each promotion needs a victim. */
 	if (hint)
 		d.slots[0] = per_tier;
@@ -209,6 +228,18 @@ int main(int argc, char **argv)
 		usleep(100000);
 	printf("connected %d\n", cxltier_connected(ctx));
 	fflush(stdout);
+	if (give_back >= 0) {
+		/* Registered first (it follows the connection at once): the
+		 * agent must see the slab go. */
+		sleep(3);
+		ret = cxltier_pool_release(pool, 2, 10000, NULL);
+		if (ret) {
+			fprintf(stderr, "cxltier_pool_release: %s\n", strerror(-ret));
+			return 1;
+		}
+		printf("released tier 2\n");
+		fflush(stdout);
+	}
 
 	if (hint) {
 		/* Once: the agent must act on them, not on heat. */

@@ -59,6 +59,7 @@ tests=(
 	"pool_blockmove.sh	kmem	loaded"
 	"e2e_pool_advice.sh	kmem	loaded"
 	"e2e_pool_hints.sh	kmem	loaded"
+	"e2e_pool_release.sh	kmem	loaded"
 	"preload_kmem.sh	kmem	loaded"
 	"python_kmem.sh		kmem	loaded"
 	"example_kmem.sh	kmem	loaded"
