@@ -28,7 +28,8 @@
  * Admin verbs (admin.c carries them): "drain NODE [timeout MS] [dry-run]
  * [partial]", "undrain NODE" and "status"; the agent answers JSON
  * objects, one per line: progress lines ("event":"progress") while a
- * drain it started runs, then one last line ("event":"done", or
+ * drain it started runs (as it moves, and once a second at least while
+ * it only awaits a slab's release), then one last line ("event":"done", or
  * "status"), and closes.
  */
 #include <errno.h>
@@ -48,6 +49,8 @@
 #define DRAIN_RELEASE_TIMEOUT_MS	60000U
 /* How often a drain that only awaits releases' answers looks again. */
 #define DRAIN_WAIT_MS		50
+/* While only answers are awaited, a progress line at least this often. */
+#define DRAIN_LINE_MS		1000
 
 /*
  * Moves of a buffer that may end busy in a row, the node's count not
@@ -148,6 +151,7 @@ struct drain_pool {
  * @nr_pools: entries in @pools
  * @pools: the pool slabs this drain handles
  * @waiting: nothing left to do but await releases' answers
+ * @line_ms: when the last progress line went out
  */
 struct drain_node {
 	int node;
@@ -173,6 +177,7 @@ struct drain_node {
 	unsigned int nr_pools;
 	struct drain_pool *pools;
 	bool waiting;
+	uint64_t line_ms;
 };
 
 struct drain {
@@ -1008,6 +1013,7 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 void drain_step(struct drain *dr)
 {
 	bool more, pools, changed;
+	uint64_t now;
 	size_t i;
 
 	for (i = 0; i < dr->nr_nodes; i++) {
@@ -1027,9 +1033,16 @@ void drain_step(struct drain *dr)
 				  "incomplete" : "drained");
 			continue;
 		}
-		/* Awaiting answers only: a line when a slab's state changed. */
-		if (!more && !changed)
+		/*
+		 * Awaiting answers only (a slab being given back, which the
+		 * library answers once, at the end): a line when a slab's
+		 * state changed, and once a second meanwhile, so that the
+		 * watcher sees the drain alive and its clock going on.
+		 */
+		now = clock_now_ms();
+		if (!more && !changed && now - dn->line_ms < DRAIN_LINE_MS)
 			continue;
+		dn->line_ms = now;
 		admin_send(dr->admin, dn->watcher,
 			   "{\"event\": \"progress\", \"node\": %d, \"bytes_total\": %llu, \"bytes_moved\": %llu, \"bytes_left\": %llu, \"buffers\": %u, \"pool_slabs\": %u, \"pool_slabs_released\": %u, \"pool_bytes_left\": %llu, \"seconds\": %.3f}",
 			   dn->node, (unsigned long long)dn->total,
@@ -1037,7 +1050,7 @@ void drain_step(struct drain *dr)
 			   (unsigned long long)dn->left, dn->buffers,
 			   dn->pool_slabs, dn->slabs_released,
 			   (unsigned long long)dn->pool_left,
-			   (double)(clock_now_ms() - dn->start_ms) / 1000.0);
+			   (double)(now - dn->start_ms) / 1000.0);
 	}
 }
 
