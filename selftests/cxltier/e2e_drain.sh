@@ -6,8 +6,8 @@
 # that the pins can sit there, just before the application places its
 # pinned handshake ranges and a libcxltier block pool's slab on it):
 #  - without cxltier's drain, offlining the memory of a node that holds a
-#    pinned range does not complete within a bounded wait (the test
-#    interrupts it) and nothing is lost;
+#    pinned range and a block pool's pinned slab does not complete within
+#    a bounded wait (the test interrupts it) and nothing is lost;
 #  - a drain with no room elsewhere (every other node closed) is refused
 #    and moves nothing;
 #  - cxltierctl drain moves every chunk off, a second drain of the same
@@ -95,13 +95,19 @@ case "$chunks" in
 ''|*[!0-9]*) echo "# CXLTIER_DRAIN_CHUNKS: not a number: $chunks"; exit 1 ;;
 esac
 mib=$((chunks * 2))
+# CXLTIER_DRAIN_POOL_BLOCKS (default 8): the pool's 2 MiB blocks per slab.
+pblocks=${CXLTIER_DRAIN_POOL_BLOCKS:-8}
+case "$pblocks" in
+''|*[!0-9]*) echo "# CXLTIER_DRAIN_POOL_BLOCKS: not a number: $pblocks"; exit 1 ;;
+esac
+pmib=$((pblocks * 2))
 # Bounds, seconds: an offline with the drain, and one drain, by size.
 off_bound=$((60 + mib / 4))
 drain_bound=$((300 + mib))
 
-# pool_app LOG STOPFILE [ARG...]: a pool of $chunks 2 MiB chunks pinned on
+# range_app LOG STOPFILE [ARG...]: $chunks 2 MiB chunks pinned on
 # node $node, verified every second until STOPFILE exists.
-pool_app() {
+range_app() {
 	local log=$1 stop=$2
 	shift 2
 	start_app "$log" --chunks $chunks --far-chunks $chunks --no-agent-ok "$@" \
@@ -136,6 +142,30 @@ offline_within() {
 	return $rc
 }
 offlining() { cat "/sys/kernel/cxltier/nodes/node$node/offlining_kB" 2>/dev/null; }
+# pool_app_start LOG STOPFILE [ARG...]: a pool of $pblocks 2 MiB blocks on
+# DRAM and as many on node $node, verified until STOPFILE exists.
+pool_app_start() {
+	local log=$1 stop=$2
+	shift 2
+	cxltier-e2e-pool-app --socket "$sock" --blocks $pblocks --drain "$stop" \
+		--seconds 900 "$@" >"$log" 2>"$log.err" &
+	app_pid=$!
+	app_pids+=("$app_pid")
+}
+# pins_kept P FEWEST: P pages were pinned, and never fewer.
+pins_kept() { [ -n "$1" ] && [ "$1" -gt 0 ] && [ "$1" = "$2" ]; }
+# pool_app_checks LOG WHAT: the checks of a pool program that ended after
+# its far slab was drained (WHAT says which).
+pool_app_checks() {
+	local log=$1 what=$2 dp0 dpmin
+	expect "$what: 0 corrupt bytes in the pool" logged "$log" '^corrupt 0$'
+	expect "$what: no block left on the far slab" logged "$log" '^far 0$'
+	expect "$what: the library gave the far slab back" logged "$log" '^far slab released$'
+	read -r dp0 dpmin < <(sed -n 's/^dram pins \([0-9]*\), fewest \([0-9]*\)$/\1 \2/p' "$log")
+	expect "$what: the DRAM slab's pins never dropped (${dp0:-?} pages, fewest ${dpmin:-?})" \
+		pins_kept "${dp0:-}" "${dpmin:-}"
+	expect "$what: no long-term pin left behind the pool" wait_for 20 no_pins
+}
 
 # --- 1. No drain: the offline spins on the pinned pages ---------------------
 # Each release takes a second (below the agent's answer timeout), so that
@@ -146,6 +176,11 @@ start_app "$log" --chunks $chunks --far-chunks $chunks --no-agent-ok \
 	wait-file:"$scratch/stop1" verify where summary
 app1=$app_pid
 expect "the application pins $mib MiB on node $node" wait_for 60 logged "$log" '^ready'
+# A block pool too, its far slab pinned on the node, and no cxltierd.
+pool_app_start "$scratch/pool0" "$scratch/stop0" --connect-wait 0
+pool0=$app_pid
+expect "a block pool pins $pmib MiB on node $node too" \
+	wait_for 120 logged "$scratch/pool0" '^connected 0'
 expect_warnings begin
 timeout -k 10 -s TERM 20 daxctl offline-memory "$dax" >"$daxlog" 2>&1 &
 off_pid=$!
@@ -161,6 +196,16 @@ expect_warnings end
 expect "without drain, the offline does not complete in 20 s (rc $rc)" [ $rc != 0 ]
 [ $rc = 124 ] || sed -e 's/^/# daxctl: /' -e 's/WARNING/warning/g' "$daxlog"
 expect "the interrupted offline is over" wait_for 10 bash -c "[ \"\$(cat /sys/kernel/cxltier/nodes/node$node/offlining_kB)\" = 0 ]"
+touch "$scratch/stop0"
+reap $pool0
+rc=$?
+[ $rc = 0 ] || diag "$scratch/pool0" "$scratch/pool0.err"
+expect "the pool's bytes all verified after the interrupted offline" \
+	bash -c "[ $rc = 0 ] && grep -qx 'corrupt 0' '$scratch/pool0'"
+expect "the pool's $pblocks far blocks stayed on its far slab" logged "$scratch/pool0" "^far $pblocks\$"
+read -r pp0 ppmin < <(sed -n 's/^pins \([0-9]*\), fewest \([0-9]*\)$/\1 \2/p' "$scratch/pool0")
+expect "the pool's pins held throughout (${pp0:-?} pages, fewest ${ppmin:-?})" \
+	pins_kept "${pp0:-}" "${ppmin:-}"
 
 # --- 2. cxltierctl drain, then the offline completes ------------------------
 expect "cxltierd starts and listens" start_agent
@@ -225,7 +270,7 @@ expect "after the drain, daxctl offline-memory completes" [ $rc = 0 ]
 t1=$(date +%s.%N)
 echo "# offline after the drain: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 expect "the node is drained in the agent's status" \
-	bash -c "cxltierctl drain --socket '$sock' --status | jq -e '.nodes[] | select(.node == $node) | .state == \"drained\"'"
+	bash -c "cxltierctl drain --socket '$sock' --status | jq -e '.nodes[] | select(.node == $node) | .state == \"drained\"' >/dev/null"
 touch "$scratch/stop1"
 reap $app1
 rc=$?
@@ -259,7 +304,7 @@ expect "after undrain, chunks move onto the node again" \
 
 # --- 4. Drain on offline: a plain offline with cxltierd running -------------
 log=$scratch/app3
-pool_app "$log" "$scratch/stop3"
+range_app "$log" "$scratch/stop3"
 app3=$app_pid
 expect "the application pins $mib MiB on node $node again" wait_for 120 logged "$log" '^connected'
 l4=$(wc -l <"$scratch/agent.log")
@@ -291,7 +336,7 @@ expect "no long-term pin left behind" wait_for 10 no_pins
 daxctl_q online-memory --no-movable "$dax"
 wait_for 10 logged "$scratch/agent.log" "offline drain over"
 log=$scratch/app4
-pool_app "$log" "$scratch/stop4" --release-delay-ms 1500
+range_app "$log" "$scratch/stop4" --release-delay-ms 1500
 app4=$app_pid
 expect "the application pins $mib MiB on node $node once more" wait_for 120 logged "$log" '^connected'
 ctl drain $node >"$scratch/drain4.json" &
@@ -302,22 +347,15 @@ reap $app4
 reap $drain_pid
 rc=$?
 expect "the drain of a killed owner ends and says so" \
-	bash -c "tail -1 '$scratch/drain4.json' | jq -e '.event == \"done\"'"
+	bash -c "tail -1 '$scratch/drain4.json' | jq -e '.event == \"done\"' >/dev/null"
 expect "no long-term pin left behind the killed owner" wait_for 20 no_pins
 ctl undrain $node >/dev/null
 
 # --- 6. A block pool's slab on the node: given back -------------------------
 daxctl_q online-memory --no-movable "$dax" || true
-# CXLTIER_DRAIN_POOL_BLOCKS (default 8): the pool's 2 MiB blocks per slab.
-pblocks=${CXLTIER_DRAIN_POOL_BLOCKS:-8}
-case "$pblocks" in
-''|*[!0-9]*) echo "# CXLTIER_DRAIN_POOL_BLOCKS: not a number: $pblocks"; exit 1 ;;
-esac
 log=$scratch/pool6
-cxltier-e2e-pool-app --socket "$sock" --blocks $pblocks --drain "$scratch/stop6" \
-	--seconds 900 >"$log" 2>"$log.err" &
-app6=$!
-app_pids+=("$app6")
+pool_app_start "$log" "$scratch/stop6"
+app6=$app_pid
 expect "the pool program connects, half its blocks on node $node" \
 	wait_for 120 logged "$log" '^connected 1'
 expect "cxltierd took the pool" wait_for 30 logged "$scratch/agent.log" "registered pool"
@@ -326,19 +364,26 @@ expect "drain --dry-run counts the pool's $pblocks far blocks" \
 	jqf ".result == \"fits\" and .bytes_to_move >= $((pblocks * 2 << 20))" "$scratch/dry6.json"
 jqf '.result == "fits"' "$scratch/dry6.json" || diag "$scratch/dry6.json"
 t0=$(date +%s.%N)
-ctl drain $node >"$scratch/drain6.json"
+# On a terminal, as an operator runs it (script(1) gives it a pty): a
+# progress line redrawn in place, then the outcome.
+timeout $drain_bound script -qec "cxltierctl drain --socket '$sock' $node" /dev/null \
+	</dev/null >"$scratch/drain6.raw"
 rc=$?
 t1=$(date +%s.%N)
-tail -1 "$scratch/drain6.json" >"$scratch/drain6.last"
-echo "# drain of a pool slab of $((pblocks * 2)) MiB: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+tr '\r' '\n' <"$scratch/drain6.raw" | sed 's/ *$//' | grep -v '^$' >"$scratch/drain6.tty"
+echo "# drain of a pool slab of $pmib MiB: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s; the terminal showed:"
+{ head -4 "$scratch/drain6.tty"; [ "$(wc -l <"$scratch/drain6.tty")" -le 8 ] ||
+	echo "..."; tail -n +5 "$scratch/drain6.tty" | tail -4; } | sed 's/^/#   /'
 expect "cxltierctl drain of the pool's node exits 0" [ $rc = 0 ]
-expect "drain: the pool's slab given back, nothing left on node $node" \
-	jqf '.result == "drained" and .bytes_left == 0' "$scratch/drain6.last"
-jqf '.result == "drained"' "$scratch/drain6.last" ||
-	{ diag "$scratch/drain6.last"; grep -a 'drain\|pool\|release' "$scratch/agent.log" | tail -30 | diag; }
+expect "drain (terminal): the pool's slab given back, nothing left on node $node" \
+	grep -Eq "^node $node: drained: [0-9.]+ MiB moved in [0-9.]+ s, 0\.0 MiB left$" "$scratch/drain6.tty"
+grep -q "^node $node: drained" "$scratch/drain6.tty" ||
+	grep -a 'drain\|pool\|release' "$scratch/agent.log" | tail -30 | diag
+expect "the agent's status: node $node drained" \
+	bash -c "cxltierctl drain --socket '$sock' --status | jq -e '.nodes[] | select(.node == $node) | .state == \"drained\"' >/dev/null"
 t0=$(date +%s.%N)
 expect_warnings begin
-offline_within 60
+offline_within $off_bound
 rc=$?
 expect_warnings end
 t1=$(date +%s.%N)
@@ -350,23 +395,15 @@ reap $app6
 rc=$?
 expect "the pool program's checks pass (every byte, a block reallocated)" [ $rc = 0 ]
 [ $rc = 0 ] || diag "$log" "$log.err"
-expect "0 corrupt bytes in the pool" logged "$log" '^corrupt 0$'
-expect "no block left on the far slab" logged "$log" '^far 0$'
-expect "the library gave the far slab back" logged "$log" '^far slab released$'
-read -r dp0 dpmin < <(sed -n 's/^dram pins \([0-9]*\), fewest \([0-9]*\)$/\1 \2/p' "$log")
-held_all_along() { [ -n "$dp0" ] && [ "$dp0" -gt 0 ] && [ "$dp0" = "${dpmin:-}" ]; }
-expect "the DRAM slab's pins never dropped (${dp0:-?} pages, fewest ${dpmin:-?})" held_all_along
-expect "no long-term pin left behind the pool" wait_for 20 no_pins
+pool_app_checks "$log" "drain"
 ctl undrain $node >/dev/null
 daxctl_q online-memory --no-movable "$dax" || true
 
 # --- 7. Drain on offline, a block pool's slab on the node --------------------
 log=$scratch/pool7
 pools_seen=$(grep -c "registered pool" "$scratch/agent.log")
-cxltier-e2e-pool-app --socket "$sock" --blocks $pblocks --drain "$scratch/stop7" \
-	--seconds 900 >"$log" 2>"$log.err" &
-app7=$!
-app_pids+=("$app7")
+pool_app_start "$log" "$scratch/stop7"
+app7=$app_pid
 registered_again() { [ "$(grep -c "registered pool" "$scratch/agent.log")" -gt "$pools_seen" ]; }
 expect "a pool program connects, a slab on node $node again" \
 	wait_for 120 logged "$log" '^connected 1'
@@ -385,12 +422,7 @@ reap $app7
 rc=$?
 expect "the pool program's checks pass after the offline" [ $rc = 0 ]
 [ $rc = 0 ] || diag "$log" "$log.err"
-expect "0 corrupt bytes in the pool after the offline" logged "$log" '^corrupt 0$'
-expect "the offline's drain left no block on the far slab" logged "$log" '^far 0$'
-expect "the library gave the far slab back for the offline" logged "$log" '^far slab released$'
-read -r dp0 dpmin < <(sed -n 's/^dram pins \([0-9]*\), fewest \([0-9]*\)$/\1 \2/p' "$log")
-expect "the DRAM slab's pins never dropped (${dp0:-?} pages, fewest ${dpmin:-?})" held_all_along
-expect "no long-term pin left behind that pool" wait_for 20 no_pins
+pool_app_checks "$log" "drain on offline"
 daxctl_q online-memory --no-movable "$dax" || true
 
 stop_agent TERM

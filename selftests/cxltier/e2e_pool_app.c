@@ -22,7 +22,8 @@
  *
  * --drain FILE: no heat and no hints; verify every block until FILE
  * exists (or --seconds pass) while cxltierd drains the far slab's node
- * (the held reader lets go once no block is left on the far slab):
+ * (the held reader lets go once no block is left on the far slab; the
+ * far slab holds just the far blocks, the DRAM slab room for all):
  * "far N" at the end counts the blocks left on the far slab, "dram pins
  * P, fewest F" the DRAM slab's pins (they must never drop), and
  * "far slab released" says the library gave the far slab back.
@@ -32,6 +33,9 @@
  * on as usual: "released tier 2" then.  The DRAM slab holds just the
  * DRAM blocks, so that only the hot blocks' heat, reported after the
  * give-back, moves anything.
+ *
+ * --connect-wait S: how long to wait for cxltierd after creating the pool
+ * (default 60; 0: not at all, for a pool that must live without it).
  *
  * "pins P, fewest F": the pages the fake accelerator held pinned for the
  * slabs after creation, and the fewest seen at any check until the end.
@@ -50,8 +54,8 @@
 #include "testbed.h"
 
 #define BS	(2ULL << 20)
-/* Blocks per tier: 512 MiB a slab at most. */
-#define MAX_PER_TIER	256
+/* Blocks per tier: 2 GiB a slab at most. */
+#define MAX_PER_TIER	1024
 
 /* Each 8-byte word of block @b holds its block and word numbers. */
 static uint64_t pattern(uint32_t b, uint64_t w)
@@ -117,9 +121,11 @@ int main(int argc, char **argv)
 		{ "move-wait", required_argument, NULL, 'W' },
 		{ "drain", required_argument, NULL, 'D' },
 		{ "give-back", required_argument, NULL, 'G' },
+		{ "connect-wait", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int per_tier = 8, hot = 4, seconds = 60, i, promoted = 0;
+	unsigned int connect_wait = 60;
 	struct cxltier_pool_desc d;
 	struct cxltier_block_ref ref, hold;
 	cxltier_block_t blk[2 * MAX_PER_TIER];
@@ -152,6 +158,7 @@ int main(int argc, char **argv)
 		case 'W': move_wait = (unsigned int)atoi(optarg); break;
 		case 'D': drain = optarg; want_promote = false; break;
 		case 'G': give_back = atoi(optarg); break;
+		case 'C': connect_wait = (unsigned int)atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -187,6 +194,9 @@ int main(int argc, char **argv)
 		/* A full DRAM slab: only heat, after the give-back, promotes. */
 		d.slots[0] = per_tier;
 	}
+	/* Drain: the far slab as large as the far blocks, and no larger. */
+	if (drain)
+		d.slots[1] = per_tier;
 	/* Hints: a full DRAM slab, so each promotion needs a victim. */
 	if (hint)
 		d.slots[0] = per_tier;
@@ -224,7 +234,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cannot hold a bracket\n");
 			return 1;
 		}
-	for (end = now_s() + 60; !cxltier_connected(ctx) && now_s() < end;)
+	for (end = now_s() + connect_wait; !cxltier_connected(ctx) && now_s() < end;)
 		usleep(100000);
 	printf("connected %d\n", cxltier_connected(ctx));
 	fflush(stdout);
