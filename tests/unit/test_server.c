@@ -480,6 +480,29 @@ static int pool_ask(FIXTURE_DATA(psrv) *self, struct proto_pool_msg *m,
 	return ret ? ret : (is_pool ? 0 : -EBADMSG);
 }
 
+/* POOL_BLOCKS of pool @pool: block @blk now in slot @slot; answer in @a. */
+static int one_block(FIXTURE_DATA(psrv) *self, uint32_t pool, uint64_t blk,
+		     uint32_t slot, struct proto_pool_msg *a)
+{
+	struct proto_pool_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_POOL_BLOCKS;
+	m.pool = pool;
+	m.count = 1;
+	m.slots[0] = (struct proto_pool_slot){ blk, slot };
+	return pool_ask(self, &m, a);
+}
+
+/* The client was dropped, with its pools, for a bad frame. */
+static void dropped_bad_frame(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(psrv) *self)
+{
+	EXPECT_EQ(0, server_nr_clients(self->s));
+	EXPECT_EQ(0, server_nr_pools(self->s));
+	EXPECT_EQ(1, server_stats(self->s)->dropped[SRV_DROP_BAD_FRAME]);
+}
+
 static struct proto_pool_msg pool_reg(uint32_t pool, uint32_t r0, uint32_t r1)
 {
 	struct proto_pool_msg m;
@@ -688,20 +711,10 @@ TEST_F(psrv, pool_hints)
 	EXPECT_EQ(0, server_pool_hint(p, (2ULL << 32) | 1, now));
 	/* The map brings a will-read block after its hint: plan again. */
 	p->hint_urgent = false;
-	memset(&a, 0, sizeof(a));
-	a.type = PROTO_POOL_BLOCKS;
-	a.pool = 1;
-	a.count = 1;
-	a.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 1, 0 };
-	ASSERT_EQ(0, pool_ask(self, &a, &a));
+	ASSERT_EQ(0, one_block(self, 1, (1ULL << 32) | 1, 0, &a));
 	ASSERT_EQ(0, a.status);
 	EXPECT_FALSE(p->hint_urgent); /* a done block: no hurry */
-	memset(&a, 0, sizeof(a));
-	a.type = PROTO_POOL_BLOCKS;
-	a.pool = 1;
-	a.count = 1;
-	a.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 3, 9 };
-	ASSERT_EQ(0, pool_ask(self, &a, &a));
+	ASSERT_EQ(0, one_block(self, 1, (1ULL << 32) | 3, 9, &a));
 	ASSERT_EQ(0, a.status);
 	EXPECT_TRUE(p->hint_urgent);
 	/* A will-read hint lapses after its lead and the grace; done stays. */
@@ -728,12 +741,7 @@ TEST_F(psrv, failed_advice_keeps_the_walk)
 	ASSERT_EQ(0, a.status);
 	p = server_pools(self->s);
 	ASSERT_NE(NULL, p);
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_POOL_BLOCKS;
-	m.pool = 1;
-	m.count = 1;
-	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 1, 10 };
-	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	ASSERT_EQ(0, one_block(self, 1, (1ULL << 32) | 1, 10, &a));
 	ASSERT_EQ(0, a.status);
 	close(self->fd);
 	self->fd = -1;
@@ -758,12 +766,7 @@ TEST_F(psrv, lying_reply_drops)
 
 	m = pool_reg(1, 11, 12);
 	ASSERT_EQ(0, pool_ask(self, &m, &a));
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_POOL_BLOCKS;
-	m.pool = 1;
-	m.count = 1;
-	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 3, 12 };
-	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	ASSERT_EQ(0, one_block(self, 1, (1ULL << 32) | 3, 12, &a));
 	p = server_pools(self->s);
 	memset(&adv, 0, sizeof(adv));
 	adv.type = PROTO_ADVICE;
@@ -779,9 +782,7 @@ TEST_F(psrv, lying_reply_drops)
 	m.res[0] = (struct proto_pool_result){ (1ULL << 32) | 4, 0, 1 };
 	m.counts[PROTO_POOL_MOVED] = 1;
 	ASSERT_EQ(0, pool_ask(self, &m, NULL));
-	EXPECT_EQ(0, server_nr_clients(self->s));
-	EXPECT_EQ(0, server_nr_pools(self->s));
-	EXPECT_EQ(1, server_stats(self->s)->dropped[SRV_DROP_BAD_FRAME]);
+	dropped_bad_frame(_metadata, self);
 	books(_metadata, self->s);
 }
 
@@ -794,12 +795,7 @@ TEST_F(psrv, silent_client_times_out)
 
 	m = pool_reg(1, 11, 12);
 	ASSERT_EQ(0, pool_ask(self, &m, &a));
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_POOL_BLOCKS;
-	m.pool = 1;
-	m.count = 1;
-	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 3, 12 };
-	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	ASSERT_EQ(0, one_block(self, 1, (1ULL << 32) | 3, 12, &a));
 	p = server_pools(self->s);
 	memset(&adv, 0, sizeof(adv));
 	adv.type = PROTO_ADVICE;
@@ -909,12 +905,7 @@ TEST_F(psrv, pool_release)
 	EXPECT_EQ(PROTO_POOL_UNREGISTER_REPLY, a.type);
 	EXPECT_EQ(-EBUSY, a.status);
 	/* The library moves the blocks (POOL_BLOCKS), then answers. */
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_POOL_BLOCKS;
-	m.pool = 1;
-	m.count = 1;
-	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 1, 3 };
-	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	ASSERT_EQ(0, one_block(self, 1, (1ULL << 32) | 1, 3, &a));
 	EXPECT_EQ(0, a.status);
 	ASSERT_EQ(0, release_reply(self, &rel, 1, 0, 2, 0));
 	EXPECT_EQ(1, server_nr_clients(self->s));
@@ -937,7 +928,7 @@ TEST_F(psrv, pool_release)
 static void released_tier(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(psrv) *self, struct srv_pool *p)
 {
-	struct proto_pool_msg m, a, adv;
+	struct proto_pool_msg a, adv;
 
 	memset(&adv, 0, sizeof(adv));
 	adv.type = PROTO_ADVICE;
@@ -952,12 +943,7 @@ static void released_tier(struct __test_metadata *_metadata,
 	EXPECT_EQ(-EINVAL, server_pool_release(self->s, p, 1, 1000));
 	EXPECT_EQ(-EINVAL, server_pool_release(self->s, p, 0, 1000));
 	/* A map naming a block in the released slab is refused. */
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_POOL_BLOCKS;
-	m.pool = 1;
-	m.count = 1;
-	m.slots[0] = (struct proto_pool_slot){ (1ULL << 32) | 2, 9 };
-	ASSERT_EQ(0, pool_ask(self, &m, &a));
+	ASSERT_EQ(0, one_block(self, 1, (1ULL << 32) | 2, 9, &a));
 	EXPECT_EQ(-EINVAL, a.status);
 	EXPECT_EQ(0, p->slot[9]);
 	/* Advice within the open slab still goes. */
@@ -1002,9 +988,7 @@ TEST_F(psrv, pool_release_reply_unasked)
 	memset(&rel, 0, sizeof(rel));
 	rel.seq = 2; /* the REGISTER_REPLY's: no release */
 	ASSERT_EQ(0, release_reply(self, &rel, 1, 0, 0, 0));
-	EXPECT_EQ(0, server_nr_clients(self->s));
-	EXPECT_EQ(0, server_nr_pools(self->s));
-	EXPECT_EQ(1, server_stats(self->s)->dropped[SRV_DROP_BAD_FRAME]);
+	dropped_bad_frame(_metadata, self);
 	EXPECT_EQ(0, server_stats(self->s)->pools.released);
 	books(_metadata, self->s);
 }
@@ -1019,9 +1003,7 @@ TEST_F(psrv, pool_release_reply_wrong_pool)
 	ASSERT_EQ(0, server_pool_release(self->s, p, 1, 1000));
 	ASSERT_EQ(0, pool_ask(self, NULL, &rel));
 	ASSERT_EQ(0, release_reply(self, &rel, 2, 0, 2, 0));
-	EXPECT_EQ(0, server_nr_clients(self->s));
-	EXPECT_EQ(0, server_nr_pools(self->s));
-	EXPECT_EQ(1, server_stats(self->s)->dropped[SRV_DROP_BAD_FRAME]);
+	dropped_bad_frame(_metadata, self);
 	EXPECT_EQ(0, server_stats(self->s)->pools.released);
 	books(_metadata, self->s);
 }
