@@ -10,7 +10,11 @@
  * same k pages, so what it sees is the accesses between the two visits,
  * what an exact sweep at the same rate would have seen of those pages.
  * The pages are not stored: the chunk keeps the seed that chose them.
- * Each visit tests the previous visit's pages, then clears a fresh set.
+ * Each visit tests the previous visit's pages and clears a fresh set,
+ * both in one pass over their union (ascending, a page in both tested
+ * first), so that a page table is locked once per visit, not twice.
+ * A chunk that lies inside one huge PMD mapping skips the draws: its
+ * visit is one test-and-clear of that PMD, as in exact mode.
  *
  * Estimator: with h of the k tested pages young, the chunk's young count
  * for the visit is h * n / k, n its base pages (an unbiased estimate of
@@ -47,7 +51,7 @@
  * @vma: VMA of the last sample, or NULL
  * @leaf: start of the last huge PMD tested in this pass, 0 = none
  * @leaf_young: whether it was young
- * @young: samples found young
+ * @young: counted samples found young
  * @entries: page-table entries examined (a huge PMD once)
  */
 struct cxltier_sampler {
@@ -129,11 +133,13 @@ static bool cxltier_sample_vma_ok(struct cxltier_sampler *s, unsigned long addr)
 
 /*
  * Samples @off[0..@k) (ascending page offsets from @base), all under
- * the PMD of the first one: test-and-clear each.  Return: how many were
- * consumed (those in that PMD).
+ * the PMD of the first one: test-and-clear each, counting in @s->young
+ * those that @counted marks.  Return: how many were consumed (those in
+ * that PMD).
  */
 static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
-				   unsigned long base, const u32 *off, u32 k)
+				   unsigned long base, const u32 *off,
+				   const bool *counted, u32 k)
 {
 	unsigned long addr = base + ((unsigned long)off[0] << PAGE_SHIFT);
 	unsigned long pmd_start = addr & PMD_MASK, a;
@@ -177,7 +183,8 @@ static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
 						     pmd_pfn(pmd));
 		}
 		if (s->leaf_young)
-			s->young += n;
+			for (i = 0; i < n; i++)
+				s->young += counted[i];
 	} else if (!pmd_bad(pmd)) {
 		pte_ptl = pte_lockptr(s->mm, pmdp);
 		s->entries += n - 1;
@@ -190,7 +197,8 @@ static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
 			pte = ptep_get(ptep);
 			if (pte_present(pte) &&
 			    cxltier_sample_clear((unsigned long *)&ptep->pte,
-						 pte_young(pte), pte_pfn(pte)))
+						 pte_young(pte), pte_pfn(pte)) &&
+			    counted[i])
 				s->young++;
 		}
 		spin_unlock(pte_ptl);
@@ -200,21 +208,64 @@ static u32 cxltier_sample_pmd_span(struct cxltier_sampler *s,
 }
 
 /*
- * Test-and-clear the @k pages @seed chooses among the @n from @base.
- * Return: how many were young; *@entries grows by the entries examined.
+ * One pass over the pages that @old_seed (@old_k of them, counted) and
+ * @new_seed (@new_k, not counted) choose among the @n from @base:
+ * test-and-clear each.  Where both sets hold a page, the counted test
+ * comes first, so that the clear for the next visit does not hide it.
+ * Return: how many counted samples were young.
  */
-static u32 cxltier_sample_set(struct mm_struct *mm, unsigned long base,
-			      u32 n, u32 seed, u32 k, u32 *entries)
+static u32 cxltier_sample_pass(struct cxltier_sampler *s, unsigned long base,
+			       u32 n, u32 old_seed, u32 old_k, u32 new_seed,
+			       u32 new_k)
 {
-	struct cxltier_sampler s = { .mm = mm };
-	u32 off[CXLTIER_SAMPLE_MAX];
-	u32 done = 0;
+	u32 old[CXLTIER_SAMPLE_MAX], new[CXLTIER_SAMPLE_MAX];
+	u32 off[2 * CXLTIER_SAMPLE_MAX];
+	bool counted[2 * CXLTIER_SAMPLE_MAX];
+	u32 i = 0, j = 0, k = 0, done = 0;
 
-	cxltier_sample_offsets(seed, k, n, off);
+	if (old_k)
+		cxltier_sample_offsets(old_seed, old_k, n, old);
+	cxltier_sample_offsets(new_seed, new_k, n, new);
+	while (i < old_k || j < new_k) {
+		bool from_old = j == new_k || (i < old_k && old[i] <= new[j]);
+
+		counted[k] = from_old;
+		off[k++] = from_old ? old[i++] : new[j++];
+	}
 	while (done < k)
-		done += cxltier_sample_pmd_span(&s, base, off + done, k - done);
-	*entries += s.entries;
-	return s.young;
+		done += cxltier_sample_pmd_span(s, base, off + done,
+						counted + done, k - done);
+	return s->young;
+}
+
+/*
+ * A chunk [@base, +@n pages) inside one huge PMD mapping: test-and-clear
+ * that PMD.  Return: 1 if it was young, 0 if not, -1 if the chunk is not
+ * so mapped (the caller samples it).
+ */
+static int cxltier_sample_huge(struct cxltier_sampler *s, unsigned long base,
+			       u32 n)
+{
+	unsigned long last = base + ((unsigned long)n << PAGE_SHIFT) - 1;
+	spinlock_t *ptl;	/* the PMD lock */
+	pmd_t *pmdp, pmd;
+	int young = -1;
+
+	if ((base & PMD_MASK) != (last & PMD_MASK) ||
+	    !cxltier_sample_vma_ok(s, base) || last >= s->vma->vm_end)
+		return -1;
+	pmdp = cxltier_sample_pmd(s->mm, base);
+	if (!pmdp || !pmd_leaf(READ_ONCE(*pmdp)))
+		return -1;
+	ptl = pmd_lock(s->mm, pmdp);
+	pmd = READ_ONCE(*pmdp);
+	if (pmd_present(pmd) && pmd_leaf(pmd)) {
+		young = cxltier_sample_clear((unsigned long *)pmdp,
+					     pmd_young(pmd), pmd_pfn(pmd));
+		s->entries++;
+	}
+	spin_unlock(ptl);
+	return young;
 }
 
 /**
@@ -239,21 +290,35 @@ u32 cxltier_sample_chunk(struct cxltier_range *r, struct mm_struct *mm,
 	u32 n = (cxltier_chunk_end(r, idx) - base) >> PAGE_SHIFT;
 	u32 k = min3(READ_ONCE(cxltier_tunables.scan_sample_pages), n,
 		     (u32)CXLTIER_SAMPLE_MAX);
-	u32 young, work = 0;
-	u64 est;
+	struct cxltier_sampler s = { .mm = mm };
+	bool tested = c->sample_seed && c->sample_nr && c->sample_nr <= n;
+	u32 seed = get_random_u32() | 1;
+	int huge;
+	u64 est = 0;
+	u32 young;
 
-	if (c->sample_seed && c->sample_nr && c->sample_nr <= n) {
-		young = cxltier_sample_set(mm, base, n, c->sample_seed,
-					   c->sample_nr, &work);
+	/*
+	 * Whether the last visit cleared the PMD itself or samples inside
+	 * it, its Accessed bit now says whether the chunk was used since;
+	 * and a split since then left the pages with the PMD's cleared bit.
+	 */
+	huge = cxltier_sample_huge(&s, base, n);
+	if (huge >= 0) {
+		if (tested && huge)
+			est = n;
+	} else {
+		young = cxltier_sample_pass(&s, base, n, c->sample_seed,
+					    tested ? c->sample_nr : 0, seed, k);
 		/* Round to nearest: h * n / k with h <= k, n <= 2^18. */
-		est = ((u64)young * n + c->sample_nr / 2) / c->sample_nr;
-		if (est) {
-			atomic64_add(est, &c->pending_cpu);
-			atomic64_add(est, &cxltier_stats.young_found);
-		}
+		if (tested)
+			est = ((u64)young * n + c->sample_nr / 2) /
+			      c->sample_nr;
 	}
-	c->sample_seed = get_random_u32() | 1;
+	if (est) {
+		atomic64_add(est, &c->pending_cpu);
+		atomic64_add(est, &cxltier_stats.young_found);
+	}
+	c->sample_seed = seed;
 	c->sample_nr = k;
-	cxltier_sample_set(mm, base, n, c->sample_seed, k, &work);
-	return work;
+	return s.entries ? s.entries : 1;
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "heat_util.h"
+#include "testbed.h"
 #include "kselftest_harness.h"
 
 #define MB (1ULL << 20)
@@ -742,6 +743,67 @@ TEST_F(heat, sampling_mode)
 	EXPECT_LT(0, sampled);
 	EXPECT_GE((passes + 1) * 4 * 16, sampled);
 	EXPECT_EQ(0, hu_untrack(self->fd, id));
+}
+
+/*
+ * Sampling mode on THP: a chunk inside one huge PMD mapping is visited
+ * with one test-and-clear of that PMD (no random draws), so it reads
+ * hot when used and exactly cold when not, at one entry a visit.
+ */
+TEST_F(heat, sampling_mode_thp)
+{
+	struct cxltier_chunk_heat h[4];
+	long long sampled, passes;
+	volatile char *p;
+	char *raw, *buf;
+	uint32_t id;
+	size_t i;
+	int round;
+
+	raw = mmap(NULL, 10 * MB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	buf = (char *)(((uintptr_t)raw + 2 * MB - 1) & ~(uintptr_t)(2 * MB - 1));
+	if (madvise(buf, 8 * MB, MADV_HUGEPAGE)) {
+		munmap(raw, 10 * MB);
+		SKIP(return, "no THP (madvise: %s)", strerror(errno));
+	}
+	memset(buf, 1, 8 * MB);
+	/* madvise() split the mapping: @buf starts its own VMA. */
+	if (tb_thp_kb(buf) < (long)(8 * MB >> 10)) {
+		munmap(raw, 10 * MB);
+		SKIP(return, "the buffer is not wholly THP-backed");
+	}
+	ASSERT_EQ(0, hu_sysfs_set("scan_sample_pages", "16"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_exact_max_pages", "0"));
+	ASSERT_EQ(0, hu_sysfs_set("scan_interval_ms", "20"));
+	ASSERT_EQ(0, hu_sysfs_set("epoch_ms", "200"));
+	ASSERT_EQ(0, hu_track(self->fd, buf, 8 * MB, 0, CXLTIER_SRC_CPU, &id));
+	passes = hu_sysfs_get("stats/scan_passes");
+	sampled = hu_sysfs_get("stats/pages_sampled");
+	/* Chunks 0 and 1 hot, 2 and 3 cold; mprotect() flushes the TLB. */
+	p = (volatile char *)buf;
+	for (round = 0; round < 60; round++) {
+		for (i = 0; i < 4 * MB; i += 4096)
+			p[i]++;
+		ASSERT_EQ(0, mprotect(buf, 4 * MB, PROT_READ));
+		ASSERT_EQ(0, mprotect(buf, 4 * MB, PROT_READ | PROT_WRITE));
+		usleep(10000);
+	}
+	ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4, CXLTIER_HEAT_PLACEMENT, NULL));
+	EXPECT_LT(0, h[0].heat);
+	EXPECT_LT(0, h[1].heat);
+	EXPECT_EQ(0, h[2].cpu_young);
+	EXPECT_EQ(0, h[3].cpu_young);
+	EXPECT_GT(h[0].heat, 4 * h[2].heat);
+	/* One entry per chunk and visit, where 4 KiB pages take 32. */
+	sampled = hu_sysfs_get("stats/pages_sampled") - sampled;
+	passes = hu_sysfs_get("stats/scan_passes") - passes;
+	TH_LOG("%lld passes, %lld entries sampled", passes, sampled);
+	EXPECT_LT(0, sampled);
+	EXPECT_GE((passes + 1) * 4, sampled);
+	EXPECT_EQ(0, hu_untrack(self->fd, id));
+	munmap(raw, 10 * MB);
 }
 
 /* GET_RANGES: this file's ranges, or all of them, count-then-fill. */
