@@ -318,9 +318,10 @@ int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
  * threshold, O(n) each (a radix select on the heat's bytes), and a copy
  * of the winner's heat: about 9 passes over n per shadow, 54 passes
  * over 1M chunks (~8 bytes each) for the default 6 shadows, 63 for the
- * default 7 (a recency shadow costs what a sum shadow does), tens of ms;
- * per epoch S decays of each chunk with heat; per read S comparisons;
- * memory 8 * S + 13 bytes per chunk.
+ * default 7 (a recency shadow costs what a sum shadow does): about 170 ms
+ * at 1M chunks on a small host (cxltier-bench policy-cost), with the
+ * plan's own 140 ms; per epoch S decays of each chunk with heat; per
+ * read S comparisons; memory 8 * S + 13 bytes per chunk.
  */
 #define POLICY_ADAPT_MAX	8
 

@@ -36,8 +36,9 @@ $(foreach s,$(KVREPLAY_SRCS),$(eval CFLAGS_$(subst /,_,$(basename $(s))) += $(JS
 $(call testbed_user,tools/kvreplay/real.c tools/kvreplay/real_pool.c tools/kvreplay/real_setup.c)
 $(eval $(call program,kvreplay,$(KVREPLAY_SRCS),$(CXLTIERD_CORE_LIBS) $(JSONC_LIBS) -lm $(TESTBED_LIBS),$(TESTBED_A) $(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
-# cxltier-bench: one file per subcommand under tools/bench/.
+# cxltier-bench: one file per subcommand under tools/bench/; policy-cost
+# runs the agent's pure policy, from $(CXLTIERD_CORE_A).
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 $(foreach s,$(BENCH_SRCS),$(eval CFLAGS_$(subst /,_,$(basename $(s))) += $(JSONC_CFLAGS)))
 $(call testbed_user,$(BENCH_SRCS))
-$(eval $(call program,cxltier-bench,$(BENCH_SRCS),$(JSONC_LIBS) $(TESTBED_LIBS) -ldl,$(TESTBED_A) $(LIBCXLTIER_A)))
+$(eval $(call program,cxltier-bench,$(BENCH_SRCS),$(CXLTIERD_CORE_LIBS) $(JSONC_LIBS) $(TESTBED_LIBS) -ldl,$(TESTBED_A) $(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))

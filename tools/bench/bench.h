@@ -29,6 +29,7 @@ int cmd_refresh_latency(int argc, char **argv);
 int cmd_e2e(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_blockmove(int argc, char **argv);
+int cmd_policy_cost(int argc, char **argv);
 
 /*
  * main.c: a private cxltierd (the test bed's) with @config_text, found
