@@ -916,6 +916,28 @@ static void loader_fini(struct cfg_loader *ld)
 	conffile_fini(&ld->cf);
 }
 
+int config_set_option(struct config *cfg, const char *arg, char *err,
+		      size_t errlen)
+{
+	const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
+	char text[512], why[CONFIG_ERR_LEN];
+	const char *msg;
+
+	if (!dot || !eq || dot > eq || dot == arg || eq == dot + 1 ||
+	    strlen(arg) > 400 || strchr(arg, '\n')) {
+		snprintf(err, errlen, "expected SECTION.KEY=VALUE");
+		return -EINVAL;
+	}
+	snprintf(text, sizeof(text), "[%.*s]\n%.*s = %s\n", (int)(dot - arg),
+		 arg, (int)(eq - dot - 1), dot + 1, eq + 1);
+	if (!config_parse_string(cfg, "option", text, why, sizeof(why)))
+		return 0;
+	/* "option:2: message": the line means nothing to the caller. */
+	msg = strncmp(why, "option:", 7) ? NULL : strstr(why, ": ");
+	snprintf(err, errlen, "%s", msg ? msg + 2 : why);
+	return -EINVAL;
+}
+
 int config_parse_string(struct config *cfg, const char *name, const char *text,
 			char *err, size_t errlen)
 {

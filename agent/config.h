@@ -225,6 +225,19 @@ int config_parse_string(struct config *cfg, const char *name,
 			const char *text, char *err, size_t errlen);
 
 /**
+ * config_set_option() - apply one "SECTION.KEY=VALUE" (a tool's -o)
+ * @cfg: settings, already initialised
+ * @arg: the option's text
+ * @err: on failure, what is wrong with it (no file or line)
+ * @errlen: size of @err
+ *
+ * Return: 0, or -EINVAL: @arg is not SECTION.KEY=VALUE (a non-empty
+ * section and key, at most 400 bytes, one line) or the parser refused it.
+ */
+int config_set_option(struct config *cfg, const char *arg, char *err,
+		      size_t errlen);
+
+/**
  * config_parse_adapt() - a list of shadows, HALF_LIFE:WEIGHT[:KIND],...
  * @s: e.g. CONFIG_ADAPT_DEFAULT: 1 to CONFIG_MAX_ADAPT items, a
  *	duration (0 to 1h) and a decimal write weight (0 to 16, in

@@ -142,6 +142,33 @@ TEST(every_key)
 }
 
 /* Every key of [class "NAME"], and "default" can be tuned. */
+/* A tool's -o SECTION.KEY=VALUE: applied, or refused saying why. */
+TEST(set_option)
+{
+	char err[CONFIG_ERR_LEN], big[500];
+	struct config cfg;
+
+	config_init(&cfg);
+	ASSERT_EQ(0, config_set_option(&cfg, "policy.interval=250ms", err, sizeof(err)));
+	EXPECT_EQ(250, cfg.interval_ms);
+	EXPECT_EQ(-EINVAL, config_set_option(&cfg, "policy.nope=1", err, sizeof(err)));
+	EXPECT_STREQ("unknown key 'nope' in [policy]", err);
+	EXPECT_EQ(-EINVAL, config_set_option(&cfg, "policy.interval=soon", err, sizeof(err)));
+	EXPECT_EQ(NULL, strstr(err, "option:"));
+	EXPECT_EQ(250, cfg.interval_ms);
+	EXPECT_EQ(-EINVAL, config_set_option(&cfg, "interval=1s", err, sizeof(err)));
+	EXPECT_STREQ("expected SECTION.KEY=VALUE", err);
+	EXPECT_EQ(-EINVAL, config_set_option(&cfg, ".interval=1s", err, sizeof(err)));
+	EXPECT_EQ(-EINVAL, config_set_option(&cfg, "policy.=1s", err, sizeof(err)));
+	EXPECT_EQ(-EINVAL, config_set_option(&cfg, "policy=a.b", err, sizeof(err)));
+	EXPECT_EQ(-EINVAL, config_set_option(&cfg, "policy.interval=1s\n[x]", err, sizeof(err)));
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	memcpy(big, "policy.interval=", 16);
+	EXPECT_EQ(-EINVAL, config_set_option(&cfg, big, err, sizeof(err)));
+	EXPECT_EQ(250, cfg.interval_ms);
+}
+
 TEST(classes)
 {
 	static const char text[] =

@@ -136,23 +136,14 @@ static void pc_stats(uint64_t *v, size_t n, double out[3])
 /* Keeps the compiler from dropping the pass. */
 static volatile uint64_t pc_sink;
 
+/* -o SECTION.KEY=VALUE, through the config parser. */
 static int pc_set(struct config *cfg, const char *arg)
 {
-	const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
-	char text[512], err[CONFIG_ERR_LEN];
-	const char *msg;
+	char err[CONFIG_ERR_LEN];
 
-	if (!dot || !eq || dot > eq || dot == arg || eq == dot + 1 ||
-	    strlen(arg) > 400 || strchr(arg, '\n')) {
-		fprintf(stderr, "cxltier-bench: -o %s: expected SECTION.KEY=VALUE\n", arg);
-		return -EINVAL;
-	}
-	snprintf(text, sizeof(text), "[%.*s]\n%.*s = %s\n", (int)(dot - arg), arg,
-		 (int)(eq - dot - 1), dot + 1, eq + 1);
-	if (!config_parse_string(cfg, "option", text, err, sizeof(err)))
+	if (!config_set_option(cfg, arg, err, sizeof(err)))
 		return 0;
-	msg = strncmp(err, "option:", 7) ? err : strstr(err, ": ") + 2;
-	fprintf(stderr, "cxltier-bench: -o %s: %s\n", arg, msg);
+	fprintf(stderr, "cxltier-bench: -o %s: %s\n", arg, err);
 	return -EINVAL;
 }
 

@@ -173,22 +173,11 @@ static int parse_count(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 /* -o SECTION.KEY=VALUE, through the config parser. */
 static int apply_set(struct config *cfg, const char *arg)
 {
-	const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
-	char text[512], err[CONFIG_ERR_LEN];
-	const char *msg;
+	char err[CONFIG_ERR_LEN];
 
-	if (!dot || !eq || dot > eq || dot == arg || eq == dot + 1 ||
-	    strlen(arg) > 400 || strchr(arg, '\n')) {
-		fprintf(stderr, "kvreplay: -o %s: expected SECTION.KEY=VALUE\n", arg);
-		return -EINVAL;
-	}
-	snprintf(text, sizeof(text), "[%.*s]\n%.*s = %s\n", (int)(dot - arg), arg,
-		 (int)(eq - dot - 1), dot + 1, eq + 1);
-	if (!config_parse_string(cfg, "option", text, err, sizeof(err)))
+	if (!config_set_option(cfg, arg, err, sizeof(err)))
 		return 0;
-	/* "option:2: message": the line means nothing here. */
-	msg = strncmp(err, "option:", 7) ? err : strstr(err, ": ") + 2;
-	fprintf(stderr, "kvreplay: -o %s: %s\n", arg, msg);
+	fprintf(stderr, "kvreplay: -o %s: %s\n", arg, err);
 	return -EINVAL;
 }
 
