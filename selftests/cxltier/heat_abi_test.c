@@ -683,6 +683,28 @@ TEST_F(heat, placement_keeps_accessed_bits)
 }
 
 /*
+ * 60 rounds, 10 ms apart, of a write to every page of @buf's first
+ * 4 MiB (chunks 0 and 1), each followed by an mprotect() pair that
+ * flushes their TLB entries.  0 or -errno.
+ */
+static int touch_first_4m(char *buf)
+{
+	volatile char *p = (volatile char *)buf;
+	size_t i;
+	int round;
+
+	for (round = 0; round < 60; round++) {
+		for (i = 0; i < 4 * MB; i += 4096)
+			p[i]++;
+		if (mprotect(buf, 4 * MB, PROT_READ) ||
+		    mprotect(buf, 4 * MB, PROT_READ | PROT_WRITE))
+			return -errno;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
  * Sampling mode: hot chunks read hot from a few pages each, cold chunks
  * exactly cold (a tested page was cleared by the previous visit), and
  * the work is scan_sample_pages entries per chunk and visit.
@@ -691,10 +713,7 @@ TEST_F(heat, sampling_mode)
 {
 	struct cxltier_chunk_heat h[4];
 	long long sampled, passes;
-	volatile char *p = (volatile char *)self->buf;
 	uint32_t id;
-	size_t i;
-	int round;
 
 	EXPECT_EQ(-EINVAL, hu_sysfs_set("scan_exact_max_pages", "4294967296"));
 	EXPECT_EQ(-EINVAL, hu_sysfs_set("scan_sample_pages", "0"));
@@ -721,13 +740,7 @@ TEST_F(heat, sampling_mode)
 	 * flush (design.rst, "TLB caveat"), and TCG's software TLB, like a
 	 * real one, would otherwise keep 1024 pages cached for good.
 	 */
-	for (round = 0; round < 60; round++) {
-		for (i = 0; i < 4 * MB; i += 4096)
-			p[i]++;
-		ASSERT_EQ(0, mprotect(self->buf, 4 * MB, PROT_READ));
-		ASSERT_EQ(0, mprotect(self->buf, 4 * MB, PROT_READ | PROT_WRITE));
-		usleep(10000);
-	}
+	ASSERT_EQ(0, touch_first_4m(self->buf));
 	ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4, CXLTIER_HEAT_PLACEMENT, NULL));
 	EXPECT_LT(0, h[0].heat);
 	EXPECT_LT(0, h[1].heat);
@@ -754,11 +767,8 @@ TEST_F(heat, sampling_mode_thp)
 {
 	struct cxltier_chunk_heat h[4];
 	long long sampled, passes;
-	volatile char *p;
 	char *raw, *buf;
 	uint32_t id;
-	size_t i;
-	int round;
 
 	raw = mmap(NULL, 10 * MB, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -782,14 +792,7 @@ TEST_F(heat, sampling_mode_thp)
 	passes = hu_sysfs_get("stats/scan_passes");
 	sampled = hu_sysfs_get("stats/pages_sampled");
 	/* Chunks 0 and 1 hot, 2 and 3 cold; mprotect() flushes the TLB. */
-	p = (volatile char *)buf;
-	for (round = 0; round < 60; round++) {
-		for (i = 0; i < 4 * MB; i += 4096)
-			p[i]++;
-		ASSERT_EQ(0, mprotect(buf, 4 * MB, PROT_READ));
-		ASSERT_EQ(0, mprotect(buf, 4 * MB, PROT_READ | PROT_WRITE));
-		usleep(10000);
-	}
+	ASSERT_EQ(0, touch_first_4m(buf));
 	ASSERT_EQ(0, hu_get_heat(self->fd, id, h, 4, CXLTIER_HEAT_PLACEMENT, NULL));
 	EXPECT_LT(0, h[0].heat);
 	EXPECT_LT(0, h[1].heat);
