@@ -225,6 +225,14 @@ expect "package not found: exit 1" test $rc -eq 1
 expect "package not found: apt-get's error and a retry line are shown" \
 	eval 'grep -q "Unable to locate package libinih-dev" <<<"$out" && grep -q "to retry by hand" <<<"$out"'
 
+# 6b. A newer 6.12's headers in the lists before its image: the newest
+# release with both is unpacked.
+scenario headersfirst
+echo "linux-headers-6.12.200+deb12-amd64" >>"$STUB_STATE/available"
+run_deps
+expect "newer 6.12 headers without their image: the release with both is unpacked" \
+	eval '[ $rc -eq 0 ] && [ -f "$CXLTIER_KERNELS_DIR/$k612/ready" ] && [ ! -e "$CXLTIER_KERNELS_DIR/6.12.200+deb12-amd64" ]'
+
 # 7. No 6.12 kernel in the lists at all.
 scenario no612lists
 grep -v 'linux-.*-6\.12\.' "$STUB_STATE/available" >"$STUB_STATE/x" && mv "$STUB_STATE/x" "$STUB_STATE/available"
