@@ -127,6 +127,24 @@ struct drain_pool {
 };
 
 /**
+ * struct drain_range - a handshake range's bytes on a draining node
+ * @id: range id
+ * @first: bytes there when the drain first saw the range
+ * @last: bytes there at the last count (kept once the range is gone)
+ *
+ * What moved is what left the node, by the module's chunk view (the
+ * ruler of bytes_total and of a dry run): whoever moved it (cxltierd,
+ * or the kernel while the owner had released it), and however often a
+ * busy range was tried.  A range that goes away (its owner exited)
+ * keeps what had left before.
+ */
+struct drain_range {
+	uint32_t id;
+	uint64_t first;
+	uint64_t last;
+};
+
+/**
  * struct drain_node - one node's drain
  * @node: NUMA node id
  * @state: enum drain_state
@@ -137,7 +155,10 @@ struct drain_pool {
  * @deadline_ms: monotonic deadline, 0 = none
  * @start_ms: when it started
  * @total: bytes to move when it started
- * @moved: bytes moved so far
+ * @moved: bytes that left the node so far (@nr_ranges' and the pools')
+ * @pool_moved: bytes of the blocks the pools moved off it
+ * @nr_ranges: entries in @ranges
+ * @ranges: each handshake range seen on the node, and its bytes there
  * @left: bytes still on the node at the last count
  * @buffers: buffers with chunks on the node at the last count
  * @watcher: admin connection reporting progress, -1 for none
@@ -164,6 +185,9 @@ struct drain_node {
 	uint64_t start_ms;
 	uint64_t total;
 	uint64_t moved;
+	uint64_t pool_moved;
+	size_t nr_ranges;
+	struct drain_range *ranges;
 	uint64_t left;
 	unsigned int buffers;
 	int watcher;
@@ -296,6 +320,54 @@ static bool range_pinned_on(const struct obs_range *r, int node)
 		    r->chunks[c].pinned_pages)
 			return true;
 	return false;
+}
+
+/* @dn's moved from its ranges and pools; the metric grows as it does. */
+static void update_moved(struct drain *dr, struct drain_node *dn)
+{
+	uint64_t moved = dn->pool_moved;
+	size_t i;
+
+	for (i = 0; i < dn->nr_ranges; i++)
+		if (dn->ranges[i].first > dn->ranges[i].last)
+			moved += dn->ranges[i].first - dn->ranges[i].last;
+	if (moved > dn->moved)
+		dr->met->drain_moved_bytes += moved - dn->moved;
+	dn->moved = moved;
+}
+
+/* Record each handshake range's bytes on @dn's node in @snap. */
+static void track_ranges(struct drain *dr, struct drain_node *dn,
+			 const struct obs_snapshot *snap)
+{
+	struct drain_range *e, *nr;
+	size_t i, k;
+
+	for (i = 0; i < snap->nr_ranges; i++) {
+		const struct obs_range *r = &snap->ranges[i];
+		uint64_t b = range_bytes_on(r, dn->node);
+
+		if (dr->srv && server_pool_slab(dr->srv, r->info.id))
+			continue;
+		for (k = 0, e = NULL; k < dn->nr_ranges && !e; k++)
+			if (dn->ranges[k].id == r->info.id)
+				e = &dn->ranges[k];
+		if (e) {
+			e->last = b;
+			continue;
+		}
+		if (!b)
+			continue;
+		nr = realloc(dn->ranges, (dn->nr_ranges + 1) * sizeof(*nr));
+		if (!nr)
+			continue; /* not counted as moved: never more */
+		dn->ranges = nr;
+		e = &nr[dn->nr_ranges++];
+		e->id = r->info.id;
+		e->first = b;
+		e->last = b;
+	}
+	update_moved(dr, dn);
 }
 
 static bool is_stuck(const struct drain_node *dn, uint32_t id)
@@ -507,8 +579,8 @@ static void release_answered(struct drain *dr, struct drain_node *dn,
 		e->state = DRAIN_POOL_RELEASED;
 		e->blocks = 0;
 		dn->slabs_released++;
-		dn->moved += moved;
-		dr->met->drain_moved_bytes += moved;
+		dn->pool_moved += moved;
+		update_moved(dr, dn);
 		log_info("node %d: drain: pool %u of pid %d gave slab %u (range %u) back: %u blocks moved to its other slabs",
 			 dn->node, e->pool, e->pid, e->tier, e->range,
 			 k[PROTO_POOL_MOVED]);
@@ -886,6 +958,10 @@ static int drain_start(struct drain *dr, int node, int fd, uint64_t timeout_ms,
 	dn->left = probe.left;
 	dn->buffers = probe.buffers;
 	dn->moved = 0;
+	dn->pool_moved = 0;
+	free(dn->ranges);
+	dn->ranges = NULL;
+	dn->nr_ranges = 0;
 	dn->nr_stuck = probe.nr_stuck;
 	dn->busy_tries = 0;
 	dn->busy_left = 0;
@@ -924,6 +1000,7 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 		obs_free(&snap);
 		return false;
 	}
+	track_ranges(dr, dn, &snap);
 	if (kdev_get_nodes(dr->kdev, &nodes, &nr, &nr_tiers)) {
 		obs_free(&snap);
 		return false;
@@ -1001,8 +1078,6 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 			/* Nothing changed node: never spin on it. */
 			add_stuck(dn, r, range_bytes_on(r, dn->node),
 				  "did not move");
-		dn->moved += res.moved;
-		dr->met->drain_moved_bytes += res.moved;
 		dn->left = dn->left > res.moved ? dn->left - res.moved : 0;
 	}
 	free(nodes);
@@ -1326,8 +1401,10 @@ void drain_free(struct drain *dr)
 
 	if (!dr)
 		return;
-	for (i = 0; i < dr->nr_nodes; i++)
+	for (i = 0; i < dr->nr_nodes; i++) {
 		free(dr->nodes[i].pools);
+		free(dr->nodes[i].ranges);
+	}
 	free(dr->nodes);
 	free(dr->capacity);
 	free(dr);
