@@ -41,6 +41,8 @@
  * @dry_run: log instead of moving
  * @heat: scratch for the re-check
  * @heat_room: allocated entries of @heat
+ * @after: scratch for the read after a move by huge page
+ * @after_room: allocated entries of @after
  * @scratch_room: allocated entries of each array below
  * @taken: per move of a plan: already in a group
  * @group: the moves of one group (exec_group())
@@ -55,6 +57,8 @@ struct executor {
 	bool dry_run;
 	struct cxltier_chunk_heat *heat;
 	uint32_t heat_room;
+	struct cxltier_chunk_heat *after;
+	uint32_t after_room;
 	size_t scratch_room;
 	bool *taken;
 	size_t *group;
@@ -85,6 +89,7 @@ void executor_free(struct executor *e)
 	if (!e)
 		return;
 	free(e->heat);
+	free(e->after);
 	free(e->taken);
 	free(e->group);
 	free(e->members);
@@ -609,6 +614,8 @@ struct span_run {
 
 /**
  * struct hs_move - what the handshake's move callback needs
+ * @e: the executor (its module handle, scratch)
+ * @r: the range
  * @pid: owner
  * @start: the range's first byte
  * @node: target
@@ -617,6 +624,8 @@ struct span_run {
  * @from: evacuate this node (exec_evacuate_pages()), -1: a plain move
  */
 struct hs_move {
+	struct executor *e;
+	const struct cxltier_range_info *r;
 	pid_t pid;
 	uint64_t start;
 	int node;
@@ -624,6 +633,93 @@ struct hs_move {
 	struct span_run *runs;
 	size_t nr;
 };
+
+/* Can @run go by huge page (chunks of whole THPs, from a THP boundary)? */
+static bool huge_run(const struct hs_move *hm, const struct span_run *run)
+{
+	uint64_t huge = thp_size(), cs = hm->r->chunk_size;
+
+	return hm->e && huge > (uint64_t)sysconf(_SC_PAGESIZE) &&
+	       cs >= huge && !(cs & (huge - 1)) &&
+	       !((hm->start + run->off) & (huge - 1)) && run->len >= huge;
+}
+
+/*
+ * A plain move of @run, which the re-check found with no resident page
+ * on the target, by huge page: one move_pages(2) entry per THP (as
+ * exec_move_pages() starts), then one placement read of the run's
+ * chunks from the module, where reading every page's status back would
+ * cost a lookup per 4 KiB page.  A chunk wholly on the target now moved
+ * all its resident pages; the others (small pages, a THP split or busy,
+ * a short last chunk) go through exec_move_pages(), page by page, which
+ * counts what it finds on the target as moved (none was there before).
+ * The first error; fills @run's result.
+ */
+static int move_run_huge(const struct hs_move *hm, struct span_run *run)
+{
+	static void *todo[EXEC_BATCH_PAGES];
+	static int status[EXEC_BATCH_PAGES];
+	struct executor *e = hm->e;
+	uint64_t huge = thp_size(), cs = hm->r->chunk_size;
+	uint64_t addr = hm->start + run->off, end = addr + run->len, a;
+	uint64_t first = run->off / cs, moved, m;
+	uint32_t nrc = (uint32_t)((run->len + cs - 1) / cs), total = 0, i, j;
+	int flags = MPOL_MF_MOVE_ALL, ret = 0, rc, where = -2, node;
+	unsigned long k;
+
+	for (a = addr; a + huge <= end;) {
+		for (k = 0; k < EXEC_BATCH_PAGES && a + huge <= end; a += huge)
+			todo[k++] = (void *)(uintptr_t)a;
+		ret = move_batch(hm->pid, k, todo, hm->node, status, &flags);
+		if (ret)
+			return ret;
+	}
+	if (nrc > e->after_room) {
+		struct cxltier_chunk_heat *t = realloc(e->after, nrc * sizeof(*t));
+
+		if (!t)
+			goto by_page;
+		e->after = t;
+		e->after_room = nrc;
+	}
+	if (kdev_get_heat(e->kdev, hm->r->id, first, e->after, nrc,
+			  CXLTIER_HEAT_REFRESH, &total, NULL) ||
+	    first + nrc > total)
+		goto by_page;
+
+	run->res.moved = 0;
+	for (i = 0; i < nrc; i = j) {
+		if (e->after[i].node == hm->node ||
+		    e->after[i].node == CXLTIER_NODE_NONE) {
+			run->res.moved += (uint64_t)e->after[i].resident_pages * 4096;
+			if (e->after[i].node == hm->node)
+				where = where == -2 || where == hm->node ?
+						hm->node : -1;
+			j = i + 1;
+			continue;
+		}
+		/* A run of chunks not wholly there yet: page by page. */
+		for (j = i + 1; j < nrc && e->after[j].node != hm->node &&
+		     e->after[j].node != CXLTIER_NODE_NONE; j++)
+			;
+		a = addr + (uint64_t)i * cs;
+		m = (uint64_t)(j - i) * cs;
+		if (a + m > end)
+			m = end - a;
+		rc = exec_move_pages(hm->pid, a, m, hm->node, true, &moved,
+				     &node);
+		run->res.moved += moved;
+		where = where == -2 || where == node ? node : -1;
+		if (!ret)
+			ret = rc;
+	}
+	run->res.node = where == -2 ? -1 : where;
+	return ret;
+
+by_page:
+	return exec_move_pages(hm->pid, addr, run->len, hm->node, true,
+			       &run->res.moved, &run->res.node);
+}
 
 /* Move every live run of @hm; the first error, the common node. */
 static int move_runs(const struct hs_move *hm, int *node, uint64_t *moved)
@@ -643,6 +739,8 @@ static int move_runs(const struct hs_move *hm, int *node, uint64_t *moved)
 					hm->from, hm->node, run->on_from,
 					evacuate_budget_ms(run->len),
 					&run->res.moved, &run->res.node);
+		else if (run->off_target && huge_run(hm, run))
+			run->res.status = move_run_huge(hm, run);
 		else
 			run->res.status = exec_move_pages(hm->pid,
 					hm->start + run->off, run->len,
@@ -795,6 +893,8 @@ static void move_span(struct executor *e, const struct cxltier_range_info *r,
 		goto out;
 	}
 
+	hm.e = e;
+	hm.r = r;
 	hm.pid = r->pid;
 	hm.start = r->start;
 	hm.node = to;
