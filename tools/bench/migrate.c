@@ -513,8 +513,9 @@ static void mg_print(const struct mg_opts *o, const char *name, struct mg_kind *
 			printf("  %-10s %.3f GB/s (min %.3f, max %.3f), %.3f of memcpy\n",
 			       mg_names[i], gb / med[i], gb / hi[i], gb / lo[i],
 			       med[MG_MEMCPY] / med[i]);
-		printf("  batched / inproc %.3f, batched / per_chunk %.2f, inproc / inproc_4k %.2f\n",
-		       med[MG_INPROC] / med[MG_BATCHED], med[MG_PER_CHUNK] / med[MG_BATCHED],
+		printf("  batched / inproc %.3f (fastest passes %.3f), batched / per_chunk %.2f, inproc / inproc_4k %.2f\n",
+		       med[MG_INPROC] / med[MG_BATCHED], lo[MG_INPROC] / lo[MG_BATCHED],
+		       med[MG_PER_CHUNK] / med[MG_BATCHED],
 		       med[MG_INPROC_4K] / med[MG_INPROC]);
 		printf("  inproc's time: unpin %.0f%%, move_pages %.0f%%, re-pin %.0f%%\n",
 		       100.0 * (double)k->split[0] / (double)(k->split[0] + k->split[1] + k->split[2]),
@@ -533,6 +534,13 @@ static void mg_print(const struct mg_opts *o, const char *name, struct mg_kind *
 	}
 	json_object_object_add(j, "batched_ratio_to_inproc",
 			       json_object_new_double(med[MG_INPROC] / med[MG_BATCHED]));
+	/*
+	 * The kernel's own migration time is bimodal in a TCG guest (a
+	 * pass of either kind takes 1x or 2-4x), which moves a median
+	 * ratio by itself; the fastest passes show the protocol's cost.
+	 */
+	json_object_object_add(j, "batched_ratio_to_inproc_fastest",
+			       json_object_new_double(lo[MG_INPROC] / lo[MG_BATCHED]));
 	json_object_object_add(j, "batched_speedup_over_per_chunk",
 			       json_object_new_double(med[MG_PER_CHUNK] / med[MG_BATCHED]));
 	json_object_object_add(j, "inproc_speedup_over_4k_entries",
