@@ -29,6 +29,8 @@ for kind in thp small; do
 		expect "$kind: $v measured" \
 			[ "$(key ".$kind.$v.gbps_median > 0")" = true ]
 	done
+	expect "$kind: batched_ratio_to_inproc, of the medians and of the fastest passes" \
+		[ "$(key ".$kind.batched_ratio_to_inproc > 0 and .$kind.batched_ratio_to_inproc_fastest > 0")" = true ]
 done
 thp_whole() {
 	local before after
