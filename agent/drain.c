@@ -336,38 +336,27 @@ static void update_moved(struct drain *dr, struct drain_node *dn)
 	dn->moved = moved;
 }
 
-/* Record each handshake range's bytes on @dn's node in @snap. */
-static void track_ranges(struct drain *dr, struct drain_node *dn,
-			 const struct obs_snapshot *snap)
+/* Note handshake range @id's @bytes on @dn's node at this count. */
+static void note_range(struct drain_node *dn, uint32_t id, uint64_t bytes)
 {
-	struct drain_range *e, *nr;
-	size_t i, k;
+	struct drain_range *e;
+	size_t k;
 
-	for (i = 0; i < snap->nr_ranges; i++) {
-		const struct obs_range *r = &snap->ranges[i];
-		uint64_t b = range_bytes_on(r, dn->node);
-
-		if (dr->srv && server_pool_slab(dr->srv, r->info.id))
-			continue;
-		for (k = 0, e = NULL; k < dn->nr_ranges && !e; k++)
-			if (dn->ranges[k].id == r->info.id)
-				e = &dn->ranges[k];
-		if (e) {
-			e->last = b;
-			continue;
+	for (k = 0; k < dn->nr_ranges; k++)
+		if (dn->ranges[k].id == id) {
+			dn->ranges[k].last = bytes;
+			return;
 		}
-		if (!b)
-			continue;
-		nr = realloc(dn->ranges, (dn->nr_ranges + 1) * sizeof(*nr));
-		if (!nr)
-			continue; /* not counted as moved: never more */
-		dn->ranges = nr;
-		e = &nr[dn->nr_ranges++];
-		e->id = r->info.id;
-		e->first = b;
-		e->last = b;
-	}
-	update_moved(dr, dn);
+	if (!bytes)
+		return;
+	e = realloc(dn->ranges, (dn->nr_ranges + 1) * sizeof(*e));
+	if (!e)
+		return; /* not counted as moved: never more */
+	dn->ranges = e;
+	e = &e[dn->nr_ranges++];
+	e->id = id;
+	e->first = bytes;
+	e->last = bytes;
 }
 
 static bool is_stuck(const struct drain_node *dn, uint32_t id)
@@ -714,7 +703,8 @@ static bool pools_stuck(const struct drain_node *dn)
 }
 
 /*
- * Count what @dn has to move.  Fills @dn's left and buffers; *@unmovable
+ * Count what @dn has to move.  Fills @dn's left and buffers (and, for
+ * a running drain, each range's bytes there and so its moved); *@unmovable
  * gets the bytes of pinned buffers not registered by a libcxltier client
  * (each added to the stuck list).  0 or -errno.
  */
@@ -735,7 +725,12 @@ static int count_node(struct drain *dr, struct drain_node *dn,
 		uint64_t b = range_bytes_on(r, dn->node);
 
 		/* A pool slab goes whole, by its library: counted below. */
-		if (!b || (dr->srv && server_pool_slab(dr->srv, r->info.id)))
+		if (dr->srv && server_pool_slab(dr->srv, r->info.id))
+			continue;
+		/* A running drain's ruler of what left (not a probe's). */
+		if (dn->state == DRAIN_RUNNING)
+			note_range(dn, r->info.id, b);
+		if (!b)
 			continue;
 		dn->left += b;
 		dn->buffers++;
@@ -748,6 +743,8 @@ static int count_node(struct drain *dr, struct drain_node *dn,
 	}
 	count_pools(dr, dn, false);
 	dn->left += dn->pool_left;
+	if (dn->state == DRAIN_RUNNING)
+		update_moved(dr, dn);
 	return 0;
 }
 
@@ -1000,7 +997,6 @@ static bool drain_one(struct drain *dr, struct drain_node *dn)
 		obs_free(&snap);
 		return false;
 	}
-	track_ranges(dr, dn, &snap);
 	if (kdev_get_nodes(dr->kdev, &nodes, &nr, &nr_tiers)) {
 		obs_free(&snap);
 		return false;

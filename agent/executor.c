@@ -39,10 +39,9 @@
  * @srv: the socket server, or NULL
  * @met: counters to update
  * @dry_run: log instead of moving
- * @heat: scratch for the re-check
+ * @heat: scratch for the re-check (and, once a span's re-check is
+ *	done, for move_run_huge()'s read-back)
  * @heat_room: allocated entries of @heat
- * @after: scratch for the read after a move by huge page
- * @after_room: allocated entries of @after
  * @scratch_room: allocated entries of each array below
  * @taken: per move of a plan: already in a group
  * @group: the moves of one group (exec_group())
@@ -57,8 +56,6 @@ struct executor {
 	bool dry_run;
 	struct cxltier_chunk_heat *heat;
 	uint32_t heat_room;
-	struct cxltier_chunk_heat *after;
-	uint32_t after_room;
 	size_t scratch_room;
 	bool *taken;
 	size_t *group;
@@ -89,7 +86,6 @@ void executor_free(struct executor *e)
 	if (!e)
 		return;
 	free(e->heat);
-	free(e->after);
 	free(e->taken);
 	free(e->group);
 	free(e->members);
@@ -674,33 +670,24 @@ static int move_run_huge(const struct hs_move *hm, struct span_run *run)
 		if (ret)
 			return ret;
 	}
-	if (nrc > e->after_room) {
-		struct cxltier_chunk_heat *t = realloc(e->after, nrc * sizeof(*t));
-
-		if (!t)
-			goto by_page;
-		e->after = t;
-		e->after_room = nrc;
-	}
-	if (kdev_get_heat(e->kdev, hm->r->id, first, e->after, nrc,
-			  CXLTIER_HEAT_REFRESH, &total, NULL) ||
-	    first + nrc > total)
+	/* The span's re-check is done: its scratch takes the read-back. */
+	if (read_span(e, hm->r, first, nrc, &total) || first + nrc > total)
 		goto by_page;
 
 	run->res.moved = 0;
 	for (i = 0; i < nrc; i = j) {
-		if (e->after[i].node == hm->node ||
-		    e->after[i].node == CXLTIER_NODE_NONE) {
-			run->res.moved += (uint64_t)e->after[i].resident_pages * 4096;
-			if (e->after[i].node == hm->node)
+		if (e->heat[i].node == hm->node ||
+		    e->heat[i].node == CXLTIER_NODE_NONE) {
+			run->res.moved += (uint64_t)e->heat[i].resident_pages * 4096;
+			if (e->heat[i].node == hm->node)
 				where = where == -2 || where == hm->node ?
 						hm->node : -1;
 			j = i + 1;
 			continue;
 		}
 		/* A run of chunks not wholly there yet: page by page. */
-		for (j = i + 1; j < nrc && e->after[j].node != hm->node &&
-		     e->after[j].node != CXLTIER_NODE_NONE; j++)
+		for (j = i + 1; j < nrc && e->heat[j].node != hm->node &&
+		     e->heat[j].node != CXLTIER_NODE_NONE; j++)
 			;
 		a = addr + (uint64_t)i * cs;
 		m = (uint64_t)(j - i) * cs;
