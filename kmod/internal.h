@@ -89,6 +89,7 @@ void cxltier_sysfs_exit(void);
  * @sample_seed: seed of the pages the last sampling visit cleared, 0 =
  *	none; read and written by the scanner thread only
  * @sample_nr: how many pages it cleared; as @sample_seed
+ * @sample_age: visits since that set was drawn; as @sample_seed
  */
 struct cxltier_chunk {
 	atomic64_t pending_cpu;
@@ -102,6 +103,7 @@ struct cxltier_chunk {
 	u32 pinned;
 	u32 sample_seed;
 	u32 sample_nr;
+	u16 sample_age;
 };
 
 /**
@@ -284,8 +286,10 @@ void cxltier_scan_pass(void);
 
 /* sample.c: sampling visits, for ranges above scan_exact_max_pages. */
 #define CXLTIER_SAMPLE_MAX	64	/* bound of scan_sample_pages */
-u32 cxltier_sample_chunk(struct cxltier_range *r, struct mm_struct *mm,
-			 u32 idx);
+#define CXLTIER_SAMPLE_RUN	64	/* huge chunks under one PMD lock */
+#define CXLTIER_SAMPLE_REUSE	4	/* visits a sample set serves */
+u32 cxltier_sample_chunks(struct cxltier_range *r, struct mm_struct *mm,
+			  u32 idx, u32 max, u32 *work);
 int cxltier_scan_selfcheck(void);
 
 /* heat.c: epochs, decay, the kthread, read()/poll(). */

@@ -10,11 +10,14 @@
  * same k pages, so what it sees is the accesses between the two visits,
  * what an exact sweep at the same rate would have seen of those pages.
  * The pages are not stored: the chunk keeps the seed that chose them.
- * Each visit tests the previous visit's pages and clears a fresh set,
- * both in one pass over their union (ascending, a page in both tested
- * first), so that a page table is locked once per visit, not twice.
+ * A test clears what it tests, so a set serves CXLTIER_SAMPLE_REUSE
+ * visits: k entries a visit.  The visit that draws a fresh set tests
+ * the old one and clears the new one in one pass over their union
+ * (ascending, a page in both tested first), so that a page table is
+ * locked once per visit, not twice.
  * A chunk that lies inside one huge PMD mapping skips the draws: its
- * visit is one test-and-clear of that PMD, as in exact mode.
+ * visit is one test-and-clear of that PMD, as in exact mode, and a run
+ * of such chunks in one table of PMDs shares one walk and one lock.
  *
  * Estimator: with h of the k tested pages young, the chunk's young count
  * for the visit is h * n / k, n its base pages (an unbiased estimate of
@@ -225,7 +228,8 @@ static u32 cxltier_sample_pass(struct cxltier_sampler *s, unsigned long base,
 
 	if (old_k)
 		cxltier_sample_offsets(old_seed, old_k, n, old);
-	cxltier_sample_offsets(new_seed, new_k, n, new);
+	if (new_k)
+		cxltier_sample_offsets(new_seed, new_k, n, new);
 	while (i < old_k || j < new_k) {
 		bool from_old = j == new_k || (i < old_k && old[i] <= new[j]);
 
@@ -268,47 +272,103 @@ static int cxltier_sample_huge(struct cxltier_sampler *s, unsigned long base,
 	return young;
 }
 
-/**
- * cxltier_sample_chunk() - one sampling visit of a chunk
- * @r: the range, its owner's mmap_lock held for reading
- * @mm: the owner's address space
- * @idx: the chunk
- *
- * Tests the pages the previous visit cleared and adds the estimate of
- * the chunk's young pages to its pending count, then clears a fresh
- * random set for the next visit.  Called only by the scanner thread.
- *
- * Return: the page-table entries examined: one per sample in a page
- * table or outside a walkable VMA, one per huge PMD or missing level,
- * at least 1.
+/*
+ * Consecutive chunks from @idx (at most @max) that are each exactly one
+ * huge PMD mapping, all in one table of PMDs: test-and-clear each PMD
+ * under one walk from the PGD and one pmd_lock() (the lock of that table,
+ * or the mm's page_table_lock, is the same for all of them).  A THP-backed
+ * range is the common case for a large buffer, and its visit is then a
+ * few loads and one atomic per 2 MiB.  Return: how many chunks were
+ * visited, 0 when chunk @idx is not such a chunk (the caller samples it).
  */
-u32 cxltier_sample_chunk(struct cxltier_range *r, struct mm_struct *mm,
-			 u32 idx)
+static u32 cxltier_sample_huge_run(struct cxltier_range *r,
+				   struct cxltier_sampler *s, u32 idx, u32 max,
+				   u32 k, u64 *found)
+{
+	unsigned long addr = cxltier_chunk_start(r, idx), end;
+	u32 seed = get_random_u32(), i;
+	spinlock_t *ptl;	/* the PMD lock */
+	struct cxltier_chunk *c;
+	pmd_t *pmdp, pmd;
+
+	if (r->chunk_shift != PMD_SHIFT || (addr & ~PMD_MASK) ||
+	    !cxltier_sample_vma_ok(s, addr))
+		return 0;
+	/* Whole chunks, in this VMA, under this table of PMDs. */
+	end = min3(r->end, s->vma->vm_end, (addr & PUD_MASK) + PUD_SIZE);
+	max = min_t(unsigned long, max, (end - addr) >> PMD_SHIFT);
+	if (!max)
+		return 0;
+	pmdp = cxltier_sample_pmd(s->mm, addr);
+	if (!pmdp || !pmd_leaf(READ_ONCE(*pmdp)))
+		return 0;
+	ptl = pmd_lock(s->mm, pmdp);
+	for (i = 0; i < max; i++, pmdp++) {
+		pmd = READ_ONCE(*pmdp);
+		if (!pmd_present(pmd) || !pmd_leaf(pmd))
+			break;
+		c = &r->chunks[idx + i];
+		s->entries++;
+		/* As cxltier_sample_chunk() says: tested if a visit cleared it. */
+		if (cxltier_sample_clear((unsigned long *)pmdp, pmd_young(pmd),
+					 pmd_pfn(pmd)) &&
+		    c->sample_seed && c->sample_nr &&
+		    c->sample_nr <= PTRS_PER_PTE) {
+			atomic64_add(PTRS_PER_PTE, &c->pending_cpu);
+			*found += PTRS_PER_PTE;
+		}
+		/* Pages a split would leave: any set, the PMD's bit cleared. */
+		c->sample_seed = (seed + i * 0x9e3779b9U) | 1;
+		c->sample_nr = k;
+		c->sample_age = 0;
+	}
+	spin_unlock(ptl);
+	return i;
+}
+
+/*
+ * One sampling visit of chunk @idx of @r, not a huge run.  Tests the
+ * pages the previous visit cleared and adds the estimate of the chunk's
+ * young pages to its pending count (and to *@found), then clears a fresh
+ * random set for the next visit.
+ */
+static void cxltier_sample_one(struct cxltier_range *r,
+			       struct cxltier_sampler *s, u32 idx, u32 k,
+			       u64 *found)
 {
 	struct cxltier_chunk *c = &r->chunks[idx];
 	unsigned long base = cxltier_chunk_start(r, idx);
 	u32 n = (cxltier_chunk_end(r, idx) - base) >> PAGE_SHIFT;
-	u32 k = min3(READ_ONCE(cxltier_tunables.scan_sample_pages), n,
-		     (u32)CXLTIER_SAMPLE_MAX);
-	struct cxltier_sampler s = { .mm = mm };
 	bool tested = c->sample_seed && c->sample_nr && c->sample_nr <= n;
-	u32 seed = get_random_u32() | 1;
+	bool reuse;
+	u32 seed;
 	int huge;
 	u64 est = 0;
 	u32 young;
 
+	k = min(k, n);
+	/*
+	 * A test clears what it tests, so the tested set is ready for the
+	 * next visit as it is: keep it for CXLTIER_SAMPLE_REUSE visits and
+	 * draw a fresh one only then (k entries a visit, not 2k, most of
+	 * the time).
+	 */
+	reuse = tested && c->sample_nr == k &&
+		c->sample_age + 1 < CXLTIER_SAMPLE_REUSE;
+	seed = reuse ? c->sample_seed : get_random_u32() | 1;
 	/*
 	 * Whether the last visit cleared the PMD itself or samples inside
 	 * it, its Accessed bit now says whether the chunk was used since;
 	 * and a split since then left the pages with the PMD's cleared bit.
 	 */
-	huge = cxltier_sample_huge(&s, base, n);
+	huge = cxltier_sample_huge(s, base, n);
 	if (huge >= 0) {
 		if (tested && huge)
 			est = n;
 	} else {
-		young = cxltier_sample_pass(&s, base, n, c->sample_seed,
-					    tested ? c->sample_nr : 0, seed, k);
+		young = cxltier_sample_pass(s, base, n, c->sample_seed,
+					    tested ? c->sample_nr : 0, seed,
+					    reuse ? 0 : k);
 		/* Round to nearest: h * n / k with h <= k, n <= 2^18. */
 		if (tested)
 			est = ((u64)young * n + c->sample_nr / 2) /
@@ -316,9 +376,47 @@ u32 cxltier_sample_chunk(struct cxltier_range *r, struct mm_struct *mm,
 	}
 	if (est) {
 		atomic64_add(est, &c->pending_cpu);
-		atomic64_add(est, &cxltier_stats.young_found);
+		*found += est;
 	}
+	c->sample_age = reuse ? c->sample_age + 1 : 0;
 	c->sample_seed = seed;
 	c->sample_nr = k;
-	return s.entries ? s.entries : 1;
+}
+
+/**
+ * cxltier_sample_chunks() - sampling visits from a chunk on
+ * @r: the range, its owner's mmap_lock held for reading
+ * @mm: the owner's address space
+ * @idx: the first chunk
+ * @max: at most this many chunks (at least 1)
+ * @work: out: the page-table entries examined: one per sample in a page
+ *	table or outside a walkable VMA, one per huge PMD or missing level,
+ *	at least 1 per chunk
+ *
+ * Visits chunk @idx, and with it the chunks after it that lie in the
+ * same table of huge PMD mappings (cxltier_sample_huge_run()).  Called
+ * only by the scanner thread.
+ *
+ * Return: how many chunks were visited, at least 1.
+ */
+u32 cxltier_sample_chunks(struct cxltier_range *r, struct mm_struct *mm,
+			  u32 idx, u32 max, u32 *work)
+{
+	u32 k = min_t(u32, READ_ONCE(cxltier_tunables.scan_sample_pages),
+		      CXLTIER_SAMPLE_MAX);
+	struct cxltier_sampler s = { .mm = mm };
+	u64 found = 0;
+	u32 done;
+
+	done = cxltier_sample_huge_run(r, &s, idx, max, k, &found);
+	if (!done) {
+		cxltier_sample_one(r, &s, idx, k, &found);
+		done = 1;
+		if (!s.entries)
+			s.entries = 1;
+	}
+	if (found)
+		atomic64_add(found, &cxltier_stats.young_found);
+	*work = s.entries;
+	return done;
 }

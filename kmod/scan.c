@@ -508,16 +508,18 @@ static unsigned long cxltier_sample_range(struct cxltier_range *r,
 					  unsigned long addr, long *budget,
 					  bool *stopped)
 {
-	u32 idx = 0, work;
+	u32 idx = 0, work, max;
 	u64 pages = 0;
 
 	if (addr > r->start && addr < r->end)
 		idx = (addr - r->start) >> r->chunk_shift;
 	while (idx < r->nr_chunks && *budget > 0) {
-		work = cxltier_sample_chunk(r, mm, idx);
+		/* A run of huge chunks costs 1 a chunk: stay within budget. */
+		max = min_t(long, min_t(long, r->nr_chunks - idx, *budget),
+			    CXLTIER_SAMPLE_RUN);
+		idx += cxltier_sample_chunks(r, mm, idx, max, &work);
 		*budget -= work;
 		pages += work;
-		idx++;
 		if (mmap_lock_is_contended(mm)) {
 			*stopped = true;
 			break;

@@ -16,6 +16,12 @@
  * ratio sweep time / read time is what compares across machines.
  * metadata_bytes_per_gib is stats/metadata_bytes for a 1 GiB range of
  * 2 MiB chunks.
+ *
+ * A pass also costs what does not grow with the memory tracked: the
+ * thread's wake-up, the range lookup, mmap_lock.  pass_floor_ms is the
+ * median pass over one THP-backed 2 MiB chunk in sampling mode, and the
+ * marginal ratio ((sweep - floor) / read) is the part of a sweep that
+ * grows with the buffer.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -93,6 +99,14 @@ struct sc_result {
 	uint64_t entries;
 	long thp_kb;
 };
+
+/* (sweep - floor) / read: what grows with the buffer; 0 if below. */
+static double sc_marginal(const struct sc_result *r, const struct sc_result *floor)
+{
+	if (r->sweep_ns <= floor->sweep_ns)
+		return 0;
+	return (double)(r->sweep_ns - floor->sweep_ns) / r->read_ns;
+}
 
 static void sc_set_mode(int sampling)
 {
@@ -207,7 +221,7 @@ int cmd_scan_cost(int argc, char **argv)
 	unsigned int runs = 5;
 	struct tb_tunables saved;
 	struct json_object *obj;
-	struct sc_result res[4];
+	struct sc_result res[4], floor;
 	long long meta = 0;
 	char key[64];
 	struct kdev dev;
@@ -244,6 +258,8 @@ int cmd_scan_cost(int argc, char **argv)
 	for (t = 0; t < 4 && !ret; t++)
 		ret = sc_measure(&dev, size, t >= 2, t & 1, runs, &res[t]);
 	if (!ret)
+		ret = sc_measure(&dev, CHUNK, 1, 1, runs, &floor);
+	if (!ret)
 		ret = sc_metadata(&dev, &meta);
 	tb_tunables_restore(&saved);
 	kdev_close(&dev);
@@ -264,10 +280,16 @@ int cmd_scan_cost(int argc, char **argv)
 			snprintf(key, sizeof(key), "entries_per_gib_%s", sc_names[t]);
 			json_object_object_add(obj, key, json_object_new_double(
 				res[t].entries / gib));
+			snprintf(key, sizeof(key), "marginal_to_read_ratio_%s",
+				 sc_names[t]);
+			json_object_object_add(obj, key, json_object_new_double(
+				sc_marginal(&res[t], &floor)));
 			snprintf(key, sizeof(key), "sweep_ms_%s", sc_names[t]);
 			json_object_object_add(obj, key, json_object_new_double(
 				res[t].sweep_ns / 1e6));
 		}
+		json_object_object_add(obj, "pass_floor_ms",
+				       json_object_new_double(floor.sweep_ns / 1e6));
 		json_object_object_add(obj, "thp_kb", json_object_new_int64(res[2].thp_kb));
 		json_object_object_add(obj, "metadata_bytes_per_gib",
 				       json_object_new_int64(meta));
@@ -275,9 +297,11 @@ int cmd_scan_cost(int argc, char **argv)
 		json_object_put(obj);
 	} else {
 		for (t = 0; t < 4; t++)
-			printf("%-12s sweep/read %.4f, %.0f entries per GiB, sweep %.2f ms\n",
+			printf("%-12s sweep/read %.4f (marginal %.4f), %.0f entries per GiB, sweep %.2f ms\n",
 			       sc_names[t], (double)res[t].sweep_ns / res[t].read_ns,
+			       sc_marginal(&res[t], &floor),
 			       res[t].entries / gib, res[t].sweep_ns / 1e6);
+		printf("pass floor %.3f ms\n", floor.sweep_ns / 1e6);
 		printf("THP %ld KiB; metadata %lld bytes per GiB\n", res[2].thp_kb, meta);
 	}
 	return BENCH_EXIT_OK;
