@@ -125,6 +125,34 @@ CXLTIER_STAT_PUBLIC(scan_passes);
 CXLTIER_STAT(scan_skipped);
 CXLTIER_STAT(metadata_bytes);
 
+/* A high-water mark: writing 0 resets it (as tracing_max_latency). */
+static ssize_t placement_hold_max_ns_store(struct kobject *kobj,
+					   struct kobj_attribute *attr,
+					   const char *buf, size_t count)
+{
+	u64 v;
+	int ret = kstrtou64(buf, 10, &v);
+
+	if (ret)
+		return ret;
+	if (v)
+		return -EINVAL;
+	atomic64_set(&cxltier_stats.placement_hold_max_ns, 0);
+	return count;
+}
+
+static ssize_t placement_hold_max_ns_show(struct kobject *kobj,
+					  struct kobj_attribute *attr,
+					  char *buf)
+{
+	s64 v = atomic64_read(&cxltier_stats.placement_hold_max_ns);
+
+	return sysfs_emit(buf, "%lld\n", (long long)v);
+}
+
+static struct kobj_attribute cxltier_stat_placement_hold_max_ns =
+	__ATTR_RW_MODE(placement_hold_max_ns, 0600);
+
 static ssize_t epochs_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
@@ -176,6 +204,7 @@ static struct attribute *cxltier_stat_attrs[] = {
 	&cxltier_stat_scan_passes.attr,
 	&cxltier_stat_scan_skipped.attr,
 	&cxltier_stat_metadata_bytes.attr,
+	&cxltier_stat_placement_hold_max_ns.attr,
 	NULL,
 };
 

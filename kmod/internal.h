@@ -214,6 +214,8 @@ struct cxltier_tunables {
  * @scan_skipped: ranges skipped because their mm was busy or gone, or
  *	walks stopped by an apply_to_existing_page_range() error
  * @metadata_bytes: memory held by range and chunk metadata
+ * @placement_hold_max_ns: longest hold of mmap_lock by a placement walk
+ *	(placement reads and REFRESH) since load or the last reset
  */
 struct cxltier_stats {
 	atomic64_t pages_scanned;
@@ -223,6 +225,7 @@ struct cxltier_stats {
 	atomic64_t scan_passes;
 	atomic64_t scan_skipped;
 	atomic64_t metadata_bytes;
+	atomic64_t placement_hold_max_ns;
 };
 
 extern struct cxltier_tunables cxltier_tunables;

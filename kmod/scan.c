@@ -85,6 +85,7 @@
  * @young: young base pages of @chunk so far, not yet added to pending
  * @clear_young: the range has CXLTIER_SRC_CPU: test-and-clear Accessed
  * @yield: stop (@stopped) when a writer waits for mmap_lock
+ * @resched: cond_resched() between steps, mmap_lock held
  * @stopped: the walk stopped early for a waiting mmap_lock writer
  * @budget: page-table entries the walk may still examine
  * @pages: base pages examined
@@ -100,6 +101,7 @@ struct cxltier_walk {
 	u32 young;
 	bool clear_young;
 	bool yield;
+	bool resched;
 	bool stopped;
 	long budget;
 	u64 pages;
@@ -117,6 +119,7 @@ static void cxltier_walk_init(struct cxltier_walk *w, struct cxltier_range *r,
 	w->young = 0;
 	w->clear_young = r->sources & CXLTIER_SRC_CPU;
 	w->yield = true;
+	w->resched = true;
 	w->stopped = false;
 }
 
@@ -356,7 +359,8 @@ done:
 		w->pages += (next - addr) >> PAGE_SHIFT;
 		addr = next;
 		cxltier_walk_check_contention(w, mm);
-		cond_resched();
+		if (w->resched)
+			cond_resched();
 	}
 	return addr;
 }
@@ -432,6 +436,7 @@ int cxltier_scan_placement(struct cxltier_range *r, u32 first, u32 nr,
 	struct cxltier_walk w = { .pages = 0 };
 	struct mm_struct *mm = r->mm;
 	unsigned long addr, end;
+	u64 t0, held, max;
 	long hold;
 	int ret = 0;
 
@@ -441,6 +446,12 @@ int cxltier_scan_placement(struct cxltier_range *r, u32 first, u32 nr,
 		return 0;
 	cxltier_walk_init(&w, r, first);
 	w.clear_young = false;
+	/*
+	 * A hold is short (CXLTIER_PLACEMENT_HOLD entries): rescheduling
+	 * inside it would keep mmap_lock across another task's time slice,
+	 * so the walk reschedules between holds only.
+	 */
+	w.resched = false;
 	addr = cxltier_chunk_start(r, first);
 	end = cxltier_chunk_end(r, first + nr - 1);
 	while (addr < end) {
@@ -449,11 +460,19 @@ int cxltier_scan_placement(struct cxltier_range *r, u32 first, u32 nr,
 			ret = -EINTR;
 			break;
 		}
+		t0 = ktime_get_ns();
 		hold = min_t(long, budget, CXLTIER_PLACEMENT_HOLD);
 		w.budget = hold;
 		w.stopped = false;
 		addr = cxltier_scan_span(&w, mm, addr, end);
+		held = ktime_get_ns() - t0;
 		mmap_read_unlock(mm);
+		/* The bound is by construction; this measures it. */
+		max = atomic64_read(&cxltier_stats.placement_hold_max_ns);
+		while (held > max &&
+		       !atomic64_try_cmpxchg(&cxltier_stats.placement_hold_max_ns,
+					     &max, held))
+			;
 		/* A PTE table counts whole: the budget may go below 0. */
 		if (budget != LONG_MAX)
 			budget -= hold - w.budget;

@@ -570,10 +570,17 @@ TEST_F(heat, placement_cursor)
 	EXPECT_EQ(0, g.next_chunk);
 	EXPECT_EQ(4, g.nr_chunks);
 #undef PL
-	/* A small range fits one call; plain reads report the same cursor. */
+	/*
+	 * A small range fits one call; plain reads report the same cursor.
+	 * The walk's longest mmap_lock hold is recorded; only 0 resets it.
+	 */
+	EXPECT_EQ(-EINVAL, hu_sysfs_set("stats/placement_hold_max_ns", "1"));
+	EXPECT_EQ(-EINVAL, hu_sysfs_set("stats/placement_hold_max_ns", "x"));
+	ASSERT_EQ(0, hu_sysfs_set("stats/placement_hold_max_ns", "0"));
 	hu_get_heat_init(&g, id, h, 4, CXLTIER_HEAT_PLACEMENT);
 	ASSERT_EQ(0, hu_ioctl(self->fd, CXLTIER_IOC_GET_HEAT, &g));
 	EXPECT_EQ(4, g.next_chunk);
+	EXPECT_LT(0, hu_sysfs_get("stats/placement_hold_max_ns"));
 	EXPECT_EQ(512, h[3].resident_pages);
 	EXPECT_LE(0, h[3].node);
 	hu_get_heat_init(&g, id, h, 2, 0);

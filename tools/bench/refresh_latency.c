@@ -10,8 +10,10 @@
  * to the end by next_chunk, again and again; skipped on a module
  * without CXLTIER_FEAT_PLACEMENT) and CXLTIER_HEAT_REFRESH of every
  * chunk in one call.  Reported: the worst mprotect delay in each phase,
- * the longest single call and the time of one whole-range read.  Worst
- * cases of --runs runs, medians of the sweep times.
+ * the longest single call, the longest hold of mmap_lock by the
+ * module's walk (stats/placement_hold_max_ns, reset before each phase;
+ * -1 on a module without it) and the time of one whole-range read.
+ * Worst cases of --runs runs, medians of the sweep times.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -67,10 +69,12 @@ static void *rl_prot_fn(void *arg)
  * @worst_call_ns: longest GET_HEAT call
  * @sweep_ns: median time of one read of the whole range
  * @calls: GET_HEAT calls made
+ * @worst_hold_ns: longest mmap_lock hold of the module's walk, -1 unknown
  */
 struct rl_phase {
 	uint64_t worst_prot_ns;
 	uint64_t worst_call_ns;
+	long long worst_hold_ns;
 	uint64_t sweep_ns;
 	uint64_t calls;
 };
@@ -95,6 +99,7 @@ static int rl_phase(struct kdev *dev, uint32_t id, uint32_t nr,
 
 	memset(out, 0, sizeof(*out));
 	pr->worst_ns = 0;
+	tb_sysfs_set("stats/placement_hold_max_ns", 0);
 	while (clock_now_ns() < end) {
 		if (mode == 0) {
 			usleep(1000);
@@ -126,6 +131,9 @@ static int rl_phase(struct kdev *dev, uint32_t id, uint32_t nr,
 			sweeps[ns++] = clock_now_ns() - t0;
 	}
 	out->worst_prot_ns = pr->worst_ns;
+	out->worst_hold_ns = tb_sysfs_get("stats/placement_hold_max_ns");
+	if (out->worst_hold_ns < 0)
+		out->worst_hold_ns = -1;
 	if (ns) {
 		qsort(sweeps, ns, sizeof(*sweeps), cmp_u64);
 		out->sweep_ns = sweeps[ns / 2];
@@ -206,6 +214,8 @@ int cmd_refresh_latency(int argc, char **argv)
 		goto out;
 	started = 1;
 	memset(worst, 0, sizeof(worst));
+	for (m = 0; m < 3; m++)
+		worst[m].worst_hold_ns = -1;
 	for (i = 0; i < runs && !ret; i++) {
 		for (m = 0; m < 3 && !ret; m++) {
 			if (m == 1 && !(dev.features & CXLTIER_FEAT_PLACEMENT))
@@ -215,6 +225,8 @@ int cmd_refresh_latency(int argc, char **argv)
 				worst[m].worst_prot_ns = ph[m].worst_prot_ns;
 			if (ph[m].worst_call_ns > worst[m].worst_call_ns)
 				worst[m].worst_call_ns = ph[m].worst_call_ns;
+			if (ph[m].worst_hold_ns > worst[m].worst_hold_ns)
+				worst[m].worst_hold_ns = ph[m].worst_hold_ns;
 			worst[m].calls += ph[m].calls;
 			sweeps[m][i] = ph[m].sweep_ns;
 		}
@@ -256,6 +268,10 @@ out:
 			snprintf(key, sizeof(key), "worst_call_us_%s", rl_names[m]);
 			json_object_object_add(obj, key, json_object_new_double(
 				worst[m].worst_call_ns / 1e3));
+			snprintf(key, sizeof(key), "worst_hold_us_%s", rl_names[m]);
+			json_object_object_add(obj, key, json_object_new_double(
+				worst[m].worst_hold_ns < 0 ? -1 :
+				worst[m].worst_hold_ns / 1e3));
 			snprintf(key, sizeof(key), "sweep_ms_%s", rl_names[m]);
 			json_object_object_add(obj, key, json_object_new_double(
 				worst[m].sweep_ns / 1e6));
@@ -267,9 +283,12 @@ out:
 		json_object_put(obj);
 	} else {
 		for (m = 0; m < 3; m++)
-			printf("%-9s worst mprotect %.0f us, worst call %.0f us, sweep %.1f ms\n",
+			printf("%-9s worst mprotect %.0f us, worst call %.0f us, worst hold %.0f us, sweep %.1f ms\n",
 			       rl_names[m], worst[m].worst_prot_ns / 1e3,
-			       worst[m].worst_call_ns / 1e3, worst[m].sweep_ns / 1e6);
+			       worst[m].worst_call_ns / 1e3,
+			       worst[m].worst_hold_ns < 0 ? -1 :
+			       worst[m].worst_hold_ns / 1e3,
+			       worst[m].sweep_ns / 1e6);
 	}
 	return BENCH_EXIT_OK;
 }
