@@ -272,6 +272,12 @@ static int cxltier_sample_huge(struct cxltier_sampler *s, unsigned long base,
 	return young;
 }
 
+/* Did a visit clear a set of @c's pages (of @n) that this one may test? */
+static bool cxltier_sample_tested(const struct cxltier_chunk *c, u32 n)
+{
+	return c->sample_seed && c->sample_nr && c->sample_nr <= n;
+}
+
 /*
  * Consecutive chunks from @idx (at most @max) that are each exactly one
  * huge PMD mapping, all in one table of PMDs: test-and-clear each PMD
@@ -309,11 +315,9 @@ static u32 cxltier_sample_huge_run(struct cxltier_range *r,
 			break;
 		c = &r->chunks[idx + i];
 		s->entries++;
-		/* As cxltier_sample_chunk() says: tested if a visit cleared it. */
 		if (cxltier_sample_clear((unsigned long *)pmdp, pmd_young(pmd),
 					 pmd_pfn(pmd)) &&
-		    c->sample_seed && c->sample_nr &&
-		    c->sample_nr <= PTRS_PER_PTE) {
+		    cxltier_sample_tested(c, PTRS_PER_PTE)) {
 			atomic64_add(PTRS_PER_PTE, &c->pending_cpu);
 			*found += PTRS_PER_PTE;
 		}
@@ -339,7 +343,7 @@ static void cxltier_sample_one(struct cxltier_range *r,
 	struct cxltier_chunk *c = &r->chunks[idx];
 	unsigned long base = cxltier_chunk_start(r, idx);
 	u32 n = (cxltier_chunk_end(r, idx) - base) >> PAGE_SHIFT;
-	bool tested = c->sample_seed && c->sample_nr && c->sample_nr <= n;
+	bool tested = cxltier_sample_tested(c, n);
 	bool reuse;
 	u32 seed;
 	int huge;
