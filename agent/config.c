@@ -174,7 +174,11 @@ void config_init(struct config *cfg)
 	cfg->min_residency_ms = 10000;
 	/* A wrong demotion is undone after 5 decisions, not 10. */
 	cfg->min_far_residency_ms = 5000;
-	cfg->promote_min_heat = CXLTIER_HEAT_ONE / 2;
+	/*
+	 * A creating write's heat in the default shadows: a block created
+	 * in far memory (DRAM was full) can come up before its first read.
+	 */
+	cfg->promote_min_heat = CXLTIER_HEAT_ONE / 4;
 	cfg->epoch_ms = 1000;
 	cfg->half_life_ms = 30000;
 	cfg->adaptive = true;

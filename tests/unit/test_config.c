@@ -78,7 +78,7 @@ TEST(defaults)
 	EXPECT_EQ(2500, cfg.hysteresis_bp);
 	EXPECT_EQ(10000, cfg.min_residency_ms);
 	EXPECT_EQ(5000, cfg.min_far_residency_ms);
-	EXPECT_EQ(CXLTIER_HEAT_ONE / 2, cfg.promote_min_heat);
+	EXPECT_EQ(CXLTIER_HEAT_ONE / 4, cfg.promote_min_heat);
 	EXPECT_EQ(1000, cfg.epoch_ms);
 	EXPECT_EQ(30000, cfg.half_life_ms);
 	ASSERT_EQ(1, cfg.nr_classes);
