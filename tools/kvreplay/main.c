@@ -858,7 +858,7 @@ int main(int argc, char **argv)
 
 	/*
 	 * Settings: a config file, or cxltierd's defaults with the
-	 * watermarks at 99% and 97%: the modelled DRAM is the part of DRAM
+	 * watermarks at 99.8% and 99.5%: the modelled DRAM is the part of DRAM
 	 * the pool may use, the headroom a real machine keeps for others is
 	 * outside the model, and the pool keeps a little of its own free so
 	 * that a new block lands in DRAM.  Then -o.
@@ -872,9 +872,9 @@ int main(int argc, char **argv)
 		config_init(&p.cfg);
 		/* --real: the daemon's own watermarks, on the real DRAM. */
 		if (!real) {
-			/* 1-3% of the pool's DRAM kept free: new blocks land there. */
-			p.cfg.high_watermark_bp = 9900;
-			p.cfg.low_watermark_bp = 9700;
+			/* 0.2-0.5% of the pool's DRAM kept free: new blocks land there. */
+			p.cfg.high_watermark_bp = 9980;
+			p.cfg.low_watermark_bp = 9950;
 		}
 	}
 	ro.config_path = config_path;
