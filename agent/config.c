@@ -162,6 +162,7 @@ struct cfg_loader {
 void config_init(struct config *cfg)
 {
 	struct config_class *def;
+	uint32_t i, w;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->dram.is_auto = true;
@@ -174,11 +175,6 @@ void config_init(struct config *cfg)
 	cfg->min_residency_ms = 10000;
 	/* A wrong demotion is undone after 5 decisions, not 10. */
 	cfg->min_far_residency_ms = 5000;
-	/*
-	 * A creating write's heat in the default shadows: a block created
-	 * in far memory (DRAM was full) can come up before its first read.
-	 */
-	cfg->promote_min_heat = CXLTIER_HEAT_ONE / 4;
 	cfg->epoch_ms = 1000;
 	cfg->half_life_ms = 30000;
 	cfg->adaptive = true;
@@ -186,6 +182,16 @@ void config_init(struct config *cfg)
 	if (config_parse_adapt(CONFIG_ADAPT_DEFAULT, cfg->adaptive_set, &cfg->nr_adaptive,
 			       NULL, 0))
 		abort();	/* the built-in list is well formed */
+	/*
+	 * The lightest creating write of the default shadows (0.25): a
+	 * block created in far memory (DRAM was full) can come up before
+	 * its first read.
+	 */
+	w = CONFIG_ADAPT_MAX_WEIGHT;
+	for (i = 0; i < cfg->nr_adaptive; i++)
+		if (cfg->adaptive_set[i].write_weight_pm && cfg->adaptive_set[i].write_weight_pm < w)
+			w = cfg->adaptive_set[i].write_weight_pm;
+	cfg->promote_min_heat = (uint64_t)CXLTIER_HEAT_ONE * w / 1000;
 	strcpy(cfg->socket_group, "cxltier");
 	cfg->socket_mode = 0660;
 	cfg->max_clients = 256;
