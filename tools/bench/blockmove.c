@@ -51,6 +51,7 @@
  * @check: correctness only, small, not timed
  * @json: print JSON
  * @pause_us: the device's pause between two block reads
+ * @slot_memcpy: also time a plain memcpy from the moving blocks' slots
  */
 struct bm_opts {
 	uint32_t blocks;
@@ -60,6 +61,7 @@ struct bm_opts {
 	int check;
 	int json;
 	unsigned int pause_us;
+	int slot_memcpy;
 };
 
 /**
@@ -96,6 +98,7 @@ struct bm_run {
 struct bm_result {
 	double ratio[BM_MAX_REPS];
 	double memcpy_gbps[BM_MAX_REPS];
+	double slot_gbps[BM_MAX_REPS];
 	double move_gbps[BM_MAX_REPS];
 	unsigned int n;
 	double p50_us, p99_us;
@@ -288,6 +291,34 @@ static uint64_t bm_memcpy(uint8_t *a, uint8_t *b, uint32_t nr, uint64_t bs)
 	return t + clock_now_ns() - t0;
 }
 
+/*
+ * --slot-memcpy: memcpy of @nr blocks from their pool slots to @b and
+ * back (the same bytes, so a reader sees no change); ns.  Set beside
+ * bm_memcpy(), it tells the pool's pages from the pool's code: the same
+ * glibc memcpy, the same far buffer, only the DRAM side differs.
+ */
+static uint64_t bm_slot_memcpy(struct bm_run *r, const uint32_t *sel,
+			       uint8_t *b, uint32_t nr)
+{
+	struct cxltier_block_ref ref;
+	uint8_t *slot[BM_GROUP];
+	uint64_t bs = r->o->block_size, t0, t;
+	uint32_t k;
+
+	for (k = 0; k < nr; k++) {
+		if (cxltier_block_lookup(r->pool, r->blocks[sel[k]], &ref))
+			return 0;
+		slot[k] = ref.addr;
+	}
+	t0 = clock_now_ns();
+	for (k = 0; k < nr; k++)
+		memcpy(b + k * bs, slot[k], bs);
+	for (k = 0; k < nr; k++)
+		memcpy(slot[k], b + k * bs, bs);
+	t = clock_now_ns() - t0;
+	return t ? t : 1;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -325,7 +356,8 @@ static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
 	pthread_t dev;
 	uint8_t **old = NULL, *ma = NULL, *mb = NULL;
 	uint32_t *sel = NULL, i, k, g;
-	uint64_t seed = 42 + threads, t_move, t_back, t_copy, bytes, *lat = NULL;
+	uint64_t seed = 42 + threads, t_move, t_back, t_copy, t_slot, bytes;
+	uint64_t *lat = NULL;
 	uint64_t copy0, move_all = 0;
 	char arg[32];
 	int ret = -ENOMEM, dev_started = 0;
@@ -416,13 +448,20 @@ static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
 		 * In groups of BM_GROUP blocks, memcpy then moves, so that
 		 * the guest's drift falls on both alike.
 		 */
-		t_copy = t_move = 0;
+		t_copy = t_move = t_slot = 0;
 		for (k = 0; k < r.nr_move; k += g) {
 			g = r.nr_move - k < BM_GROUP ? r.nr_move - k : BM_GROUP;
 			t_copy += o->check ? 1 :
 				  bm_memcpy(ma + k * o->block_size,
 					    mb + k * o->block_size, g,
 					    o->block_size);
+			if (o->slot_memcpy && !o->check && threads == 1) {
+				t_back = bm_slot_memcpy(&r, sel + k,
+							mb + k * o->block_size, g);
+				if (!t_back)
+					goto out_fail;
+				t_slot += t_back;
+			}
 			t_back = bm_move(&r, sel + k, mv + k, 1, old + k, g);
 			if (!t_back)
 				goto out_fail;
@@ -436,6 +475,7 @@ static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
 			bm_verify(&r, sel + k, mv + k, old + k, g, res);
 		}
 		res->memcpy_gbps[rep] = (double)bytes / (double)t_copy;
+		res->slot_gbps[rep] = t_slot ? (double)bytes / (double)t_slot : 0;
 		res->move_gbps[rep] = (double)bytes / (double)t_move;
 		res->ratio[rep] = (double)t_copy / (double)t_move;
 		res->n++;
@@ -513,14 +553,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: cxltier-bench blockmove [--json] [--check] [--blocks N]\n"
 		"                               [--block-size BYTES] [--fraction F] [--reps N]\n"
-		"                               [--device-pause-us US]\n"
+		"                               [--device-pause-us US] [--slot-memcpy]\n"
 		"Copy-then-swap moves of a block pool (one slab on the module's tier 0,\n"
 		"one on its slowest tier, pinned once by the fake accelerator) against\n"
 		"memcpy of the same bytes between the same nodes, while the device\n"
 		"reads other blocks (--device-pause-us between two reads, default 100).\n"
 		"Defaults: 128 blocks of 2 MiB, 0.25 of them moved each way, 9\n"
 		"repetitions (median, min, max).  --check: 16 blocks,\n"
-		"2 repetitions, correctness only (the device also reads moving blocks).\n");
+		"2 repetitions, correctness only (the device also reads moving blocks).\n"
+		"--slot-memcpy: also time memcpy from the moving blocks' own slots.\n");
 }
 
 static struct json_object *stat3(const double *v, unsigned int n)
@@ -549,10 +590,11 @@ int cmd_blockmove(int argc, char **argv)
 		{ "fraction", required_argument, NULL, 'f' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "device-pause-us", required_argument, NULL, 'p' },
+		{ "slot-memcpy", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bm_opts o = { 128, 2 << 20, 0.25, 9, 0, 0, 100 };
+	struct bm_opts o = { 128, 2 << 20, 0.25, 9, 0, 0, 100, 0 };
 	struct cxltier_options co = { .size = sizeof(co),
 				      .flags = CXLTIER_OPEN_NO_AGENT };
 	struct bm_result r1, r2, *rs[2] = { &r1, &r2 };
@@ -590,6 +632,9 @@ int cmd_blockmove(int argc, char **argv)
 			break;
 		case 'p':
 			o.pause_us = (unsigned int)strtoul(optarg, &end, 0);
+			break;
+		case 's':
+			o.slot_memcpy = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -649,6 +694,8 @@ int cmd_blockmove(int argc, char **argv)
 						    (uint64_t)(o.blocks * o.fraction) : 1);
 		add_u64(j, "reps", o.reps);
 		add_u64(j, "device_pause_us", o.pause_us);
+		json_object_object_add(j, "slot_memcpy",
+				       json_object_new_boolean(o.slot_memcpy));
 		json_object_object_add(j, "dram_node", json_object_new_int(nodes[0]));
 		json_object_object_add(j, "far_node", json_object_new_int(nodes[1]));
 		if (!o.check) {
@@ -660,6 +707,9 @@ int cmd_blockmove(int argc, char **argv)
 					       stat3(r1.memcpy_gbps, r1.n));
 			json_object_object_add(j, "blockmove_gbps",
 					       stat3(r1.move_gbps, r1.n));
+			if (o.slot_memcpy)
+				json_object_object_add(j, "slot_memcpy_gbps",
+						       stat3(r1.slot_gbps, r1.n));
 			json_object_object_add(j, "blockmove_gbps_2threads",
 					       stat3(r2.move_gbps, r2.n));
 			json_object_object_add(j, "pool_copy_gbps",
@@ -697,6 +747,10 @@ int cmd_blockmove(int argc, char **argv)
 			       "  per block: p50 %.0f us, p99 %.0f us; %.3f CPU s/GiB\n",
 			       med, med2, r1.copy_gbps, 100.0 * r1.copy_share,
 			       r1.p50_us, r1.p99_us, r1.cpu_s_per_gib);
+		if (!o.check && o.slot_memcpy)
+			printf("  memcpy %.3f GB/s, from the blocks' own slots %.3f GB/s\n",
+			       median(r1.memcpy_gbps, r1.n, &lo, &hi),
+			       median(r1.slot_gbps, r1.n, &lo, &hi));
 		printf("  %llu blocks moved and checked, %llu corrupt, %llu old slots not poisoned, "
 		       "%llu device reads (%llu bad)\n",
 		       (unsigned long long)(r1.checked_blocks + r2.checked_blocks),
