@@ -12,6 +12,13 @@
  * that share their files, so that one thread's close or untrack races
  * another's use.
  *
+ * A mutated address may land in this process's own libraries, heap or
+ * stack, where the kernel would rightly write the output it was asked
+ * for and the fuzzer would then crash on its own corrupted memory; such
+ * an address is sent to the guard page instead (defuse()), so that only
+ * memory the fuzzer owns, unmapped addresses and the guard are ever
+ * named.
+ *
  * CXLTIER_FUZZ_ITERS (default 100000) sets the number of calls of each
  * test, CXLTIER_FUZZ_SEED the seed (default: time), printed for replay.
  */
@@ -188,6 +195,37 @@ static void seed_arg(struct fuzz *f, unsigned int nr, uint8_t *buf)
 	}
 }
 
+/*
+ * An address of mapped memory the fuzzer does not own (its libraries,
+ * heap, stack) becomes the guard page's: the kernel may write wherever
+ * an output pointer says, and must get EFAULT here instead of
+ * corrupting the fuzzer.  mincore() tells mapped from unmapped.
+ */
+static uint64_t defuse(const struct fuzz *f, uint64_t v)
+{
+	uintptr_t own = (uintptr_t)f->area, end = (uintptr_t)f->scratch + SCRATCH;
+	unsigned char vec;
+
+	if (v < 4096 || v >= (1ULL << 47) || (v >= own && v < end))
+		return v;
+	if (mincore((void *)(uintptr_t)(v & ~4095ULL), 4096, &vec) && errno == ENOMEM)
+		return v;
+	return end;
+}
+
+/* Every aligned 64-bit word of @buf (pointer fields are aligned). */
+static void defuse_all(const struct fuzz *f, uint8_t *buf, size_t len)
+{
+	uint64_t v;
+	size_t off;
+
+	for (off = 0; off + 8 <= len; off += 8) {
+		memcpy(&v, buf + off, 8);
+		v = defuse(f, v);
+		memcpy(buf + off, &v, 8);
+	}
+}
+
 /* Flip, overwrite or splice some bytes or fields of @buf. */
 static void mutate(struct fuzz *f, uint8_t *buf, size_t len)
 {
@@ -286,8 +324,9 @@ static void one_call(struct __test_metadata *_metadata, struct fuzz *f)
 	else	/* pure noise */
 		for (size_t i = 0; i < len; i++)
 			buf[i] = rnd();
+	defuse_all(f, buf, len);
 	ret = ioctl(fd, cmd, rnd_below(64) ? (void *)buf :
-		    (void *)(uintptr_t)interesting(f));
+		    (void *)(uintptr_t)defuse(f, interesting(f)));
 	err = ret < 0 ? errno : 0;
 	f->calls++;
 	EXPECT_TRUE(documented(err)) TH_LOG("cmd %#lx: errno %d", cmd, err);
