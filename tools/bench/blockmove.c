@@ -295,7 +295,9 @@ static uint64_t bm_memcpy(uint8_t *a, uint8_t *b, uint32_t nr, uint64_t bs)
  * --slot-memcpy: memcpy of @nr blocks from their pool slots to @b and
  * back (the same bytes, so a reader sees no change); ns.  Set beside
  * bm_memcpy(), it tells the pool's pages from the pool's code: the same
- * glibc memcpy, the same far buffer, only the DRAM side differs.
+ * glibc memcpy, the same far buffer; the DRAM side differs, and there is
+ * no read-back between the two legs (the far buffer is still warm from
+ * bm_memcpy's).
  */
 static uint64_t bm_slot_memcpy(struct bm_run *r, const uint32_t *sel,
 			       uint8_t *b, uint32_t nr)
