@@ -35,39 +35,17 @@
 #include <linux/cxltier_test_accel.h>
 
 #include "bench.h"
+#include "blockmove.h"
 #include "clock.h"
 #include "libcxltier.h"
 
-#define BM_MAX_REPS	101
 /* Blocks per timed group (memcpy, move there, move back). */
 #define BM_GROUP	8
 
 /**
- * struct bm_opts - the command line
- * @blocks: blocks in the pool
- * @block_size: bytes per block
- * @fraction: share of the blocks moved each way per repetition
- * @reps: repetitions (the median is reported, with min and max)
- * @check: correctness only, small, not timed
- * @json: print JSON
- * @pause_us: the device's pause between two block reads
- * @slot_memcpy: also time a plain memcpy from the moving blocks' slots
- */
-struct bm_opts {
-	uint32_t blocks;
-	uint64_t block_size;
-	double fraction;
-	unsigned int reps;
-	int check;
-	int json;
-	unsigned int pause_us;
-	int slot_memcpy;
-};
-
-/**
  * struct bm_run - one pool under test
  * @pool: the pool
- * @accel: the fake accelerator (the pool's pins are made on it)
+ * @dev: the device (the pool's pins are made on it)
  * @o: options
  * @blocks: handles
  * @sums: each block's expected checksum
@@ -80,7 +58,7 @@ struct bm_opts {
  */
 struct bm_run {
 	struct cxltier_pool *pool;
-	int accel;
+	struct bm_device *dev;
 	const struct bm_opts *o;
 	cxltier_block_t *blocks;
 	uint64_t *sums;
@@ -92,30 +70,6 @@ struct bm_run {
 	int read_all;
 };
 
-/**
- * struct bm_result - what one pool measured
- */
-struct bm_result {
-	double ratio[BM_MAX_REPS];
-	double memcpy_gbps[BM_MAX_REPS];
-	double slot_gbps[BM_MAX_REPS];
-	double move_gbps[BM_MAX_REPS];
-	unsigned int n;
-	double p50_us, p99_us;
-	double cpu_s_per_gib;
-	double copy_gbps;
-	double copy_share;
-	uint64_t moved_blocks;
-	uint64_t checked_blocks;
-	uint64_t corrupt_blocks;
-	uint64_t corrupt_bytes;
-	uint64_t poisoned_old_slots;
-	uint64_t unpoisoned_old_slots;
-	uint64_t skipped;
-	uint64_t device_reads;
-	uint64_t device_bad_reads;
-};
-
 static uint32_t bm_rand(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -124,10 +78,14 @@ static uint32_t bm_rand(uint64_t *s)
 	return (uint32_t)(*s >> 11);
 }
 
-/* The device thread: bracket, DMA read, checksum, put; forever. */
+/*
+ * The device thread: bracket, read on the device (with its checksum,
+ * where that is cheap), put; forever.
+ */
 static void *bm_device(void *arg)
 {
 	struct bm_run *r = arg;
+	struct bm_device *d = r->dev;
 	uint64_t seed = 0x2545f4914f6cdd1dULL, sum;
 	struct cxltier_block_ref ref;
 	uint32_t i;
@@ -143,10 +101,9 @@ static void *bm_device(void *arg)
 		}
 		if (cxltier_block_get(r->pool, r->blocks[i], 0, &ref))
 			continue;
-		if (tb_accel_dma(r->accel, (uint32_t)ref.handle,
-				 ref.handle_offset, r->o->block_size, 0, 0,
-				 &sum, NULL) == 0) {
-			if (sum != r->sums[i])
+		if (d->read(d, BM_TRAFFIC, &ref, r->o->block_size,
+			    d->traffic_sums ? &sum : NULL) == 0) {
+			if (d->traffic_sums && sum != r->sums[i])
 				atomic_fetch_add(&r->bad_reads, 1);
 			atomic_fetch_add(&r->reads, 1);
 		}
@@ -155,8 +112,50 @@ static void *bm_device(void *arg)
 	return NULL;
 }
 
-/* @len bytes on @node, written. */
-static void *bm_buffer(size_t len, int node)
+/* The fake accelerator (selftests' cxltier_test_accel): DMA reads. */
+static int accel_open(struct bm_device *d, uint64_t block_size)
+{
+	static char arg[32];
+	int fd = tb_accel_open(TB_ACCEL_LOAD | TB_ACCEL_UNLOAD_AT_EXIT);
+
+	(void)block_size;
+	if (fd < 0) {
+		fprintf(stderr, "cxltier-bench: fake accelerator: %s\n",
+			strerror(-fd));
+		return fd;
+	}
+	snprintf(arg, sizeof(arg), "fd=%d", fd);
+	d->adapter_arg = arg;
+	d->priv = (void *)(intptr_t)fd;
+	return 0;
+}
+
+static int accel_read(struct bm_device *d, enum bm_reader reader,
+		      const struct cxltier_block_ref *ref, uint64_t len,
+		      uint64_t *sum)
+{
+	uint64_t s;
+
+	(void)reader;
+	return tb_accel_dma((int)(intptr_t)d->priv, (uint32_t)ref->handle,
+			    ref->handle_offset, len, 0, 0, sum ? sum : &s, NULL);
+}
+
+static void accel_close(struct bm_device *d)
+{
+	close((int)(intptr_t)d->priv);
+}
+
+static struct bm_device bm_fake_accel = {
+	.what = "the fake accelerator",
+	.adapter = "test-accel",
+	.traffic_sums = 1,
+	.open = accel_open,
+	.read = accel_read,
+	.close = accel_close,
+};
+
+void *bm_buffer(size_t len, int node)
 {
 	unsigned long mask[16] = { 0 };
 	void *p = tb_map(len, 2 << 20, TB_MAP_THP);
@@ -226,8 +225,7 @@ static void bm_verify(struct bm_run *r, const uint32_t *sel,
 		}
 		res->checked_blocks++;
 		bad = tb_pattern_check(ref.addr, r->o->block_size, sel[k]);
-		if (tb_accel_dma(r->accel, (uint32_t)ref.handle, ref.handle_offset,
-				 r->o->block_size, 0, 0, &sum, NULL) ||
+		if (r->dev->read(r->dev, BM_VERIFY, &ref, r->o->block_size, &sum) ||
 		    sum != r->sums[sel[k]] || bad) {
 			res->corrupt_blocks++;
 			res->corrupt_bytes += bad;
@@ -270,55 +268,55 @@ static uint64_t bm_move(struct bm_run *r, const uint32_t *sel,
 }
 
 /*
- * memcpy of @nr blocks from @a to @b and back; ns.  Between the two, as
- * the moves' verification does between theirs, the copies are read back
- * (untimed), so that both see the same cache and TLB state.
+ * memcpy of @nr blocks from @src[k] to @b and back; ns.  Between the two,
+ * as the moves' verification does between theirs, the copies are read
+ * back (untimed), so that both see the same cache and TLB state.  The
+ * yardstick passes its own DRAM buffer; --slot-memcpy passes the blocks'
+ * pool slots, so that set beside the yardstick it tells the pool's pages
+ * from the pool's code (the same glibc memcpy, the same far buffer; only
+ * the DRAM side differs).
  */
-static uint64_t bm_memcpy(uint8_t *a, uint8_t *b, uint32_t nr, uint64_t bs)
+static uint64_t bm_memcpy(uint8_t *const *src, uint8_t *b, uint32_t nr,
+			  uint64_t bs)
 {
 	static volatile uint64_t sink;
 	uint64_t t0 = clock_now_ns(), t;
 	uint32_t k;
 
 	for (k = 0; k < nr; k++)
-		memcpy(b + k * bs, a + k * bs, bs);
+		memcpy(b + k * bs, src[k], bs);
 	t = clock_now_ns() - t0;
 	for (k = 0; k < nr; k++)
 		sink += tb_fnv(CXLTA_FNV_OFFSET, b + k * bs, bs);
 	t0 = clock_now_ns();
 	for (k = 0; k < nr; k++)
-		memcpy(a + k * bs, b + k * bs, bs);
-	return t + clock_now_ns() - t0;
+		memcpy(src[k], b + k * bs, bs);
+	t += clock_now_ns() - t0;
+	return t ? t : 1;
 }
 
-/*
- * --slot-memcpy: memcpy of @nr blocks from their pool slots to @b and
- * back (the same bytes, so a reader sees no change); ns.  Set beside
- * bm_memcpy(), it tells the pool's pages from the pool's code: the same
- * glibc memcpy, the same far buffer; the DRAM side differs, and there is
- * no read-back between the two legs (the far buffer is still warm from
- * bm_memcpy's).
- */
-static uint64_t bm_slot_memcpy(struct bm_run *r, const uint32_t *sel,
-			       uint8_t *b, uint32_t nr)
+/* The yardstick's sources: @nr consecutive blocks of @a. */
+static void bm_consecutive(uint8_t **src, uint8_t *a, uint32_t nr, uint64_t bs)
+{
+	uint32_t k;
+
+	for (k = 0; k < nr; k++)
+		src[k] = a + k * bs;
+}
+
+/* --slot-memcpy's sources: the pool slots of blocks @sel; 0 on success. */
+static int bm_slots(struct bm_run *r, const uint32_t *sel, uint8_t **src,
+		    uint32_t nr)
 {
 	struct cxltier_block_ref ref;
-	uint8_t *slot[BM_GROUP];
-	uint64_t bs = r->o->block_size, t0, t;
 	uint32_t k;
 
 	for (k = 0; k < nr; k++) {
 		if (cxltier_block_lookup(r->pool, r->blocks[sel[k]], &ref))
-			return 0;
-		slot[k] = ref.addr;
+			return -1;
+		src[k] = ref.addr;
 	}
-	t0 = clock_now_ns();
-	for (k = 0; k < nr; k++)
-		memcpy(b + k * bs, slot[k], bs);
-	for (k = 0; k < nr; k++)
-		memcpy(slot[k], b + k * bs, bs);
-	t = clock_now_ns() - t0;
-	return t ? t : 1;
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -335,7 +333,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(const double *v, unsigned int n, double *min, double *max)
+double bm_median(const double *v, unsigned int n, double *min, double *max)
 {
 	double s[BM_MAX_REPS];
 
@@ -346,9 +344,8 @@ static double median(const double *v, unsigned int n, double *min, double *max)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-/* Make a pool with @threads copy threads, fill it, run every repetition. */
-static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
-		   unsigned int threads, struct bm_result *res, int *nodes)
+int bm_pool(const struct bm_opts *o, struct cxltier *ctx, unsigned int threads,
+	    struct bm_result *res, int *nodes)
 {
 	struct cxltier_pool_desc d;
 	struct cxltier_pool_stats st;
@@ -356,12 +353,11 @@ static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
 	struct cxltier_block_move *mv = NULL;
 	struct bm_run r;
 	pthread_t dev;
-	uint8_t **old = NULL, *ma = NULL, *mb = NULL;
+	uint8_t **old = NULL, *ma = NULL, *mb = NULL, *src[BM_GROUP];
 	uint32_t *sel = NULL, i, k, g;
 	uint64_t seed = 42 + threads, t_move, t_back, t_copy, t_slot, bytes;
 	uint64_t *lat = NULL;
-	uint64_t copy0, move_all = 0;
-	char arg[32];
+	uint64_t copy0, move_all = 0, reads0, t_rep;
 	int ret = -ENOMEM, dev_started = 0;
 	unsigned int rep;
 
@@ -372,13 +368,10 @@ static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
 	r.nr_move = (uint32_t)(o->blocks * o->fraction);
 	if (!r.nr_move)
 		r.nr_move = 1;
-	r.accel = tb_accel_open(TB_ACCEL_LOAD | TB_ACCEL_UNLOAD_AT_EXIT);
-	if (r.accel < 0) {
-		fprintf(stderr, "cxltier-bench: fake accelerator: %s\n",
-			strerror(-r.accel));
-		return r.accel;
-	}
-	snprintf(arg, sizeof(arg), "fd=%d", r.accel);
+	r.dev = o->device ? o->device : &bm_fake_accel;
+	ret = r.dev->open(r.dev, o->block_size);
+	if (ret)
+		return ret;
 	memset(&d, 0, sizeof(d));
 	d.size = sizeof(d);
 	d.label = "blockmove";
@@ -387,14 +380,14 @@ static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
 	d.nr_tiers = 2;
 	d.slots[0] = o->blocks;
 	d.slots[1] = r.nr_move;
-	d.adapter = "test-accel";
-	d.adapter_arg = arg;
+	d.adapter = r.dev->adapter;
+	d.adapter_arg = r.dev->adapter_arg;
 	d.copy_threads = threads;
 	ret = cxltier_pool_create(ctx, &d, &r.pool);
 	if (ret) {
 		fprintf(stderr, "cxltier-bench: cannot create the pool: %s\n",
 			strerror(-ret));
-		close(r.accel);
+		r.dev->close(r.dev);
 		return ret;
 	}
 	ret = -ENOMEM;
@@ -446,6 +439,8 @@ static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
 	copy0 = st.copy_ns;
 	for (rep = 0; rep < o->reps; rep++) {
 		bm_pick(&r, &seed, sel);
+		reads0 = atomic_load(&r.reads);
+		t_rep = clock_now_ns();
 		/*
 		 * In groups of BM_GROUP blocks, memcpy then moves, so that
 		 * the guest's drift falls on both alike.
@@ -453,16 +448,19 @@ static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
 		t_copy = t_move = t_slot = 0;
 		for (k = 0; k < r.nr_move; k += g) {
 			g = r.nr_move - k < BM_GROUP ? r.nr_move - k : BM_GROUP;
-			t_copy += o->check ? 1 :
-				  bm_memcpy(ma + k * o->block_size,
-					    mb + k * o->block_size, g,
-					    o->block_size);
+			if (!o->check) {
+				bm_consecutive(src, ma + k * o->block_size, g,
+					       o->block_size);
+				t_copy += bm_memcpy(src, mb + k * o->block_size,
+						    g, o->block_size);
+			} else {
+				t_copy += 1;
+			}
 			if (o->slot_memcpy && !o->check && threads == 1) {
-				t_back = bm_slot_memcpy(&r, sel + k,
-							mb + k * o->block_size, g);
-				if (!t_back)
+				if (bm_slots(&r, sel + k, src, g))
 					goto out_fail;
-				t_slot += t_back;
+				t_slot += bm_memcpy(src, mb + k * o->block_size,
+						    g, o->block_size);
 			}
 			t_back = bm_move(&r, sel + k, mv + k, 1, old + k, g);
 			if (!t_back)
@@ -480,6 +478,9 @@ static int bm_pool(const struct bm_opts *o, struct cxltier *ctx,
 		res->slot_gbps[rep] = t_slot ? (double)bytes / (double)t_slot : 0;
 		res->move_gbps[rep] = (double)bytes / (double)t_move;
 		res->ratio[rep] = (double)t_copy / (double)t_move;
+		t_rep = clock_now_ns() - t_rep;
+		res->traffic_gbps[rep] = t_rep ? (double)(atomic_load(&r.reads) - reads0) *
+							 (double)o->block_size / (double)t_rep : 0;
 		res->n++;
 		move_all += t_move;
 	}
@@ -539,7 +540,7 @@ out:
 	if (mb)
 		tb_unmap(mb, r.nr_move * o->block_size);
 	cxltier_pool_destroy(r.pool);
-	close(r.accel);
+	r.dev->close(r.dev);
 	free(r.blocks);
 	free(r.sums);
 	free(r.moving);
@@ -566,10 +567,10 @@ static void usage(FILE *f)
 		"--slot-memcpy: also time memcpy from the moving blocks' own slots.\n");
 }
 
-static struct json_object *stat3(const double *v, unsigned int n)
+struct json_object *bm_json_stat3(const double *v, unsigned int n)
 {
 	struct json_object *o = json_object_new_object();
-	double lo, hi, med = median(v, n, &lo, &hi);
+	double lo, hi, med = bm_median(v, n, &lo, &hi);
 
 	json_object_object_add(o, "median", json_object_new_double(med));
 	json_object_object_add(o, "min", json_object_new_double(lo));
@@ -577,7 +578,7 @@ static struct json_object *stat3(const double *v, unsigned int n)
 	return o;
 }
 
-static void add_u64(struct json_object *j, const char *k, uint64_t v)
+void bm_json_u64(struct json_object *j, const char *k, uint64_t v)
 {
 	json_object_object_add(j, k, json_object_new_int64((int64_t)v));
 }
@@ -596,7 +597,8 @@ int cmd_blockmove(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bm_opts o = { 128, 2 << 20, 0.25, 9, 0, 0, 100, 0 };
+	struct bm_opts o = { .blocks = 128, .block_size = 2 << 20, .fraction = 0.25,
+			     .reps = 9, .pause_us = 100 };
 	struct cxltier_options co = { .size = sizeof(co),
 				      .flags = CXLTIER_OPEN_NO_AGENT };
 	struct bm_result r1, r2, *rs[2] = { &r1, &r2 };
@@ -685,35 +687,35 @@ int cmd_blockmove(int argc, char **argv)
 		unpoisoned += rs[i]->unpoisoned_old_slots;
 		skipped += rs[i]->skipped;
 	}
-	med = median(r1.ratio, r1.n, &lo, &hi);
-	med2 = median(r2.ratio, r2.n, &lo, &hi);
+	med = bm_median(r1.ratio, r1.n, &lo, &hi);
+	med2 = bm_median(r2.ratio, r2.n, &lo, &hi);
 	if (o.json) {
 		j = json_object_new_object();
 		json_object_object_add(j, "check", json_object_new_boolean(o.check));
-		add_u64(j, "block_bytes", o.block_size);
-		add_u64(j, "blocks", o.blocks);
-		add_u64(j, "moved_per_rep", (uint64_t)(o.blocks * o.fraction) ?
+		bm_json_u64(j, "block_bytes", o.block_size);
+		bm_json_u64(j, "blocks", o.blocks);
+		bm_json_u64(j, "moved_per_rep", (uint64_t)(o.blocks * o.fraction) ?
 						    (uint64_t)(o.blocks * o.fraction) : 1);
-		add_u64(j, "reps", o.reps);
-		add_u64(j, "device_pause_us", o.pause_us);
+		bm_json_u64(j, "reps", o.reps);
+		bm_json_u64(j, "device_pause_us", o.pause_us);
 		json_object_object_add(j, "slot_memcpy",
 				       json_object_new_boolean(o.slot_memcpy));
 		json_object_object_add(j, "dram_node", json_object_new_int(nodes[0]));
 		json_object_object_add(j, "far_node", json_object_new_int(nodes[1]));
 		if (!o.check) {
 			json_object_object_add(j, "blockmove_ratio_to_memcpy",
-					       stat3(r1.ratio, r1.n));
+					       bm_json_stat3(r1.ratio, r1.n));
 			json_object_object_add(j, "blockmove_ratio_to_memcpy_2threads",
-					       stat3(r2.ratio, r2.n));
+					       bm_json_stat3(r2.ratio, r2.n));
 			json_object_object_add(j, "memcpy_gbps",
-					       stat3(r1.memcpy_gbps, r1.n));
+					       bm_json_stat3(r1.memcpy_gbps, r1.n));
 			json_object_object_add(j, "blockmove_gbps",
-					       stat3(r1.move_gbps, r1.n));
+					       bm_json_stat3(r1.move_gbps, r1.n));
 			if (o.slot_memcpy)
 				json_object_object_add(j, "slot_memcpy_gbps",
-						       stat3(r1.slot_gbps, r1.n));
+						       bm_json_stat3(r1.slot_gbps, r1.n));
 			json_object_object_add(j, "blockmove_gbps_2threads",
-					       stat3(r2.move_gbps, r2.n));
+					       bm_json_stat3(r2.move_gbps, r2.n));
 			json_object_object_add(j, "pool_copy_gbps",
 					       json_object_new_double(r1.copy_gbps));
 			json_object_object_add(j, "pool_copy_share",
@@ -727,16 +729,16 @@ int cmd_blockmove(int argc, char **argv)
 			json_object_object_add(j, "cpu_s_per_gib_2threads",
 					       json_object_new_double(r2.cpu_s_per_gib));
 		}
-		add_u64(j, "moved_blocks", r1.moved_blocks + r2.moved_blocks);
-		add_u64(j, "checked_blocks", r1.checked_blocks + r2.checked_blocks);
-		add_u64(j, "corrupt_blocks", r1.corrupt_blocks + r2.corrupt_blocks);
-		add_u64(j, "corrupt_bytes", r1.corrupt_bytes + r2.corrupt_bytes);
-		add_u64(j, "old_slots_poisoned",
+		bm_json_u64(j, "moved_blocks", r1.moved_blocks + r2.moved_blocks);
+		bm_json_u64(j, "checked_blocks", r1.checked_blocks + r2.checked_blocks);
+		bm_json_u64(j, "corrupt_blocks", r1.corrupt_blocks + r2.corrupt_blocks);
+		bm_json_u64(j, "corrupt_bytes", r1.corrupt_bytes + r2.corrupt_bytes);
+		bm_json_u64(j, "old_slots_poisoned",
 			r1.poisoned_old_slots + r2.poisoned_old_slots);
-		add_u64(j, "old_slots_not_poisoned", unpoisoned);
-		add_u64(j, "skipped_blocks", skipped);
-		add_u64(j, "device_reads", r1.device_reads + r2.device_reads);
-		add_u64(j, "device_bad_reads", bad);
+		bm_json_u64(j, "old_slots_not_poisoned", unpoisoned);
+		bm_json_u64(j, "skipped_blocks", skipped);
+		bm_json_u64(j, "device_reads", r1.device_reads + r2.device_reads);
+		bm_json_u64(j, "device_bad_reads", bad);
 		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));
 		json_object_put(j);
 	} else {
@@ -751,8 +753,8 @@ int cmd_blockmove(int argc, char **argv)
 			       r1.p50_us, r1.p99_us, r1.cpu_s_per_gib);
 		if (!o.check && o.slot_memcpy)
 			printf("  memcpy %.3f GB/s, from the blocks' own slots %.3f GB/s\n",
-			       median(r1.memcpy_gbps, r1.n, &lo, &hi),
-			       median(r1.slot_gbps, r1.n, &lo, &hi));
+			       bm_median(r1.memcpy_gbps, r1.n, &lo, &hi),
+			       bm_median(r1.slot_gbps, r1.n, &lo, &hi));
 		printf("  %llu blocks moved and checked, %llu corrupt, %llu old slots not poisoned, "
 		       "%llu device reads (%llu bad)\n",
 		       (unsigned long long)(r1.checked_blocks + r2.checked_blocks),
