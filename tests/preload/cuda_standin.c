@@ -11,8 +11,16 @@
  *    and any above $CUDA_STANDIN_MAX_REGISTER bytes (2: the real runtime
  *    fails registrations of 512 GiB or more); cudaHostUnregister takes
  *    only the exact pointer registered (713 otherwise).
- *  - Every call is appended to $CUDA_STANDIN_LOG as one line:
- *    "NAME ptr=0x... size=N flags=N rc=N".
+ *  - One device (0; none with $CUDA_STANDIN_DEVICES=0) whose memory is
+ *    host memory: cudaMalloc maps it,
+ *    cudaFree takes only its pointers.  cudaMemcpy and cudaMemcpyAsync
+ *    copy at once (a stream is only a handle) and refuse a device side
+ *    outside cudaMalloc memory; cudaMemcpyAsync also refuses a host side
+ *    that is not pinned (registered or cudaHostAlloc memory), stricter
+ *    than CUDA, which then copies synchronously: the benchmark that uses
+ *    it must only ever copy from pinned memory.
+ *  - Every pinned-memory call is appended to $CUDA_STANDIN_LOG as one
+ *    line: "NAME ptr=0x... size=N flags=N rc=N".
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,10 +35,15 @@
 
 #define MAX_ENTRIES 4096
 
+/* struct entry's kinds. */
+#define REGISTERED	0
+#define HOST_ALLOC	1
+#define DEVICE		2
+
 struct entry {
 	uintptr_t start;
 	size_t size;
-	int alloc;	/* cudaHostAlloc memory (else a registration) */
+	int alloc;	/* HOST_ALLOC, REGISTERED or DEVICE */
 };
 
 static struct entry entries[MAX_ENTRIES];
@@ -110,7 +123,7 @@ static cudaError_t host_alloc(const char *name, void **ptr, size_t size,
 		p = MAP_FAILED;
 	}
 	if (p != MAP_FAILED) {
-		rc = add((uintptr_t)p, size, 1);
+		rc = add((uintptr_t)p, size, HOST_ALLOC);
 		if (rc) {
 			munmap(p, size);
 			p = MAP_FAILED;
@@ -138,7 +151,7 @@ cudaError_t cudaFreeHost(void *ptr)
 	int i;
 
 	pthread_mutex_lock(&lock);
-	i = find((uintptr_t)ptr, 1);
+	i = find((uintptr_t)ptr, HOST_ALLOC);
 	if (i >= 0) {
 		munmap(ptr, entries[i].size);
 		drop(i);
@@ -161,7 +174,7 @@ cudaError_t cudaHostRegister(void *ptr, size_t size, unsigned int flags)
 		rc = cudaErrorHostMemoryAlreadyRegistered;
 	else if (mlock(ptr, size))
 		rc = cudaErrorMemoryAllocation;
-	else if ((rc = add((uintptr_t)ptr, size, 0)))
+	else if ((rc = add((uintptr_t)ptr, size, REGISTERED)))
 		munlock(ptr, size);
 	pthread_mutex_unlock(&lock);
 	return logged("cudaHostRegister", ptr, size, flags, rc);
@@ -174,7 +187,7 @@ cudaError_t cudaHostUnregister(void *ptr)
 	int i;
 
 	pthread_mutex_lock(&lock);
-	i = find((uintptr_t)ptr, 0);
+	i = find((uintptr_t)ptr, REGISTERED);
 	if (i >= 0) {
 		size = entries[i].size;
 		munlock(ptr, size);
@@ -191,8 +204,154 @@ const char *cudaGetErrorString(cudaError_t err)
 	case cudaSuccess: return "no error";
 	case cudaErrorInvalidValue: return "invalid argument";
 	case cudaErrorMemoryAllocation: return "out of memory";
+	case cudaErrorInvalidDevice: return "invalid device ordinal";
 	case cudaErrorHostMemoryAlreadyRegistered: return "part or all of the requested memory range is already mapped";
 	case cudaErrorHostMemoryNotRegistered: return "pointer does not correspond to a registered memory region";
 	}
 	return "unknown error";
+}
+
+/* $CUDA_STANDIN_DEVICES=0: a runtime without a GPU (count 0). */
+cudaError_t cudaGetDeviceCount(int *count)
+{
+	const char *v = getenv("CUDA_STANDIN_DEVICES");
+
+	if (!count)
+		return cudaErrorInvalidValue;
+	*count = v && !strcmp(v, "0") ? 0 : 1;
+	return cudaSuccess;
+}
+
+cudaError_t cudaSetDevice(int device)
+{
+	return device == 0 ? cudaSuccess : cudaErrorInvalidDevice;
+}
+
+/* 0: not a CUDA release, so that no one mistakes the stand-in for one. */
+cudaError_t cudaRuntimeGetVersion(int *version)
+{
+	if (!version)
+		return cudaErrorInvalidValue;
+	*version = 0;
+	return cudaSuccess;
+}
+
+cudaError_t cudaMalloc(void **ptr, size_t size)
+{
+	cudaError_t rc = cudaErrorMemoryAllocation;
+	void *p;
+
+	if (!ptr || !size)
+		return cudaErrorInvalidValue;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return rc;
+	pthread_mutex_lock(&lock);
+	rc = add((uintptr_t)p, size, DEVICE);
+	pthread_mutex_unlock(&lock);
+	if (rc)
+		munmap(p, size);
+	else
+		*ptr = p;
+	return rc;
+}
+
+cudaError_t cudaFree(void *ptr)
+{
+	cudaError_t rc = cudaErrorInvalidValue;
+	int i;
+
+	if (!ptr)
+		return cudaSuccess;
+	pthread_mutex_lock(&lock);
+	i = find((uintptr_t)ptr, DEVICE);
+	if (i >= 0) {
+		munmap(ptr, entries[i].size);
+		drop(i);
+		rc = cudaSuccess;
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+/* Is [p, p + len) covered by entries of @kind (pinned: both host kinds)? */
+static int covered(const void *p, size_t len, int kind)
+{
+	uintptr_t at = (uintptr_t)p, end = at + len;
+	unsigned int i;
+	int more = 1, ok;
+
+	pthread_mutex_lock(&lock);
+	while (at < end && more) {
+		more = 0;
+		for (i = 0; i < nr_entries; i++) {
+			ok = kind == DEVICE ? entries[i].alloc == DEVICE :
+					      entries[i].alloc != DEVICE;
+			if (ok && entries[i].start <= at &&
+			    at < entries[i].start + entries[i].size) {
+				at = entries[i].start + entries[i].size;
+				more = 1;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return at >= end;
+}
+
+static cudaError_t copy(void *dst, const void *src, size_t count,
+			enum cudaMemcpyKind kind, int pinned_only)
+{
+	if (!dst || !src)
+		return cudaErrorInvalidValue;
+	switch (kind) {
+	case cudaMemcpyHostToDevice:
+		if (!covered(dst, count, DEVICE) ||
+		    (pinned_only && !covered(src, count, REGISTERED)))
+			return cudaErrorInvalidValue;
+		break;
+	case cudaMemcpyDeviceToHost:
+		if (!covered(src, count, DEVICE) ||
+		    (pinned_only && !covered(dst, count, REGISTERED)))
+			return cudaErrorInvalidValue;
+		break;
+	default:
+		return cudaErrorInvalidValue;
+	}
+	memcpy(dst, src, count);
+	return cudaSuccess;
+}
+
+cudaError_t cudaMemcpy(void *dst, const void *src, size_t count,
+		       enum cudaMemcpyKind kind)
+{
+	return copy(dst, src, count, kind, 0);
+}
+
+cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count,
+			    enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	(void)stream;
+	return copy(dst, src, count, kind, 1);
+}
+
+/* A stream is a handle only: every copy is done when it returns. */
+cudaError_t cudaStreamCreate(cudaStream_t *stream)
+{
+	if (!stream)
+		return cudaErrorInvalidValue;
+	*stream = malloc(1);
+	return *stream ? cudaSuccess : cudaErrorMemoryAllocation;
+}
+
+cudaError_t cudaStreamDestroy(cudaStream_t stream)
+{
+	free(stream);
+	return cudaSuccess;
+}
+
+cudaError_t cudaStreamSynchronize(cudaStream_t stream)
+{
+	(void)stream;
+	return cudaSuccess;
 }
