@@ -57,6 +57,7 @@ tests=(
 	"cxltier-pool-test	kmem	loaded"
 	"cxltier-pool-advice-test	kmem	loaded"
 	"pool_blockmove.sh	kmem	loaded"
+	"pool_cuda.sh		kmem	loaded"
 	"e2e_pool_advice.sh	kmem	loaded"
 	"e2e_pool_hints.sh	kmem	loaded"
 	"e2e_pool_release.sh	kmem	loaded"

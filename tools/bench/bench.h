@@ -22,6 +22,7 @@
 #define BENCH_EXIT_FAIL		1	/* the measurement failed */
 #define BENCH_EXIT_USAGE	2	/* bad command line */
 #define BENCH_EXIT_NODEV	3	/* module or fake accelerator missing */
+#define BENCH_EXIT_SKIP		4	/* cuda: no CUDA runtime or no GPU */
 
 int cmd_heat_accuracy(int argc, char **argv);
 int cmd_scan_cost(int argc, char **argv);
@@ -30,6 +31,7 @@ int cmd_e2e(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_blockmove(int argc, char **argv);
 int cmd_policy_cost(int argc, char **argv);
+int cmd_cuda(int argc, char **argv);
 
 /*
  * main.c: a private cxltierd (the test bed's) with @config_text, found

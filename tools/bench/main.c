@@ -27,6 +27,8 @@ static const struct bench_cmd bench_cmds[] = {
 	  "pinned and unpinned migration throughput versus memcpy" },
 	{ "blockmove", cmd_blockmove,
 	  "block pool copy-then-swap moves versus memcpy" },
+	{ "cuda", cmd_cuda,
+	  "CUDA per tier: register cost, H2D bandwidth, moves under H2D" },
 	{ "policy-cost", cmd_policy_cost,
 	  "the placement policy's cost per heat epoch and decision (no module)" },
 };
