@@ -75,14 +75,19 @@ struct cu_reader {
  * @rt: the runtime
  * @readers: the traffic thread's and the verifier's
  * @block_size: bytes of each reader's buffers
+ * @gpu: the device, made current in each thread that reads
  * @errors: failed CUDA calls (the first is printed)
  */
 struct cu_gpu {
 	struct cudart *rt;
 	struct cu_reader readers[BM_NR_READERS];
 	uint64_t block_size;
+	int gpu;
 	unsigned int errors;
 };
+
+/* The CUDA runtime's current device is per thread. */
+static __thread int cu_thread_gpu = -1;
 
 static int cu_fail(struct cu_gpu *g, const char *call, int rc)
 {
@@ -145,6 +150,12 @@ static int gpu_read(struct bm_device *d, enum bm_reader reader,
 
 	if (len > g->block_size)
 		return -EINVAL;
+	if (cu_thread_gpu != g->gpu) {
+		rc = g->rt->set_device(g->gpu);
+		if (rc != CUDART_SUCCESS)
+			return cu_fail(g, "cudaSetDevice", rc);
+		cu_thread_gpu = g->gpu;
+	}
 	rc = g->rt->memcpy_async(r->dev, ref->addr, len, CUDART_MEMCPY_H2D,
 				 r->stream);
 	if (rc != CUDART_SUCCESS)
@@ -450,6 +461,7 @@ int cmd_cuda(int argc, char **argv)
 		return cu_skip(&o, why);
 	}
 	g.rt = &rt;
+	g.gpu = o.gpu;
 	rc = rt.set_device(o.gpu);
 	if (rc != CUDART_SUCCESS) {
 		cu_fail(&g, "cudaSetDevice", rc);
