@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "adapter.h"
+#include "cudart_sonames.h"
 
 /* cudaError_t values used here (driver_types.h). */
 #define CUDA_SUCCESS			0
@@ -23,10 +24,7 @@
 /* cudaHostRegisterPortable: the pin is valid in every CUDA context. */
 #define CUDA_HOST_REGISTER_PORTABLE	0x01
 
-/* Sonames tried in turn: the development link, then the runtime ones. */
-static const char *const cuda_sonames[] = {
-	"libcudart.so", "libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0",
-};
+static const char *const cuda_sonames[] = { CXLTIER_CUDART_SONAMES };
 
 /**
  * struct cuda_api - the CUDA runtime entry points the adapter uses

@@ -108,31 +108,55 @@ static size_t max_register(void)
 	return v ? strtoull(v, NULL, 0) : (size_t)512 << 30;
 }
 
+/* Map @size bytes as an entry of @kind, locked if HOST_ALLOC. */
+static cudaError_t map_entry(void **ptr, size_t size, int kind)
+{
+	cudaError_t rc = cudaErrorMemoryAllocation;
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return rc;
+	pthread_mutex_lock(&lock);
+	if (kind != HOST_ALLOC || !mlock(p, size))
+		rc = add((uintptr_t)p, size, kind);
+	pthread_mutex_unlock(&lock);
+	if (rc)
+		munmap(p, size);
+	else
+		*ptr = p;
+	return rc;
+}
+
+/* Unmap the entry of @kind that starts at @ptr. */
+static cudaError_t unmap_entry(void *ptr, int kind)
+{
+	cudaError_t rc = cudaErrorInvalidValue;
+	int i;
+
+	pthread_mutex_lock(&lock);
+	i = find((uintptr_t)ptr, kind);
+	if (i >= 0) {
+		munmap(ptr, entries[i].size);
+		drop(i);
+		rc = cudaSuccess;
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
 static cudaError_t host_alloc(const char *name, void **ptr, size_t size,
 			      unsigned int flags)
 {
-	cudaError_t rc = cudaErrorMemoryAllocation;
-	void *p = MAP_FAILED;
+	void *p = NULL;
+	cudaError_t rc;
 
 	if (!ptr || !size)
 		return logged(name, NULL, size, flags, cudaErrorInvalidValue);
-	pthread_mutex_lock(&lock);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p != MAP_FAILED && mlock(p, size)) {
-		munmap(p, size);
-		p = MAP_FAILED;
-	}
-	if (p != MAP_FAILED) {
-		rc = add((uintptr_t)p, size, HOST_ALLOC);
-		if (rc) {
-			munmap(p, size);
-			p = MAP_FAILED;
-		}
-	}
-	pthread_mutex_unlock(&lock);
+	rc = map_entry(&p, size, HOST_ALLOC);
 	if (!rc)
 		*ptr = p;
-	return logged(name, p == MAP_FAILED ? NULL : p, size, flags, rc);
+	return logged(name, p, size, flags, rc);
 }
 
 cudaError_t cudaHostAlloc(void **ptr, size_t size, unsigned int flags)
@@ -147,18 +171,7 @@ cudaError_t cudaMallocHost(void **ptr, size_t size)
 
 cudaError_t cudaFreeHost(void *ptr)
 {
-	cudaError_t rc = cudaErrorInvalidValue;
-	int i;
-
-	pthread_mutex_lock(&lock);
-	i = find((uintptr_t)ptr, HOST_ALLOC);
-	if (i >= 0) {
-		munmap(ptr, entries[i].size);
-		drop(i);
-		rc = cudaSuccess;
-	}
-	pthread_mutex_unlock(&lock);
-	return logged("cudaFreeHost", ptr, 0, 0, rc);
+	return logged("cudaFreeHost", ptr, 0, 0, unmap_entry(ptr, HOST_ALLOC));
 }
 
 cudaError_t cudaHostRegister(void *ptr, size_t size, unsigned int flags)
@@ -238,40 +251,14 @@ cudaError_t cudaRuntimeGetVersion(int *version)
 
 cudaError_t cudaMalloc(void **ptr, size_t size)
 {
-	cudaError_t rc = cudaErrorMemoryAllocation;
-	void *p;
-
 	if (!ptr || !size)
 		return cudaErrorInvalidValue;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return rc;
-	pthread_mutex_lock(&lock);
-	rc = add((uintptr_t)p, size, DEVICE);
-	pthread_mutex_unlock(&lock);
-	if (rc)
-		munmap(p, size);
-	else
-		*ptr = p;
-	return rc;
+	return map_entry(ptr, size, DEVICE);
 }
 
 cudaError_t cudaFree(void *ptr)
 {
-	cudaError_t rc = cudaErrorInvalidValue;
-	int i;
-
-	if (!ptr)
-		return cudaSuccess;
-	pthread_mutex_lock(&lock);
-	i = find((uintptr_t)ptr, DEVICE);
-	if (i >= 0) {
-		munmap(ptr, entries[i].size);
-		drop(i);
-		rc = cudaSuccess;
-	}
-	pthread_mutex_unlock(&lock);
-	return rc;
+	return ptr ? unmap_entry(ptr, DEVICE) : cudaSuccess;
 }
 
 /* Is [p, p + len) covered by entries of @kind (pinned: both host kinds)? */

@@ -115,7 +115,6 @@ static void *bm_device(void *arg)
 /* The fake accelerator (selftests' cxltier_test_accel): DMA reads. */
 static int accel_open(struct bm_device *d, uint64_t block_size)
 {
-	static char arg[32];
 	int fd = tb_accel_open(TB_ACCEL_LOAD | TB_ACCEL_UNLOAD_AT_EXIT);
 
 	(void)block_size;
@@ -124,8 +123,8 @@ static int accel_open(struct bm_device *d, uint64_t block_size)
 			strerror(-fd));
 		return fd;
 	}
-	snprintf(arg, sizeof(arg), "fd=%d", fd);
-	d->adapter_arg = arg;
+	snprintf(d->arg, sizeof(d->arg), "fd=%d", fd);
+	d->adapter_arg = d->arg;
 	d->priv = (void *)(intptr_t)fd;
 	return 0;
 }
@@ -147,7 +146,6 @@ static void accel_close(struct bm_device *d)
 }
 
 static struct bm_device bm_fake_accel = {
-	.what = "the fake accelerator",
 	.adapter = "test-accel",
 	.traffic_sums = 1,
 	.open = accel_open,

@@ -19,9 +19,9 @@ enum bm_reader { BM_TRAFFIC, BM_VERIFY, BM_NR_READERS };
 
 /**
  * struct bm_device - the device that pins the pool and reads its blocks
- * @what: its name in messages
  * @adapter: the pool's adapter
- * @adapter_arg: the adapter's argument, or NULL
+ * @adapter_arg: the adapter's argument, or NULL (may point to @arg)
+ * @arg: room for @open to write the adapter's argument
  * @traffic_sums: the traffic thread's reads give checksums cheaply (the
  *	fake accelerator's DMA does; a GPU's copy would need a copy back)
  * @open: before the pool is made: open the device, set @adapter_arg;
@@ -33,9 +33,9 @@ enum bm_reader { BM_TRAFFIC, BM_VERIFY, BM_NR_READERS };
  * @priv: the device's own
  */
 struct bm_device {
-	const char *what;
 	const char *adapter;
 	const char *adapter_arg;
+	char arg[32];
 	int traffic_sums;
 	int (*open)(struct bm_device *d, uint64_t block_size);
 	int (*read)(struct bm_device *d, enum bm_reader reader,

@@ -378,7 +378,7 @@ int cmd_cuda(int argc, char **argv)
 	int set_slab = 0, set_reps = 0, set_blocks = 0, c, rc, ret;
 	struct cu_gpu g = { 0 };
 	struct bm_device dev = {
-		.what = "the GPU", .adapter = "cuda", .open = gpu_open,
+		.adapter = "cuda", .open = gpu_open,
 		.read = gpu_read, .close = gpu_close, .priv = &g,
 	};
 	struct bm_opts bo = { 0 };

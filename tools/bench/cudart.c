@@ -10,11 +10,9 @@
 #include <string.h>
 
 #include "cudart.h"
+#include "cudart_sonames.h"
 
-/* As libcxltier's cuda adapter tries them (agent/lib/adapter_cuda.c). */
-static const char *const cudart_sonames[] = {
-	"libcudart.so", "libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0",
-};
+static const char *const cudart_sonames[] = { CXLTIER_CUDART_SONAMES };
 
 #define SYM(field, name) { offsetof(struct cudart, field), name }
 

@@ -2,8 +2,8 @@
 /*
  * The CUDA runtime entry points cxltier-bench cuda uses, loaded with
  * dlopen() at run time (no CUDA headers or libraries at build time), from
- * the same sonames and in the same order as libcxltier's cuda adapter, so
- * that the two share one runtime and its registrations.
+ * libcxltier's cuda adapter's list of sonames (cudart_sonames.h), so that
+ * the two share one runtime and its registrations.
  */
 #ifndef CXLTIER_BENCH_CUDART_H
 #define CXLTIER_BENCH_CUDART_H
