@@ -13,7 +13,7 @@
 #                          libcxl, libdaxctl), for cxltierd and cxltierctl
 #   $(TOPOLOGY_LIBS)       what a program linking it adds to its LDLIBS
 
-CXLTIERD_CORE_SRCS := agent/conffile.c agent/config.c agent/node_meminfo.c agent/numalog.c agent/policy.c agent/pool_plan.c
+CXLTIERD_CORE_SRCS := agent/conffile.c agent/config.c agent/node_meminfo.c agent/numalog.c agent/policy.c agent/pool_heat.c agent/pool_plan.c
 CXLTIERD_CORE_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(CXLTIERD_CORE_SRCS))
 CXLTIERD_CORE_A    := $(LIBDIR_B)/libcxltierd-core.a
 CXLTIERD_CORE_LIBS := $(shell $(PKG_CONFIG) --libs inih 2>/dev/null || echo -linih) -lnuma -lm

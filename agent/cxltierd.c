@@ -48,6 +48,7 @@
 #include "peer_access.h"
 #include "pin_place.h"
 #include "plan.h"
+#include "pool_heat.h"
 #include "pool_plan.h"
 #include "proto.h"
 #include "server.h"
@@ -479,26 +480,32 @@ static void untracked_pressure_log(struct daemon *d)
 }
 
 /*
- * @p's allocated blocks for the planner into *@blocksp (@pp filled):
- * heat from its slabs' chunks in @snap (the module's heat is the
- * slot's: pool_plan_block_heat() gives the block's), kept per block for
- * the hint plan, or with @snap NULL the heat kept at the last decision.  Returns
- * the number of blocks, or -1 (no slab tracked: the pool is going
- * away; or no memory).  A released slab (POOL_RELEASE, or one the
+ * @p's allocated blocks for the planner into *@blocksp (@pp filled).
+ * With @snap, a decision's: each block's reads and last access from its
+ * slot's chunks in @snap go to its pool_heat, whose followed shadow
+ * ranks it; until the shadows have seen an epoch, or with the adaptive
+ * heat off, the module's heat does (the slot's: pool_plan_block_heat()
+ * gives the block's).  The heat is kept per block for the hint plan,
+ * which passes @snap NULL and takes the heat of the last decision.
+ * Returns the number of blocks, or -1 (no slab tracked: the pool is
+ * going away; or no memory).  A released slab (POOL_RELEASE, or one the
  * library gave back on its own and the module no longer tracks) has no
  * blocks: it counts with no slots, so nothing is advised into it.
  */
 static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
-			   uint64_t now, uint32_t half_life_ms,
+			   uint64_t now, const struct config *cfg,
 			   struct pool_plan_pool *pp,
 			   struct pool_plan_block **blocksp)
 {
 	const struct obs_range *r[PROTO_POOL_MAX_TIERS] = { NULL };
 	struct pool_plan_block *blocks;
 	uint32_t slot, nr_slots = p->tier_base[p->nr_tiers];
-	uint64_t off, c, c_end, heat;
+	uint64_t off, c, c_end, heat, last;
+	uint32_t reads;
+	bool young;
 	unsigned int t, gone = 0;
-	size_t n = 0;
+	size_t n = 0, i, dram = 0;
+	int k = -1;
 
 	memset(pp, 0, sizeof(*pp));
 	pp->pool = p->id;
@@ -522,6 +529,8 @@ static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
 			}
 		}
 		pp->slots[t] = p->slab[t].slots;
+		if (pp->mtier[t] == POLICY_TIER_DRAM)
+			dram += pp->slots[t];
 	}
 	/* No slab tracked: the pool is going away. */
 	if (snap && (gone | p->released) == (1U << p->nr_tiers) - 1)
@@ -540,31 +549,64 @@ static ssize_t pool_blocks(struct srv_pool *p, const struct obs_snapshot *snap,
 				continue;
 			}
 			if (snap) {
-				/* The block's heat: its hottest chunk. */
+				/*
+				 * The block's heat: its hottest chunk; its reads
+				 * and last access: its busiest and latest.
+				 */
 				off = (uint64_t)(slot - p->tier_base[t]) * p->block_size;
 				c_end = (off + p->block_size + p->chunk_size[t] - 1) /
 					p->chunk_size[t];
 				heat = 0;
+				reads = 0;
+				young = false;
+				last = 0;
 				for (c = off / p->chunk_size[t];
-				     c < c_end && c < r[t]->info.nr_chunks; c++)
-					if (r[t]->chunks[c].heat > heat)
-						heat = r[t]->chunks[c].heat;
+				     c < c_end && c < r[t]->info.nr_chunks; c++) {
+					const struct cxltier_chunk_heat *ch = &r[t]->chunks[c];
+
+					heat = ch->heat > heat ? ch->heat : heat;
+					reads = ch->dev_count > reads ? ch->dev_count : reads;
+					young |= ch->cpu_young != 0;
+					last = ch->last_epoch > last ? ch->last_epoch : last;
+				}
 				p->slot_heat[slot] = heat;
 				p->heat[idx] = pool_plan_block_heat(
 					heat, p->carried[idx], p->stale[idx],
 					now > p->entered_ms[idx] ? now - p->entered_ms[idx] : 0,
-					half_life_ms);
+					cfg->half_life_ms);
 				p->heat_of[idx] = h;
+				pool_heat_see(p->block_heat, idx, h, reads, young,
+					      last, p->entered_ms[idx]);
 			}
 			blocks[n].handle = h;
 			blocks[n].tier = t;
-			blocks[n].heat = p->heat[idx];
 			blocks[n].moved_ms = p->moved_ms[idx];
 			blocks[n].hint = server_pool_hint(p, h, now);
 			blocks[n].hint_seq = p->hint[idx].seq;
 			blocks[n].hint_demoted = p->hint_demoted[idx];
 			n++;
 		}
+	if (snap) {
+		k = pool_heat_step(p->block_heat, cfg, snap->epoch, now, dram);
+		if (k < -1) {
+			log_warn("pool %u of pid %d: adaptive heat: %s; the module's heat ranks its blocks",
+				 p->id, (int)server_pool_pid(p), strerror(-k));
+			k = -1;
+		}
+		if (k != p->heat_setting)
+			log_debug("pool %u of pid %d: ranking by %s %d", p->id,
+				  (int)server_pool_pid(p),
+				  k >= 0 ? "adaptive heat setting" : "the module's heat", k);
+		p->heat_setting = k;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t idx = (uint32_t)blocks[i].handle;
+
+		if (snap && p->heat_setting >= 0)
+			p->heat[idx] = pool_heat_of(p->block_heat, idx);
+		blocks[i].heat = p->heat[idx];
+		blocks[i].last_ms = pool_heat_last(p->block_heat, idx);
+	}
 	*blocksp = blocks;
 	return (ssize_t)n;
 }
@@ -610,7 +652,7 @@ static size_t pool_decide(struct daemon *d, struct srv_pool *p,
 	if (hints)
 		p->hint_urgent = false;
 	frame = malloc(sizeof(*frame));
-	n = frame ? pool_blocks(p, snap, now, d->cfg.half_life_ms, &pp, &blocks) : -1;
+	n = frame ? pool_blocks(p, snap, now, &d->cfg, &pp, &blocks) : -1;
 	if (n < 0)
 		goto out;
 	/* A slab on a node being drained (or drained) takes no block. */

@@ -1058,6 +1058,15 @@ void policy_adapt_read(struct policy_adapt *a, size_t chunk, uint32_t reads)
 	a->reads[chunk] = a->reads[chunk] > UINT32_MAX - reads ? UINT32_MAX : a->reads[chunk] + reads;
 }
 
+void policy_adapt_forget(struct policy_adapt *a, size_t chunk)
+{
+	if (chunk >= a->nr)
+		return;
+	memset(a->heat + chunk * a->n, 0, a->n * sizeof(*a->heat));
+	a->reads[chunk] = 0;
+	a->wrote[chunk] = 0;
+}
+
 void policy_adapt_write(struct policy_adapt *a, size_t chunk)
 {
 	if (chunk < a->nr)

@@ -363,6 +363,12 @@ int policy_adapt_resize(struct policy_adapt *a, size_t nr);
 /* @reads reads of chunk @chunk (< the size), scored and counted. */
 void policy_adapt_read(struct policy_adapt *a, size_t chunk, uint32_t reads);
 
+/*
+ * Chunk @chunk (< the size) starts again, cold in every shadow: its
+ * index now names another chunk (a block pool reuses its indexes).
+ */
+void policy_adapt_forget(struct policy_adapt *a, size_t chunk);
+
 /* The write that creates chunk @chunk (< the size). */
 void policy_adapt_write(struct policy_adapt *a, size_t chunk);
 

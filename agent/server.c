@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "log.h"
 #include "peer_access.h"
+#include "pool_heat.h"
 #include "proto.h"
 #include "proto_pool.h"
 #include "ratelimit.h"
@@ -236,6 +237,7 @@ static void pool_free_arrays(struct srv_pool *p)
 	free(p->entered_ms);
 	free(p->slot_heat);
 	free(p->hint_demoted);
+	pool_heat_free(p->block_heat);
 	free(p);
 }
 
@@ -416,9 +418,11 @@ static int do_pool_register(struct server *s, struct srv_client *c,
 	p->entered_ms = calloc(m->nr_blocks, sizeof(*p->entered_ms));
 	p->slot_heat = calloc(slots, sizeof(*p->slot_heat));
 	p->hint_demoted = calloc(m->nr_blocks, sizeof(*p->hint_demoted));
+	p->block_heat = pool_heat_new(m->nr_blocks);
+	p->heat_setting = -1;
 	if (!p->slot || !p->where || !p->moved_ms || !p->hint || !p->heat ||
 	    !p->heat_of || !p->carried || !p->stale || !p->entered_ms ||
-	    !p->slot_heat || !p->hint_demoted)
+	    !p->slot_heat || !p->hint_demoted || !p->block_heat)
 		goto err;
 	p->client = c;
 	p->id = m->pool;

@@ -24,6 +24,8 @@
 #include "peer_limits.h"
 #include "proto_pool.h"
 
+struct pool_heat;
+
 struct server;
 struct srv_client;
 
@@ -199,6 +201,10 @@ unsigned int server_pool_hint(const struct srv_pool *p, uint64_t handle,
  * @slot_heat: per slot, its heat at the last decision
  * @hint_demoted: per block index, demoted by advice for a will-read
  *	hint and not advised since
+ * @block_heat: its blocks' adaptive heat, creating writes and recency
+ *	(pool_heat.h)
+ * @heat_setting: the adaptive heat's setting that ranked its blocks at
+ *	the last decision, -1 for the module's heat
  * @serial: the server's number of the pool, never 0 nor reused: a
  *	caller that keeps it finds the pool again (server_pool_by_serial())
  * @released: mask of the tiers whose slab was given back (POOL_RELEASE
@@ -240,6 +246,8 @@ struct srv_pool {
 	uint64_t *entered_ms;
 	uint64_t *slot_heat;
 	uint8_t *hint_demoted;
+	struct pool_heat *block_heat;
+	int heat_setting;
 	uint64_t serial;
 	unsigned int released;
 	uint32_t release_seq;

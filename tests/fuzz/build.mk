@@ -30,6 +30,7 @@ endef
 
 FUZZ_SERVER_SRCS := tests/fuzz/fuzz_server.c agent/server.c agent/peer_access.c \
 		    agent/peer_limits.c agent/ratelimit.c agent/log.c \
+		    agent/pool_heat.c agent/policy.c \
 		    agent/lib/proto.c agent/lib/proto_pool.c \
 		    agent/lib/proto_pool_peer.c agent/lib/kdev.c
 $(eval $(call fuzzer,fuzz-server,$(FUZZ_SERVER_SRCS),))

@@ -12,6 +12,7 @@ $(eval $(call unit_test,test-pin-place,tests/unit/test_pin_place.c agent/pin_pla
 $(eval $(call unit_test,test-node-meminfo,tests/unit/test_node_meminfo.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-policy,tests/unit/test_policy.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-pool-plan,tests/unit/test_pool_plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-pool-heat,tests/unit/test_pool_heat.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 
 KVREPLAY_TEST_SRCS := tests/unit/test_kvreplay.c tools/kvreplay/trace.c tools/kvreplay/sim.c \
 		      tools/kvreplay/baselines.c tools/kvreplay/report.c tools/kvreplay/scale.c \
@@ -26,7 +27,7 @@ $(eval $(call unit_test,test-libcxltier,tests/unit/test_libcxltier.c,$(LIBCXLTIE
 $(eval $(call unit_test,test-plan,tests/unit/test_plan.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-metrics,tests/unit/test_metrics.c agent/metrics.c agent/plan.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-executor,tests/unit/test_executor.c agent/executor.c agent/plan.c agent/server.c agent/peer_access.c agent/peer_limits.c agent/ratelimit.c agent/metrics.c agent/log.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
-$(eval $(call unit_test,test-server,tests/unit/test_server.c agent/server.c agent/peer_access.c agent/peer_limits.c agent/ratelimit.c agent/log.c,,$(LIBCXLTIER_A)))
+$(eval $(call unit_test,test-server,tests/unit/test_server.c agent/server.c agent/peer_access.c agent/peer_limits.c agent/ratelimit.c agent/log.c agent/pool_heat.c agent/policy.c,,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-pool-table,tests/unit/test_pool_table.c,-lpthread,$(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-preload-place,tests/unit/test_preload_place.c agent/preload/place.c,$(CXLTIERD_CORE_LIBS),$(CXLTIERD_CORE_A) $(LIBCXLTIER_A)))
 $(eval $(call unit_test,test-observe,tests/unit/test_observe.c agent/observe.c agent/placement.c,,$(LIBCXLTIER_A)))

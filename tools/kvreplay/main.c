@@ -840,7 +840,12 @@ int main(int argc, char **argv)
 		return KVR_EXIT_USAGE;
 	}
 	if (real) {
-		/* The daemon's model: whole reads, the last access's epoch, no hints. */
+		/*
+		 * The daemon's model: whole reads, the last access's epoch, no
+		 * hints; a pool's blocks by the adaptive heat, creating writes
+		 * seen (agent/pool_heat.c), a buffer's by the module's heat,
+		 * which sees no creating write.
+		 */
 		p.write_weight_pm = p.report_writes ? 1000 : 0;
 		p.recency = KVR_RECENCY_EPOCH;
 		p.nr_adapt = 0;
@@ -888,7 +893,7 @@ int main(int argc, char **argv)
 	}
 	/* The adaptive heat: cxltierd's settings, unless the command line says. */
 	p.adapt_window_ms = p.cfg.adaptive_window_ms;
-	if (!adapt_set && !real) {
+	if (!adapt_set && (!real || ro.mode == KVR_REAL_POOL)) {
 		p.nr_adapt = p.cfg.adaptive ? p.cfg.nr_adaptive : 0;
 		for (i = 0; i < p.nr_adapt; i++) {
 			p.adapt[i].half_life_ms = p.cfg.adaptive_set[i].half_life_ms;
@@ -896,8 +901,8 @@ int main(int argc, char **argv)
 			p.adapt[i].recency = p.cfg.adaptive_set[i].recency;
 		}
 	}
-	/* --real: the daemon runs the module's heat, the one the model replays. */
-	if (real)
+	/* --real-mode=buffer: the daemon runs the module's heat, as modelled. */
+	if (real && ro.mode != KVR_REAL_POOL)
 		p.cfg.adaptive = false;
 
 	if (real) {

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pool_heat: a block pool's heat per block index.  See pool_heat.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/cxltier.h>
+
+#include "policy.h"
+#include "pool_heat.h"
+
+/**
+ * struct pool_heat - one pool's block heat
+ * @nr: block indexes
+ * @of: per index, the handle the shadows hold (0: none)
+ * @last: per index, the epoch of its block's last access (0: none)
+ * @reads: per index, reads seen at this decision
+ * @slot_last: per index, its slot's last access seen at this decision
+ * @flags: per index, SEEN / CREATED / MOVED at this decision
+ * @adapt: the shadows, NULL when off or not set up
+ * @set: their settings, as the config had them
+ * @nr_set: entries of @set
+ * @epoch_ms: the config's heat epoch then
+ * @window_ms: its adaptive_window then
+ * @folded: the last epoch taken in (0: none since a start)
+ * @cur: the shadow followed
+ * @step_ms: the last decision's time (0: none)
+ */
+struct pool_heat {
+	uint32_t nr;
+	uint64_t *of;
+	uint64_t *last;
+	uint32_t *reads;
+	uint64_t *slot_last;
+	uint8_t *flags;
+	struct policy_adapt *adapt;
+	struct config_adapt set[CONFIG_MAX_ADAPT];
+	unsigned int nr_set;
+	uint32_t epoch_ms;
+	uint32_t window_ms;
+	uint64_t folded;
+	unsigned int cur;
+	uint64_t step_ms;
+};
+
+#define SEEN	1
+#define CREATED	2
+#define MOVED	4
+
+struct pool_heat *pool_heat_new(uint32_t nr_blocks)
+{
+	struct pool_heat *h = calloc(1, sizeof(*h));
+	size_t n = nr_blocks ? nr_blocks : 1;
+
+	if (!h)
+		return NULL;
+	h->nr = nr_blocks;
+	h->of = calloc(n, sizeof(*h->of));
+	h->last = calloc(n, sizeof(*h->last));
+	h->reads = calloc(n, sizeof(*h->reads));
+	h->slot_last = calloc(n, sizeof(*h->slot_last));
+	h->flags = calloc(n, sizeof(*h->flags));
+	if (!h->of || !h->last || !h->reads || !h->slot_last || !h->flags) {
+		pool_heat_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void pool_heat_free(struct pool_heat *h)
+{
+	if (!h)
+		return;
+	policy_adapt_free(h->adapt);
+	free(h->of);
+	free(h->last);
+	free(h->reads);
+	free(h->slot_last);
+	free(h->flags);
+	free(h);
+}
+
+void pool_heat_see(struct pool_heat *h, uint32_t idx, uint64_t handle,
+		   uint32_t reads, bool young, uint64_t last_epoch,
+		   uint64_t entered_ms)
+{
+	if (idx >= h->nr || !handle)
+		return;
+	h->flags[idx] = SEEN;
+	if (h->of[idx] != handle) {
+		h->of[idx] = handle;
+		h->last[idx] = 0;
+		h->flags[idx] |= CREATED;
+	} else if (h->step_ms && entered_ms > h->step_ms) {
+		h->flags[idx] |= MOVED;
+	}
+	/* A young page of a block that came since is the copy's. */
+	h->reads[idx] = reads + (young && reads < UINT32_MAX &&
+				 !(h->flags[idx] & (MOVED | CREATED)));
+	h->slot_last[idx] = last_epoch;
+}
+
+/* Shadows for @cfg's settings: kept if they are the same, else new. */
+static int setup(struct pool_heat *h, const struct config *cfg)
+{
+	struct policy_adapt_setting set[POLICY_ADAPT_MAX];
+	unsigned int k, n = cfg->nr_adaptive;
+
+	if (!cfg->adaptive || !n || n > POLICY_ADAPT_MAX) {
+		policy_adapt_free(h->adapt);
+		h->adapt = NULL;
+		return 0;
+	}
+	if (h->adapt && h->nr_set == n && h->epoch_ms == cfg->epoch_ms &&
+	    h->window_ms == cfg->adaptive_window_ms &&
+	    !memcmp(h->set, cfg->adaptive_set, n * sizeof(*h->set)))
+		return 0;
+	policy_adapt_free(h->adapt);
+	for (k = 0; k < n; k++) {
+		set[k].half_life_ms = cfg->adaptive_set[k].half_life_ms;
+		set[k].write_weight_pm = cfg->adaptive_set[k].write_weight_pm;
+		set[k].recency = cfg->adaptive_set[k].recency;
+	}
+	h->adapt = policy_adapt_new(set, n, cfg->epoch_ms, cfg->adaptive_window_ms);
+	if (!h->adapt || policy_adapt_resize(h->adapt, h->nr)) {
+		policy_adapt_free(h->adapt);
+		h->adapt = NULL;
+		return -ENOMEM;
+	}
+	memcpy(h->set, cfg->adaptive_set, n * sizeof(*h->set));
+	h->nr_set = n;
+	h->epoch_ms = cfg->epoch_ms;
+	h->window_ms = cfg->adaptive_window_ms;
+	h->folded = 0;
+	h->cur = 0;
+	return 0;
+}
+
+/* The reads of block @i in epoch @e of those since the last decision. */
+static uint32_t reads_in(const struct pool_heat *h, uint32_t i, uint64_t e,
+			 uint64_t epoch)
+{
+	if (e == epoch)
+		return h->reads[i];
+	/* A slot it came to since may hold its last occupant's access. */
+	return !(h->flags[i] & (MOVED | CREATED)) && h->slot_last[i] == e;
+}
+
+/* Take in the epochs after h->folded up to @epoch. */
+static void fold(struct pool_heat *h, uint64_t epoch)
+{
+	uint64_t e = h->folded ? h->folded + 1 : epoch;
+	uint32_t i, r;
+
+	for (; e <= epoch; e++) {
+		for (i = 0; i < h->nr; i++) {
+			if (!(h->flags[i] & SEEN))
+				continue;
+			r = reads_in(h, i, e, epoch);
+			if (r)
+				policy_adapt_read(h->adapt, i, r);
+			if (e == epoch && (h->flags[i] & CREATED))
+				policy_adapt_write(h->adapt, i);
+		}
+		policy_adapt_epoch(h->adapt);
+	}
+	h->folded = epoch;
+}
+
+int pool_heat_step(struct pool_heat *h, const struct config *cfg,
+		   uint64_t epoch, uint64_t now_ms, size_t dram_blocks)
+{
+	int ret = setup(h, cfg), k = -1;
+	uint32_t i;
+
+	if (h->adapt && h->folded &&
+	    (epoch < h->folded || epoch - h->folded > POOL_HEAT_MAX_GAP)) {
+		policy_adapt_free(h->adapt);
+		h->adapt = NULL;
+		ret = setup(h, cfg);
+	}
+	for (i = 0; i < h->nr; i++) {
+		uint8_t f = h->flags[i];
+
+		if (!(f & SEEN)) {
+			/* Freed, or on a slab no longer tracked. */
+			h->of[i] = 0;
+			h->last[i] = 0;
+			if (h->adapt)
+				policy_adapt_forget(h->adapt, i);
+			continue;
+		}
+		if ((f & CREATED) && h->adapt)
+			policy_adapt_forget(h->adapt, i);
+		/* Recency: the creating write, a read now, or the slot's last. */
+		if ((f & CREATED) || h->reads[i])
+			h->last[i] = epoch;
+		else if (!(f & MOVED) && h->slot_last[i] > h->last[i])
+			h->last[i] = h->slot_last[i];
+	}
+	if (h->adapt && epoch) {
+		if (epoch != h->folded) {
+			fold(h, epoch);
+		} else {
+			/* A second decision in one epoch: the writes wait for its end. */
+			for (i = 0; i < h->nr; i++)
+				if (h->flags[i] & CREATED)
+					policy_adapt_write(h->adapt, i);
+		}
+	}
+	if (h->adapt && h->folded) {
+		h->cur = policy_adapt_decide(h->adapt, now_ms, dram_blocks, NULL, 0);
+		k = (int)h->cur;
+	}
+	memset(h->flags, 0, h->nr ? h->nr : 1);
+	h->step_ms = now_ms;
+	return ret ? ret : k;
+}
+
+uint64_t pool_heat_of(const struct pool_heat *h, uint32_t idx)
+{
+	const uint64_t div = POLICY_ADAPT_ONE / CXLTIER_HEAT_ONE;
+	uint64_t x;
+
+	if (!h->adapt || idx >= h->nr)
+		return 0;
+	x = policy_adapt_heat(h->adapt, idx, h->cur);
+	/* Rounded up, as policy_adapt_decide() hands it over. */
+	return x / div + !!(x % div);
+}
+
+uint64_t pool_heat_last(const struct pool_heat *h, uint32_t idx)
+{
+	return idx < h->nr ? h->last[idx] : 0;
+}
