@@ -102,6 +102,8 @@ static void usage(FILE *f)
 		"                           fraction of a read's, 0-16 (default 0.25)\n"
 		"  --no-recency             --simulate: do not tell the policy each block's\n"
 		"                           last access (ties of heat go by block)\n"
+		"  --recency-epoch          --simulate: tell it the heat epoch of the last\n"
+		"                           access, as cxltierd knows it (default: its time)\n"
 		"  --adaptive LIST          --simulate: follow the best of these heat settings,\n"
 		"                           HALF_LIFE:WRITE_WEIGHT,... (default\n"
 		"                           " KVR_ADAPT_DEFAULT ")\n"
@@ -506,7 +508,7 @@ int main(int argc, char **argv)
 		OPT_MAX_LINE, OPT_MAX_REQ, OPT_MAX_ACC, OPT_MAX_BLOCKS, OPT_JSON,
 		OPT_VERSION, OPT_WRITES, OPT_HEAT_LOG, OPT_HEAT_EVERY, OPT_HEAT_CHUNKS,
 		OPT_REAL, OPT_REAL_MODE, OPT_SPEED, OPT_AGENT, OPT_WORKDIR, OPT_MAX_DIFF,
-		OPT_WRITE_WEIGHT, OPT_NO_RECENCY, OPT_HINT_LEAD, OPT_HINT_BW,
+		OPT_WRITE_WEIGHT, OPT_NO_RECENCY, OPT_RECENCY_EPOCH, OPT_HINT_LEAD, OPT_HINT_BW,
 		OPT_ADAPTIVE, OPT_NO_ADAPTIVE,
 	};
 	static const struct option longopts[] = {
@@ -528,6 +530,7 @@ int main(int argc, char **argv)
 		{ "report-writes", no_argument, NULL, OPT_WRITES },
 		{ "write-weight", required_argument, NULL, OPT_WRITE_WEIGHT },
 		{ "no-recency", no_argument, NULL, OPT_NO_RECENCY },
+		{ "recency-epoch", no_argument, NULL, OPT_RECENCY_EPOCH },
 		{ "adaptive", required_argument, NULL, OPT_ADAPTIVE },
 		{ "no-adaptive", no_argument, NULL, OPT_NO_ADAPTIVE },
 		{ "hint-lead", required_argument, NULL, OPT_HINT_LEAD },
@@ -747,6 +750,10 @@ int main(int argc, char **argv)
 			p.recency = 0;
 			sim_only = 1;
 			break;
+		case OPT_RECENCY_EPOCH:
+			p.recency = KVR_RECENCY_EPOCH;
+			sim_only = 1;
+			break;
 		case OPT_HINT_LEAD:
 			if (parse_count(optarg, 0, 60000, &v) && strcmp(optarg, "0")) {
 				fprintf(stderr, "kvreplay: --hint-lead: '%s' is not milliseconds in [0, 60000]\n", optarg);
@@ -836,7 +843,7 @@ int main(int argc, char **argv)
 		return KVR_EXIT_USAGE;
 	}
 	if (real && sim_only) {
-		fprintf(stderr, "kvreplay: --write-weight, --no-recency, --hint-lead and --hint-bw go with --simulate\n");
+		fprintf(stderr, "kvreplay: --write-weight, --no-recency, --recency-epoch, --hint-lead and --hint-bw go with --simulate\n");
 		return KVR_EXIT_USAGE;
 	}
 	if (real) {
