@@ -50,10 +50,7 @@ struct plan_mem {
  * @first_room: allocated entries of @first
  * @last: figures of the last plan, for the log
  * @adapt: the shadows of the adaptive heat, NULL when off
- * @adapt_set: the settings @adapt was made with
- * @nr_adapt_set: entries of @adapt_set
- * @adapt_epoch_ms: the epoch @adapt was made with
- * @adapt_window_ms: the window @adapt was made with
+ * @made: what @adapt was made from
  * @adapt_seen: the last heat epoch taken in, 0 = none since a (re)start
  * @lay_id: the layout the shadows index: each range's id ...
  * @lay_n: ... and chunk count
@@ -75,10 +72,7 @@ struct plan_ctx {
 	size_t nr_klass;
 	struct plan_summary last;
 	struct policy_adapt *adapt;
-	struct config_adapt adapt_set[CONFIG_MAX_ADAPT];
-	uint32_t nr_adapt_set;
-	uint32_t adapt_epoch_ms;
-	uint32_t adapt_window_ms;
+	struct policy_adapt_made made;
 	uint64_t adapt_seen;
 	uint32_t *lay_id;
 	uint32_t *lay_n;
@@ -149,34 +143,17 @@ static int adapt_restart(struct plan_ctx *p, size_t total)
 	return policy_adapt_resize(p->adapt, total);
 }
 
-/* The shadows for @cfg, made anew when its settings changed. */
+/*
+ * The shadows for @cfg, made anew when its settings changed: the sum
+ * shadows only, since the agent does not see a buffer's creating writes
+ * (policy_adapt_setup()).
+ */
 static int adapt_setup(struct plan_ctx *p, const struct config *cfg)
 {
-	struct policy_adapt_setting set[POLICY_ADAPT_MAX];
-	unsigned int k, n = cfg->nr_adaptive;
+	int ret = policy_adapt_setup(&p->adapt, &p->made, cfg, false);
 
-	if (!cfg->adaptive || !n || n > POLICY_ADAPT_MAX) {
-		policy_adapt_free(p->adapt);
-		p->adapt = NULL;
-		return 0;
-	}
-	if (p->adapt && p->nr_adapt_set == n && p->adapt_epoch_ms == cfg->epoch_ms &&
-	    p->adapt_window_ms == cfg->adaptive_window_ms &&
-	    !memcmp(p->adapt_set, cfg->adaptive_set, n * sizeof(*p->adapt_set)))
-		return 0;
-	policy_adapt_free(p->adapt);
-	for (k = 0; k < n; k++) {
-		set[k].half_life_ms = cfg->adaptive_set[k].half_life_ms;
-		set[k].write_weight_pm = cfg->adaptive_set[k].write_weight_pm;
-		set[k].recency = cfg->adaptive_set[k].recency;
-	}
-	p->adapt = policy_adapt_new(set, n, cfg->epoch_ms, cfg->adaptive_window_ms);
-	if (!p->adapt)
-		return -ENOMEM;
-	memcpy(p->adapt_set, cfg->adaptive_set, n * sizeof(*p->adapt_set));
-	p->nr_adapt_set = n;
-	p->adapt_epoch_ms = cfg->epoch_ms;
-	p->adapt_window_ms = cfg->adaptive_window_ms;
+	if (ret <= 0)
+		return ret;
 	p->adapt_seen = 0;
 	p->nr_lay = 0;
 	p->last.adaptive_resets++;
@@ -283,11 +260,11 @@ static int adapt_step(struct plan_ctx *p, const struct config *cfg,
 	for (i = 0; i < total; i++)
 		cap += p->chunks[i].bytes && p->chunks[i].node >= 0 &&
 		       p->chunks[i].node < CONFIG_MAX_NODES && p->is_dram[p->chunks[i].node];
-	k = policy_adapt_decide(p->adapt, now_ms, cap, p->chunks, total);
+	k = p->made.map[policy_adapt_decide(p->adapt, now_ms, cap, p->chunks, total)];
 	p->last.adaptive = (int)k;
-	p->last.adaptive_half_life_ms = p->adapt_set[k].half_life_ms;
-	p->last.adaptive_write_weight_pm = p->adapt_set[k].write_weight_pm;
-	p->last.adaptive_recency = p->adapt_set[k].recency;
+	p->last.adaptive_half_life_ms = p->made.set[k].half_life_ms;
+	p->last.adaptive_write_weight_pm = p->made.set[k].write_weight_pm;
+	p->last.adaptive_recency = p->made.set[k].recency;
 out:
 	p->last.adaptive_switched = p->last.adaptive != prev;
 	return ret;

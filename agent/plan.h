@@ -23,7 +23,8 @@
  *  - the creating write of a chunk is not visible to the agent (the
  *    module reports accesses, not allocations), so policy_adapt_write()
  *    is never called: the write weights of the shadows have no effect
- *    here, and shadows that differ only by their weight score alike;
+ *    here, shadows that differ only by their weight score alike, and
+ *    recency shadows are left out (policy_adapt_setup());
  *  - chunk identity is the flattened index; when the layout of the
  *    snapshot changes (a range comes or goes or changes its chunk
  *    count: rare for long-lived pools) the shadows start again, cold;

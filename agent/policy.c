@@ -923,10 +923,16 @@ int policy_hint_plan(struct policy_ctx *ctx, const struct policy_input *in,
  * @heat: heat of chunk c in shadow k at [c * n + k]
  * @reads: reads of each chunk in the current epoch
  * @wrote: the chunk was created in the current epoch
+ * @last: per chunk, the number of the last epoch with an access (0: none)
+ * @epochs: epochs ended so far
  * @thr: each shadow's threshold heat, from the last decision
+ * @thr_last: of the chunks at @thr, the last access of the last that fits
+ *	(the policy breaks ties by last access)
+ * @tie: the share of the chunks at (@thr, @thr_last) that fit in DRAM,
+ *	CXLTIER_HEAT_ONE for all: a read of one is that much of a hit
  * @all_fit: every chunk fitted in DRAM at the last decision
  * @score: decayed hits, CXLTIER_HEAT_ONE per hit
- * @hits: hits since the last decision
+ * @hits: hits since the last decision, CXLTIER_HEAT_ONE per hit
  * @last_ms: time of the last decision (0: none)
  * @cur: the shadow followed
  * @scratch: heats of one shadow, for the selection
@@ -951,7 +957,11 @@ struct policy_adapt {
 	uint64_t *heat;
 	uint32_t *reads;
 	uint8_t *wrote;
+	uint32_t *last;
+	uint32_t epochs;
 	uint64_t thr[POLICY_ADAPT_MAX];
+	uint64_t thr_last[POLICY_ADAPT_MAX];
+	uint64_t tie[POLICY_ADAPT_MAX];
 	bool all_fit;
 	uint64_t score[POLICY_ADAPT_MAX];
 	uint64_t hits[POLICY_ADAPT_MAX];
@@ -991,8 +1001,46 @@ void policy_adapt_free(struct policy_adapt *a)
 	free(a->heat);
 	free(a->reads);
 	free(a->wrote);
+	free(a->last);
 	free(a->scratch);
 	free(a);
+}
+
+int policy_adapt_setup(struct policy_adapt **a, struct policy_adapt_made *made,
+		       const struct config *cfg, bool writes)
+{
+	struct policy_adapt_setting set[POLICY_ADAPT_MAX];
+	unsigned int k, n = 0, nr = cfg->nr_adaptive;
+
+	if (cfg->adaptive && nr && nr <= POLICY_ADAPT_MAX && nr <= CONFIG_MAX_ADAPT &&
+	    *a && made->nr == nr && made->writes == writes &&
+	    made->epoch_ms == cfg->epoch_ms && made->window_ms == cfg->adaptive_window_ms &&
+	    !memcmp(made->set, cfg->adaptive_set, nr * sizeof(*made->set)))
+		return 0;
+	policy_adapt_free(*a);
+	*a = NULL;
+	memset(made, 0, sizeof(*made));
+	if (!cfg->adaptive || !nr || nr > POLICY_ADAPT_MAX || nr > CONFIG_MAX_ADAPT)
+		return 0;
+	for (k = 0; k < nr; k++) {
+		if (cfg->adaptive_set[k].recency && !writes)
+			continue;
+		set[n].half_life_ms = cfg->adaptive_set[k].half_life_ms;
+		set[n].write_weight_pm = cfg->adaptive_set[k].write_weight_pm;
+		set[n].recency = cfg->adaptive_set[k].recency;
+		made->map[n++] = k;
+	}
+	if (!n)
+		return 0;
+	*a = policy_adapt_new(set, n, cfg->epoch_ms, cfg->adaptive_window_ms);
+	if (!*a)
+		return -ENOMEM;
+	memcpy(made->set, cfg->adaptive_set, nr * sizeof(*made->set));
+	made->nr = nr;
+	made->epoch_ms = cfg->epoch_ms;
+	made->window_ms = cfg->adaptive_window_ms;
+	made->writes = writes;
+	return 1;
 }
 
 int policy_adapt_resize(struct policy_adapt *a, size_t nr)
@@ -1027,7 +1075,15 @@ int policy_adapt_resize(struct policy_adapt *a, size_t nr)
 			a->wrote = w;
 		}
 		{
-			uint64_t *t = realloc(a->scratch, room * sizeof(*t));
+			uint32_t *l = realloc(a->last, room * sizeof(*l));
+
+			if (!l)
+				return -ENOMEM;
+			a->last = l;
+		}
+		{
+			/* Twice: the tied chunks' last accesses, and a copy. */
+			uint64_t *t = realloc(a->scratch, 2 * room * sizeof(*t));
 
 			if (!t)
 				return -ENOMEM;
@@ -1039,6 +1095,7 @@ int policy_adapt_resize(struct policy_adapt *a, size_t nr)
 		memset(a->heat + a->nr * a->n, 0, (nr - a->nr) * a->n * sizeof(*a->heat));
 		memset(a->reads + a->nr, 0, (nr - a->nr) * sizeof(*a->reads));
 		memset(a->wrote + a->nr, 0, nr - a->nr);
+		memset(a->last + a->nr, 0, (nr - a->nr) * sizeof(*a->last));
 	}
 	a->nr = nr;
 	return 0;
@@ -1052,9 +1109,21 @@ void policy_adapt_read(struct policy_adapt *a, size_t chunk, uint32_t reads)
 	if (chunk >= a->nr || !reads)
 		return;
 	h = a->heat + chunk * a->n;
-	for (k = 0; k < a->n; k++)
-		if (a->all_fit || h[k] > a->thr[k] || (h[k] == a->thr[k] && a->thr[k]))
-			a->hits[k] += reads;
+	/*
+	 * A hit if the shadow ranked the chunk within DRAM; of the chunks
+	 * tied at its threshold only a share fit, so each is that share of a
+	 * hit (a shadow that ties everything is not credited with all).
+	 */
+	for (k = 0; k < a->n; k++) {
+		uint64_t add = 0;
+
+		if (a->all_fit || h[k] > a->thr[k] ||
+		    (h[k] == a->thr[k] && a->thr[k] && a->last[chunk] > a->thr_last[k]))
+			add = (uint64_t)reads << CXLTIER_HEAT_SHIFT;
+		else if (h[k] == a->thr[k] && a->thr[k] && a->last[chunk] == a->thr_last[k])
+			add = (uint64_t)reads * a->tie[k];
+		a->hits[k] = a->hits[k] > UINT64_MAX - add ? UINT64_MAX : a->hits[k] + add;
+	}
 	a->reads[chunk] = a->reads[chunk] > UINT32_MAX - reads ? UINT32_MAX : a->reads[chunk] + reads;
 }
 
@@ -1065,6 +1134,7 @@ void policy_adapt_forget(struct policy_adapt *a, size_t chunk)
 	memset(a->heat + chunk * a->n, 0, a->n * sizeof(*a->heat));
 	a->reads[chunk] = 0;
 	a->wrote[chunk] = 0;
+	a->last[chunk] = 0;
 }
 
 void policy_adapt_write(struct policy_adapt *a, size_t chunk)
@@ -1078,10 +1148,14 @@ void policy_adapt_epoch(struct policy_adapt *a)
 	size_t c;
 	unsigned int k;
 
+	a->epochs++;
 	for (c = 0; c < a->nr; c++) {
 		uint64_t *h = a->heat + c * a->n;
 		uint32_t r = a->reads[c];
 		bool w = a->wrote[c];
+
+		if (r || w)
+			a->last[c] = a->epochs;
 
 		for (k = 0; k < a->n; k++) {
 			uint64_t add, x;
@@ -1136,6 +1210,48 @@ static uint64_t select_rank(uint64_t *v, size_t n, size_t rank)
 	return prefix;
 }
 
+/*
+ * Shadow @k's threshold for @capacity chunks (< a->nr): the heat of the
+ * capacity-th hottest chunk, and among the chunks at that heat, ranked
+ * by last access as the policy ranks them, the last access of the last
+ * one that fits and the share of the chunks at both that fit.
+ */
+static void adapt_threshold(struct policy_adapt *a, unsigned int k, size_t capacity)
+{
+	size_t above = 0, at = 0, later = 0, same = 0, c;
+	uint64_t thr;
+
+	a->thr[k] = UINT64_MAX;
+	a->thr_last[k] = 0;
+	a->tie[k] = 0;
+	if (!capacity)
+		return;
+	for (c = 0; c < a->nr; c++)
+		a->scratch[c] = a->heat[c * a->n + k];
+	thr = a->thr[k] = select_rank(a->scratch, a->nr, capacity - 1);
+	/* The last accesses of the chunks at the threshold, twice. */
+	for (c = 0; c < a->nr; c++) {
+		uint64_t h = a->heat[c * a->n + k];
+
+		if (h > thr) {
+			above++;
+		} else if (h == thr) {
+			a->scratch[at] = a->scratch[a->room + at] = a->last[c];
+			at++;
+		}
+	}
+	/* capacity - above of the @at chunks at the threshold fit. */
+	a->thr_last[k] = select_rank(a->scratch, at, capacity - above - 1);
+	for (c = 0; c < at; c++) {
+		later += a->scratch[a->room + c] > a->thr_last[k];
+		same += a->scratch[a->room + c] == a->thr_last[k];
+	}
+	a->tie[k] = same ? (uint64_t)((unsigned __int128)(capacity - above - later) *
+				      CXLTIER_HEAT_ONE / same) : 0;
+	if (a->tie[k] > CXLTIER_HEAT_ONE)
+		a->tie[k] = CXLTIER_HEAT_ONE;
+}
+
 unsigned int policy_adapt_decide(struct policy_adapt *a, uint64_t now_ms, size_t capacity,
 				 struct policy_chunk *chunks, size_t n)
 {
@@ -1154,9 +1270,10 @@ unsigned int policy_adapt_decide(struct policy_adapt *a, uint64_t now_ms, size_t
 			f = cxltier_heat_factor(dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt,
 						a->window_ms);
 		}
-		a->score[k] = cxltier_heat_add(f == CXLTIER_HEAT_FACTOR_ONE ? a->score[k] :
-					       cxltier_heat_decay(a->score[k], f),
-					       a->hits[k] > UINT32_MAX ? UINT32_MAX : a->hits[k]);
+		uint64_t sc = f == CXLTIER_HEAT_FACTOR_ONE ? a->score[k] :
+			      cxltier_heat_decay(a->score[k], f);
+
+		a->score[k] = sc > UINT64_MAX - a->hits[k] ? UINT64_MAX : sc + a->hits[k];
 		a->hits[k] = 0;
 	}
 	a->last_ms = now_ms;
@@ -1169,11 +1286,8 @@ unsigned int policy_adapt_decide(struct policy_adapt *a, uint64_t now_ms, size_t
 		a->cur = best;
 	/* Thresholds for the next interval. */
 	a->all_fit = capacity >= a->nr;
-	for (k = 0; k < a->n && !a->all_fit; k++) {
-		for (c = 0; c < a->nr; c++)
-			a->scratch[c] = a->heat[c * a->n + k];
-		a->thr[k] = capacity ? select_rank(a->scratch, a->nr, capacity - 1) : UINT64_MAX;
-	}
+	for (k = 0; k < a->n && !a->all_fit; k++)
+		adapt_threshold(a, k, capacity);
 	for (c = 0; c < n; c++) {
 		uint64_t h = a->heat[c * a->n + a->cur];
 

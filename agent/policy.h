@@ -357,6 +357,40 @@ struct policy_adapt *policy_adapt_new(const struct policy_adapt_setting *set,
 
 void policy_adapt_free(struct policy_adapt *a);
 
+/**
+ * struct policy_adapt_made - what a set of shadows was made from
+ * @set: [heat] adaptive_settings then
+ * @nr: its entries (0: no shadows)
+ * @epoch_ms: [heat] epoch then
+ * @window_ms: [heat] adaptive_window then
+ * @writes: made for a caller that sees creating writes
+ * @map: shadow k is @set[@map[k]]
+ */
+struct policy_adapt_made {
+	struct config_adapt set[CONFIG_MAX_ADAPT];
+	uint32_t nr;
+	uint32_t epoch_ms;
+	uint32_t window_ms;
+	bool writes;
+	unsigned int map[POLICY_ADAPT_MAX];
+};
+
+/**
+ * policy_adapt_setup() - the shadows of @cfg's adaptive heat
+ * @a: in/out: the shadows, NULL for none
+ * @made: in/out: what *@a was made from (zeroed before the first call)
+ * @cfg: the config
+ * @writes: the caller sees the writes that create chunks; without them
+ *	recency shadows are left out (one that never sees a chunk created
+ *	ranks it below every chunk read once, however long ago)
+ *
+ * Kept when made from the same settings; otherwise made anew, cold, or
+ * freed (NULL) when the adaptive heat is off or no shadow is left.
+ * Return: 1 when made anew, 0 when kept or freed, -ENOMEM (*@a NULL).
+ */
+int policy_adapt_setup(struct policy_adapt **a, struct policy_adapt_made *made,
+		       const struct config *cfg, bool writes);
+
 /* Track @nr chunks (new ones start cold).  0 or -ENOMEM. */
 int policy_adapt_resize(struct policy_adapt *a, size_t nr);
 

@@ -20,10 +20,7 @@
  * @slot_last: per index, its slot's last access seen at this decision
  * @flags: per index, SEEN / CREATED / MOVED at this decision
  * @adapt: the shadows, NULL when off or not set up
- * @set: their settings, as the config had them
- * @nr_set: entries of @set
- * @epoch_ms: the config's heat epoch then
- * @window_ms: its adaptive_window then
+ * @made: what @adapt was made from
  * @folded: the last epoch taken in (0: none since a start)
  * @cur: the shadow followed
  * @step_ms: the last decision's time (0: none)
@@ -36,10 +33,7 @@ struct pool_heat {
 	uint64_t *slot_last;
 	uint8_t *flags;
 	struct policy_adapt *adapt;
-	struct config_adapt set[CONFIG_MAX_ADAPT];
-	unsigned int nr_set;
-	uint32_t epoch_ms;
-	uint32_t window_ms;
+	struct policy_adapt_made made;
 	uint64_t folded;
 	unsigned int cur;
 	uint64_t step_ms;
@@ -102,37 +96,19 @@ void pool_heat_see(struct pool_heat *h, uint32_t idx, uint64_t handle,
 	h->slot_last[idx] = last_epoch;
 }
 
-/* Shadows for @cfg's settings: kept if they are the same, else new. */
+/* Shadows for @cfg's settings, creating writes seen: kept, or new and cold. */
 static int setup(struct pool_heat *h, const struct config *cfg)
 {
-	struct policy_adapt_setting set[POLICY_ADAPT_MAX];
-	unsigned int k, n = cfg->nr_adaptive;
+	int ret = policy_adapt_setup(&h->adapt, &h->made, cfg, true);
 
-	if (!cfg->adaptive || !n || n > POLICY_ADAPT_MAX) {
+	if (ret <= 0)
+		return ret;
+	if (policy_adapt_resize(h->adapt, h->nr)) {
 		policy_adapt_free(h->adapt);
 		h->adapt = NULL;
-		return 0;
-	}
-	if (h->adapt && h->nr_set == n && h->epoch_ms == cfg->epoch_ms &&
-	    h->window_ms == cfg->adaptive_window_ms &&
-	    !memcmp(h->set, cfg->adaptive_set, n * sizeof(*h->set)))
-		return 0;
-	policy_adapt_free(h->adapt);
-	for (k = 0; k < n; k++) {
-		set[k].half_life_ms = cfg->adaptive_set[k].half_life_ms;
-		set[k].write_weight_pm = cfg->adaptive_set[k].write_weight_pm;
-		set[k].recency = cfg->adaptive_set[k].recency;
-	}
-	h->adapt = policy_adapt_new(set, n, cfg->epoch_ms, cfg->adaptive_window_ms);
-	if (!h->adapt || policy_adapt_resize(h->adapt, h->nr)) {
-		policy_adapt_free(h->adapt);
-		h->adapt = NULL;
+		memset(&h->made, 0, sizeof(h->made));
 		return -ENOMEM;
 	}
-	memcpy(h->set, cfg->adaptive_set, n * sizeof(*h->set));
-	h->nr_set = n;
-	h->epoch_ms = cfg->epoch_ms;
-	h->window_ms = cfg->adaptive_window_ms;
 	h->folded = 0;
 	h->cur = 0;
 	return 0;
@@ -179,6 +155,7 @@ int pool_heat_step(struct pool_heat *h, const struct config *cfg,
 	    (epoch < h->folded || epoch - h->folded > POOL_HEAT_MAX_GAP)) {
 		policy_adapt_free(h->adapt);
 		h->adapt = NULL;
+		memset(&h->made, 0, sizeof(h->made));
 		ret = setup(h, cfg);
 	}
 	for (i = 0; i < h->nr; i++) {
@@ -212,7 +189,7 @@ int pool_heat_step(struct pool_heat *h, const struct config *cfg,
 	}
 	if (h->adapt && h->folded) {
 		h->cur = policy_adapt_decide(h->adapt, now_ms, dram_blocks, NULL, 0);
-		k = (int)h->cur;
+		k = (int)h->made.map[h->cur];
 	}
 	memset(h->flags, 0, h->nr ? h->nr : 1);
 	h->step_ms = now_ms;

@@ -1205,6 +1205,91 @@ TEST(adapt_switches_to_the_winner)
 }
 
 /*
+ * Scores and ties: a recency shadow that ties every chunk (all read each
+ * epoch) is credited, per read, only the share of the tied chunks DRAM
+ * holds (1 of 4), so the sum shadow that ranks the much-read chunk first
+ * wins, though both rank every read chunk "within DRAM" at the threshold.
+ */
+TEST(adapt_ties_at_the_threshold_share_the_hits)
+{
+	static const struct policy_adapt_setting set[2] = {
+		{ .half_life_ms = 20000, .write_weight_pm = 1000, .recency = 1 },
+		{ .half_life_ms = 20000, .write_weight_pm = 1000 },
+	};
+	struct policy_adapt *a = policy_adapt_new(set, 2, 1000, 60000);
+	uint64_t now = 0, s0, s1;
+	int e, c;
+
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, policy_adapt_resize(a, 4));
+	for (e = 0; e < 20; e++) {
+		for (c = 0; c < 4; c++)
+			policy_adapt_read(a, c, c ? 1 : 10);
+		policy_adapt_epoch(a);
+		now += 1000;
+		policy_adapt_decide(a, now, 1, NULL, 0);
+	}
+	s0 = policy_adapt_score(a, 0);
+	s1 = policy_adapt_score(a, 1);
+	/*
+	 * Per epoch after the first (all fit before the first decision):
+	 * 13 reads at a quarter each against chunk 0's 10.
+	 */
+	EXPECT_LT(s0 * 2, s1) TH_LOG("%llu %llu", (unsigned long long)s0,
+				     (unsigned long long)s1);
+	EXPECT_GT(s0 * 4, s1);
+	EXPECT_EQ(1, policy_adapt_decide(a, now + 1000, 1, NULL, 0));
+	policy_adapt_free(a);
+}
+
+/*
+ * The shadows of a config: a caller that does not see creating writes
+ * gets the sum shadows only, mapped back to their place in the list;
+ * the same settings keep the shadows, others make them anew; adaptive
+ * off, or nothing but recency shadows without writes: none.
+ */
+TEST(adapt_setup_from_the_config)
+{
+	struct policy_adapt_made made;
+	struct policy_adapt *a = NULL, *kept;
+	struct config cfg;
+	char err[256];
+
+	memset(&made, 0, sizeof(made));
+	config_init(&cfg);
+	ASSERT_EQ(0, config_parse_adapt("20s:1:last,5s:0.25,60s:1", cfg.adaptive_set,
+					&cfg.nr_adaptive, err, sizeof(err)));
+	/* Writes seen: all three, in order. */
+	ASSERT_EQ(1, policy_adapt_setup(&a, &made, &cfg, true));
+	ASSERT_NE(NULL, a);
+	EXPECT_EQ(0, made.map[0]);
+	EXPECT_EQ(2, made.map[2]);
+	kept = a;
+	EXPECT_EQ(0, policy_adapt_setup(&a, &made, &cfg, true));
+	EXPECT_EQ(kept, a);
+	/* Not seen: the recency shadow is left out; shadow 0 is the list's 1. */
+	ASSERT_EQ(1, policy_adapt_setup(&a, &made, &cfg, false));
+	ASSERT_EQ(0, policy_adapt_resize(a, 1));
+	EXPECT_EQ(1, made.map[0]);
+	EXPECT_EQ(2, made.map[1]);
+	EXPECT_EQ(1, made.map[policy_adapt_decide(a, 1000, 1, NULL, 0)]);
+	/* A new window: made anew. */
+	cfg.adaptive_window_ms *= 2;
+	EXPECT_EQ(1, policy_adapt_setup(&a, &made, &cfg, false));
+	/* Only recency shadows, writes unseen: none. */
+	ASSERT_EQ(0, config_parse_adapt("20s:1:last", cfg.adaptive_set, &cfg.nr_adaptive,
+					err, sizeof(err)));
+	EXPECT_EQ(0, policy_adapt_setup(&a, &made, &cfg, false));
+	EXPECT_EQ(NULL, a);
+	EXPECT_EQ(1, policy_adapt_setup(&a, &made, &cfg, true));
+	EXPECT_NE(NULL, a);
+	/* Off: none. */
+	cfg.adaptive = false;
+	EXPECT_EQ(0, policy_adapt_setup(&a, &made, &cfg, true));
+	EXPECT_EQ(NULL, a);
+}
+
+/*
  * Adaptive heat, a recency shadow (HALF_LIFE:WEIGHT:last): an epoch with
  * an access sets the heat to that access's weight (a read 1 however many,
  * the creating write its weight, both their sum), which then decays by
