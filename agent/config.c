@@ -178,7 +178,7 @@ void config_init(struct config *cfg)
 	cfg->epoch_ms = 1000;
 	cfg->half_life_ms = 30000;
 	cfg->adaptive = true;
-	cfg->adaptive_window_ms = 60000;
+	cfg->adaptive_window_ms = 90000;
 	if (config_parse_adapt(CONFIG_ADAPT_DEFAULT, cfg->adaptive_set, &cfg->nr_adaptive,
 			       NULL, 0))
 		abort();	/* the built-in list is well formed */

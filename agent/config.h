@@ -57,7 +57,7 @@
 /* Largest write weight of a shadow, thousandths of a read. */
 #define CONFIG_ADAPT_MAX_WEIGHT	16000
 /* [heat] adaptive_settings by default; kvreplay --simulate's too. */
-#define CONFIG_ADAPT_DEFAULT	"5s:0.25,20s:0.25,60s:0.25,5s:1,20s:1,60s:1,20s:1:last"
+#define CONFIG_ADAPT_DEFAULT	"20s:1:last,5s:0.25,20s:0.25,60s:0.25,5s:1,20s:1,60s:1"
 
 /**
  * struct config_adapt - one shadow of the adaptive heat

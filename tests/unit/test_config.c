@@ -663,16 +663,18 @@ TEST(adaptive_keys)
 
 	config_init(&def);
 	EXPECT_TRUE(def.adaptive);
-	EXPECT_EQ(60000, def.adaptive_window_ms);
+	EXPECT_EQ(90000, def.adaptive_window_ms);
 	ASSERT_EQ(7, def.nr_adaptive);
-	EXPECT_EQ(5000, def.adaptive_set[0].half_life_ms);
-	EXPECT_EQ(250, def.adaptive_set[0].write_weight_pm);
-	EXPECT_EQ(60000, def.adaptive_set[5].half_life_ms);
-	EXPECT_EQ(1000, def.adaptive_set[5].write_weight_pm);
-	EXPECT_EQ(0, def.adaptive_set[5].recency);
-	EXPECT_EQ(20000, def.adaptive_set[6].half_life_ms);
+	/* The recency shadow first, then the sums. */
+	EXPECT_EQ(20000, def.adaptive_set[0].half_life_ms);
+	EXPECT_EQ(1000, def.adaptive_set[0].write_weight_pm);
+	EXPECT_EQ(1, def.adaptive_set[0].recency);
+	EXPECT_EQ(5000, def.adaptive_set[1].half_life_ms);
+	EXPECT_EQ(250, def.adaptive_set[1].write_weight_pm);
+	EXPECT_EQ(0, def.adaptive_set[1].recency);
+	EXPECT_EQ(60000, def.adaptive_set[6].half_life_ms);
 	EXPECT_EQ(1000, def.adaptive_set[6].write_weight_pm);
-	EXPECT_EQ(1, def.adaptive_set[6].recency);
+	EXPECT_EQ(0, def.adaptive_set[6].recency);
 
 	ASSERT_EQ(0, parse(&cfg, "[heat]\nadaptive = off\nadaptive_settings = 0:0,1h:16:last,250ms:0.125:sum\n"
 			   "adaptive_window = 2min\n", err)) TH_LOG("%s", err);

@@ -431,9 +431,11 @@ TEST_F(plan, adaptive_reads_feed_the_shadows)
 		self->snap.epoch = e;
 		DECIDE(1000 + e * 1000);
 		ps = plan_last(self->p);
-		EXPECT_EQ(0, ps->adaptive);
+		/* The default's first sum shadow: no recency shadow for buffers. */
+		EXPECT_EQ(1, ps->adaptive);
 		EXPECT_EQ(5000, ps->adaptive_half_life_ms);
 		EXPECT_EQ(250, ps->adaptive_write_weight_pm);
+		EXPECT_EQ(0, ps->adaptive_recency);
 		EXPECT_EQ(e == 1, ps->adaptive_switched);
 		EXPECT_TRUE(promotes(self->moves, self->n, 7, 12)) TH_LOG("epoch %llu", (unsigned long long)e);
 		EXPECT_TRUE(promotes(self->moves, self->n, 7, 14));
@@ -496,7 +498,7 @@ TEST_F(plan, adaptive_layout_change_restarts)
 	self->snap.nr_ranges = 0;
 	self->snap.epoch = 0;
 	DECIDE(6000);
-	EXPECT_EQ(0, plan_last(self->p)->adaptive);
+	EXPECT_EQ(1, plan_last(self->p)->adaptive);
 	EXPECT_FALSE(plan_last(self->p)->adaptive_switched);
 	EXPECT_EQ(0, self->n);
 }

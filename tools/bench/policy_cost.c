@@ -14,8 +14,9 @@
  * the rest anywhere; the first epoch reads every chunk once, so that
  * every shadow holds a heat for every chunk (the epoch's worst case).
  *
- *  - adaptive: the shadows of policy_adapt_*, as cxltierd's plan.c drives
- *    them.  A heat epoch is one pass over the chunks handing each one's
+ *  - adaptive: the shadows of policy_adapt_*, one per setting, as
+ *    cxltierd drives them for a pool's blocks (for buffers it leaves the
+ *    recency shadows out).  A heat epoch is one pass over the chunks handing each one's
  *    reads to policy_adapt_read(), then policy_adapt_epoch().  A decision
  *    is policy_adapt_decide() (the shadows' thresholds and the winner's
  *    heat) then policy_plan().
@@ -295,7 +296,7 @@ static void usage(FILE *f)
 		"adaptive heat and without, on synthetic accesses: the agent's own pure\n"
 		"code and cxltierd.conf's defaults (-o sets one, --adaptive is\n"
 		"-o heat.adaptive_settings=SETTINGS).  Defaults: 1000000 chunks of 2 MiB,\n"
-		"DRAM 0.1 of them, a chunk in 8 read per epoch, 2 untimed rounds, then\n"
+		"DRAM 0.1 of them, a chunk in 8 read per epoch, 10 untimed rounds, then\n"
 		"5 timed (median, min, max).  --check: 20000 chunks, every plan and\n"
 		"hand-over checked, exit 1 on a failure.\n");
 }
@@ -319,7 +320,7 @@ int cmd_policy_cost(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pc_opts o = { 1000000, 2 << 20, 0.1, 0, 5, 2, 1, 0, 0 };
+	struct pc_opts o = { 1000000, 2 << 20, 0.1, 0, 5, 10, 1, 0, 0 };
 	struct pc_world ad, pl;
 	struct config cfg;
 	struct policy_plan plan;
