@@ -1288,12 +1288,19 @@ unsigned int policy_adapt_decide(struct policy_adapt *a, uint64_t now_ms, size_t
 	a->all_fit = capacity >= a->nr;
 	for (k = 0; k < a->n && !a->all_fit; k++)
 		adapt_threshold(a, k, capacity);
-	for (c = 0; c < n; c++) {
-		uint64_t h = a->heat[c * a->n + a->cur];
-
-		chunks[c].heat = (h >> ADAPT_DOWN) + !!(h & ((1ULL << ADAPT_DOWN) - 1));
-	}
+	for (c = 0; c < n; c++)
+		chunks[c].heat = policy_adapt_chunk_heat(a, c);
 	return a->cur;
+}
+
+uint64_t policy_adapt_chunk_heat(const struct policy_adapt *a, size_t chunk)
+{
+	uint64_t h;
+
+	if (chunk >= a->nr)
+		return 0;
+	h = a->heat[chunk * a->n + a->cur];
+	return (h >> ADAPT_DOWN) + !!(h & ((1ULL << ADAPT_DOWN) - 1));
 }
 
 uint64_t policy_adapt_score(const struct policy_adapt *a, unsigned int k)

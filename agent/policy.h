@@ -422,6 +422,12 @@ void policy_adapt_epoch(struct policy_adapt *a);
 unsigned int policy_adapt_decide(struct policy_adapt *a, uint64_t now_ms, size_t capacity,
 				 struct policy_chunk *chunks, size_t n);
 
+/*
+ * Chunk @chunk's heat in the shadow followed, in CXLTIER_HEAT_ONE units
+ * rounded up (what policy_adapt_decide() hands over); 0 out of range.
+ */
+uint64_t policy_adapt_chunk_heat(const struct policy_adapt *a, size_t chunk);
+
 /* A shadow's decayed score (CXLTIER_HEAT_ONE per hit), for reports and tests. */
 uint64_t policy_adapt_score(const struct policy_adapt *a, unsigned int k);
 

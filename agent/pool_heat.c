@@ -22,7 +22,6 @@
  * @adapt: the shadows, NULL when off or not set up
  * @made: what @adapt was made from
  * @folded: the last epoch taken in (0: none since a start)
- * @cur: the shadow followed
  * @step_ms: the last decision's time (0: none)
  */
 struct pool_heat {
@@ -35,7 +34,6 @@ struct pool_heat {
 	struct policy_adapt *adapt;
 	struct policy_adapt_made made;
 	uint64_t folded;
-	unsigned int cur;
 	uint64_t step_ms;
 };
 
@@ -110,7 +108,6 @@ static int setup(struct pool_heat *h, const struct config *cfg)
 		return -ENOMEM;
 	}
 	h->folded = 0;
-	h->cur = 0;
 	return 0;
 }
 
@@ -188,8 +185,7 @@ int pool_heat_step(struct pool_heat *h, const struct config *cfg,
 		}
 	}
 	if (h->adapt && h->folded) {
-		h->cur = policy_adapt_decide(h->adapt, now_ms, dram_blocks, NULL, 0);
-		k = (int)h->made.map[h->cur];
+		k = (int)h->made.map[policy_adapt_decide(h->adapt, now_ms, dram_blocks, NULL, 0)];
 	}
 	memset(h->flags, 0, h->nr ? h->nr : 1);
 	h->step_ms = now_ms;
@@ -198,14 +194,7 @@ int pool_heat_step(struct pool_heat *h, const struct config *cfg,
 
 uint64_t pool_heat_of(const struct pool_heat *h, uint32_t idx)
 {
-	const uint64_t div = POLICY_ADAPT_ONE / CXLTIER_HEAT_ONE;
-	uint64_t x;
-
-	if (!h->adapt || idx >= h->nr)
-		return 0;
-	x = policy_adapt_heat(h->adapt, idx, h->cur);
-	/* Rounded up, as policy_adapt_decide() hands it over. */
-	return x / div + !!(x % div);
+	return h->adapt && idx < h->nr ? policy_adapt_chunk_heat(h->adapt, idx) : 0;
 }
 
 uint64_t pool_heat_last(const struct pool_heat *h, uint32_t idx)

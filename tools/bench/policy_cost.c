@@ -158,10 +158,9 @@ static void pc_nodes_update(struct pc_world *w, const struct pc_opts *o)
 static int pc_world_init(struct pc_world *w, const struct pc_opts *o, const struct config *cfg,
 			 size_t dram_cap_chunks, size_t dram_chunks, uint64_t *adapt_bytes)
 {
-	struct policy_adapt_setting set[POLICY_ADAPT_MAX];
+	struct policy_adapt_made made = { 0 };
 	uint64_t mark;
 	size_t i;
-	unsigned int k;
 
 	memset(w, 0, sizeof(*w));
 	w->ch = calloc(o->chunks, sizeof(*w->ch));
@@ -184,13 +183,10 @@ static int pc_world_init(struct pc_world *w, const struct pc_opts *o, const stru
 		w->mheat = calloc(o->chunks, sizeof(*w->mheat));
 		return w->mheat ? 0 : -ENOMEM;
 	}
-	for (k = 0; k < cfg->nr_adaptive; k++) {
-		set[k].half_life_ms = cfg->adaptive_set[k].half_life_ms;
-		set[k].write_weight_pm = cfg->adaptive_set[k].write_weight_pm;
-		set[k].recency = cfg->adaptive_set[k].recency;
-	}
 	mark = pc_allocated();
-	w->a = policy_adapt_new(set, cfg->nr_adaptive, cfg->epoch_ms, cfg->adaptive_window_ms);
+	/* Every setting, as for a pool's blocks (creating writes seen). */
+	if (policy_adapt_setup(&w->a, &made, cfg, true) < 0)
+		return -ENOMEM;
 	if (!w->a)
 		return -EINVAL;
 	if (policy_adapt_resize(w->a, o->chunks))
